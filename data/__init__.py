@@ -1,0 +1,1 @@
+"""Images and datasets: safe decoding, sources, splits, transforms, synthetic demo images."""

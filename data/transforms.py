@@ -1,0 +1,145 @@
+"""Image transforms: one eval transform shared by every consumer, one train pipeline.
+
+The eval transform is built only from `Preprocessing`, which is derived from the model's
+pretrained config and saved in every bundle, so training, evaluation, `infer.py` and the app
+preprocess identically.
+
+    pre = Preprocessing.from_model(model)
+    x = eval_transforms(pre)(image=np.asarray(rgb_pil))["image"]  # float32 CHW tensor
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import albumentations as A
+import cv2
+import numpy as np
+import torch
+from albumentations.pytorch import ToTensorV2
+from PIL import Image
+
+_INTERPOLATIONS = {
+    "bicubic": cv2.INTER_CUBIC,
+    "bilinear": cv2.INTER_LINEAR,
+    "nearest": cv2.INTER_NEAREST,
+    "area": cv2.INTER_AREA,
+}
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What a model expects of its input; travels inside the bundle."""
+
+    input_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    interpolation: str = "bicubic"
+    crop_pct: float = 0.875
+
+    @property
+    def resize_size(self) -> int:
+        """Shorter side before the centre crop (timm's rule)."""
+        return math.floor(self.input_size / self.crop_pct)
+
+    @classmethod
+    def from_model(cls, model: torch.nn.Module, image_size: int = 0) -> Preprocessing:
+        """From timm's resolved data config; `image_size` > 0 overrides the input size."""
+        from timm.data import resolve_model_data_config
+
+        config = resolve_model_data_config(model)
+        return cls(
+            input_size=image_size or int(config["input_size"][-1]),
+            mean=tuple(float(v) for v in config["mean"]),
+            std=tuple(float(v) for v in config["std"]),
+            interpolation=config.get("interpolation", "bicubic"),
+            crop_pct=float(config.get("crop_pct", 0.875)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preprocessing:
+        return cls(
+            input_size=int(data["input_size"]),
+            mean=tuple(data["mean"]),
+            std=tuple(data["std"]),
+            interpolation=str(data["interpolation"]),
+            crop_pct=float(data["crop_pct"]),
+        )
+
+
+def eval_transforms(pre: Preprocessing) -> A.Compose:
+    """Resize the shorter side, centre-crop, normalise: timm's eval recipe, antialiased."""
+    return A.Compose(
+        [
+            A.SmallestMaxSize(
+                max_size=pre.resize_size,
+                interpolation=_INTERPOLATIONS[pre.interpolation],
+                area_for_downscale="image",
+            ),
+            A.CenterCrop(height=pre.input_size, width=pre.input_size),
+            A.Normalize(mean=pre.mean, std=pre.std),
+            ToTensorV2(),
+        ],
+        strict=True,
+    )
+
+
+def train_transforms(
+    pre: Preprocessing, strength: float = 1.0, seed: int | None = None
+) -> A.Compose:
+    """Officer-photo augmentation: framing, any rotation, perspective, light, blur, noise, JPEG.
+
+    Args:
+        pre: the model's preprocessing (size, mean, std).
+        strength: 0 turns augmentation off (eval-like crops), 1 is the default, up to 2.
+        seed: makes the random stream reproducible.
+    """
+    s = float(np.clip(strength, 0.0, 2.0))
+    p = min(s, 1.0)  # probabilities saturate at strength 1; magnitudes keep growing to 2
+    size = (pre.input_size, pre.input_size)
+    interpolation = _INTERPOLATIONS[pre.interpolation]
+    steps = [
+        # Never crop away the whole item: keep at least half of the photo at full strength.
+        A.RandomResizedCrop(
+            size=size,
+            scale=(1.0 - 0.5 * p, 1.0),
+            interpolation=interpolation,
+            area_for_downscale="image",
+        ),
+        A.HorizontalFlip(p=0.5),
+        A.VerticalFlip(p=0.5 * p),
+        # Items are photographed at any angle on a table.
+        A.Rotate(limit=int(180 * p), border_mode=cv2.BORDER_REFLECT_101, p=0.7 * p),
+        A.Perspective(scale=(0.02 * s, 0.06 * s), p=0.3 * p),
+        A.RandomBrightnessContrast(brightness_limit=0.25 * s, contrast_limit=0.25 * s, p=0.8),
+        A.ColorJitter(brightness=0.0, contrast=0.0, saturation=0.2 * s, hue=0.03 * s, p=0.5),
+        A.RandomShadow(num_shadows_limit=(1, 2), shadow_intensity_range=(0.2, 0.5), p=0.2 * s),
+        A.OneOf(
+            [
+                A.GaussianBlur(blur_limit=(3, 5), sigma_limit=(0.1, 1.5)),
+                A.MotionBlur(blur_limit=(3, 7)),
+            ],
+            p=0.25 * s,
+        ),
+        A.GaussNoise(std_range=(0.01, 0.04 * s + 0.01), p=0.25 * s),
+        A.ImageCompression(quality_range=(max(20, int(90 - 40 * s)), 95), p=0.3 * s),
+    ]
+    if s == 0:
+        steps = [
+            A.SmallestMaxSize(
+                max_size=pre.resize_size, interpolation=interpolation, area_for_downscale="image"
+            ),
+            A.CenterCrop(height=pre.input_size, width=pre.input_size),
+        ]
+    steps += [A.Normalize(mean=pre.mean, std=pre.std), ToTensorV2()]
+    return A.Compose(steps, strict=True, seed=seed)
+
+
+def apply(transform: A.Compose, image: Image.Image) -> torch.Tensor:
+    """Run an albumentations pipeline on an RGB PIL image; returns a float32 CHW tensor."""
+    return transform(image=np.asarray(image))["image"]

@@ -1,0 +1,1 @@
+"""Networks and their outputs: backbones, training, calibration, routing, bundles, prediction."""

@@ -1,0 +1,47 @@
+"""Shared fixtures: tiny synthetic datasets and a tiny trained bundle, made once per session."""
+
+import os
+
+# Before any library import: no network, no telemetry (see ../shared/API-NOTES.md).
+os.environ.update(
+    HF_HUB_OFFLINE="1",
+    HF_HUB_DISABLE_TELEMETRY="1",
+    NO_ALBUMENTATIONS_UPDATE="1",
+    GRADIO_ANALYTICS_ENABLED="False",
+)
+
+from pathlib import Path
+
+import pytest
+
+from data.synthetic import write_dataset
+from wildlens.config import TrainConfig, load_config
+
+TINY_CLASSES = ("elephant_ivory", "rosewood", "bone")
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    """train/ and val/ of three classes, 64-px synthetic photos."""
+    root = tmp_path_factory.mktemp("tiny") / "data"
+    return write_dataset(root, {"train": 8, "val": 4}, size=64, seed=1, classes=TINY_CLASSES)
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tiny_dataset, tmp_path_factory) -> Path:
+    """A bundle trained for one epoch at 64 px on `tiny_dataset`."""
+    from model.training import train
+
+    out = tmp_path_factory.mktemp("bundle") / "bundle"
+    cfg = load_config(
+        TrainConfig,
+        [
+            f"data={tiny_dataset}",
+            f"out={out}",
+            "image_size=64",
+            "epochs=1",
+            "workers=0",
+            "batch_size=8",
+        ],
+    )
+    return train(cfg, progress=False, log=lambda _: None).path

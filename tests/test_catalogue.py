@@ -1,0 +1,73 @@
+import pytest
+import yaml
+
+from model.catalogue import LANGUAGES, CatalogueError, catalogue_from_dict, load_catalogue
+from wildlens.paths import DEFAULT_CATALOGUE
+
+
+def test_default_catalogue_has_the_design_classes():
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    assert {"pangolin_scale", "elephant_ivory", "rhino_horn", "rosewood"} <= set(catalogue.ids)
+    assert {"bone", "cattle_horn", "resin_imitation", "other_timber"} <= set(catalogue.ids)
+    for entry in catalogue:
+        assert all(entry.names[lang].strip() for lang in LANGUAGES), entry.id
+        assert entry.features and entry.taxon
+        assert entry.always_review or 0 < entry.target_precision <= 1
+
+
+def test_protected_species_are_cites_listed_and_lookalikes_are_not():
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    for entry in catalogue:
+        listed = entry.cites_appendix != "none"
+        assert listed == (entry.group != "lookalike"), entry.id
+
+
+def test_snapshot_round_trip():
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    assert catalogue_from_dict(catalogue.to_dict()) == catalogue
+
+
+def test_for_classes_keeps_order_and_fills_unknown_classes():
+    catalogue = load_catalogue(DEFAULT_CATALOGUE).for_classes(["rosewood", "my_resin"], 0.9)
+    assert catalogue.ids == ["rosewood", "my_resin"]
+    assert catalogue["my_resin"].name("zh") == "my resin"
+    assert catalogue["my_resin"].target_precision == 0.9
+
+
+def _write(tmp_path, classes):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump({"classes": classes}, allow_unicode=True))
+    return path
+
+
+def _entry(**overrides):
+    entry = {
+        "id": "thing",
+        "names": {"en": "T", "zh": "T", "lo": "T"},
+        "routing": {"target_precision": 0.9},
+    }
+    entry.update(overrides)
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (_entry(id="Bad Id"), "snake_case"),
+        (_entry(names={"en": "T"}), "names missing"),
+        (_entry(routing={}), "target_precision or always_review"),
+        (_entry(routing={"target_precision": 1.5}), "in (0, 1]"),
+        (_entry(routing={"target_precision": 0.9, "always_review": True}), "target_precision or"),
+        (_entry(cites_appendix="IV"), "cites_appendix"),
+        (_entry(group="mineral"), "group"),
+        (_entry(lookalikes=["nothing"]), "unknown lookalikes"),
+    ],
+)
+def test_malformed_entries_are_rejected(tmp_path, entry, message):
+    with pytest.raises(CatalogueError, match=message.replace("(", r"\(").replace("]", r"\]")):
+        load_catalogue(_write(tmp_path, [entry]))
+
+
+def test_duplicate_ids_are_rejected(tmp_path):
+    with pytest.raises(CatalogueError, match="duplicate"):
+        load_catalogue(_write(tmp_path, [_entry(), _entry()]))

@@ -1,0 +1,55 @@
+"""The embedded demo bundle: built once from synthetic images, marked as a demo, then cached."""
+
+import pytest
+
+import wildlens.demo
+from model.bundle import WEIGHTS_FILE, BundleError, load_bundle
+from model.predictor import Predictor
+from wildlens.config import AppConfig
+from wildlens.webapp import DEMO_BANNER, build_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def tiny_recipe(tmp_path, monkeypatch):
+    recipe = tmp_path / "demo.yaml"
+    recipe.write_text(
+        f"demo:\n  images_per_class: 6\n  render_size: 64\n  cache_dir: {tmp_path / 'cache'}\n"
+        "train:\n  name: wildlens-demo\n  image_size: 64\n  epochs: 1\n  workers: 0\n"
+    )
+    monkeypatch.setattr(wildlens.demo, "DEMO_CONFIG", recipe)
+    return recipe
+
+
+def test_demo_bundle_is_built_once_and_marked(tiny_recipe):
+    messages = []
+    path = wildlens.demo.ensure_demo_bundle(log=messages.append, progress=False)
+    bundle = load_bundle(path)
+    assert bundle.is_demo and bundle.name == "wildlens-demo"
+    assert len(bundle.class_ids) == 8
+    assert any("Building the demo bundle" in m for m in messages)
+    messages.clear()
+    assert wildlens.demo.ensure_demo_bundle(log=messages.append, progress=False) == path
+    assert messages == []  # cached: no second build
+
+
+def test_a_new_recipe_gets_a_new_bundle(tiny_recipe):
+    first = wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    tiny_recipe.write_text(tiny_recipe.read_text().replace("epochs: 1", "epochs: 2"))
+    assert wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False) != first
+
+
+def test_a_damaged_cache_is_an_error_not_a_silent_rebuild(tiny_recipe):
+    path = wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    (path / WEIGHTS_FILE).write_bytes(b"tampered")
+    with pytest.raises(BundleError):
+        wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+
+
+def test_the_app_says_it_is_a_demo(tiny_recipe, tiny_bundle):
+    demo_path = wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    with build_app(Predictor.from_bundle(demo_path, device="cpu"), AppConfig()) as demo:
+        assert DEMO_BANNER in str(demo.config)
+    with build_app(Predictor.from_bundle(tiny_bundle, device="cpu"), AppConfig()) as real:
+        assert DEMO_BANNER not in str(real.config)

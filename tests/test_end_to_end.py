@@ -1,0 +1,100 @@
+"""train.py -> infer.py -> the app's predict function, as a user runs them (subprocesses)."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from model.bundle import load_bundle
+from model.predictor import Predictor
+from wildlens.config import AppConfig
+from wildlens.webapp import identify
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_ALBUMENTATIONS_UPDATE": "1"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / script), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_dataset, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("e2e") / "bundle"
+    result = run(
+        "train.py",
+        f"data={tiny_dataset}",
+        f"out={out}",
+        "image_size=64",
+        "epochs=1",
+        "batch_size=8",
+        "workers=1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "bundle written to" in result.stdout
+    return out
+
+
+def test_train_writes_a_loadable_bundle(trained):
+    bundle = load_bundle(trained)
+    assert bundle.meta["config"]["epochs"] == 1
+    assert bundle.meta["metrics"]["train_loss"]
+
+
+def test_infer_classifies_good_files_and_reports_bad_ones(trained, tiny_dataset, tmp_path):
+    photos = tmp_path / "photos"
+    (photos / "nested").mkdir(parents=True)
+    good = sorted((tiny_dataset / "val").rglob("*.jpg"))[:3]
+    for i, path in enumerate(good):
+        target = photos / ("nested" if i == 0 else "") / f"good{i}.jpg"
+        target.write_bytes(path.read_bytes())
+    (photos / "zero.jpg").write_bytes(b"")
+    (photos / "notes.jpg").write_text("not a photo")
+    (photos / "readme.txt").write_text("ignored: not an image extension")
+    out = tmp_path / "predictions.csv"
+    result = run("infer.py", f"bundle={trained}", f"input={photos}", f"out={out}", "top_k=2")
+    assert result.returncode == 0, result.stderr
+    rows = {row["path"]: row for row in csv.DictReader(out.open())}
+    assert set(rows) == {"nested/good0.jpg", "good1.jpg", "good2.jpg", "zero.jpg", "notes.jpg"}
+    assert rows["zero.jpg"]["status"] == "failed" and rows["zero.jpg"]["error_code"] == "empty"
+    assert rows["notes.jpg"]["error_code"] == "not_an_image"
+    predictor = Predictor.from_bundle(trained, device="cpu", top_k=2)
+    for i in range(3):
+        row = rows[f"{'nested/' if i == 0 else ''}good{i}.jpg"]
+        assert row["status"] == "ok" and row["decision"] in ("identified", "review")
+        [alone] = predictor.predict([predictor.load(good[i]).image])
+        assert row["label_1"] == alone.label
+        assert float(row["prob_1"]) == pytest.approx(alone.confidence, abs=1e-5)
+        assert row["sha256"] == predictor.load(good[i]).facts.sha256
+        assert row["bundle_sha256"] == predictor.bundle.weights_sha256
+
+
+def test_infer_reports_a_missing_folder_clearly(trained, tmp_path):
+    result = run("infer.py", f"bundle={trained}", f"input={tmp_path / 'nope'}")
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+
+
+def test_app_predict_function(trained, tiny_dataset):
+    import gradio as gr
+
+    predictor = Predictor.from_bundle(trained, device="cpu", top_k=AppConfig().top_k)
+    photo = next((tiny_dataset / "val" / "rosewood").glob("*.jpg"))
+    preview, confidences, decision, card = identify(predictor, str(photo))
+    assert preview.size == (64, 64)
+    assert len(confidences) == 3 and sum(confidences.values()) == pytest.approx(1.0)
+    assert "Identified" in decision or "expert review" in decision
+    assert "CITES appendix" in card
+    with pytest.raises(gr.Error, match="cannot be used"):
+        identify(predictor, str(Path(__file__)))  # a Python file is not a photo

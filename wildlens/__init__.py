@@ -1,0 +1,24 @@
+"""WildLens application layer: typed config, command line, batch pipeline and web app.
+
+`data/` knows images and datasets, `model/` knows networks and their outputs; this package wires
+them into the product. Importing it sets privacy and offline defaults (never overriding a value
+the user set) before any library that reads them is imported.
+"""
+
+import os
+from importlib import metadata
+
+# Field deployments are often offline; a border post should not phone home either.
+for _key, _value in {
+    "NO_ALBUMENTATIONS_UPDATE": "1",  # albumentations otherwise blocks on a PyPI version check
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    # Weights come from local packages; set HF_HUB_OFFLINE=0 to let timm download from the hub.
+    "HF_HUB_OFFLINE": "1",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+try:
+    __version__ = metadata.version("wildlens")
+except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0+unknown"

@@ -1,0 +1,137 @@
+"""Command line: `wildlens train|infer|app key=value ...` and the three script entry points.
+
+Every command takes `key=value` overrides and `config=FILE.yaml`; `--help` prints the keys of its
+section of configs/default.yaml with their comments. Configuration and input errors print one
+clear line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from wildlens.config import (
+    AppConfig,
+    ConfigError,
+    InferConfig,
+    TrainConfig,
+    load_config,
+    section_help,
+)
+
+
+def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(f"usage: {usage}\n\nkeys (defaults < config=FILE.yaml < key=value):\n")
+        print(section_help(cls))
+        return 0
+    # Imported late so `--help` and config errors answer at once.
+    from data.images import ImageError
+    from data.sources import DatasetError
+    from model.backbones import WeightsError
+    from model.bundle import BundleError
+    from model.catalogue import CatalogueError
+
+    try:
+        return command(load_config(cls, args))
+    except (
+        ConfigError,
+        DatasetError,
+        BundleError,
+        CatalogueError,
+        WeightsError,
+        ImageError,
+        FileNotFoundError,
+    ) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def resolve_bundle(path: str, log: Callable[[str], None] = print) -> str:
+    """The bundle to serve: the given path, or the embedded demo (built on first use)."""
+    if path:
+        return path
+    from wildlens.demo import ensure_demo_bundle
+
+    return str(ensure_demo_bundle(log=log))
+
+
+def train_command(cfg: TrainConfig) -> int:
+    from model.training import train
+
+    train(cfg)
+    return 0
+
+
+def infer_command(cfg: InferConfig) -> int:
+    from model.predictor import Predictor
+    from wildlens.batch import classify_folder
+
+    if not cfg.input:
+        raise ConfigError("no input given: infer.py input=FOLDER out=FILE.csv")
+    if not Path(cfg.input).is_dir():
+        raise FileNotFoundError(f"input folder {cfg.input} does not exist")
+    predictor = Predictor.from_bundle(
+        resolve_bundle(cfg.bundle), device=cfg.device, top_k=cfg.top_k
+    )
+    summary = classify_folder(
+        predictor, cfg.input, cfg.out, extensions=cfg.extensions, batch_size=cfg.batch_size
+    )
+    print(
+        f"{summary['files']} files -> {cfg.out}: status {summary['status']}, "
+        f"decisions {summary['decision']}"
+        + (f", errors {summary['errors']}" if summary["errors"] else "")
+    )
+    return 0
+
+
+def app_command(cfg: AppConfig) -> int:
+    from model.predictor import Predictor
+    from wildlens.webapp import build_app, launch
+
+    predictor = Predictor.from_bundle(
+        resolve_bundle(cfg.bundle), device=cfg.device, top_k=cfg.top_k
+    )
+    launch(build_app(predictor, cfg), cfg)
+    return 0
+
+
+def train_main(argv: Sequence[str] | None = None) -> int:
+    return _run(TrainConfig, train_command, argv, "wildlens-train data=PATH [key=value ...]")
+
+
+def infer_main(argv: Sequence[str] | None = None) -> int:
+    return _run(
+        InferConfig,
+        infer_command,
+        argv,
+        "wildlens-infer bundle=PATH input=FOLDER out=FILE.csv [key=value ...]",
+    )
+
+
+def app_main(argv: Sequence[str] | None = None) -> int:
+    return _run(AppConfig, app_command, argv, "wildlens-app [bundle=PATH] [key=value ...]")
+
+
+def demo_main(argv: Sequence[str] | None = None) -> int:
+    """Build (first time) or verify the embedded demo bundle and print its folder."""
+    if argv:
+        print("usage: wildlens demo   (takes no keys; see configs/demo.yaml)")
+        return 0 if argv[0] in ("-h", "--help") else 2
+    from wildlens.demo import ensure_demo_bundle
+
+    print(ensure_demo_bundle())
+    return 0
+
+
+COMMANDS = {"train": train_main, "infer": infer_main, "app": app_main, "demo": demo_main}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in COMMANDS:
+        print(f"usage: wildlens {{{','.join(COMMANDS)}}} [key=value ...]   (--help for keys)")
+        return 0 if args and args[0] in ("-h", "--help") else 2
+    return COMMANDS[args[0]](args[1:])

@@ -1,0 +1,52 @@
+"""The embedded demo bundle: built on first use from synthetic images, then cached.
+
+path = ensure_demo_bundle()     # trains once (a few minutes on 2 CPU cores), then instant
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from data import synthetic
+from data.synthetic import CLASSES, write_dataset
+from model.bundle import META_FILE, load_bundle
+from wildlens.config import DemoConfig, TrainConfig, load_config
+from wildlens.paths import DEMO_CONFIG, cache_dir
+
+
+def demo_bundle_path(demo: DemoConfig) -> Path:
+    """Cache folder of the demo bundle, keyed by the demo recipe so a new recipe rebuilds it."""
+    recipe = DEMO_CONFIG.read_bytes() + Path(synthetic.__file__).read_bytes()
+    key = hashlib.sha256(recipe).hexdigest()[:12]
+    return Path(demo.cache_dir or cache_dir()) / f"demo-bundle-{key}"
+
+
+def ensure_demo_bundle(log: Callable[[str], None] = print, progress: bool = True) -> Path:
+    """The demo bundle's folder; renders the synthetic dataset and trains it when missing."""
+    demo = load_config(DemoConfig, [f"config={DEMO_CONFIG}"])
+    out = demo_bundle_path(demo)
+    if (out / META_FILE).is_file():
+        load_bundle(out)  # verifies hashes: a damaged cache is an error, not a silent retrain
+        return out
+    # Imported here: training pulls in the whole training stack, which the app does not need.
+    from model.training import train
+
+    log(f"Building the demo bundle (first run only) into {out} ...")
+    with tempfile.TemporaryDirectory(prefix="wildlens-demo-") as scratch:
+        n_train = demo.images_per_class * 2 // 3
+        data = write_dataset(
+            Path(scratch) / "synthetic",
+            per_class={"train": n_train, "val": demo.images_per_class - n_train},
+            size=demo.render_size,
+            seed=demo.seed,
+            classes=CLASSES,
+        )
+        cfg = load_config(TrainConfig, [f"config={DEMO_CONFIG}", f"data={data}", f"out={out}"])
+        if out.exists():
+            shutil.rmtree(out)  # an incomplete earlier attempt
+        train(cfg, progress=progress, log=log, extra_meta={"demo": True})
+    return out
