@@ -34,7 +34,7 @@ class ImageDataset(Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
         sample = self.samples[i]
         try:
-            loaded = load_image(sample.path, target_size=self.decode_size)
+            loaded = load_image(sample.source, target_size=self.decode_size)
         except ImageError as error:
-            raise ImageError(error.code, f"{sample.path}: {error.message}") from error
+            raise ImageError(error.code, f"{sample.key}: {error.message}") from error
         return apply(self.transform, loaded.image), self.index[sample.label]

@@ -43,8 +43,10 @@ ERROR_CODES = (
     "unreadable",
 )
 
-# What Pillow's parsers raise on hostile bytes; all mean "this file is damaged".
+# What Pillow's parsers raise on hostile bytes; all mean "this file is damaged". Warning is here
+# for runs with warnings as errors (-W error), where Pillow's parser warnings arrive raised.
 _PARSER_ERRORS = (
+    Warning,
     OSError,
     SyntaxError,
     ValueError,
@@ -240,23 +242,31 @@ def to_rgb(
     if (mode == "P" and "transparency" in image.info) or mode == "PA":
         image, mode = image.convert("RGBA"), "RGBA"
     if mode in ("RGBA", "LA", "RGBa", "La"):
+        if mode == "La":  # premultiplied; Pillow converts La only to LA
+            image = image.convert("LA")
         rgba = image.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (*background, 255))
         return Image.alpha_composite(canvas, rgba).convert("RGB")
     if mode.startswith("I;16") or mode in ("I", "F"):
-        return Image.fromarray(_scale_to_uint8(np.asarray(image), mode), "L").convert("RGB")
+        return Image.fromarray(_scale_to_uint8(np.asarray(image), mode)).convert("RGB")
     if mode in ("1", "L", "P", "CMYK", "YCbCr", "LAB", "HSV"):
         return image.convert("RGB")
     raise ImageError("unsupported_format", f"pixel mode {mode} is not supported")
 
 
 def _scale_to_uint8(pixels: np.ndarray, mode: str) -> np.ndarray:
-    """16-bit and 32-bit integer pixels scale by 1/257; float pixels in [0, 1] by 255."""
-    values = pixels.astype(np.float64)
-    if mode == "F":
-        finite = values[np.isfinite(values)]
-        high = float(finite.max()) if finite.size else 1.0
-        values = np.nan_to_num(values) * (255.0 if high <= 1.0 else 255.0 / max(high, 1e-12))
+    """Scale high-bit-depth pixels to 0-255.
+
+    `I;16*` (16-bit) divide by 257. `I` (32-bit integer, bit depth unknown) takes the smallest of
+    8, 16 bits or its own maximum that holds the data. `F` (float) in [0, 1] multiplies by 255;
+    larger floats are scaled by their maximum. Negative values and NaN become 0.
+    """
+    values = np.nan_to_num(pixels.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    high = float(values.max()) if values.size else 0.0
+    if mode.startswith("I;16"):
+        full_scale = 65535.0
+    elif mode == "I":
+        full_scale = 255.0 if high <= 255 else 65535.0 if high <= 65535 else high
     else:
-        values = values / 257.0
-    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+        full_scale = 1.0 if high <= 1.0 else high
+    return np.clip(np.rint(values * (255.0 / full_scale)), 0, 255).astype(np.uint8)

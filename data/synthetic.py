@@ -30,7 +30,7 @@ def _grid(size: int) -> tuple[Array, Array]:
 def _smooth_noise(rng: np.random.Generator, size: int, cells: tuple[int, int]) -> Array:
     """Value noise: random cells upsampled smoothly to (size, size), in [0, 1]."""
     small = rng.random(cells, dtype=np.float32)
-    image = Image.fromarray((small * 255).astype(np.uint8), "L").resize((size, size), Image.BICUBIC)
+    image = Image.fromarray((small * 255).astype(np.uint8)).resize((size, size), Image.BICUBIC)
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
@@ -217,8 +217,8 @@ def render(class_id: str, rng: np.random.Generator, size: int = 192) -> Image.Im
     work = size * 2  # draw large, then downsample (antialiased)
     y, x = _grid(work)
     rgb, mask = RENDERERS[class_id](rng, y, x)
-    item = Image.fromarray((rgb * 255).astype(np.uint8), "RGB")
-    alpha = Image.fromarray((np.clip(mask, 0, 1) * 255).astype(np.uint8), "L")
+    item = Image.fromarray((rgb * 255).astype(np.uint8))
+    alpha = Image.fromarray((np.clip(mask, 0, 1) * 255).astype(np.uint8))
     angle = float(rng.uniform(0, 360))
     item = item.rotate(angle, resample=Image.BILINEAR)
     alpha = alpha.rotate(angle, resample=Image.BILINEAR)
@@ -228,7 +228,7 @@ def render(class_id: str, rng: np.random.Generator, size: int = 192) -> Image.Im
         item.resize((side, side), Image.BILINEAR),
         alpha.resize((side, side), Image.BILINEAR),
     )
-    canvas = Image.fromarray((_background(rng, work) * 255).astype(np.uint8), "RGB")
+    canvas = Image.fromarray((_background(rng, work) * 255).astype(np.uint8))
     shadow = alpha.filter(ImageFilter.GaussianBlur(work * 0.02)).point(lambda v: int(v * 0.5))
     offset = rng.integers(-work // 8, work // 8 + 1, 2) + (work - side) // 2
     canvas.paste((0, 0, 0), (int(offset[0] + work * 0.02), int(offset[1] + work * 0.02)), shadow)
@@ -242,7 +242,7 @@ def render(class_id: str, rng: np.random.Generator, size: int = 192) -> Image.Im
     cast = rng.uniform(0.9, 1.1, 3).astype(np.float32)
     pixels = pixels * light[..., None] * cast[None, None, :]
     pixels = pixels + rng.normal(0, rng.uniform(0, 0.03), pixels.shape).astype(np.float32)
-    image = Image.fromarray((np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
+    image = Image.fromarray((np.clip(pixels, 0, 1) * 255).astype(np.uint8))
     image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0, 1.5))))
     return image.resize((size, size), Image.LANCZOS)
 

@@ -6,6 +6,7 @@ bundle = train(load_config(TrainConfig, ["data=photos/"]))
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import random
 from collections import Counter
@@ -21,12 +22,13 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from data.audit import markdown_report
 from data.datasets import ImageDataset
-from data.sources import DatasetError, Sample, dataset_splits
-from data.splits import stratified_split
+from data.prepare import PreparedSplits, prepare_splits
+from data.sources import DatasetError, Sample
 from data.transforms import Preprocessing, eval_transforms, train_transforms
 from model.backbones import build_model
-from model.bundle import Bundle, save_bundle, sha256_file
+from model.bundle import Bundle, save_bundle
 from model.calibration import fit_temperature, softmax
 from model.catalogue import load_catalogue
 from model.device import select_device
@@ -41,6 +43,7 @@ class Splits:
     train: list[Sample]
     val: list[Sample]
     class_ids: list[str]
+    prepared: PreparedSplits
 
 
 def train(
@@ -67,6 +70,8 @@ def train(
         f"{len(splits.class_ids)} classes, {len(splits.train)} training and {len(splits.val)} "
         f"validation photos; device {device}"
     )
+    if splits.prepared.excluded:
+        log(f"left out {len(splits.prepared.excluded)} unreadable photos (see report/audit.md)")
     catalogue = load_catalogue(cfg.catalogue or DEFAULT_CATALOGUE).for_classes(
         splits.class_ids, cfg.default_target_precision
     )
@@ -128,7 +133,13 @@ def train(
         "config": config_to_dict(cfg),
         **(extra_meta or {}),
     }
-    bundle = save_bundle(cfg.out, model.cpu(), meta, overwrite=cfg.overwrite)
+    bundle = save_bundle(
+        cfg.out,
+        model.cpu(),
+        meta,
+        extra_files=audit_files(splits.prepared),
+        overwrite=cfg.overwrite,
+    )
     calibrated = metrics["calibrated"]
     log(
         f"val accuracy {calibrated.get('accuracy', float('nan')):.3f}, macro-F1 "
@@ -146,40 +157,61 @@ def seed_everything(seed: int) -> None:
 
 
 def load_splits(cfg: TrainConfig) -> Splits:
-    """train/val samples: the dataset's own folders, or a stratified split of one folder."""
+    """Audited, leakage-safe train/val samples: the dataset's own splits, or a group split."""
     if not cfg.data:
         raise DatasetError("no dataset given: train.py data=PATH (an ImageFolder tree)")
-    found = dataset_splits(cfg.data)
-    if "all" in found:
-        samples = found["all"]
-        train_idx, val_idx = stratified_split(
-            [s.label for s in samples], cfg.val_fraction, cfg.seed
+    fractions = {
+        "train": 1.0 - cfg.val_fraction - cfg.test_fraction,
+        "val": cfg.val_fraction,
+        "test": cfg.test_fraction,
+    }
+    if fractions["train"] <= 0 or cfg.val_fraction <= 0:
+        raise DatasetError("val_fraction must be > 0 and val_fraction + test_fraction < 1")
+    prepared = prepare_splits(
+        cfg.data,
+        {name: f for name, f in fractions.items() if f > 0},
+        seed=cfg.seed,
+        allow_leakage=cfg.allow_leakage,
+        workers=cfg.workers,
+    )
+    train_samples = prepared.splits.get("train", [])
+    val_samples = prepared.splits.get("val", [])
+    if not train_samples or not val_samples:
+        raise DatasetError(
+            f"{cfg.data}: need train and validation photos; found splits "
+            f"{sorted(k for k, v in prepared.splits.items() if v)} (name folders train/ and val/, "
+            "or give one folder of class folders to split automatically)"
         )
-        train_samples, val_samples = [samples[i] for i in train_idx], [samples[i] for i in val_idx]
-    else:
-        train_samples, val_samples = found["train"], found.get("val", [])
-        if not val_samples:
-            raise DatasetError(f"{cfg.data}: train/ needs a val/ folder beside it")
     class_ids = sorted({s.label for s in train_samples})
     unseen = sorted({s.label for s in val_samples} - set(class_ids))
     if unseen:
         raise DatasetError(f"{cfg.data}: classes {unseen} are in val but not in train")
     if len(class_ids) < 2:
         raise DatasetError(f"{cfg.data}: need at least 2 classes, found {class_ids}")
-    return Splits(train_samples, val_samples, class_ids)
+    return Splits(train_samples, val_samples, class_ids, prepared)
+
+
+def audit_files(prepared: PreparedSplits) -> dict[str, bytes]:
+    """The dataset audit, for the bundle's report folder (per-image records left out)."""
+    report = {k: v for k, v in prepared.report.items() if k != "records"}
+    return {
+        "report/audit.json": (json.dumps(report, indent=1, ensure_ascii=False) + "\n").encode(),
+        "report/audit.md": markdown_report(prepared.report).encode(),
+    }
 
 
 def data_summary(root: str, splits: Splits) -> dict[str, Any]:
     """Counts per split and class, and a fingerprint over every file's content and label."""
+    sha256 = {r["key"]: r["sha256"] for r in splits.prepared.report["records"]}
     digest = hashlib.sha256()
     for name, samples in (("train", splits.train), ("val", splits.val)):
         for sample in sorted(samples, key=lambda s: s.key):
-            digest.update(
-                f"{name}\t{sample.key}\t{sample.label}\t{sha256_file(sample.path)}\n".encode()
-            )
+            digest.update(f"{name}\t{sample.key}\t{sample.label}\t{sha256[sample.key]}\n".encode())
     return {
         "source": str(Path(root).resolve()),
         "fingerprint": digest.hexdigest(),
+        "split_by": splits.prepared.split_by,
+        "excluded": splits.prepared.excluded,
         "counts": {
             "train": dict(sorted(Counter(s.label for s in splits.train).items())),
             "val": dict(sorted(Counter(s.label for s in splits.val).items())),

@@ -98,3 +98,25 @@ def test_app_predict_function(trained, tiny_dataset):
     assert "CITES appendix" in card
     with pytest.raises(gr.Error, match="cannot be used"):
         identify(predictor, str(Path(__file__)))  # a Python file is not a photo
+
+
+def test_train_from_a_zip_archive_and_refuse_leakage(tiny_dataset, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "photos.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(tiny_dataset.rglob("*.jpg")):
+            zf.write(path, path.relative_to(tiny_dataset).as_posix())
+        leaked = next((tiny_dataset / "train" / "bone").glob("*.jpg"))
+        zf.write(leaked, "val/bone/copy-of-a-training-photo.jpg")
+    out = tmp_path / "bundle"
+    common = [f"data={archive}", f"out={out}", "image_size=64", "epochs=1", "workers=0"]
+    refused = run("train.py", *common)
+    assert refused.returncode == 2
+    assert "cross splits" in refused.stderr and "allow_leakage=true" in refused.stderr
+    assert not out.exists()
+    allowed = run("train.py", *common, "allow_leakage=true")
+    assert allowed.returncode == 0, allowed.stderr
+    bundle = load_bundle(out)
+    assert bundle.meta["data"]["split_by"] == "source"
+    assert (out / "report" / "audit.md").is_file()

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import timm
 import torch
 from PIL import Image
@@ -47,3 +48,19 @@ def test_preprocessing_round_trip():
     pre = _pre()
     assert Preprocessing.from_dict(pre.to_dict()) == pre
     assert pre.resize_size == 256
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("strength", [0.0, 0.5, 1.0, 2.0])
+def test_train_pipeline_builds_and_runs_at_every_strength(strength):
+    photo = render("pangolin_scale", np.random.default_rng(1), size=300)
+    for seed in range(5):  # several draws: every branch of the pipeline gets a chance to run
+        out = apply(train_transforms(_pre(), strength, seed=seed), photo)
+        assert out.shape == (3, 224, 224) and torch.isfinite(out).all()
+
+
+def test_strength_zero_is_the_eval_transform():
+    photo = render("rhino_horn", np.random.default_rng(2), size=300)
+    assert torch.equal(
+        apply(train_transforms(_pre(), 0.0, seed=1), photo), apply(eval_transforms(_pre()), photo)
+    )

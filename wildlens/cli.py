@@ -13,6 +13,7 @@ from pathlib import Path
 
 from wildlens.config import (
     AppConfig,
+    AuditConfig,
     ConfigError,
     InferConfig,
     TrainConfig,
@@ -98,6 +99,29 @@ def app_command(cfg: AppConfig) -> int:
     return 0
 
 
+def audit_command(cfg: AuditConfig) -> int:
+    from data.audit import audit, write_report
+    from data.sources import Sample, open_source
+
+    if not cfg.data:
+        raise ConfigError("no dataset given: wildlens audit data=PATH")
+    samples, skipped = [], []
+    for item in open_source(cfg.data):
+        (samples if isinstance(item, Sample) else skipped).append(item)
+    report = audit(
+        samples, skipped, min_side=cfg.min_side, max_aspect=cfg.max_aspect, workers=cfg.workers
+    )
+    out = write_report(report, samples, cfg.out)
+    summary = report["summary"]
+    print(
+        f"{summary['images']} images, {summary['classes']} classes: {summary['unreadable']} "
+        f"unreadable, {summary['skipped']} skipped, {summary['exact_duplicate_sets']} exact and "
+        f"{summary['near_duplicate_sets']} near-duplicate sets, {summary['leaking_sets']} crossing "
+        f"splits, {summary['label_conflicts']} with conflicting labels -> {out}/audit.html"
+    )
+    return 0
+
+
 def train_main(argv: Sequence[str] | None = None) -> int:
     return _run(TrainConfig, train_command, argv, "wildlens-train data=PATH [key=value ...]")
 
@@ -126,7 +150,22 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-COMMANDS = {"train": train_main, "infer": infer_main, "app": app_main, "demo": demo_main}
+def audit_main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and "=" not in args[0] and not args[0].startswith("-"):
+        args[0] = f"data={args[0]}"  # `wildlens audit DATA` reads as data=DATA
+    return _run(
+        AuditConfig, audit_command, args, "wildlens audit DATA [out=FOLDER] [key=value ...]"
+    )
+
+
+COMMANDS = {
+    "train": train_main,
+    "infer": infer_main,
+    "app": app_main,
+    "audit": audit_main,
+    "demo": demo_main,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -52,6 +52,9 @@ class TrainConfig:
     label_smoothing: float = 0.1
     drop_rate: float = 0.2
     val_fraction: float = 0.2
+    test_fraction: float = 0.0
+    allow_leakage: bool = False
+    augment_strength: float = 1.0
     default_target_precision: float = 0.95
     seed: int = 0
     workers: int = 2
@@ -82,6 +85,15 @@ class AppConfig:
 
 
 @dataclass
+class AuditConfig:
+    data: str = ""
+    out: str = "runs/audit"
+    min_side: int = 64
+    max_aspect: float = 4.0
+    workers: int = 2
+
+
+@dataclass
 class DemoConfig:
     images_per_class: int = 40
     render_size: int = 192
@@ -93,6 +105,7 @@ SECTIONS: dict[str, type] = {
     "train": TrainConfig,
     "infer": InferConfig,
     "app": AppConfig,
+    "audit": AuditConfig,
     "demo": DemoConfig,
 }
 DEFAULT_YAML = CONFIGS_DIR / "default.yaml"

@@ -1,0 +1,69 @@
+"""Ordered parallel map over worker processes, for decoding many photos.
+
+Workers are spawned, not forked: a forked child of a process that has run torch can hang in
+torch's thread pools (seen here with ProcessPoolExecutor). Each worker uses one thread.
+
+    results = parallel_map(inspect_sample, samples, workers=2)   # same order as samples
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _init_worker() -> None:
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - cv2 comes with albumentations
+        pass
+
+
+def default_workers() -> int:
+    """One worker per core, leaving none idle but never more than 8."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _run_chunk(function: Callable[[T], R], chunk: list[T]) -> list[R]:
+    return [function(item) for item in chunk]
+
+
+def parallel_map(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    chunksize: int = 8,
+    prefetch: int = 4,
+) -> Iterator[R]:
+    """`map(function, items)` over `workers` spawned processes (0: in this process), in order.
+
+    At most `workers * prefetch` chunks are in flight, so an endless or huge `items` stream uses
+    bounded memory. `function` must be importable (module level) and its results picklable.
+    """
+    if workers <= 0:
+        yield from map(function, items)
+        return
+    context = multiprocessing.get_context("spawn")
+    iterator = iter(items)
+    pending: deque[Future] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+        while True:
+            while len(pending) < workers * prefetch:
+                chunk = list(itertools.islice(iterator, chunksize))
+                if not chunk:
+                    break
+                pending.append(pool.submit(_run_chunk, function, chunk))
+            if not pending:
+                return
+            yield from pending.popleft().result()

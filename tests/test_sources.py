@@ -1,0 +1,182 @@
+"""Sources: folders, manifests, and hostile zip/tar archives (read in place, never extracted)."""
+
+import io
+import os
+import tarfile
+import zipfile
+
+import pytest
+from PIL import Image
+
+from data.images import load_image
+from data.sources import (
+    DatasetError,
+    Sample,
+    Skipped,
+    dataset_splits,
+    image_folder,
+    iter_archive,
+    open_source,
+    read_manifest,
+)
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def jpeg(color="red", size=(16, 16)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def test_image_folder_labels_and_splits(tmp_path):
+    for key in ("train/bone/a.jpg", "train/ivory/b.jpg", "val/bone/c.jpg", "train/.hidden/d.jpg"):
+        (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / key).write_bytes(jpeg())
+    (tmp_path / "train" / "bone" / "notes.txt").write_text("not an image")
+    samples = image_folder(tmp_path)
+    assert [(s.key, s.split, s.label) for s in samples] == [
+        ("train/bone/a.jpg", "train", "bone"),
+        ("train/ivory/b.jpg", "train", "ivory"),
+        ("val/bone/c.jpg", "val", "bone"),
+    ]
+
+
+def test_mixed_split_and_no_split_is_refused(tmp_path):
+    for key in ("train/bone/a.jpg", "bone/b.jpg"):
+        (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / key).write_bytes(jpeg())
+    with pytest.raises(DatasetError, match="some images have a split"):
+        dataset_splits(tmp_path)
+
+
+def test_manifest(tmp_path):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "1.jpg").write_bytes(jpeg())
+    manifest = tmp_path / "list.csv"
+    manifest.write_text(
+        "path,label,group,split\n"
+        "photos/1.jpg,elephant_ivory,case-7,train\n"
+        "photos/missing.jpg,bone,case-8,validation\n"
+    )
+    first, missing = read_manifest(manifest)
+    assert first == Sample(
+        "photos/1.jpg", tmp_path / "photos" / "1.jpg", "elephant_ivory", "case-7", "train"
+    )
+    assert missing.split == "val"  # canonical name
+    assert load_image(first.source).image.size == (16, 16)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("file,label\nx.jpg,a\n", "needs a 'path' column"),
+        ("path,label,colour\nx.jpg,a,red\n", "unknown manifest columns"),
+        ("path,label\nx.jpg,a\nx.jpg,b\n", "listed twice"),
+        ("path,split\nx.jpg,holdout\n", "unknown split"),
+    ],
+)
+def test_bad_manifests(tmp_path, content, message):
+    path = tmp_path / "m.csv"
+    path.write_text(content)
+    with pytest.raises(DatasetError, match=message):
+        read_manifest(path)
+
+
+def hostile_zip(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("train/bone/good.jpg", jpeg())
+        archive.writestr("../evil.jpg", jpeg())
+        archive.writestr("/abs/evil.jpg", jpeg())
+        archive.writestr("train/bone/inner.zip", b"PK\x03\x04 nested")
+        archive.writestr("train/bone/huge.jpg", b"\xff" * 5000)
+        archive.writestr("__MACOSX/train/bone/._good.jpg", b"resource fork")
+        archive.writestr("train/bone/readme.txt", b"hello")
+        link = zipfile.ZipInfo("train/bone/link.jpg")
+        link.external_attr = 0o120777 << 16  # a symbolic link
+        archive.writestr(link, "/etc/passwd")
+    return path
+
+
+def test_hostile_zip_members_are_skipped_with_reasons(tmp_path):
+    before = set(os.listdir(tmp_path))
+    path = hostile_zip(tmp_path / "seizure.zip")
+    items = list(iter_archive(path, max_member_bytes=4000))
+    samples = [i for i in items if isinstance(i, Sample)]
+    reasons = {i.key: i.reason for i in items if isinstance(i, Skipped)}
+    assert [s.key for s in samples] == ["train/bone/good.jpg"]
+    assert (samples[0].split, samples[0].label) == ("train", "bone")
+    assert load_image(samples[0].source).image.size == (16, 16)
+    assert reasons == {
+        "../evil.jpg": "parent_reference",
+        "/abs/evil.jpg": "absolute_path",
+        "train/bone/inner.zip": "nested_archive",
+        "train/bone/huge.jpg": "too_large",
+        "__MACOSX/train/bone/._good.jpg": "hidden",
+        "train/bone/readme.txt": "not_an_image_extension",
+        "train/bone/link.jpg": "link",
+    }
+    # Nothing was written anywhere: not beside the archive, not in its parent.
+    assert set(os.listdir(tmp_path)) == before | {"seizure.zip"}
+    assert not (tmp_path.parent / "evil.jpg").exists()
+
+
+def _tar_add(archive, name, data=b"", kind=tarfile.REGTYPE, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.size, info.linkname = kind, len(data), linkname
+    archive.addfile(info, io.BytesIO(data) if data else None)
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_hostile_tar_members_are_skipped_with_reasons(tmp_path, mode):
+    path = tmp_path / ("s.tar" if mode == "w" else "s.tar.gz")
+    with tarfile.open(path, mode) as archive:
+        _tar_add(archive, "ivory/good.jpg", jpeg())
+        _tar_add(archive, "../../evil.jpg", jpeg())
+        _tar_add(archive, "/tmp/evil.jpg", jpeg())
+        _tar_add(archive, "ivory/sym.jpg", kind=tarfile.SYMTYPE, linkname="/etc/passwd")
+        _tar_add(archive, "ivory/hard.jpg", kind=tarfile.LNKTYPE, linkname="ivory/good.jpg")
+        _tar_add(archive, "ivory/fifo.jpg", kind=tarfile.FIFOTYPE)
+        _tar_add(archive, "ivory/big.jpg", b"\xff" * 5000)
+        _tar_add(archive, "ivory/nested.tar.gz", b"\x1f\x8b")
+    items = list(iter_archive(path, max_member_bytes=4000))
+    assert [i.key for i in items if isinstance(i, Sample)] == ["ivory/good.jpg"]
+    assert {i.key: i.reason for i in items if isinstance(i, Skipped)} == {
+        "../../evil.jpg": "parent_reference",
+        "/tmp/evil.jpg": "absolute_path",
+        "ivory/sym.jpg": "link",
+        "ivory/hard.jpg": "link",
+        "ivory/fifo.jpg": "not_a_file",
+        "ivory/big.jpg": "too_large",
+        "ivory/nested.tar.gz": "nested_archive",
+    }
+    assert not (tmp_path.parent.parent / "evil.jpg").exists()
+
+
+def test_archive_budget(tmp_path):
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(4):
+            archive.writestr(f"bone/{i}.jpg", jpeg())
+    size = len(jpeg())
+    items = list(iter_archive(path, max_archive_bytes=2 * size))
+    assert [type(i).__name__ for i in items] == ["Sample", "Sample", "Skipped", "Skipped"]
+    assert items[-1].reason == "archive_budget_exceeded"
+
+
+def test_damaged_archive_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(DatasetError, match="damaged"):
+        list(iter_archive(path))
+
+
+def test_open_source_dispatch(tmp_path):
+    with pytest.raises(DatasetError, match="does not exist"):
+        list(open_source(tmp_path / "nothing"))
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    with pytest.raises(DatasetError, match="expected a folder"):
+        list(open_source(tmp_path / "x.pdf"))
+    splits, skipped = dataset_splits(hostile_zip(tmp_path / "d.zip"))
+    assert [s.key for s in splits["train"]] == ["train/bone/good.jpg", "train/bone/huge.jpg"]
+    assert len(skipped) == 6
