@@ -55,6 +55,27 @@ class Prediction:
         }
 
 
+@dataclass(frozen=True)
+class ModelOutputs:
+    logits: np.ndarray  # (N, C) float32
+    features: np.ndarray  # (N, D) float32, pooled features before the classifier
+
+
+class TorchBackend:
+    """Runs the bundle's network with PyTorch."""
+
+    def __init__(self, model: torch.nn.Module, device: torch.device):
+        self.model = model.eval().to(device)
+        self.device = device
+
+    @torch.inference_mode()
+    def __call__(self, batch: np.ndarray) -> ModelOutputs:
+        x = torch.from_numpy(batch).to(self.device)
+        features = self.model.forward_head(self.model.forward_features(x), pre_logits=True)
+        logits = self.model.get_classifier()(features)
+        return ModelOutputs(logits.float().cpu().numpy(), features.float().cpu().numpy())
+
+
 class Predictor:
     """Loads a bundle once; turns RGB images into calibrated, routed predictions."""
 
@@ -70,7 +91,7 @@ class Predictor:
         self.policy = bundle.routing
         model = build_model(bundle.architecture, len(self.class_ids), weights="none")
         model.load_state_dict(bundle.load_state_dict(), strict=True)
-        self.model = model.eval().to(self.device)
+        self.backend = TorchBackend(model, self.device)
 
     @classmethod
     def from_bundle(cls, path: str | Path, device: str = "auto", top_k: int = 3) -> Predictor:
@@ -80,20 +101,38 @@ class Predictor:
         """Decode a photo with the shared decoder, reduced to what the eval transform needs."""
         return load_image(source, target_size=self.preprocessing.resize_size)
 
-    @torch.inference_mode()
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        """The shared eval transform: a (3, H, W) float32 array ready for `forward`."""
+        return apply(self.transform, image).numpy()
+
+    def forward(self, batch: np.ndarray) -> ModelOutputs:
+        """Logits and features for a (N, 3, H, W) float32 batch."""
+        if len(batch) == 0:
+            empty = np.zeros((0, len(self.class_ids)), np.float32)
+            return ModelOutputs(empty, np.zeros((0, 0), np.float32))
+        return self.backend(np.ascontiguousarray(batch, dtype=np.float32))
+
+    def outputs(self, images: Sequence[Image.Image]) -> ModelOutputs:
+        """Logits and features for RGB images."""
+        size = self.preprocessing.input_size
+        batch = (
+            np.stack([self.preprocess(image) for image in images])
+            if images
+            else (np.zeros((0, 3, size, size), np.float32))
+        )
+        return self.forward(batch)
+
     def logits(self, images: Sequence[Image.Image]) -> np.ndarray:
         """Raw logits (N, C) for RGB images."""
-        if not images:
-            return np.zeros((0, len(self.class_ids)), dtype=np.float32)
-        batch = torch.stack([apply(self.transform, image) for image in images]).to(self.device)
-        return self.model(batch).float().cpu().numpy()
+        return self.outputs(images).logits
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
         """Calibrated, routed predictions for RGB images, in order."""
-        return self.predictions_from_logits(self.logits(images))
+        return self.decide(self.outputs(images))
 
-    def predictions_from_logits(self, logits: np.ndarray) -> list[Prediction]:
-        probs = softmax(logits, self.temperature)
+    def decide(self, outputs: ModelOutputs) -> list[Prediction]:
+        """Calibrated probabilities, decisions and reasons from the network's outputs."""
+        probs = softmax(outputs.logits, self.temperature)
         decisions = route(probs, self.policy)
         return [
             self._prediction(row, d.decision, d.reasons)

@@ -105,3 +105,18 @@ def test_predictor_uses_the_shared_decoder(tiny_bundle, tiny_dataset):
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
     path = next((tiny_dataset / "val").rglob("*.jpg"))
     assert predictor.load(path).facts.sha256 == load_image(path).facts.sha256
+
+
+def test_forward_gives_logits_equal_to_the_plain_model_and_features(tiny_bundle, tiny_dataset):
+    from model.backbones import build_model
+
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    images = [predictor.load(p).image for p in sorted((tiny_dataset / "val").rglob("*.jpg"))[:3]]
+    outputs = predictor.outputs(images)
+    model = build_model(predictor.bundle.architecture, 3, weights="none").eval()
+    model.load_state_dict(predictor.bundle.load_state_dict())
+    batch = torch.from_numpy(np.stack([predictor.preprocess(i) for i in images]))
+    with torch.no_grad():
+        expected = model(batch).numpy()
+    assert np.allclose(outputs.logits, expected, atol=1e-5)
+    assert outputs.features.shape == (3, model.num_features)
