@@ -59,8 +59,10 @@ def main() -> None:
     candidates = candidate_pairs(signatures)
     verified = [(i, j) for i, j in candidates if same_photo(signatures[i], signatures[j])]
     matching = time.perf_counter() - start
-    print(f"{len(paths)} photos in {data}: {signing * 1000:.1f} ms each to sign, "
-          f"{matching:.1f} s to match all pairs")  # fmt: skip
+    print(
+        f"{len(paths)} photos in {data}: {signing * 1000:.1f} ms each to sign, "
+        f"{matching:.1f} s to match all pairs"
+    )
     print(f"candidate pairs {len(candidates)}, verified {len(verified)}:")
     for i, j in verified:
         print(f"  {paths[i].relative_to(data)} ~ {paths[j].relative_to(data)}")

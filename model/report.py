@@ -1,67 +1,319 @@
-"""Metrics of a classifier's held-out predictions: pure functions, numbers for bundle.json.
+"""The evaluation report: metrics, plots, a contact sheet of the worst mistakes, the model card.
 
-metrics = classification_metrics(probs, labels, class_ids)
+Every function returns file contents (name -> bytes) so the same report goes into a bundle
+(hashed with its other files) or into any folder (`wildlens evaluate`).
+
+    files = evaluation_files(evaluation, class_names, history)
+    files["MODEL_CARD.md"] = model_card(meta).encode()
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from PIL import Image, ImageDraw
 
-from model.calibration import expected_calibration_error, negative_log_likelihood
-from model.routing import IDENTIFIED, Decision
+from data.images import ImageError, load_image
+from data.sources import Sample
+from model.metrics import classification_metrics, reliability_bins
+
+WRONG_SHOWN = 16
+THUMBNAIL = 160
 
 
-def classification_metrics(
-    probs: np.ndarray, labels: np.ndarray, class_ids: Sequence[str]
-) -> dict[str, Any]:
-    """Accuracy, top-2, macro-F1, per-class precision/recall/F1, confusion matrix, ECE, NLL."""
-    probs = np.asarray(probs)
-    labels = np.asarray(labels)
-    n = len(labels)
-    if n == 0:
-        return {"num_images": 0}
-    indices = list(range(len(class_ids)))
-    predicted = probs.argmax(axis=1)
-    top2 = np.argsort(-probs, axis=1)[:, :2]
-    precision, recall, f1, support = precision_recall_fscore_support(
-        labels, predicted, labels=indices, zero_division=0
-    )
-    return {
-        "num_images": int(n),
-        "accuracy": float((predicted == labels).mean()),
-        "top2_accuracy": float((top2 == labels[:, None]).any(axis=1).mean()),
-        "macro_f1": float(
-            f1_score(labels, predicted, labels=indices, average="macro", zero_division=0)
+@dataclass(frozen=True)
+class Evaluation:
+    split: str  # which images: "test", "val", or a dataset name
+    samples: list[Sample]
+    labels: np.ndarray  # (N,) class indices
+    probs_uncalibrated: np.ndarray  # (N, C) softmax of the raw logits
+    probs: np.ndarray  # (N, C) calibrated
+    class_ids: list[str]
+
+    def metrics(self) -> dict[str, Any]:
+        return {
+            "split": self.split,
+            "uncalibrated": classification_metrics(
+                self.probs_uncalibrated, self.labels, self.class_ids
+            ),
+            "calibrated": classification_metrics(self.probs, self.labels, self.class_ids),
+            "reliability_uncalibrated": reliability_bins(self.probs_uncalibrated, self.labels),
+            "reliability_calibrated": reliability_bins(self.probs, self.labels),
+        }
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def confusion_png(matrix: np.ndarray, names: Sequence[str]) -> bytes:
+    matrix = np.asarray(matrix)
+    size = max(4.0, 0.55 * len(names) + 2)
+    figure, axes = plt.subplots(figsize=(size, size))
+    rows = matrix.sum(axis=1, keepdims=True)
+    axes.imshow(matrix / np.maximum(rows, 1), cmap="Blues", vmin=0, vmax=1)
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            axes.text(
+                j,
+                i,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if count > 0.6 * max(rows[i, 0], 1) else "black",
+            )
+    axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    axes.set_yticks(range(len(names)), names)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title("Confusion matrix (colour: share of the true class)")
+    return _png(figure)
+
+
+def reliability_png(
+    before: dict[str, list], after: dict[str, list], ece: tuple[float, float]
+) -> bytes:
+    figure, panels = plt.subplots(1, 2, figsize=(9, 4.2), sharey=True)
+    for axes, bins, title, value in (
+        (panels[0], before, "before calibration", ece[0]),
+        (panels[1], after, "after calibration", ece[1]),
+    ):
+        centres = [(lo + hi) / 2 for lo, hi in zip(bins["lower"], bins["upper"], strict=True)]
+        accuracy = [a if a is not None else 0 for a in bins["accuracy"]]
+        axes.bar(
+            centres,
+            accuracy,
+            width=1 / len(centres),
+            edgecolor="black",
+            alpha=0.7,
+            label="accuracy",
+        )
+        axes.plot([0, 1], [0, 1], "k--", label="perfect calibration")
+        axes.set_xlabel("confidence")
+        axes.set_title(f"{title} (ECE {value:.3f})")
+        axes.set_xlim(0, 1)
+        axes.set_ylim(0, 1)
+    panels[0].set_ylabel("accuracy")
+    panels[0].legend(loc="upper left")
+    return _png(figure)
+
+
+def curves_png(history: Sequence[dict[str, Any]]) -> bytes:
+    epochs = [row["epoch"] for row in history]
+    figure, (loss_axes, score_axes) = plt.subplots(1, 2, figsize=(9, 3.8))
+    loss_axes.plot(epochs, [r["train_loss"] for r in history], "o-", label="train")
+    loss_axes.plot(epochs, [r["val_loss"] for r in history], "o-", label="validation")
+    loss_axes.set_xlabel("epoch")
+    loss_axes.set_title("loss")
+    loss_axes.legend()
+    score_axes.plot(epochs, [r["val_accuracy"] for r in history], "o-", label="accuracy")
+    score_axes.plot(epochs, [r["val_macro_f1"] for r in history], "o-", label="macro-F1")
+    score_axes.set_xlabel("epoch")
+    score_axes.set_title("validation")
+    score_axes.legend()
+    return _png(figure)
+
+
+def confidently_wrong(
+    evaluation: Evaluation, names: Sequence[str], count: int = WRONG_SHOWN
+) -> bytes:
+    """A JPEG contact sheet of the most confident mistakes (true -> predicted, confidence)."""
+    predicted = evaluation.probs.argmax(axis=1)
+    confidence = evaluation.probs.max(axis=1)
+    wrong = np.flatnonzero(predicted != evaluation.labels)
+    worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:count]
+    columns = 4
+    rows = max(1, -(-len(worst) // columns))
+    cell_h = THUMBNAIL + 34
+    sheet = Image.new("RGB", (columns * THUMBNAIL, rows * cell_h), "white")
+    draw = ImageDraw.Draw(sheet)
+    if not len(worst):
+        draw.text((8, 8), "No mistakes on this split.", fill="black")
+    for slot, i in enumerate(worst):
+        x, y = (slot % columns) * THUMBNAIL, (slot // columns) * cell_h
+        try:
+            thumb = load_image(evaluation.samples[i].source, target_size=THUMBNAIL).image
+            thumb.thumbnail((THUMBNAIL - 4, THUMBNAIL - 4))
+            sheet.paste(thumb, (x + 2, y + 2))
+        except ImageError as error:
+            draw.text((x + 4, y + 4), error.code, fill="red")
+        draw.text((x + 2, y + THUMBNAIL + 1), f"{names[evaluation.labels[i]]} ->", fill="black")
+        draw.text(
+            (x + 2, y + THUMBNAIL + 16), f"{names[predicted[i]]} {confidence[i]:.0%}", fill="red"
+        )
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def predictions_csv(evaluation: Evaluation) -> bytes:
+    """One row per image: key, true class, predicted class, calibrated confidence."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["key", "label", "predicted", "confidence"])
+    for sample, label, row in zip(
+        evaluation.samples, evaluation.labels, evaluation.probs, strict=True
+    ):
+        writer.writerow(
+            [
+                sample.key,
+                evaluation.class_ids[label],
+                evaluation.class_ids[int(row.argmax())],
+                f"{row.max():.6f}",
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+def epochs_csv(history: Sequence[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    if history:
+        writer = csv.DictWriter(buffer, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+    return buffer.getvalue().encode()
+
+
+def evaluation_files(
+    evaluation: Evaluation,
+    names: Sequence[str],
+    history: Sequence[dict[str, Any]] = (),
+    extra_metrics: dict[str, Any] | None = None,
+    prefix: str = "report/",
+) -> dict[str, bytes]:
+    """All report files for one evaluated split."""
+    metrics = {**evaluation.metrics(), **(extra_metrics or {})}
+    before, after = metrics["uncalibrated"], metrics["calibrated"]
+    files = {
+        "metrics.json": (json.dumps(metrics, indent=1) + "\n").encode(),
+        "confusion_matrix.png": confusion_png(np.array(after["confusion_matrix"]), names),
+        "reliability.png": reliability_png(
+            metrics["reliability_uncalibrated"],
+            metrics["reliability_calibrated"],
+            (before["ece"], after["ece"]),
         ),
-        "ece": expected_calibration_error(probs, labels),
-        "nll": negative_log_likelihood(probs, labels),
-        "per_class": {
-            class_id: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
-            for i, class_id in enumerate(class_ids)
-        },
-        "confusion_matrix": confusion_matrix(labels, predicted, labels=indices).tolist(),
+        "confidently_wrong.jpg": confidently_wrong(evaluation, names),
+        "predictions.csv": predictions_csv(evaluation),
     }
+    if history:
+        files["training_curves.png"] = curves_png(history)
+        files["epochs.csv"] = epochs_csv(history)
+    return {prefix + name: content for name, content in files.items()}
 
 
-def routing_metrics(
-    probs: np.ndarray, labels: np.ndarray, decisions: Sequence[Decision]
-) -> dict[str, Any]:
-    """Share of images auto-accepted (coverage) and the precision of those accepted."""
-    accepted = np.array([d.decision == IDENTIFIED for d in decisions], dtype=bool)
-    correct = np.asarray(probs).argmax(axis=1) == np.asarray(labels)
-    n_accepted = int(accepted.sum())
-    return {
-        "auto_accepted": n_accepted,
-        "coverage": float(accepted.mean()) if len(accepted) else 0.0,
-        "review_rate": float(1 - accepted.mean()) if len(accepted) else 1.0,
-        "accepted_precision": float(correct[accepted].mean()) if n_accepted else None,
-    }
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """The few lines shown at the end of training or evaluation."""
+    before, after = metrics["uncalibrated"], metrics["calibrated"]
+    lines = [
+        f"{metrics['split']} ({after['num_images']} photos): accuracy {after['accuracy']:.3f}, "
+        f"top-2 {after['top2_accuracy']:.3f}, macro-F1 {after['macro_f1']:.3f}, "
+        f"ECE {before['ece']:.3f} -> {after['ece']:.3f} after calibration",
+    ]
+    worst = sorted(after["per_class"].items(), key=lambda item: item[1]["f1"])[:3]
+    lines.append("weakest classes (F1): " + ", ".join(f"{c} {v['f1']:.2f}" for c, v in worst))
+    return lines
+
+
+def model_card(meta: dict[str, Any]) -> str:
+    """MODEL_CARD.md: intended use, data, metrics, limits and routing policy of a bundle."""
+    metrics = meta["metrics"]
+    evaluated = metrics["evaluation"]["calibrated"]
+    catalogue = {c["id"]: c for c in meta["catalogue"]["classes"]}
+    data = meta["data"]
+    counts = data["counts"]
+    demo = meta.get("demo")
+    lines = [
+        f"# Model card: {meta['name']} {meta['version']}",
+        "",
+        "> **Demo model trained on synthetic images: it knows nothing about real items.**"
+        if demo
+        else "",
+        "",
+        "## Intended use",
+        "",
+        "Screening of photographs of seized wildlife products by customs and enforcement "
+        "officers: a first opinion that says how sure it is, and sends anything uncertain to an "
+        "expert. It is **not forensic proof**: species identification for prosecution needs "
+        "laboratory methods (DNA, wood anatomy, mass spectrometry). Every answer carries the "
+        "photo's sha256 and this bundle's identity for the audit trail.",
+        "",
+        "## Model",
+        "",
+        f"- Architecture: `{meta['architecture']}`, input {meta['preprocessing']['input_size']} px",
+        f"- Training mode: {meta['config'].get('mode', 'full')} (weights hash: bundle.json)",
+        f"- Temperature (calibration): {meta['temperature']:.3f}",
+        "",
+        "## Data",
+        "",
+        f"- Source: `{data['source']}` (fingerprint `{data['fingerprint'][:16]}...`)",
+        f"- Split: {data['split_by']}; left out as unreadable: {len(data['excluded'])}",
+        "",
+        "| class | " + " | ".join(counts) + " |",
+        "|---|" + "---:|" * len(counts),
+    ]
+    for class_id in meta["class_ids"]:
+        lines.append(
+            f"| {class_id} | " + " | ".join(str(counts[s].get(class_id, 0)) for s in counts) + " |"
+        )
+    lines += [
+        "",
+        f"## Metrics ({metrics['evaluation']['split']} split, {evaluated['num_images']} photos)",
+        "",
+        f"- Accuracy {evaluated['accuracy']:.3f}, top-2 {evaluated['top2_accuracy']:.3f}, "
+        f"macro-F1 {evaluated['macro_f1']:.3f}",
+        f"- Calibration error (ECE): {metrics['evaluation']['uncalibrated']['ece']:.3f} before, "
+        f"{evaluated['ece']:.3f} after temperature scaling",
+        "",
+        "| class | precision | recall | F1 | photos |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for class_id, row in evaluated["per_class"].items():
+        scores = " | ".join(f"{row[k]:.3f}" for k in ("precision", "recall", "f1"))
+        lines.append(f"| {class_id} | {scores} | {row['support']} |")
+    lines += [
+        "",
+        "## Routing policy",
+        "",
+        "| class | CITES | policy | threshold |",
+        "|---|---|---|---:|",
+    ]
+    for class_id, rule in meta["routing"]["classes"].items():
+        entry = catalogue.get(class_id, {})
+        policy = (
+            "always reviewed"
+            if rule["always_review"]
+            else f"target precision {rule['target_precision']}"
+        )
+        threshold = "never automatic" if rule["threshold"] is None else f"{rule['threshold']:.3f}"
+        lines.append(
+            f"| {class_id} | {entry.get('cites_appendix', 'none')} | {policy} | {threshold} |"
+        )
+    lines += [
+        "",
+        "## Limits",
+        "",
+        "- Only the classes above: an item of any other kind is forced into one of them unless the "
+        "unknown-item check flags it; look-alikes not in the training data are a known risk.",
+        "- Photos unlike the training photos (lighting, background, camera, processing stage) "
+        "lower accuracy without warning; re-evaluate on photos from each new setting "
+        "(`wildlens evaluate`).",
+        "- Metrics come from a held-out split of the same collection; photos of one seizure share "
+        "conditions, so field accuracy is usually lower.",
+        "- Calibration and routing thresholds hold only for data like the calibration photos.",
+    ]
+    return "\n".join(line for line in lines if line is not None) + "\n"

@@ -37,6 +37,7 @@ def trained(tiny_dataset, tmp_path_factory) -> Path:
         f"data={tiny_dataset}",
         f"out={out}",
         "image_size=64",
+        "mode=full",
         "epochs=1",
         "batch_size=8",
         "workers=1",
@@ -49,7 +50,9 @@ def trained(tiny_dataset, tmp_path_factory) -> Path:
 def test_train_writes_a_loadable_bundle(trained):
     bundle = load_bundle(trained)
     assert bundle.meta["config"]["epochs"] == 1
-    assert bundle.meta["metrics"]["train_loss"]
+    assert bundle.meta["config"]["mode"] == "full"
+    [epoch] = bundle.meta["metrics"]["history"]
+    assert epoch["phase"] == "head" and epoch["train_loss"] > 0
 
 
 def test_infer_classifies_good_files_and_reports_bad_ones(trained, tiny_dataset, tmp_path):

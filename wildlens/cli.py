@@ -15,6 +15,7 @@ from wildlens.config import (
     AppConfig,
     AuditConfig,
     ConfigError,
+    EvaluateConfig,
     InferConfig,
     TrainConfig,
     load_config,
@@ -122,6 +123,37 @@ def audit_command(cfg: AuditConfig) -> int:
     return 0
 
 
+def evaluate_command(cfg: EvaluateConfig) -> int:
+    from data.sources import dataset_splits
+    from model.evaluate import evaluate_bundle
+    from model.predictor import Predictor
+    from model.report import evaluation_files, summary_lines
+
+    if not cfg.data:
+        raise ConfigError("no dataset given: wildlens evaluate bundle=PATH data=PATH")
+    found, skipped = dataset_splits(cfg.data)
+    if cfg.split and cfg.split not in found:
+        raise ConfigError(f"split {cfg.split!r} not in {cfg.data} (it has {sorted(found)})")
+    samples = found[cfg.split] if cfg.split else [s for part in found.values() for s in part]
+    predictor = Predictor.from_bundle(resolve_bundle(cfg.bundle), device=cfg.device)
+    run = evaluate_bundle(predictor, samples, cfg.split or Path(cfg.data).name, cfg.batch_size)
+    names = [predictor.catalogue[c].name() for c in predictor.class_ids]
+    files = evaluation_files(run.evaluation, names, extra_metrics=run.extra, prefix="")
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (out / name).write_bytes(content)
+    for line in summary_lines(run.evaluation.metrics()):
+        print(line)
+    if run.extra["unreadable"] or run.extra["classes_not_in_bundle"] or skipped:
+        print(
+            f"not evaluated: {len(run.extra['unreadable'])} unreadable, {len(skipped)} skipped, "
+            f"classes the bundle does not know: {run.extra['classes_not_in_bundle'] or 'none'}"
+        )
+    print(f"report written to {out}")
+    return 0
+
+
 def train_main(argv: Sequence[str] | None = None) -> int:
     return _run(TrainConfig, train_command, argv, "wildlens-train data=PATH [key=value ...]")
 
@@ -150,6 +182,15 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def evaluate_main(argv: Sequence[str] | None = None) -> int:
+    return _run(
+        EvaluateConfig,
+        evaluate_command,
+        argv,
+        "wildlens evaluate bundle=PATH data=PATH [split=test] [out=FOLDER]",
+    )
+
+
 def audit_main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and "=" not in args[0] and not args[0].startswith("-"):
@@ -163,6 +204,7 @@ COMMANDS = {
     "train": train_main,
     "infer": infer_main,
     "app": app_main,
+    "evaluate": evaluate_main,
     "audit": audit_main,
     "demo": demo_main,
 }

@@ -38,6 +38,7 @@ class TrainConfig:
     data: str = ""
     out: str = "runs/train"
     overwrite: bool = False
+    resume: bool = True
     name: str = "wildlens"
     version: str = ""
     description: str = ""
@@ -45,18 +46,35 @@ class TrainConfig:
     architecture: str = "tf_efficientnet_lite0"
     weights: str = "auto"
     image_size: int = 0
+    mode: Literal["auto", "full", "fast"] = "auto"
+    # full mode
     epochs: int = 10
+    warmup_epochs: int = 1
     batch_size: int = 32
-    lr: float = 5e-4
+    lr: float = 1e-3
+    layer_decay: float = 0.85
     weight_decay: float = 0.05
     label_smoothing: float = 0.1
     drop_rate: float = 0.2
+    class_balance: Literal["none", "loss_weights", "sampler"] = "loss_weights"
+    ema_decay: float = 0.998
+    grad_clip: float = 1.0
+    patience: int = 3
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    channels_last: bool = True
+    # fast mode
+    fast_views: int = 2
+    head_epochs: int = 60
+    head_lr: float = 1e-3
+    head_dropout: float = 0.2
+    # data
     val_fraction: float = 0.2
     test_fraction: float = 0.0
     allow_leakage: bool = False
     augment_strength: float = 1.0
     default_target_precision: float = 0.95
     seed: int = 0
+    deterministic: bool = False
     workers: int = 2
     device: Device = "auto"
 
@@ -85,6 +103,16 @@ class AppConfig:
 
 
 @dataclass
+class EvaluateConfig:
+    bundle: str = ""
+    data: str = ""
+    split: str = ""
+    out: str = "runs/evaluate"
+    batch_size: int = 32
+    device: Device = "auto"
+
+
+@dataclass
 class AuditConfig:
     data: str = ""
     out: str = "runs/audit"
@@ -105,6 +133,7 @@ SECTIONS: dict[str, type] = {
     "train": TrainConfig,
     "infer": InferConfig,
     "app": AppConfig,
+    "evaluate": EvaluateConfig,
     "audit": AuditConfig,
     "demo": DemoConfig,
 }

@@ -1,0 +1,89 @@
+"""Backbone trade-off: accuracy and speed of tf_efficientnet_lite0/1/2 in fast mode, one run.
+
+    python bench/backbones.py [DATA]   (default ../shared/datasets/clothing-small)
+
+For each architecture: parameters, input size, forward speed on a batch of 32 (eager PyTorch,
+fp32, this machine's threads), and `train.py mode=fast` end to end on DATA from a cold feature
+cache: wall time, test accuracy, macro-F1 and ECE after calibration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+
+import wildlens  # noqa: F401  (offline defaults)
+from data.transforms import Preprocessing
+from model.backbones import build_model
+from model.training import train
+from wildlens.config import TrainConfig, load_config
+
+ARCHITECTURES = ("tf_efficientnet_lite0", "tf_efficientnet_lite1", "tf_efficientnet_lite2")
+
+
+def forward_rate(architecture: str) -> tuple[int, int, float]:
+    model = build_model(architecture, 10).eval()
+    size = Preprocessing.from_model(model).input_size
+    batch = torch.randn(32, 3, size, size)
+    with torch.inference_mode():
+        model(batch)
+        started = time.perf_counter()
+        for _ in range(3):
+            model(batch)
+    rate = 3 * 32 / (time.perf_counter() - started)
+    return sum(p.numel() for p in model.parameters()), size, rate
+
+
+def main() -> None:
+    data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/datasets/clothing-small")
+    rows = []
+    for architecture in ARCHITECTURES:
+        parameters, size, rate = forward_rate(architecture)
+        with tempfile.TemporaryDirectory() as scratch:
+            os.environ["WILDLENS_CACHE"] = str(Path(scratch) / "cache")
+            cfg = load_config(
+                TrainConfig,
+                [
+                    f"data={data}",
+                    f"out={scratch}/bundle",
+                    "mode=fast",
+                    f"architecture={architecture}",
+                ],
+            )
+            started = time.perf_counter()
+            bundle = train(cfg, progress=False, log=lambda _: None)
+            seconds = time.perf_counter() - started
+            metrics = json.loads((bundle.path / "report" / "metrics.json").read_text())[
+                "calibrated"
+            ]
+        rows.append((architecture, parameters, size, rate, seconds, metrics))
+        print(f"{architecture}: done in {seconds:.0f} s", flush=True)
+    header = [
+        "backbone",
+        "parameters",
+        "input",
+        "forward, img/s",
+        "fast mode wall time",
+        "test accuracy",
+        "macro-F1",
+        "ECE",
+    ]
+    print("\n| " + " | ".join(header) + " |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for architecture, parameters, size, rate, seconds, m in rows:
+        print(
+            f"| {architecture} | {parameters / 1e6:.1f} M | {size} | {rate:.0f} | "
+            f"{seconds:.0f} s | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['ece']:.3f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Training recipes compared in one run: probe, plain fine-tune, fast mode, full recipe.
+
+    python bench/recipe.py [DATA] [--epochs 8] [--only a,b,c,d]
+
+DATA (default ../shared/datasets/clothing-small) needs train/, validation/ (or val/) and test/.
+(a) logistic-regression probe: scikit-learn on frozen eval-view features (C chosen on val);
+(b) plain fine-tune, timm defaults: timm's train/eval transforms, AdamW (lr 1e-3, wd 0.05),
+    per-step cosine, no warm-up, no label smoothing, no EMA, no layer decay, no class balance,
+    the last epoch's weights;
+(c) WildLens fast mode: `train.py mode=fast` (cached features of 3 views, linear head);
+(d) WildLens full recipe: `train.py mode=full` (head warm-up, layer decay, EMA, ...).
+(b) and (d) run the same number of epochs at the same precision (bf16 autocast where the CPU
+has it) and memory layout, so the comparison is of recipes. Every wall time starts cold: no
+feature cache. Test metrics; ECE of the probabilities each method reports ((c), (d): after
+their temperature scaling; (a): logistic regression's own; (b): plain softmax).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import timm
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from torch.utils.data import DataLoader, Dataset
+
+import wildlens  # noqa: F401  (offline defaults)
+from data.images import load_image, read_bytes
+from data.sources import dataset_splits
+from data.transforms import Preprocessing
+from model.backbones import build_model
+from model.calibration import expected_calibration_error, softmax
+from model.device import autocast, resolve_precision
+from model.features import FeatureCache, extract_features, feature_views
+from model.finetune import learning_rate_factor
+from model.metrics import macro_f1
+from model.training import train
+from wildlens.config import TrainConfig, load_config
+
+
+def scores(probs: np.ndarray, labels: np.ndarray, seconds: float) -> dict[str, float]:
+    predicted = probs.argmax(1)
+    return {
+        "accuracy": float((predicted == labels).mean()),
+        "macro_f1": macro_f1(predicted, labels, probs.shape[1]),
+        "ece": expected_calibration_error(probs, labels),
+        "seconds": seconds,
+    }
+
+
+def probe(splits, class_ids, cache_root: Path) -> dict[str, float]:
+    """(a) Logistic regression on frozen eval-view features, C picked on validation."""
+    started = time.perf_counter()
+    model = build_model("tf_efficientnet_lite0", len(class_ids)).eval()
+    pre = Preprocessing.from_model(model)
+    cache = FeatureCache.for_backbone(model, pre, base=cache_root)
+    view = feature_views(pre, 0, 0.0, 0)
+
+    def features(samples):
+        sha = [hashlib.sha256(read_bytes(s.source)).hexdigest() for s in samples]
+        return extract_features(model, samples, sha, view, cache, pre, 64, True, "probe")[:, 0]
+
+    index = {c: i for i, c in enumerate(class_ids)}
+    x = {name: features(splits[name]) for name in ("train", "val", "test")}
+    y = {name: np.array([index[s.label] for s in splits[name]]) for name in x}
+    scaler = StandardScaler().fit(x["train"])
+    best, best_c = -1.0, None
+    for c in (0.01, 0.03, 0.1, 0.3, 1.0):
+        fitted = LogisticRegression(C=c, max_iter=3000).fit(
+            scaler.transform(x["train"]), y["train"]
+        )
+        accuracy = fitted.score(scaler.transform(x["val"]), y["val"])
+        if accuracy > best:
+            best, best_c = accuracy, fitted
+    probs = best_c.predict_proba(scaler.transform(x["test"]))
+    return {**scores(probs, y["test"], time.perf_counter() - started), "C": best_c.C}
+
+
+class TimmDataset(Dataset):
+    def __init__(self, samples, index, transform):
+        self.samples, self.index, self.transform = samples, index, transform
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        sample = self.samples[i]
+        image = load_image(sample.source, target_size=300).image
+        return self.transform(image), self.index[sample.label]
+
+
+def plain_fine_tune(splits, class_ids, epochs: int, batch_size: int, workers: int) -> dict:
+    """(b) timm defaults: AdamW + cosine, nothing else."""
+    started = time.perf_counter()
+    torch.manual_seed(0)
+    device = torch.device("cpu")
+    dtype = resolve_precision("auto", device)
+    model = build_model("tf_efficientnet_lite0", len(class_ids)).to(
+        memory_format=torch.channels_last
+    )
+    config = timm.data.resolve_model_data_config(model)
+    index = {c: i for i, c in enumerate(class_ids)}
+    train_set = TimmDataset(
+        splits["train"], index, timm.data.create_transform(**config, is_training=True)
+    )
+    test_set = TimmDataset(splits["test"], index, timm.data.create_transform(**config))
+    loader = DataLoader(
+        train_set,
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=workers,
+        drop_last=True,
+        persistent_workers=workers > 0,
+    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    total = epochs * len(loader)
+    step = 0
+    for epoch in range(epochs):
+        model.train()
+        for images, targets in loader:
+            for group in optimizer.param_groups:
+                group["lr"] = 1e-3 * learning_rate_factor(step, 0, total)
+            with autocast(device, dtype):
+                loss = torch.nn.functional.cross_entropy(
+                    model(images.to(memory_format=torch.channels_last)), targets
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+        print(f"  (b) epoch {epoch + 1}/{epochs}: loss {loss.item():.3f}", flush=True)
+    model.eval()
+    logits, labels = [], []
+    with torch.inference_mode():
+        for images, targets in DataLoader(test_set, batch_size=64, num_workers=workers):
+            logits.append(model(images).float().numpy())
+            labels.append(targets.numpy())
+    probs = softmax(np.concatenate(logits))
+    return scores(probs, np.concatenate(labels), time.perf_counter() - started)
+
+
+def wildlens_mode(data: Path, mode: str, args: argparse.Namespace, scratch: Path) -> dict:
+    """(c)/(d) train.py itself, cold cache; test metrics from the bundle's report."""
+    started = time.perf_counter()
+    cfg = load_config(
+        TrainConfig,
+        [
+            f"data={data}",
+            f"out={scratch / mode}",
+            f"mode={mode}",
+            f"epochs={args.epochs}",
+            f"batch_size={args.batch_size}",
+            f"workers={args.workers}",
+        ],
+    )
+    bundle = train(cfg)
+    seconds = time.perf_counter() - started
+    metrics = json.loads((bundle.path / "report" / "metrics.json").read_text())["calibrated"]
+    return {
+        "accuracy": metrics["accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        "ece": metrics["ece"],
+        "seconds": seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="a,b,c,d")
+    args = parser.parse_args()
+    data = Path(args.data)
+    found, _ = dataset_splits(data)
+    class_ids = sorted({s.label for s in found["train"]})
+    print(f"{data}: " + ", ".join(f"{k} {len(v)}" for k, v in found.items()), flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        os.environ["WILDLENS_CACHE"] = str(scratch / "cache")  # cold: nothing cached
+        chosen = args.only.split(",")
+        if "a" in chosen:
+            results["(a) logistic-regression probe"] = probe(found, class_ids, scratch / "probe")
+        if "b" in chosen:
+            results["(b) plain fine-tune (timm defaults)"] = plain_fine_tune(
+                found, class_ids, args.epochs, args.batch_size, args.workers
+            )
+        if "c" in chosen:
+            results["(c) WildLens fast mode"] = wildlens_mode(data, "fast", args, scratch)
+        if "d" in chosen:
+            results["(d) WildLens full recipe"] = wildlens_mode(data, "full", args, scratch)
+    print(f"\ntest split, tf_efficientnet_lite0 at 224 px, {args.epochs} epochs for (b) and (d)\n")
+    print("| method | test accuracy | macro-F1 | ECE | wall time |")
+    print("|---|---:|---:|---:|---:|")
+    for name, row in results.items():
+        print(
+            f"| {name} | {row['accuracy']:.3f} | {row['macro_f1']:.3f} | {row['ece']:.3f} | "
+            f"{row['seconds']:.0f} s |"
+        )
+
+
+if __name__ == "__main__":
+    main()

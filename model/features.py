@@ -1,0 +1,150 @@
+"""Backbone features for fast mode, computed once per photo and view and cached by sha256.
+
+A view is the eval transform, or one of a few seeded augmentations of the photo (feature-space
+augmentation: the head sees each photo several ways without the backbone running every epoch).
+The cache key holds a hash of the backbone's weights and preprocessing, so any change to the
+backbone invalidates it.
+
+    cache = FeatureCache.for_backbone(model, preprocessing)
+    features = extract_features(model, samples, sha256s, views, cache)   # (N, V, D) float32
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import albumentations as A
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from data.images import load_image
+from data.sources import Sample
+from data.transforms import Preprocessing, apply, eval_transforms, train_transforms
+from wildlens.paths import cache_dir
+
+
+@dataclass(frozen=True)
+class View:
+    name: str  # part of the cache key: "eval", or "aug<strength>-<seed>-<index>"
+    transform: A.Compose
+    seeded: bool  # re-seeded per photo, so a view of a photo is always the same pixels
+
+
+def feature_views(pre: Preprocessing, augmented: int, strength: float, seed: int) -> list[View]:
+    """The eval view plus `augmented` seeded augmentations."""
+    views = [View("eval", eval_transforms(pre), seeded=False)]
+    for index in range(augmented):
+        name = f"aug{strength:g}-{seed}-{index}"
+        views.append(View(name, train_transforms(pre, strength, seed=seed), seeded=True))
+    return views
+
+
+def backbone_fingerprint(model: torch.nn.Module, pre: Preprocessing) -> str:
+    """sha256 over the backbone's tensors (not the classifier) and the preprocessing."""
+    digest = hashlib.sha256(json.dumps(pre.to_dict(), sort_keys=True).encode())
+    digest.update(type(model).__name__.encode())
+    classifier = model.default_cfg.get("classifier", "classifier")
+    for name, tensor in model.state_dict().items():
+        if name.startswith(classifier):
+            continue
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FeatureCache:
+    root: Path  # one folder per backbone fingerprint
+
+    @classmethod
+    def for_backbone(
+        cls, model: torch.nn.Module, pre: Preprocessing, base: Path | None = None
+    ) -> FeatureCache:
+        key = backbone_fingerprint(model, pre)[:24]
+        return cls(Path(base or cache_dir() / "features") / key)
+
+    def path(self, sha256: str, view: str) -> Path:
+        return self.root / view / sha256[:2] / f"{sha256}.npy"
+
+    def get(self, sha256: str, view: str) -> np.ndarray | None:
+        path = self.path(sha256, view)
+        if not path.is_file():
+            return None
+        try:
+            return np.load(path, allow_pickle=False).astype(np.float32)
+        except (OSError, ValueError):
+            return None  # a damaged entry is recomputed
+
+    def put(self, sha256: str, view: str, vector: np.ndarray) -> None:
+        path = self.path(sha256, view)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            np.save(out, vector.astype(np.float32), allow_pickle=False)
+        os.replace(temp, path)
+
+
+def _view_seed(sha256: str, view: View) -> int:
+    return int(hashlib.sha256(f"{view.name}/{sha256}".encode()).hexdigest()[:8], 16)
+
+
+@torch.inference_mode()
+def embed(model: torch.nn.Module, batch: np.ndarray) -> np.ndarray:
+    """Pooled pre-classifier features (N, D) of a preprocessed batch, in fp32."""
+    x = torch.from_numpy(batch).to(memory_format=torch.channels_last)
+    return model.forward_head(model.forward_features(x), pre_logits=True).float().numpy()
+
+
+def extract_features(
+    model: torch.nn.Module,
+    samples: Sequence[Sample],
+    sha256s: Sequence[str],
+    views: Sequence[View],
+    cache: FeatureCache,
+    pre: Preprocessing,
+    batch_size: int = 64,
+    progress: bool = True,
+    description: str = "features",
+) -> np.ndarray:
+    """Features (N, len(views), D) of every sample; cached views are read, missing ones computed."""
+    model = model.eval().to(memory_format=torch.channels_last)
+    found: dict[tuple[int, int], np.ndarray] = {}
+    missing: list[int] = []
+    for i, sha in enumerate(sha256s):
+        for v, view in enumerate(views):
+            vector = cache.get(sha, view.name)
+            if vector is None:
+                missing.append(i)
+                break
+            found[i, v] = vector
+    pending: list[tuple[int, int, np.ndarray]] = []
+
+    def flush() -> None:
+        vectors = embed(model, np.stack([array for _, _, array in pending]))
+        for (i, v, _), vector in zip(pending, vectors, strict=True):
+            cache.put(sha256s[i], views[v].name, vector)
+            found[i, v] = vector
+        pending.clear()
+
+    for i in tqdm(missing, desc=description, disable=not progress, leave=False, unit="img"):
+        image = load_image(samples[i].source, target_size=pre.resize_size).image
+        for v, view in enumerate(views):
+            if view.seeded:
+                view.transform.set_random_seed(_view_seed(sha256s[i], view))
+            pending.append((i, v, apply(view.transform, image).numpy()))
+            if len(pending) >= batch_size:
+                flush()
+    if pending:
+        flush()
+    if not samples:
+        return np.zeros((0, len(views), model.num_features), np.float32)
+    return np.stack(
+        [np.stack([found[i, v] for v in range(len(views))]) for i in range(len(samples))]
+    )

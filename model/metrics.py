@@ -1,0 +1,91 @@
+"""Metrics of a classifier's held-out predictions: pure functions, numbers for bundle.json.
+
+metrics = classification_metrics(probs, labels, class_ids)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+from model.calibration import expected_calibration_error, negative_log_likelihood
+from model.routing import IDENTIFIED, Decision
+
+
+def macro_f1(predicted: np.ndarray, labels: np.ndarray, num_classes: int) -> float:
+    """Unweighted mean F1 over all `num_classes` classes (absent classes count as 0)."""
+    return float(
+        f1_score(
+            labels, predicted, labels=list(range(num_classes)), average="macro", zero_division=0
+        )
+    )
+
+
+def reliability_bins(probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> dict[str, list]:
+    """Per equal-width confidence bin: count, mean confidence and accuracy (the ECE's parts)."""
+    probs, labels = np.asarray(probs), np.asarray(labels)
+    confidence = probs.max(axis=1) if len(probs) else np.zeros(0)
+    correct = probs.argmax(axis=1) == labels if len(probs) else np.zeros(0, bool)
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    rows = {"lower": [], "upper": [], "count": [], "confidence": [], "accuracy": []}
+    for b in range(n_bins):
+        inside = bins == b
+        rows["lower"].append(b / n_bins)
+        rows["upper"].append((b + 1) / n_bins)
+        rows["count"].append(int(inside.sum()))
+        rows["confidence"].append(float(confidence[inside].mean()) if inside.any() else None)
+        rows["accuracy"].append(float(correct[inside].mean()) if inside.any() else None)
+    return rows
+
+
+def classification_metrics(
+    probs: np.ndarray, labels: np.ndarray, class_ids: Sequence[str]
+) -> dict[str, Any]:
+    """Accuracy, top-2, macro-F1, per-class precision/recall/F1, confusion matrix, ECE, NLL."""
+    probs = np.asarray(probs)
+    labels = np.asarray(labels)
+    n = len(labels)
+    if n == 0:
+        return {"num_images": 0}
+    indices = list(range(len(class_ids)))
+    predicted = probs.argmax(axis=1)
+    top2 = np.argsort(-probs, axis=1)[:, :2]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        labels, predicted, labels=indices, zero_division=0
+    )
+    return {
+        "num_images": int(n),
+        "accuracy": float((predicted == labels).mean()),
+        "top2_accuracy": float((top2 == labels[:, None]).any(axis=1).mean()),
+        "macro_f1": macro_f1(predicted, labels, len(class_ids)),
+        "ece": expected_calibration_error(probs, labels),
+        "nll": negative_log_likelihood(probs, labels),
+        "per_class": {
+            class_id: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, class_id in enumerate(class_ids)
+        },
+        "confusion_matrix": confusion_matrix(labels, predicted, labels=indices).tolist(),
+    }
+
+
+def routing_metrics(
+    probs: np.ndarray, labels: np.ndarray, decisions: Sequence[Decision]
+) -> dict[str, Any]:
+    """Share of images auto-accepted (coverage) and the precision of those accepted."""
+    accepted = np.array([d.decision == IDENTIFIED for d in decisions], dtype=bool)
+    correct = np.asarray(probs).argmax(axis=1) == np.asarray(labels)
+    n_accepted = int(accepted.sum())
+    return {
+        "auto_accepted": n_accepted,
+        "coverage": float(accepted.mean()) if len(accepted) else 0.0,
+        "review_rate": float(1 - accepted.mean()) if len(accepted) else 1.0,
+        "accepted_precision": float(correct[accepted].mean()) if n_accepted else None,
+    }

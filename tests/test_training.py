@@ -1,0 +1,291 @@
+"""The training recipe: both modes, exact resume, the report, DDP under torchrun."""
+
+import csv
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+from model.bundle import load_bundle
+from model.checkpoint import load_checkpoint, save_checkpoint
+from model.finetune import class_weights, learning_rate_factor
+from model.head import HeadSettings, head_logits, train_linear_head
+from model.predictor import Predictor
+from model.training import train
+from wildlens.config import TrainConfig, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def config(data, out, *extra) -> TrainConfig:
+    return load_config(
+        TrainConfig,
+        [f"data={data}", f"out={out}", "image_size=64", "batch_size=8", "workers=0", *extra],
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, mode):
+    bundle = train(
+        config(tiny_dataset, tmp_path / mode, f"mode={mode}", "epochs=1"),
+        progress=False,
+        log=lambda _: None,
+    )
+    assert bundle.meta["metrics"]["mode"] == mode
+    for name in (
+        "MODEL_CARD.md",
+        "report/metrics.json",
+        "report/confusion_matrix.png",
+        "report/reliability.png",
+        "report/confidently_wrong.jpg",
+        "report/predictions.csv",
+    ):
+        assert (bundle.path / name).is_file(), name
+    if mode == "full":
+        assert (bundle.path / "report" / "training_curves.png").is_file()
+        assert (bundle.path / "report" / "epochs.csv").is_file()
+    card = (bundle.path / "MODEL_CARD.md").read_text()
+    assert "not forensic proof" in card and "Routing policy" in card
+    predictor = Predictor.from_bundle(bundle.path, device="cpu")
+    photo = next((tiny_dataset / "val" / "bone").glob("*.jpg"))
+    [prediction] = predictor.predict([predictor.load(photo).image])
+    assert prediction.label in predictor.class_ids
+    assert not Path(f"{bundle.path}.partial").exists()  # the resume checkpoint is cleaned up
+
+
+@pytest.mark.slow
+def test_report_numbers_match_scikit_learn(tiny_bundle):
+    report = tiny_bundle / "report"
+    metrics = json.loads((report / "metrics.json").read_text())["calibrated"]
+    rows = list(csv.DictReader((report / "predictions.csv").open()))
+    truth, predicted = [r["label"] for r in rows], [r["predicted"] for r in rows]
+    classes = load_bundle(tiny_bundle).class_ids
+    assert metrics["accuracy"] == pytest.approx(accuracy_score(truth, predicted))
+    assert metrics["macro_f1"] == pytest.approx(
+        f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)
+    )
+    assert (
+        metrics["confusion_matrix"] == confusion_matrix(truth, predicted, labels=classes).tolist()
+    )
+    # The predictions themselves are the predictor's: the report and infer.py agree.
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    data_root = Path(load_bundle(tiny_bundle).meta["data"]["source"])
+    for row in rows[:4]:
+        [alone] = predictor.predict([predictor.load(data_root / row["key"]).image])
+        assert alone.label == row["predicted"]
+        assert alone.confidence == pytest.approx(float(row["confidence"]), abs=1e-4)
+
+
+class Crash(RuntimeError):
+    pass
+
+
+@pytest.mark.slow
+def test_resume_after_a_crash_equals_an_uninterrupted_run(tiny_dataset, tmp_path):
+    extra = ("mode=full", "epochs=3", "warmup_epochs=1", "patience=0", "precision=fp32", "seed=5")
+    whole = train(
+        config(tiny_dataset, tmp_path / "whole", *extra), progress=False, log=lambda _: None
+    )
+
+    def crash_after_epoch_2(row):
+        if row["epoch"] == 2:
+            raise Crash("power cut")
+
+    interrupted = config(tiny_dataset, tmp_path / "resumed", *extra)
+    with pytest.raises(Crash):
+        train(interrupted, progress=False, log=lambda _: None, on_epoch_end=crash_after_epoch_2)
+    assert (tmp_path / "resumed.partial" / "state.json").is_file()
+    messages = []
+    resumed = train(interrupted, progress=False, log=messages.append)
+    a = load_file(str(whole.path / "model.safetensors"))
+    b = load_file(str(resumed.path / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert whole.meta["metrics"]["history"][-1]["val_loss"] == pytest.approx(
+        resumed.meta["metrics"]["history"][-1]["val_loss"], abs=0
+    )
+    assert len(resumed.meta["metrics"]["history"]) == 3
+
+
+@pytest.mark.slow
+def test_a_checkpoint_of_another_config_is_not_resumed(tiny_dataset, tmp_path):
+    cfg = config(tiny_dataset, tmp_path / "b", "mode=full", "epochs=2", "precision=fp32")
+    with pytest.raises(Crash):
+        train(
+            cfg,
+            progress=False,
+            log=lambda _: None,
+            on_epoch_end=lambda row: (_ for _ in ()).throw(Crash()),
+        )
+    changed = config(
+        tiny_dataset, tmp_path / "b", "mode=full", "epochs=2", "precision=fp32", "lr=0.0005"
+    )
+    bundle = train(changed, progress=False, log=lambda _: None)
+    assert len(bundle.meta["metrics"]["history"]) == 2  # started over
+
+
+@pytest.mark.slow
+def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
+    monkeypatch.setenv("WILDLENS_CACHE", str(tmp_path / "cache"))
+    first = train(
+        config(tiny_dataset, tmp_path / "one", "mode=fast"), progress=False, log=lambda _: None
+    )
+    import model.features
+
+    def no_backbone(*_):
+        raise AssertionError("the backbone ran although every feature was cached")
+
+    monkeypatch.setattr(model.features, "embed", no_backbone)
+    second = train(
+        config(tiny_dataset, tmp_path / "two", "mode=fast"), progress=False, log=lambda _: None
+    )
+    a = load_file(str(first.path / "model.safetensors"))
+    b = load_file(str(second.path / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    # Another backbone (another input size) does not reuse them.
+    with pytest.raises(AssertionError, match="backbone ran"):
+        train(
+            config(tiny_dataset, tmp_path / "three", "mode=fast", "image_size=72"),
+            progress=False,
+            log=lambda _: None,
+        )
+
+
+@pytest.mark.slow
+def test_two_process_ddp_step_with_gloo(tiny_dataset, tmp_path):
+    out = tmp_path / "ddp"
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "NO_ALBUMENTATIONS_UPDATE": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            str(ROOT / "train.py"),
+            f"data={tiny_dataset}",
+            f"out={out}",
+            "mode=full",
+            "epochs=1",
+            "warmup_epochs=0",
+            "image_size=64",
+            "batch_size=4",
+            "workers=0",
+            "precision=fp32",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    bundle = load_bundle(out)
+    # 24 training photos, 2 processes, 4 per step: each process took 3 steps.
+    assert bundle.meta["metrics"]["history"][0]["phase"] == "full"
+    assert result.stdout.count("bundle written to") == 1  # rank 0 only
+
+
+def test_class_weights_balance_the_classes():
+    weights = class_weights(np.array([0, 0, 0, 1]), 3)
+    assert weights[2] == 0 and weights[0] < weights[1]
+    assert weights[:2].mean() == pytest.approx(1.0)
+    assert weights[0] * 3 == pytest.approx(weights[1] * 1)
+
+
+def test_learning_rate_schedule():
+    factors = [learning_rate_factor(step, 10, 110) for step in range(110)]
+    assert factors[0] < factors[9] <= 1.0
+    assert factors[10] == pytest.approx(1.0)
+    assert factors[-1] < 0.01
+    assert all(a >= b for a, b in itertools.pairwise(factors[10:]))
+
+
+def test_linear_head_folds_standardisation_into_its_weights():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 1, (3, 16))
+    labels = np.repeat(np.arange(3), 20)
+    features = (centres[labels] + rng.normal(0, 0.3, (60, 16))) * 50 + 200  # far from standard
+    settings = HeadSettings(
+        epochs=40,
+        lr=0.01,
+        weight_decay=0.0,
+        label_smoothing=0.0,
+        dropout=0.0,
+        class_balance="none",
+        seed=0,
+    )
+    weight, bias = train_linear_head(features[:, None, :], labels, 3, settings)
+    assert (head_logits(features, weight, bias).argmax(1) == labels).mean() > 0.95
+
+
+def test_checkpoint_round_trip_without_pickle(tmp_path):
+    model = torch.nn.Linear(4, 2)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    model(torch.ones(1, 4)).sum().backward()
+    optimizer.step()
+    save_checkpoint(
+        tmp_path / "ckpt",
+        model=model,
+        optimizer=optimizer,
+        state={"epoch": 3},
+        tensors={"best": {"w": torch.ones(2)}},
+    )
+    assert {p.suffix for p in (tmp_path / "ckpt").iterdir()} == {".safetensors", ".json"}
+    fresh = torch.nn.Linear(4, 2)
+    fresh_optimizer = torch.optim.AdamW(fresh.parameters(), lr=0.1)
+    state = load_checkpoint(tmp_path / "ckpt", model=fresh, optimizer=fresh_optimizer)
+    assert state["epoch"] == 3
+    assert torch.equal(fresh.weight, model.weight)
+    a, b = optimizer.state_dict(), fresh_optimizer.state_dict()
+    assert all(torch.equal(a["state"][0][k], b["state"][0][k]) for k in a["state"][0])
+    assert a["param_groups"][0]["betas"] == b["param_groups"][0]["betas"]
+
+
+@pytest.mark.slow
+def test_evaluate_command_reports_on_any_labelled_set(tiny_bundle, tiny_dataset, tmp_path):
+    extra = tmp_path / "extra"
+    (extra / "bone").mkdir(parents=True)
+    (extra / "pangolin_scale").mkdir()
+    for path in sorted((tiny_dataset / "val" / "bone").glob("*.jpg")):
+        (extra / "bone" / path.name).write_bytes(path.read_bytes())
+    (extra / "bone" / "broken.jpg").write_bytes(b"")
+    (extra / "pangolin_scale" / "p.jpg").write_bytes(next(extra.rglob("*.jpg")).read_bytes())
+    out = tmp_path / "report"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_ALBUMENTATIONS_UPDATE": "1"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from wildlens.cli import main; raise SystemExit(main())",
+            "evaluate",
+            f"bundle={tiny_bundle}",
+            f"data={extra}",
+            f"out={out}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["calibrated"]["num_images"] == 4
+    assert metrics["unreadable"] == {"bone/broken.jpg": "empty"}
+    assert metrics["classes_not_in_bundle"] == {"pangolin_scale": 1}
+    assert (out / "confusion_matrix.png").is_file() and (out / "reliability.png").is_file()
+    assert "accuracy" in result.stdout
