@@ -14,7 +14,7 @@ from data.transforms import apply
 
 
 class ImageDataset(Dataset):
-    """(image tensor, class index) pairs for `samples` whose labels are in `class_ids`."""
+    """(image tensor, class index) pairs; a sample of a class not in `class_ids` gets -1."""
 
     def __init__(
         self,
@@ -37,4 +37,4 @@ class ImageDataset(Dataset):
             loaded = load_image(sample.source, target_size=self.decode_size)
         except ImageError as error:
             raise ImageError(error.code, f"{sample.key}: {error.message}") from error
-        return apply(self.transform, loaded.image), self.index[sample.label]
+        return apply(self.transform, loaded.image), self.index.get(sample.label, -1)

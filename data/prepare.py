@@ -29,13 +29,15 @@ def prepare_splits(
     seed: int = 0,
     allow_leakage: bool = False,
     workers: int = 0,
+    carve: dict[str, float] | None = None,
 ) -> PreparedSplits:
     """Audit the dataset, leave out unreadable images, and split it without leakage.
 
     A dataset with its own splits (folders or a manifest column) keeps them, but is refused when
     a duplicate cluster crosses them, unless `allow_leakage`. A dataset without splits is split
     by `fractions`, stratified by class, keeping each group (the manifest's `group`, else the
-    near-duplicate cluster) in one split.
+    near-duplicate cluster) in one split. `carve` names splits the source lacks and the share of
+    its train split to move into each (same grouping rules), e.g. {"calibration": 0.15}.
 
     Raises:
         DatasetError: leakage, no readable images, or a malformed source.
@@ -59,9 +61,18 @@ def prepare_splits(
                 "allow_leakage=true to train anyway. Full list: wildlens audit data=" + str(path)
             )
         splits = {name: [s for s in readable if s.split == name] for name in found}
+        missing = {k: v for k, v in (carve or {}).items() if not splits.get(k) and v > 0}
+        if missing and splits.get("train"):
+            shares = {"train": 1.0 - sum(missing.values()), **missing}
+            splits.update(_split(splits["train"], shares, cluster_of(report), seed))
         return PreparedSplits(splits, report, excluded, "source")
-    clusters = cluster_of(report)
-    groups = [s.group or f"cluster:{clusters[s.key]}" for s in readable]
-    parts = group_split([s.label for s in readable], groups, fractions, seed)
-    splits = {name: [readable[i] for i in indices] for name, indices in parts.items()}
+    splits = _split(readable, fractions, cluster_of(report), seed)
     return PreparedSplits(splits, report, excluded, "group_split")
+
+
+def _split(
+    samples: list[Sample], fractions: dict[str, float], clusters: dict[str, int], seed: int
+) -> dict[str, list[Sample]]:
+    groups = [s.group or f"cluster:{clusters[s.key]}" for s in samples]
+    parts = group_split([s.label for s in samples], groups, fractions, seed)
+    return {name: [samples[i] for i in indices] for name, indices in parts.items()}

@@ -27,11 +27,13 @@ from safetensors.torch import load_file, save_file
 
 from data.transforms import Preprocessing
 from model.catalogue import Catalogue, catalogue_from_dict
-from model.routing import RoutingPolicy
+from model.routing import Policy
+from model.unknown import Mahalanobis
 
 FORMAT_VERSION = 1
 META_FILE = "bundle.json"
 WEIGHTS_FILE = "model.safetensors"
+UNKNOWN_FILE = "unknown.safetensors"  # Mahalanobis statistics, when the policy uses them
 
 
 class BundleError(ValueError):
@@ -85,8 +87,13 @@ class Bundle:
         return float(self.meta["temperature"])
 
     @property
-    def routing(self) -> RoutingPolicy:
-        return RoutingPolicy.from_dict(self.meta["routing"])
+    def routing(self) -> Policy:
+        return Policy.from_dict(self.meta["routing"])
+
+    def mahalanobis(self) -> Mahalanobis:
+        """The unknown-item statistics (class means, precision matrix) kept in the bundle."""
+        tensors = load_file(str(self.path / UNKNOWN_FILE))
+        return Mahalanobis(tensors["means"].numpy(), tensors["precision"].numpy())
 
     @property
     def is_demo(self) -> bool:

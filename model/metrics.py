@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from model.calibration import expected_calibration_error, negative_log_likelihood
-from model.routing import IDENTIFIED, Decision
+from model.routing import IDENTIFIED, REVIEW, UNKNOWN
 
 
 def macro_f1(predicted: np.ndarray, labels: np.ndarray, num_classes: int) -> float:
@@ -77,15 +77,71 @@ def classification_metrics(
 
 
 def routing_metrics(
-    probs: np.ndarray, labels: np.ndarray, decisions: Sequence[Decision]
+    probs: np.ndarray, labels: np.ndarray, decisions: Sequence[Any], policy: Any = None
 ) -> dict[str, Any]:
-    """Share of images auto-accepted (coverage) and the precision of those accepted."""
-    accepted = np.array([d.decision == IDENTIFIED for d in decisions], dtype=bool)
-    correct = np.asarray(probs).argmax(axis=1) == np.asarray(labels)
+    """Share of photos per decision, precision of the auto-accepted ones, review rate per class.
+
+    `decisions` are `model.routing.Decision`s or predictions (anything with `.decision`);
+    `policy` (optional) adds each class's target and calibration status.
+    """
+    probs, labels = np.asarray(probs), np.asarray(labels)
+    kinds = np.array([d.decision for d in decisions])
+    accepted = kinds == IDENTIFIED
+    predicted = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=int)
+    correct = predicted == labels
     n_accepted = int(accepted.sum())
+    per_class = {}
+    for c in range(probs.shape[1] if probs.ndim == 2 else 0):
+        mine = predicted == c
+        taken = mine & accepted
+        row = {
+            "predicted": int(mine.sum()),
+            "auto_accepted": int(taken.sum()),
+            "accepted_precision": float(correct[taken].mean()) if taken.any() else None,
+            "review_rate": float(1 - accepted[mine].mean()) if mine.any() else None,
+        }
+        if policy is not None:
+            rule = policy.rules[c]
+            row.update(target_precision=rule.target_precision, status=rule.status)
+        per_class[policy.class_ids[c] if policy is not None else str(c)] = row
     return {
+        "photos": len(kinds),
+        "decisions": {kind: int((kinds == kind).sum()) for kind in (IDENTIFIED, REVIEW, UNKNOWN)},
         "auto_accepted": n_accepted,
-        "coverage": float(accepted.mean()) if len(accepted) else 0.0,
-        "review_rate": float(1 - accepted.mean()) if len(accepted) else 1.0,
+        "coverage": float(accepted.mean()) if len(kinds) else 0.0,
+        "review_rate": float(1 - accepted.mean()) if len(kinds) else 1.0,
         "accepted_precision": float(correct[accepted].mean()) if n_accepted else None,
+        "per_class": per_class,
+    }
+
+
+def shortlist_metrics(
+    sets: Sequence[Sequence[int]], labels: np.ndarray, coverage: float
+) -> dict[str, Any]:
+    """Share of photos whose shortlist holds the true class, and the shortlists' sizes."""
+    sizes = np.array([len(s) for s in sets])
+    hits = np.array([int(y) in set(s) for s, y in zip(sets, labels, strict=True)])
+    return {
+        "nominal_coverage": coverage,
+        "coverage": float(hits.mean()) if len(hits) else None,
+        "mean_size": float(sizes.mean()) if len(sizes) else None,
+        "size_counts": {
+            int(k): int(v) for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)
+        },
+    }
+
+
+def risk_coverage(probs: np.ndarray, labels: np.ndarray, points: int = 50) -> dict[str, list]:
+    """Error rate among the photos kept when keeping only the most confident share of them."""
+    probs, labels = np.asarray(probs), np.asarray(labels)
+    if not len(labels):
+        return {"coverage": [], "risk": [], "threshold": []}
+    confidence = probs.max(axis=1)
+    order = np.argsort(-confidence, kind="stable")
+    wrong = np.cumsum(probs.argmax(axis=1)[order] != labels[order])
+    kept = np.unique(np.linspace(1, len(labels), points).round().astype(int))
+    return {
+        "coverage": (kept / len(labels)).tolist(),
+        "risk": (wrong[kept - 1] / kept).tolist(),
+        "threshold": confidence[order][kept - 1].tolist(),
     }

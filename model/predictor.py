@@ -18,14 +18,14 @@ import torch
 from PIL import Image
 
 from data.images import LoadedImage, load_image
+from data.quality import ImageQuality, is_poor, measure_quality
 from data.transforms import apply, eval_transforms
 from model.backbones import build_model
 from model.bundle import Bundle, load_bundle
 from model.calibration import softmax
 from model.device import select_device
-from model.routing import route
-
-SHORTLIST_MASS = 0.95
+from model.routing import Decision, decide
+from model.unknown import unknown_scores
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,11 @@ class Prediction:
     probabilities: dict[str, float]
     decision: str  # identified | review | unknown
     reasons: list[str]
-    # Smallest set of classes holding SHORTLIST_MASS of the calibrated probability (conformal
-    # prediction sets replace this once the routing issue lands).
-    shortlist: list[str]
-    unknown_score: float | None
+    shortlist: list[str]  # conformal set: the true class is among these with the set coverage
+    unknown_score: float
+    accept_threshold: float | None  # the top class's auto-accept threshold (None: never)
+    unknown_threshold: float | None
+    quality: dict[str, float] | None = None
     bundle: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,8 +52,19 @@ class Prediction:
             "reasons": list(self.reasons),
             "shortlist": list(self.shortlist),
             "unknown_score": self.unknown_score,
+            "accept_threshold": self.accept_threshold,
+            "unknown_threshold": self.unknown_threshold,
+            "quality": self.quality,
             **self.bundle,
         }
+
+
+@dataclass(frozen=True)
+class ItemPrediction:
+    """One decision for several photos of one item, with each photo's own result."""
+
+    combined: Prediction
+    photos: list[Prediction]
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,9 @@ class Predictor:
         self.transform = eval_transforms(self.preprocessing)
         self.temperature = bundle.temperature
         self.policy = bundle.routing
+        self.mahalanobis = (
+            bundle.mahalanobis() if self.policy.unknown_score == "mahalanobis" else None
+        )
         model = build_model(bundle.architecture, len(self.class_ids), weights="none")
         model.load_state_dict(bundle.load_state_dict(), strict=True)
         self.backend = TorchBackend(model, self.device)
@@ -104,6 +119,11 @@ class Predictor:
     def preprocess(self, image: Image.Image) -> np.ndarray:
         """The shared eval transform: a (3, H, W) float32 array ready for `forward`."""
         return apply(self.transform, image).numpy()
+
+    @staticmethod
+    def quality(image: Image.Image) -> ImageQuality:
+        """Size, sharpness and contrast of a decoded photo, for the `poor_image` check."""
+        return measure_quality(image)
 
     def forward(self, batch: np.ndarray) -> ModelOutputs:
         """Logits and features for a (N, 3, H, W) float32 batch."""
@@ -128,29 +148,69 @@ class Predictor:
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
         """Calibrated, routed predictions for RGB images, in order."""
-        return self.decide(self.outputs(images))
+        return self.decide(self.outputs(images), [self.quality(image) for image in images])
 
-    def decide(self, outputs: ModelOutputs) -> list[Prediction]:
-        """Calibrated probabilities, decisions and reasons from the network's outputs."""
+    def unknown_scores(self, outputs: ModelOutputs) -> np.ndarray:
+        """The bundle's out-of-catalogue score of each row (higher: less like any class)."""
+        return unknown_scores(outputs.logits, outputs.features, self.temperature, self.mahalanobis)
+
+    def decide(
+        self, outputs: ModelOutputs, qualities: Sequence[ImageQuality] | None = None
+    ) -> list[Prediction]:
+        """Calibrated probabilities, decisions and reasons from the network's outputs.
+
+        Without `qualities` the `poor_image` check is skipped.
+        """
         probs = softmax(outputs.logits, self.temperature)
-        decisions = route(probs, self.policy)
+        unknown = self.unknown_scores(outputs)
+        poor = None if qualities is None else [is_poor(q, self.policy.quality) for q in qualities]
+        decisions = decide(probs, unknown, poor, self.policy)
+        qualities = qualities or [None] * len(probs)
         return [
-            self._prediction(row, d.decision, d.reasons)
-            for row, d in zip(probs, decisions, strict=True)
+            self._prediction(row, score, d, q)
+            for row, score, d, q in zip(probs, unknown, decisions, qualities, strict=True)
         ]
 
-    def _prediction(self, row: np.ndarray, decision: str, reasons: Sequence[str]) -> Prediction:
+    def predict_item(self, images: Sequence[Image.Image]) -> ItemPrediction:
+        """Combine the photos of one item: the mean calibrated probabilities and unknown score of
+        its usable photos (poor ones count only when every photo is poor) give one decision.
+
+        The thresholds were calibrated on single photos; averaging several photos of one item
+        makes the combined answer steadier, not less careful.
+        """
+        if not images:
+            raise ValueError("an item needs at least one photo")
+        outputs = self.outputs(images)
+        qualities = [self.quality(image) for image in images]
+        photos = self.decide(outputs, qualities)
+        probs = softmax(outputs.logits, self.temperature)
+        unknown = self.unknown_scores(outputs)
+        poor = np.array([is_poor(q, self.policy.quality) for q in qualities])
+        usable = ~poor if (~poor).any() else np.ones(len(poor), dtype=bool)
+        mean_probs = probs[usable].mean(axis=0, keepdims=True)
+        mean_unknown = unknown[usable].mean(keepdims=True)
+        [decision] = decide(mean_probs, mean_unknown, [bool(poor.all())], self.policy)
+        combined = self._prediction(mean_probs[0], float(mean_unknown[0]), decision, None)
+        return ItemPrediction(combined, photos)
+
+    def _prediction(
+        self, row: np.ndarray, unknown: float, decision: Decision, quality: ImageQuality | None
+    ) -> Prediction:
         order = np.argsort(-row, kind="stable")
-        cumulative = np.cumsum(row[order])
-        shortlist_size = int(np.searchsorted(cumulative, SHORTLIST_MASS) + 1)
+        threshold = self.policy.unknown_threshold
         return Prediction(
             label=self.class_ids[order[0]],
             confidence=float(row[order[0]]),
             top_k=[(self.class_ids[i], float(row[i])) for i in order[: self.top_k]],
             probabilities={c: float(p) for c, p in zip(self.class_ids, row, strict=True)},
-            decision=decision,
-            reasons=list(reasons),
-            shortlist=[self.class_ids[i] for i in order[:shortlist_size]],
-            unknown_score=None,
+            decision=decision.decision,
+            reasons=list(decision.reasons),
+            shortlist=[self.class_ids[i] for i in decision.shortlist],
+            unknown_score=float(unknown),
+            accept_threshold=None
+            if np.isinf(decision.accept_threshold)
+            else decision.accept_threshold,
+            unknown_threshold=None if np.isinf(threshold) else float(threshold),
+            quality=quality.to_dict() if quality is not None else None,
             bundle=self.bundle.identity,
         )

@@ -113,6 +113,21 @@ def reliability_png(
     return _png(figure)
 
 
+def risk_coverage_png(curve: dict[str, list], accepted: tuple[float, float] | None) -> bytes:
+    """Error rate among kept photos against the share kept, most confident first."""
+    figure, axes = plt.subplots(figsize=(5, 3.8))
+    axes.plot(curve["coverage"], curve["risk"], "-", label="keep the most confident")
+    if accepted is not None:
+        axes.plot([accepted[0]], [accepted[1]], "o", color="red", label="the policy's auto-accept")
+    axes.set_xlabel("share of photos answered automatically (coverage)")
+    axes.set_ylabel("error rate among them (risk)")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(bottom=0)
+    axes.legend()
+    axes.set_title("Risk-coverage")
+    return _png(figure)
+
+
 def curves_png(history: Sequence[dict[str, Any]]) -> bytes:
     epochs = [row["epoch"] for row in history]
     figure, (loss_axes, score_axes) = plt.subplots(1, 2, figsize=(9, 3.8))
@@ -210,6 +225,12 @@ def evaluation_files(
         "confidently_wrong.jpg": confidently_wrong(evaluation, names),
         "predictions.csv": predictions_csv(evaluation),
     }
+    if "risk_coverage" in metrics:
+        routing = metrics.get("routing", {})
+        point = None
+        if routing.get("accepted_precision") is not None:
+            point = (routing["coverage"], 1 - routing["accepted_precision"])
+        files["risk_coverage.png"] = risk_coverage_png(metrics["risk_coverage"], point)
     if history:
         files["training_curves.png"] = curves_png(history)
         files["epochs.csv"] = epochs_csv(history)
@@ -226,6 +247,69 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     ]
     worst = sorted(after["per_class"].items(), key=lambda item: item[1]["f1"])[:3]
     lines.append("weakest classes (F1): " + ", ".join(f"{c} {v['f1']:.2f}" for c, v in worst))
+    return lines
+
+
+def _routing_card(meta: dict[str, Any], catalogue: dict[str, Any]) -> list[str]:
+    policy, metrics = meta["routing"], meta["metrics"]
+    routing, shortlist, unknown = metrics["routing"], metrics["shortlist"], metrics["unknown"]
+    calibration = metrics["calibration"]
+    split = metrics["evaluation"]["split"]
+    lines = [
+        "",
+        "## Calibration and routing",
+        "",
+        f"Temperature {meta['temperature']:.3f}, fitted on {calibration['num_images']} calibration "
+        f"photos (group-disjoint from training): ECE {calibration['ece_before']:.3f} -> "
+        f"{calibration['ece_after']:.3f}, NLL {calibration['nll_before']:.3f} -> "
+        f"{calibration['nll_after']:.3f}.",
+        "",
+        f"Auto-accept thresholds: Learn-then-Test with an exact binomial test, delta "
+        f"{policy['delta']}: with probability >= {1 - policy['delta']:.2f} over the calibration "
+        "draw, a class's auto-accepted answers reach its target precision, for photos like the "
+        "calibration photos. A class that cannot show this is always reviewed.",
+        "",
+        f"| class | CITES | policy | threshold | calibration photos predicted | on {split}: "
+        "accepted | precision | review rate |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for class_id, rule in policy["classes"].items():
+        entry = catalogue.get(class_id, {})
+        status = {
+            "auto": f"target {rule['target_precision']}",
+            "always_review": "always reviewed",
+            "insufficient_calibration": f"target {rule['target_precision']}: too few "
+            "calibration photos, always reviewed",
+        }[rule["status"]]
+        threshold = "-" if rule["threshold"] is None else f"{rule['threshold']:.4f}"
+        row = routing["per_class"].get(class_id, {})
+        precision = row.get("accepted_precision")
+        review = row.get("review_rate")
+        lines.append(
+            f"| {class_id} | {entry.get('cites_appendix', 'none')} | {status} | {threshold} | "
+            f"{rule['calibration_predictions']} | {row.get('auto_accepted', 0)} | "
+            f"{'-' if precision is None else f'{precision:.3f}'} | "
+            f"{'-' if review is None else f'{review:.2f}'} |"
+        )
+    precision = routing["accepted_precision"]
+    lines += [
+        "",
+        f"On {split} ({routing['photos']} photos): {routing['coverage']:.0%} answered "
+        "automatically"
+        + (f" at precision {precision:.3f}" if precision is not None else "")
+        + f", {routing['review_rate']:.0%} to review. Shortlists (split-conformal RAPS, nominal "
+        f"coverage {shortlist['nominal_coverage']:.0%}): true class included in "
+        f"{shortlist['coverage']:.1%}, mean size {shortlist['mean_size']:.2f}.",
+        "",
+        f"Unknown items: {unknown['score']} score, threshold keeps "
+        f"{policy['unknown']['keep']:.0%} of calibration photos; "
+        + (
+            f"AUROC {unknown['auroc']:.3f} against {unknown['unknown_photos']} out-of-catalogue "
+            "photos."
+            if unknown.get("auroc") is not None
+            else "not measured (train with unknown_data=PATH to measure it)."
+        ),
+    ]
     return lines
 
 
@@ -285,24 +369,7 @@ def model_card(meta: dict[str, Any]) -> str:
     for class_id, row in evaluated["per_class"].items():
         scores = " | ".join(f"{row[k]:.3f}" for k in ("precision", "recall", "f1"))
         lines.append(f"| {class_id} | {scores} | {row['support']} |")
-    lines += [
-        "",
-        "## Routing policy",
-        "",
-        "| class | CITES | policy | threshold |",
-        "|---|---|---|---:|",
-    ]
-    for class_id, rule in meta["routing"]["classes"].items():
-        entry = catalogue.get(class_id, {})
-        policy = (
-            "always reviewed"
-            if rule["always_review"]
-            else f"target precision {rule['target_precision']}"
-        )
-        threshold = "never automatic" if rule["threshold"] is None else f"{rule['threshold']:.3f}"
-        lines.append(
-            f"| {class_id} | {entry.get('cites_appendix', 'none')} | {policy} | {threshold} |"
-        )
+    lines += _routing_card(meta, catalogue)
     lines += [
         "",
         "## Limits",

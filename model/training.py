@@ -29,20 +29,21 @@ from tqdm import tqdm
 from data.audit import markdown_report
 from data.datasets import ImageDataset
 from data.prepare import PreparedSplits, prepare_splits
-from data.sources import DatasetError, Sample
+from data.quality import QualityLimits
+from data.sources import DatasetError, Sample, Skipped, open_source
 from data.transforms import Preprocessing, eval_transforms, train_transforms
 from model.backbones import build_model
-from model.bundle import Bundle, save_bundle
-from model.calibration import fit_temperature, softmax
+from model.bundle import UNKNOWN_FILE, Bundle, save_bundle
+from model.calibrate import TrustSettings, fit_trust, routing_measures
+from model.calibration import softmax
 from model.catalogue import load_catalogue
 from model.device import resolve_precision, select_device
 from model.distributed import Distributed
 from model.features import FeatureCache, extract_features, feature_views
 from model.finetune import EpochCallback, FineTuneSettings, fine_tune
 from model.head import HeadSettings, head_logits, install_head, train_linear_head
-from model.metrics import routing_metrics
+from model.predictor import ModelOutputs
 from model.report import Evaluation, evaluation_files, model_card, summary_lines
-from model.routing import fit_policy, route
 from wildlens.config import TrainConfig, config_to_dict
 from wildlens.paths import DEFAULT_CATALOGUE
 
@@ -54,9 +55,11 @@ NON_SEMANTIC_KEYS = ("out", "overwrite", "workers", "resume", "name", "version",
 class Splits:
     train: list[Sample]
     val: list[Sample]
+    calibration: list[Sample]
     test: list[Sample]
     class_ids: list[str]
     prepared: PreparedSplits
+    unknown: list[Sample] = field(default_factory=list)  # out-of-catalogue photos, for the report
 
     def labels(self, split: str) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.class_ids)}
@@ -65,12 +68,42 @@ class Splits:
 
 @dataclass
 class Fitted:
-    """What a training mode returns: the model and its logits on the held-out splits."""
+    """What a training mode returns: the model and its outputs on the other splits."""
 
     model: torch.nn.Module
-    logits: dict[str, np.ndarray]  # "val", and "test" when there is a test split
+    # "val", "calibration"; "test", "unknown" when there are such photos; "train" when the
+    # unknown score needs the training features.
+    outputs: dict[str, ModelOutputs]
     history: list[dict[str, Any]] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
+
+
+def trust_settings(cfg: TrainConfig) -> TrustSettings:
+    return TrustSettings(
+        delta=cfg.routing_delta,
+        coverage=cfg.shortlist_coverage,
+        class_conditional=cfg.shortlist_class_conditional,
+        unknown_score=cfg.unknown_score,
+        unknown_keep=cfg.unknown_keep,
+        accept_floor=cfg.accept_floor,
+        quality=QualityLimits(cfg.poor_min_side, cfg.poor_min_sharpness, cfg.poor_min_contrast),
+    )
+
+
+def mahalanobis_file(stats) -> bytes:
+    from safetensors.torch import save
+
+    return save(
+        {"means": torch.from_numpy(stats.means), "precision": torch.from_numpy(stats.precision)}
+    )
+
+
+def _splits_to_embed(splits: Splits, cfg: TrainConfig) -> list[str]:
+    """The splits whose network outputs calibration, routing and the report need."""
+    names = ["val", "calibration", "test", "unknown"]
+    if cfg.unknown_score == "mahalanobis":
+        names.append("train")
+    return [name for name in names if getattr(splits, name)]
 
 
 def resolve_mode(mode: str, device: torch.device) -> str:
@@ -124,7 +157,8 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
     splits = load_splits(cfg)
     log(
         f"{len(splits.class_ids)} classes; {len(splits.train)} training, {len(splits.val)} "
-        f"validation, {len(splits.test)} test photos; {mode} mode on {device}"
+        f"validation, {len(splits.calibration)} calibration, {len(splits.test)} test photos; "
+        f"{mode} mode on {device}"
     )
     if splits.prepared.excluded:
         log(f"left out {len(splits.prepared.excluded)} unreadable photos (see report/audit.md)")
@@ -153,32 +187,35 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
     if not dist.is_main:
         return None
 
-    val_labels = splits.labels("val")
-    temperature = fit_temperature(fitted.logits["val"], val_labels)
-    val_probs = softmax(fitted.logits["val"], temperature)
     entries = [catalogue[c] for c in splits.class_ids]
-    policy = fit_policy(
-        val_probs,
-        val_labels,
-        tuple(splits.class_ids),
-        tuple(e.target_precision for e in entries),
-        tuple(e.always_review for e in entries),
+    trust = fit_trust(
+        fitted.outputs["calibration"],
+        splits.labels("calibration"),
+        fitted.outputs.get("train"),
+        splits.labels("train") if "train" in fitted.outputs else None,
+        entries,
+        trust_settings(cfg),
     )
     split = "test" if splits.test else "val"
+    held_out = fitted.outputs[split]
     evaluation = Evaluation(
         split=split,
         samples=getattr(splits, split),
         labels=splits.labels(split),
-        probs_uncalibrated=softmax(fitted.logits[split]),
-        probs=softmax(fitted.logits[split], temperature),
+        probs_uncalibrated=softmax(held_out.logits),
+        probs=softmax(held_out.logits, trust.temperature),
         class_ids=splits.class_ids,
     )
+    measures = routing_measures(held_out, evaluation.labels, trust, fitted.outputs.get("unknown"))
     names = [catalogue[c].name() for c in splits.class_ids]
-    routing = routing_metrics(evaluation.probs, evaluation.labels, route(evaluation.probs, policy))
     files = {
         **audit_files(splits.prepared),
-        **evaluation_files(evaluation, names, fitted.history, {"routing": routing}),
+        **evaluation_files(
+            evaluation, names, fitted.history, {"calibration": trust.calibration, **measures}
+        ),
     }
+    if trust.mahalanobis is not None:
+        files[UNKNOWN_FILE] = mahalanobis_file(trust.mahalanobis)
     evaluated = evaluation.metrics()
     meta = {
         "name": cfg.name,
@@ -189,15 +226,18 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
         "preprocessing": pre.to_dict(),
         "class_ids": splits.class_ids,
         "catalogue": catalogue.to_dict(),
-        "temperature": temperature,
-        "routing": policy.to_dict(),
-        "unknown": None,
+        "temperature": trust.temperature,
+        "routing": trust.policy.to_dict(),
+        "unknown": {
+            "score": trust.policy.unknown_score,
+            "file": UNKNOWN_FILE if trust.mahalanobis else None,
+        },
         "data": data,
         "metrics": {
             "mode": mode,
+            "calibration": trust.calibration,
             "evaluation": {k: evaluated[k] for k in ("split", "uncalibrated", "calibrated")},
-            # Optimistic when split == "val": the thresholds were fitted on these photos.
-            "routing": routing,
+            **{k: v for k, v in measures.items() if k != "risk_coverage"},
             "history": fitted.history,
             **fitted.notes,
         },
@@ -211,7 +251,18 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     for line in summary_lines(evaluated):
         log(line)
-    log(f"temperature {temperature:.2f}; auto-accepted {routing['coverage']:.0%} of {split} photos")
+    routing = measures["routing"]
+    log(
+        f"calibration: T={trust.temperature:.2f}, ECE {trust.calibration['ece_before']:.3f} -> "
+        f"{trust.calibration['ece_after']:.3f}; on {split}: auto-accepted {routing['coverage']:.0%}"
+        + (
+            f" at precision {routing['accepted_precision']:.3f}"
+            if routing["accepted_precision"]
+            else ""
+        )
+        + f", shortlist coverage {measures['shortlist']['coverage']:.3f}"
+        f" (size {measures['shortlist']['mean_size']:.2f})"
+    )
     log(f"bundle written to {bundle.path} (report in {bundle.path / 'report'}, MODEL_CARD.md)")
     return bundle
 
@@ -249,17 +300,16 @@ def _fit_full(
     result = fine_tune(
         model, train_set, val_set, settings, device, checkpoint_dir, dist, on_epoch_end, progress
     )
-    logits = {}
+    outputs = {}
     if dist.is_main:
-        for split in ("val", "test"):
-            if getattr(splits, split):
-                held_out = ImageDataset(
-                    getattr(splits, split), splits.class_ids, eval_transforms(pre), decode
-                )
-                loader = DataLoader(held_out, batch_size=cfg.batch_size, num_workers=cfg.workers)
-                logits[split] = collect_logits(result.model, loader, device, progress)[0]
+        for split in _splits_to_embed(splits, cfg):
+            held_out = ImageDataset(
+                getattr(splits, split), splits.class_ids, eval_transforms(pre), decode
+            )
+            loader = DataLoader(held_out, batch_size=cfg.batch_size, num_workers=cfg.workers)
+            outputs[split] = collect_outputs(result.model, loader, device, progress, split)
     notes = {"best_epoch": result.best_epoch, "stopped_early": result.stopped_early}
-    return Fitted(result.model, logits, result.history, notes)
+    return Fitted(result.model, outputs, result.history, notes)
 
 
 def _fit_fast(
@@ -297,12 +347,11 @@ def _fit_fast(
         train_features, splits.labels("train"), len(splits.class_ids), settings
     )
     install_head(model, weight, bias)
-    logits = {}
-    for split in ("val", "test"):
-        if getattr(splits, split):
-            held_out = features(getattr(splits, split), views[:1], f"features ({split})")
-            logits[split] = head_logits(held_out[:, 0], weight, bias)
-    return Fitted(model.eval(), logits, notes={"views_per_photo": len(views)})
+    outputs = {}
+    for split in _splits_to_embed(splits, cfg):
+        eval_view = features(getattr(splits, split), views[:1], f"features ({split})")[:, 0]
+        outputs[split] = ModelOutputs(head_logits(eval_view, weight, bias), eval_view)
+    return Fitted(model.eval(), outputs, notes={"views_per_photo": len(views)})
 
 
 def run_fingerprint(cfg: TrainConfig, data: dict[str, Any]) -> str:
@@ -322,19 +371,25 @@ def load_splits(cfg: TrainConfig) -> Splits:
     """Audited, leakage-safe train/val samples: the dataset's own splits, or a group split."""
     if not cfg.data:
         raise DatasetError("no dataset given: train.py data=PATH (an ImageFolder tree)")
+    held_out = cfg.val_fraction + cfg.calibration_fraction + cfg.test_fraction
     fractions = {
-        "train": 1.0 - cfg.val_fraction - cfg.test_fraction,
+        "train": 1.0 - held_out,
         "val": cfg.val_fraction,
+        "calibration": cfg.calibration_fraction,
         "test": cfg.test_fraction,
     }
-    if fractions["train"] <= 0 or cfg.val_fraction <= 0:
-        raise DatasetError("val_fraction must be > 0 and val_fraction + test_fraction < 1")
+    if held_out >= 1 or cfg.val_fraction <= 0 or cfg.calibration_fraction <= 0:
+        raise DatasetError(
+            "val_fraction and calibration_fraction must be > 0, and with test_fraction below 1"
+        )
     prepared = prepare_splits(
         cfg.data,
         {name: f for name, f in fractions.items() if f > 0},
         seed=cfg.seed,
         allow_leakage=cfg.allow_leakage,
         workers=cfg.workers,
+        # A dataset with its own train/val but no calibration split gives up part of train.
+        carve={"calibration": cfg.calibration_fraction},
     )
     train_samples = prepared.splits.get("train", [])
     val_samples = prepared.splits.get("val", [])
@@ -350,8 +405,17 @@ def load_splits(cfg: TrainConfig) -> Splits:
         raise DatasetError(f"{cfg.data}: classes {unseen} are in val but not in train")
     if len(class_ids) < 2:
         raise DatasetError(f"{cfg.data}: need at least 2 classes, found {class_ids}")
-    test_samples = [s for s in prepared.splits.get("test", []) if s.label in class_ids]
-    return Splits(train_samples, val_samples, test_samples, class_ids, prepared)
+    known = set(class_ids)
+    calibration = [s for s in prepared.splits.get("calibration", []) if s.label in known]
+    if not calibration:
+        raise DatasetError(f"{cfg.data}: no calibration photos of the training classes")
+    test_samples = [s for s in prepared.splits.get("test", []) if s.label in known]
+    unknown = []
+    if cfg.unknown_data:
+        unknown = [s for s in open_source(cfg.unknown_data) if not isinstance(s, Skipped)]
+    return Splits(
+        train_samples, val_samples, calibration, test_samples, class_ids, prepared, unknown
+    )
 
 
 def audit_files(prepared: PreparedSplits) -> dict[str, bytes]:
@@ -367,7 +431,12 @@ def data_summary(root: str, splits: Splits) -> dict[str, Any]:
     """Counts per split and class, and a fingerprint over every file's content and label."""
     sha256 = {r["key"]: r["sha256"] for r in splits.prepared.report["records"]}
     digest = hashlib.sha256()
-    parts = {"train": splits.train, "val": splits.val, "test": splits.test}
+    parts = {
+        "train": splits.train,
+        "val": splits.val,
+        "calibration": splits.calibration,
+        "test": splits.test,
+    }
     for name, samples in parts.items():
         for sample in sorted(samples, key=lambda s: s.key):
             digest.update(f"{name}\t{sample.key}\t{sample.label}\t{sha256[sample.key]}\n".encode())
@@ -385,15 +454,22 @@ def data_summary(root: str, splits: Splits) -> dict[str, Any]:
 
 
 @torch.inference_mode()
-def collect_logits(
-    model: torch.nn.Module, loader: DataLoader, device: torch.device, progress: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Logits (N, C) and labels (N,) of a whole loader, in order, in fp32 as at inference."""
+def collect_outputs(
+    model: torch.nn.Module,
+    loader: DataLoader,
+    device: torch.device,
+    progress: bool = False,
+    name: str = "evaluate",
+) -> ModelOutputs:
+    """Logits and pooled features of a whole loader, in order, in fp32 as at inference."""
     model = model.to(device).eval()
-    logits, labels = [], []
-    for images, targets in tqdm(loader, desc="evaluate", disable=not progress, leave=False):
-        logits.append(model(images.to(device)).float().cpu().numpy())
-        labels.append(targets.numpy())
+    logits, features = [], []
+    for images, _ in tqdm(loader, desc=name, disable=not progress, leave=False):
+        pooled = model.forward_head(model.forward_features(images.to(device)), pre_logits=True)
+        features.append(pooled.float().cpu().numpy())
+        logits.append(model.get_classifier()(pooled).float().cpu().numpy())
     if not logits:
-        return np.zeros((0, model.num_classes), np.float32), np.zeros(0, np.int64)
-    return np.concatenate(logits), np.concatenate(labels)
+        return ModelOutputs(
+            np.zeros((0, model.num_classes), np.float32), np.zeros((0, 0), np.float32)
+        )
+    return ModelOutputs(np.concatenate(logits), np.concatenate(features))

@@ -48,9 +48,16 @@ def test_bundle_records_what_design_requires(tiny_bundle):
         "report/reliability.png",
         "report/confidently_wrong.jpg",
         "report/predictions.csv",
+        "report/risk_coverage.png",
     }
     assert set(meta["files"]) == expected
     assert meta["metrics"]["evaluation"]["calibrated"]["num_images"] == 12
+    # No calibration/ folder: part of train became the calibration split, group-disjoint.
+    counts = meta["data"]["counts"]
+    assert counts["calibration"] == {"bone": 1, "elephant_ivory": 1, "rosewood": 1}
+    assert counts["train"] == {"bone": 7, "elephant_ivory": 7, "rosewood": 7}
+    assert meta["metrics"]["calibration"]["num_images"] == 3
+    assert set(meta["routing"]) >= {"classes", "shortlist", "unknown", "quality", "delta"}
     assert len(bundle.weights_sha256) == 64
 
 

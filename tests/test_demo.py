@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 def tiny_recipe(tmp_path, monkeypatch):
     recipe = tmp_path / "demo.yaml"
     recipe.write_text(
-        f"demo:\n  images_per_class: 6\n  render_size: 64\n  cache_dir: {tmp_path / 'cache'}\n"
+        f"demo:\n  train_per_class: 4\n  val_per_class: 2\n  calibration_per_class: 2\n"
+        f"  render_size: 64\n  cache_dir: {tmp_path / 'cache'}\n"
         "train:\n  name: wildlens-demo\n  image_size: 64\n  epochs: 1\n  workers: 0\n"
     )
     monkeypatch.setattr(wildlens.demo, "DEMO_CONFIG", recipe)

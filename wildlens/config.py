@@ -67,8 +67,20 @@ class TrainConfig:
     head_epochs: int = 60
     head_lr: float = 1e-3
     head_dropout: float = 0.2
+    # calibration and routing
+    calibration_fraction: float = 0.15
+    routing_delta: float = 0.1
+    accept_floor: float = 0.5
+    shortlist_coverage: float = 0.95
+    shortlist_class_conditional: bool = True
+    unknown_score: Literal["energy", "mahalanobis"] = "energy"
+    unknown_keep: float = 0.95
+    unknown_data: str = ""
+    poor_min_side: int = 64
+    poor_min_sharpness: float = 8.0
+    poor_min_contrast: float = 5.0
     # data
-    val_fraction: float = 0.2
+    val_fraction: float = 0.15
     test_fraction: float = 0.0
     allow_leakage: bool = False
     augment_strength: float = 1.0
@@ -123,7 +135,9 @@ class AuditConfig:
 
 @dataclass
 class DemoConfig:
-    images_per_class: int = 40
+    train_per_class: int = 40
+    val_per_class: int = 10
+    calibration_per_class: int = 120
     render_size: int = 192
     seed: int = 0
     cache_dir: str = ""

@@ -37,10 +37,13 @@ def ensure_demo_bundle(log: Callable[[str], None] = print, progress: bool = True
 
     log(f"Building the demo bundle (first run only) into {out} ...")
     with tempfile.TemporaryDirectory(prefix="wildlens-demo-") as scratch:
-        n_train = demo.images_per_class * 2 // 3
         data = write_dataset(
             Path(scratch) / "synthetic",
-            per_class={"train": n_train, "val": demo.images_per_class - n_train},
+            per_class={
+                "train": demo.train_per_class,
+                "val": demo.val_per_class,
+                "calibration": demo.calibration_per_class,
+            },
             size=demo.render_size,
             seed=demo.seed,
             classes=CLASSES,

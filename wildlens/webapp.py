@@ -12,21 +12,22 @@ import gradio as gr
 from data.images import IMAGE_EXTENSIONS, ImageError
 from model.catalogue import CatalogueEntry
 from model.predictor import Prediction, Predictor
-from model.routing import IDENTIFIED, REVIEW
+from model.routing import IDENTIFIED, REVIEW, UNKNOWN
 from wildlens.config import AppConfig
 
 DECISION_TEXT = {
     IDENTIFIED: "## ✅ Identified",
     REVIEW: "## ⚠️ Needs expert review",
-    "unknown": "## ❓ Not in the catalogue: expert review",
+    UNKNOWN: "## ❓ Not in the catalogue: expert review",
 }
 REASON_TEXT = {
     "low_confidence": "the model is not confident enough for this class",
     "always_review_class": "this class is always confirmed by an expert",
-    "class_not_calibrated": "too few validation photos to trust automatic answers for this class",
-    "ambiguous": "two classes are close",
+    "insufficient_calibration": "too few calibration photos to guarantee automatic answers for "
+    "this class",
+    "ambiguous": "more than one class is possible",
     "out_of_catalogue": "the item looks unlike every catalogue class",
-    "poor_image": "the photo is too small, blurred or uniform",
+    "poor_image": "the photo is too small, blurred or uniform: please take a better one",
 }
 DEMO_BANNER = (
     "**Demo model.** This model was trained on synthetic drawings of textures, not on photos of "
