@@ -138,3 +138,46 @@ def test_forward_gives_logits_equal_to_the_plain_model_and_features(tiny_bundle,
         expected = model(batch).numpy()
     assert np.allclose(outputs.logits, expected, atol=1e-5)
     assert outputs.features.shape == (3, model.num_features)
+
+
+def test_every_prediction_says_how_it_was_decided(tiny_bundle, tiny_dataset):
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    image = predictor.load(next((tiny_dataset / "val" / "rosewood").glob("*.jpg"))).image
+    [prediction] = predictor.predict([image])
+    record = prediction.to_dict()
+    for key in (
+        "shortlist",
+        "unknown_score",
+        "accept_threshold",
+        "unknown_threshold",
+        "quality",
+        "bundle_sha256",
+    ):
+        assert key in record
+    assert prediction.label in prediction.shortlist
+    assert prediction.quality["min_side"] == 64
+
+
+def test_a_blank_photo_is_poor_and_goes_to_review(tiny_bundle):
+    from PIL import Image
+
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    [blank] = predictor.predict([Image.new("RGB", (300, 300), (120, 110, 100))])
+    assert blank.decision == "review" and "poor_image" in blank.reasons
+
+
+def test_several_photos_of_one_item_give_one_decision(tiny_bundle, tiny_dataset):
+    from PIL import Image
+
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    photos = [
+        predictor.load(p).image for p in sorted((tiny_dataset / "val" / "bone").glob("*.jpg"))[:3]
+    ]
+    item = predictor.predict_item([*photos, Image.new("RGB", (300, 300), "gray")])
+    assert len(item.photos) == 4 and "poor_image" in item.photos[3].reasons
+    assert "poor_image" not in item.combined.reasons  # the good photos carry the item
+    singles = predictor.predict(photos)
+    expected = np.mean([[p.probabilities[c] for c in predictor.class_ids] for p in singles], axis=0)
+    assert np.allclose([item.combined.probabilities[c] for c in predictor.class_ids], expected)
+    only_poor = predictor.predict_item([Image.new("RGB", (300, 300), "gray")])
+    assert "poor_image" in only_poor.combined.reasons
