@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,7 +22,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _init_worker() -> None:
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent died (killed, crashed) exits instead of lingering as an orphan."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(parent: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     try:
         import cv2
@@ -57,7 +68,9 @@ def parallel_map(
     context = multiprocessing.get_context("spawn")
     iterator = iter(items)
     pending: deque[Future] = deque()
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    ) as pool:
         while True:
             while len(pending) < workers * prefetch:
                 chunk = list(itertools.islice(iterator, chunksize))

@@ -4,6 +4,7 @@ import io
 import os
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -180,3 +181,36 @@ def test_open_source_dispatch(tmp_path):
     splits, skipped = dataset_splits(hostile_zip(tmp_path / "d.zip"))
     assert [s.key for s in splits["train"]] == ["train/bone/good.jpg", "train/bone/huge.jpg"]
     assert len(skipped) == 6
+
+
+def test_decode_workers_exit_when_their_parent_is_killed(tmp_path):
+    """A killed batch run must not leave worker processes behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from data.parallel import parallel_map\n"
+        "def main():\n"
+        "    for _ in parallel_map(time.sleep, [0.2] * 1000, workers=1, chunksize=1):\n"
+        "        print(os.getpid(), flush=True)\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+    ) as parent:
+        parent.stdout.readline()  # the pool is running
+        children = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True)
+        worker_pids = [int(p) for p in children.stdout.split()]
+        assert worker_pids
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(Path(f"/proc/{pid}").exists() for pid in worker_pids):
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in worker_pids)
