@@ -32,6 +32,7 @@ from model.bundle import Bundle, save_bundle
 from model.calibration import fit_temperature, softmax
 from model.catalogue import load_catalogue
 from model.device import select_device
+from model.export import export_to_bundle
 from model.report import classification_metrics, routing_metrics
 from model.routing import fit_policy, route
 from wildlens.config import TrainConfig, config_to_dict
@@ -140,6 +141,7 @@ def train(
         extra_files=audit_files(splits.prepared),
         overwrite=cfg.overwrite,
     )
+    bundle = export_to_bundle(bundle, model)  # model.onnx: the fast CPU path of infer.py
     calibrated = metrics["calibrated"]
     log(
         f"val accuracy {calibrated.get('accuracy', float('nan')):.3f}, macro-F1 "

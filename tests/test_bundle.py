@@ -38,7 +38,12 @@ def test_bundle_records_what_design_requires(tiny_bundle):
     assert len(meta["data"]["fingerprint"]) == 64
     assert meta["data"]["counts"]["val"] == {"bone": 4, "elephant_ivory": 4, "rosewood": 4}
     assert meta["data"]["split_by"] == "source" and meta["data"]["excluded"] == {}
-    assert set(meta["files"]) == {"model.safetensors", "report/audit.json", "report/audit.md"}
+    assert set(meta["files"]) == {
+        "model.safetensors",
+        "model.onnx",
+        "report/audit.json",
+        "report/audit.md",
+    }
     assert meta["metrics"]["calibrated"]["num_images"] == 12
     assert len(bundle.weights_sha256) == 64
 

@@ -67,9 +67,20 @@ class InferConfig:
     input: str = ""
     out: str = "predictions.csv"
     top_k: int = 3
-    batch_size: int = 16
     extensions: list[str] = field(default_factory=lambda: list(IMAGE_EXTENSIONS))
+    strict: bool = False
+    dry_run: bool = False
+    report: bool = False
+    progress: bool = True
     device: Device = "auto"
+    backend: Literal["auto", "onnx", "torch"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    batch_size: int = 0
+    workers: int = -1
+    threads: int = 0
+    engine: Literal["local", "ray"] = "local"
+    address: str = ""
+    actors: int = 0
 
 
 @dataclass
@@ -82,6 +93,11 @@ class AppConfig:
     queue_size: int = 16
     top_k: int = 3
     device: Device = "auto"
+
+
+@dataclass
+class ExportConfig:
+    bundle: str = ""
 
 
 @dataclass
@@ -106,6 +122,7 @@ SECTIONS: dict[str, type] = {
     "infer": InferConfig,
     "app": AppConfig,
     "audit": AuditConfig,
+    "export": ExportConfig,
     "demo": DemoConfig,
 }
 DEFAULT_YAML = CONFIGS_DIR / "default.yaml"
