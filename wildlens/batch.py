@@ -14,6 +14,7 @@ same two stages on Ray Data (`wildlens.ray_engine`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections import Counter
@@ -219,6 +220,7 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
     bundle = load_bundle(cfg.bundle)
     outputs = Outputs(Path(cfg.out))
     input_path = str(Path(cfg.input).resolve())
+    cfg = dataclasses.replace(cfg, input=input_path)  # records name the input absolutely
     done = read_records(outputs.records)
     check_resumable(done, bundle.identity["bundle_sha256"], input_path, outputs.records)
     total = count_inputs(cfg.input, cfg.extensions)
