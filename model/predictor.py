@@ -99,7 +99,9 @@ class Predictor:
         self.backend = select_backend(bundle, self.device, backend, precision, threads)
 
     @classmethod
-    def from_bundle(cls, path: str | Path, device: str = "auto", top_k: int = 3, **backend: Any):
+    def from_bundle(
+        cls, path: str | Path, device: str = "auto", top_k: int = 3, **backend: Any
+    ) -> Predictor:
         """Load and verify the bundle at `path`; `backend` keywords go to `select_backend`."""
         return cls(load_bundle(path), device=device, top_k=top_k, **backend)
 

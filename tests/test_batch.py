@@ -132,6 +132,7 @@ def test_archive_members_each_get_one_record(tiny_bundle, tiny_dataset, tmp_path
     with zipfile.ZipFile(archive, "w") as zf, pytest.warns(UserWarning, match="Duplicate"):
         zf.writestr("a/one.jpg", good[0].read_bytes())
         zf.writestr("a/one.jpg", good[1].read_bytes())  # the same name twice
+        zf.writestr("a/one.jpg#2", good[1].read_bytes())  # and the name a repeat would get
         zf.writestr("__MACOSX/a/._one.jpg", b"resource fork")
         zf.writestr("notes.txt", b"text")
         zf.writestr("inner.zip", b"PK")
@@ -143,13 +144,14 @@ def test_archive_members_each_get_one_record(tiny_bundle, tiny_dataset, tmp_path
     assert status == {
         "a/one.jpg": ("ok", None),
         "a/one.jpg#2": ("ok", None),
+        "a/one.jpg#2#2": ("skipped", "not_an_image_extension"),
         "__MACOSX/a/._one.jpg": ("skipped", "hidden"),
         "notes.txt": ("skipped", "not_an_image_extension"),
         "inner.zip": ("failed", "nested_archive"),
         "../escape.jpg": ("failed", "parent_reference"),
     }
     assert records["a/one.jpg#2"]["sha256"] != records["a/one.jpg"]["sha256"]
-    assert summary["status"] == {"ok": 2, "failed": 2, "skipped": 2}
+    assert summary["status"] == {"ok": 2, "failed": 2, "skipped": 3}
 
 
 def test_a_file_list_records_missing_files(tiny_bundle, tiny_dataset, tmp_path):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import tarfile
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -67,10 +66,14 @@ def iter_inputs(path: str | Path, extensions: Iterable[str]) -> Iterator[Sample 
 
 def unique_keys(items: Iterable[Sample | Skipped]) -> Iterator[Sample | Skipped]:
     """Rename the n-th repeat of a key to `key#n` (archives may hold one name twice)."""
-    seen: Counter[str] = Counter()
+    emitted: set[str] = set()
     for item in items:
-        seen[item.key] += 1
-        yield item if seen[item.key] == 1 else replace(item, key=f"{item.key}#{seen[item.key]}")
+        key, n = item.key, 1
+        while key in emitted:  # a loop: the archive may also hold a member named `key#2`
+            n += 1
+            key = f"{item.key}#{n}"
+        emitted.add(key)
+        yield item if key == item.key else replace(item, key=key)
 
 
 def count_inputs(path: str | Path, extensions: Iterable[str]) -> int:
