@@ -16,7 +16,6 @@ from typing import Literal
 import numpy as np
 import torch
 
-from model.backbones import build_model
 from model.bundle import Bundle, BundleError
 
 ONNX_FILE = "model.onnx"
@@ -134,6 +133,9 @@ def select_backend(
                 f"bundle={bundle.path}` or use backend=torch"
             )
         return OnnxBackend(read_verified(bundle, ONNX_FILE), threads)
+    # Imported here: timm takes seconds to import, and ONNX runs and decode workers need none.
+    from model.backbones import build_model
+
     model = build_model(bundle.architecture, len(bundle.class_ids), weights="none")
     model.load_state_dict(bundle.load_state_dict(), strict=True)
     return TorchBackend(model, device, precision, threads)

@@ -17,7 +17,7 @@ from model.predictor import Predictor
 from wildlens.batch import Outputs, Sizing, auto_size, run_batch
 from wildlens.cli import infer_main
 from wildlens.config import InferConfig, load_config
-from wildlens.records import RecordsError, csv_columns, csv_row, read_records
+from wildlens.records import RecordsError, csv_columns, csv_row, open_log, read_records
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,6 +126,16 @@ def test_a_log_of_another_input_is_not_resumed(tiny_bundle, mixed_folder, tiny_d
         infer(tiny_bundle, tiny_dataset / "val", out, "workers=0")
 
 
+def test_two_runs_cannot_write_one_log(tmp_path):
+    log = tmp_path / "predictions.jsonl"
+    with (
+        open_log(log),
+        pytest.raises(RecordsError, match="being written by another run"),
+        open_log(log),
+    ):
+        pass
+
+
 def test_archive_members_each_get_one_record(tiny_bundle, tiny_dataset, tmp_path):
     archive = tmp_path / "seizure.zip"
     good = good_photos(tiny_dataset, 2)
@@ -169,7 +179,8 @@ def test_strict_and_dry_run_from_the_command_line(tiny_bundle, mixed_folder, tmp
     out = tmp_path / "predictions.csv"
     common = [f"bundle={tiny_bundle}", f"input={mixed_folder}", f"out={out}", "progress=false"]
     assert infer_main([*common, "--dry-run"]) == 0
-    assert "to classify 8" in capsys.readouterr().out and not out.exists()
+    assert "to classify 8" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == [mixed_folder]  # a dry run writes nothing
     assert infer_main([*common, "workers=0"]) == 0
     assert infer_main([*common, "--strict"]) == 1
     assert "strict: 4 inputs failed" in capsys.readouterr().err

@@ -42,6 +42,7 @@ from wildlens.records import (
     check_resumable,
     failed_record,
     ok_record,
+    open_log,
     read_records,
     skipped_record,
     summarise,
@@ -221,42 +222,35 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
     outputs = Outputs(Path(cfg.out))
     input_path = str(Path(cfg.input).resolve())
     cfg = dataclasses.replace(cfg, input=input_path)  # records name the input absolutely
-    done = read_records(outputs.records)
-    check_resumable(done, bundle.identity["bundle_sha256"], input_path, outputs.records)
-    total = count_inputs(cfg.input, cfg.extensions)
-    on_gpu = select_device(cfg.device).type != "cpu"
-    sizing = auto_size(cfg, on_gpu, available_cores(), pending=max(0, total - len(done)))
-    log(
-        f"{total} inputs, {len(done)} already recorded in {outputs.records}; "
-        f"engine {cfg.engine}, batch {sizing.batch_size}, {sizing.workers} decode workers"
-    )
     input_keys: list[str] = []
+    with open_log(outputs.records) as (handle, done):
+        check_resumable(done, bundle.identity["bundle_sha256"], input_path, outputs.records)
+        total = count_inputs(cfg.input, cfg.extensions)
+        on_gpu = select_device(cfg.device).type != "cpu"
+        sizing = auto_size(cfg, on_gpu, available_cores(), pending=max(0, total - len(done)))
+        log(
+            f"{total} inputs, {len(done)} already recorded in {outputs.records}; "
+            f"engine {cfg.engine}, batch {sizing.batch_size}, {sizing.workers} decode workers"
+        )
 
-    def pending() -> Iterator[Sample | Skipped]:
-        for item in iter_inputs(cfg.input, cfg.extensions):
-            input_keys.append(item.key)
-            if item.key not in done:
-                yield item
+        def pending() -> Iterator[Sample | Skipped]:
+            for item in iter_inputs(cfg.input, cfg.extensions):
+                input_keys.append(item.key)
+                if item.key not in done:
+                    yield item
 
-    written = set(done)
-    outputs.records.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        outputs.records.open("ab") as handle,
-        tqdm(
-            total=total,
-            initial=len(done),
-            unit="img",
-            smoothing=0.05,
-            disable=not cfg.progress,
-        ) as bar,
-    ):
-        for records in ENGINES[cfg.engine](pending(), cfg, bundle, sizing):
-            # An engine that retries work (Ray) could hand a key back twice: keep the first.
-            fresh = [r for r in records if r["key"] not in written]
-            written.update(r["key"] for r in fresh)
-            append_records(handle, fresh)
-            bar.update(len(fresh))
-    return finish(cfg, bundle, outputs, input_keys, input_path, log)
+        written = set(done)
+        bar = tqdm(
+            total=total, initial=len(done), unit="img", smoothing=0.05, disable=not cfg.progress
+        )
+        with bar:
+            for records in ENGINES[cfg.engine](pending(), cfg, bundle, sizing):
+                # An engine that retries work (Ray) could hand a key back twice: keep the first.
+                fresh = [r for r in records if r["key"] not in written]
+                written.update(r["key"] for r in fresh)
+                append_records(handle, fresh)
+                bar.update(len(fresh))
+        return finish(cfg, bundle, outputs, input_keys, input_path, log)
 
 
 def finish(

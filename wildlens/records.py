@@ -13,14 +13,16 @@ version, time). The JSONL log is append-only and is the source of the CSV and th
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import hashlib
 import io
 import json
 import os
 import subprocess
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,6 +201,22 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+@contextlib.contextmanager
+def open_log(path: Path) -> Iterator[tuple[BinaryIO, dict[str, dict[str, Any]]]]:
+    """The log opened for appending, locked against a second run, with the records it holds.
+
+    Raises:
+        RecordsError: another process is writing this log.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise RecordsError(f"{path} is being written by another run") from error
+        yield handle, read_records(path, repair=True)
+
+
 def append_records(handle: BinaryIO, records: Iterable[dict[str, Any]]) -> None:
     """Append records as JSON lines and push them to disk, so a kill loses none of them."""
     data = "".join(dumps(r) + "\n" for r in records).encode("utf-8")
@@ -208,9 +226,12 @@ def append_records(handle: BinaryIO, records: Iterable[dict[str, Any]]) -> None:
         os.fsync(handle.fileno())
 
 
-def read_records(path: Path) -> dict[str, dict[str, Any]]:
-    """The records of a JSONL log by key, cutting off a torn last line (a killed write).
+def read_records(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
+    """The records of a JSONL log by key, ignoring a torn last line (a killed write).
 
+    Args:
+        path: the log.
+        repair: also cut the torn line off the file, so that appending continues cleanly.
     Raises:
         RecordsError: a damaged line before the last one, or a key recorded twice.
     """
@@ -218,7 +239,7 @@ def read_records(path: Path) -> dict[str, dict[str, Any]]:
         return {}
     data = path.read_bytes()
     end = data.rfind(b"\n") + 1
-    if end < len(data):  # the last write was cut short: drop the partial line
+    if repair and end < len(data):
         with path.open("r+b") as handle:
             handle.truncate(end)
             os.fsync(handle.fileno())
