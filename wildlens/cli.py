@@ -74,6 +74,8 @@ def infer_command(cfg: InferConfig) -> int:
 
     if not cfg.input:
         raise ConfigError("no input given: infer.py input=FOLDER|LIST.csv|ARCHIVE out=FILE.csv")
+    if cfg.backend == "onnx" and cfg.device in ("cuda", "mps"):
+        raise ConfigError("backend=onnx runs on the CPU: use device=cpu, or backend=torch on a GPU")
     if cfg.dry_run:
         run_batch(cfg)
         return 0
