@@ -115,7 +115,9 @@ def infer_wall_time(bundle: Path, source: Path, scratch: Path) -> float:
         "progress=false",
     ]
     start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"infer.py failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return time.perf_counter() - start
 
 
