@@ -1,7 +1,11 @@
 """ONNX export of a bundle's network, added to the bundle: one file, logits and pooled features.
 
-    bundle = export_to_bundle(bundle, model)   # end of training, from the live model
+    bundle = export_to_bundle(bundle)          # end of training: from the saved weights
     bundle = export_to_bundle("runs/train")    # an older bundle (`wildlens export bundle=...`)
+
+Exporting from the bundle's own weights file (not a network held in memory, which may be an EMA
+copy or carry training-only state) makes model.onnx provably the same network as
+model.safetensors, whose hash every record carries.
 
 Exporter: the TorchScript ("legacy", `dynamo=False`) exporter at opset 17. On this model it
 matches PyTorch as closely as the dynamo exporter (both about 1e-5) but takes about 1.5 s

@@ -141,7 +141,7 @@ def train(
         extra_files=audit_files(splits.prepared),
         overwrite=cfg.overwrite,
     )
-    bundle = export_to_bundle(bundle, model)  # model.onnx: the fast CPU path of infer.py
+    bundle = export_to_bundle(bundle)  # model.onnx, from the saved weights: infer.py on CPUs
     calibrated = metrics["calibrated"]
     log(
         f"val accuracy {calibrated.get('accuracy', float('nan')):.3f}, macro-F1 "
