@@ -65,6 +65,8 @@ def test_one_record_per_file_and_each_as_if_classified_alone(
         "netpbm.png": "unsupported_format",
     }
     assert summary["status"] == {"ok": 4, "failed": 4, "skipped": 0}
+    assert set(summary["decision"]) == {"identified", "review", "unknown"}
+    assert sum(summary["decision"].values()) == 4
     assert summary["missing"] == [] and summary["not_in_input"] == []
 
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu", top_k=2)

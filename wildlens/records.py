@@ -32,11 +32,13 @@ import wildlens
 from data.images import ImageFacts
 from data.sources import Skipped
 from model.bundle import Bundle
+from model.routing import IDENTIFIED, REVIEW, UNKNOWN
 from wildlens.files import write_atomically
 from wildlens.inputs import FILTERED_REASONS
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 STATUSES = (OK, FAILED, SKIPPED)
+DECISIONS = (IDENTIFIED, REVIEW, UNKNOWN)  # counted in every summary, zeros included
 # Columns that lead every CSV row; prediction fields follow, then the run's provenance.
 HEAD_COLUMNS = (
     "path",
@@ -325,7 +327,7 @@ def summarise(
         "inputs": len(input_keys),
         "records": len(records),
         "status": {s: sum(r["status"] == s for r in records) for s in STATUSES},
-        "decision": _counts(r.get("decision") for r in ok),
+        "decision": {d: 0 for d in DECISIONS} | _counts(r.get("decision") for r in ok),
         "label": _counts(r.get("label") for r in ok),
         "reasons": _counts(reason for r in ok for reason in r.get("reasons") or []),
         "error_code": _counts(r["error_code"] for r in records if r["status"] != OK),
