@@ -1,5 +1,6 @@
 """infer.py's batch pipeline: exactly one record per input, resumable, evidence-grade."""
 
+import contextlib
 import csv
 import json
 import os
@@ -236,13 +237,18 @@ def test_killed_run_resumes_with_every_file_exactly_once(tiny_bundle, tmp_path):
     args = [f"bundle={tiny_bundle}", f"input={folder}", f"out={out}", "progress=false"]
     command = [sys.executable, str(ROOT / "infer.py"), *args, "workers=1", "batch_size=4"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    # A session of its own, so that its decode workers can be cleaned up after the kill.
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True
+    )
     log = Outputs(out).records
     deadline = time.monotonic() + 120
     while not (log.exists() and log.stat().st_size > 0) and time.monotonic() < deadline:
         time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
+    process.send_signal(signal.SIGKILL)  # the main process only, mid-run
     process.wait()
+    with contextlib.suppress(ProcessLookupError):  # none left: they exited on their own
+        os.killpg(process.pid, signal.SIGKILL)  # then its orphaned decode workers
     written = log.read_bytes().count(b"\n")
     assert 0 < written < 240, "the kill should land partway"
     rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
