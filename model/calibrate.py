@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from data.quality import QualityLimits
+from model.backends import ModelOutputs
 from model.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -26,7 +27,6 @@ from model.calibration import (
 )
 from model.catalogue import CatalogueEntry
 from model.metrics import risk_coverage, routing_metrics, shortlist_metrics
-from model.predictor import ModelOutputs
 from model.routing import Policy, decide, fit_policy
 from model.unknown import Mahalanobis, fit_mahalanobis, unknown_auroc, unknown_scores
 

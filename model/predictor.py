@@ -8,19 +8,19 @@ prediction.decision, prediction.reasons, prediction.top_k
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
 
 from data.images import LoadedImage, load_image
 from data.quality import ImageQuality, is_poor, measure_quality
-from data.transforms import apply, eval_transforms
-from model.backbones import build_model
+from data.transforms import Preprocessing, apply, eval_transforms
+from model.backends import BackendName, ModelOutputs, Precision, select_backend
 from model.bundle import Bundle, load_bundle
 from model.calibration import softmax
 from model.device import select_device
@@ -68,62 +68,74 @@ class ItemPrediction:
 
 
 @dataclass(frozen=True)
-class ModelOutputs:
-    logits: np.ndarray  # (N, C) float32
-    features: np.ndarray  # (N, D) float32, pooled features before the classifier
+class ImagePreparer:
+    """Photo -> model input, without the model: what batch decode workers run (picklable)."""
+
+    preprocessing: Preprocessing
+
+    def load(self, source: Any) -> LoadedImage:
+        """Decode with the shared decoder, reduced to what the eval transform needs."""
+        return load_image(source, target_size=self.preprocessing.resize_size)
+
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        """The shared eval transform: a (3, H, W) float32 array."""
+        return apply(_eval_transform(self.preprocessing), image).numpy()
+
+    @staticmethod
+    def quality(image: Image.Image) -> ImageQuality:
+        """Size, sharpness and contrast of a decoded photo, for the `poor_image` check."""
+        return measure_quality(image)
 
 
-class TorchBackend:
-    """Runs the bundle's network with PyTorch."""
-
-    def __init__(self, model: torch.nn.Module, device: torch.device):
-        self.model = model.eval().to(device)
-        self.device = device
-
-    @torch.inference_mode()
-    def __call__(self, batch: np.ndarray) -> ModelOutputs:
-        x = torch.from_numpy(batch).to(self.device)
-        features = self.model.forward_head(self.model.forward_features(x), pre_logits=True)
-        logits = self.model.get_classifier()(features)
-        return ModelOutputs(logits.float().cpu().numpy(), features.float().cpu().numpy())
+@functools.lru_cache(maxsize=4)
+def _eval_transform(preprocessing: Preprocessing):
+    return eval_transforms(preprocessing)  # built once per process, not once per photo
 
 
 class Predictor:
     """Loads a bundle once; turns RGB images into calibrated, routed predictions."""
 
-    def __init__(self, bundle: Bundle, device: str = "auto", top_k: int = 3):
+    def __init__(
+        self,
+        bundle: Bundle,
+        device: str = "auto",
+        top_k: int = 3,
+        backend: BackendName = "auto",
+        precision: Precision = "auto",
+        threads: int = 0,
+    ):
         self.bundle = bundle
         self.device = select_device(device)
         self.top_k = top_k
         self.class_ids = bundle.class_ids
         self.catalogue = bundle.catalogue
         self.preprocessing = bundle.preprocessing
-        self.transform = eval_transforms(self.preprocessing)
+        self.preparer = ImagePreparer(self.preprocessing)
         self.temperature = bundle.temperature
         self.policy = bundle.routing
         self.mahalanobis = (
             bundle.mahalanobis() if self.policy.unknown_score == "mahalanobis" else None
         )
-        model = build_model(bundle.architecture, len(self.class_ids), weights="none")
-        model.load_state_dict(bundle.load_state_dict(), strict=True)
-        self.backend = TorchBackend(model, self.device)
+        self.backend = select_backend(bundle, self.device, backend, precision, threads)
 
     @classmethod
-    def from_bundle(cls, path: str | Path, device: str = "auto", top_k: int = 3) -> Predictor:
-        return cls(load_bundle(path), device=device, top_k=top_k)
+    def from_bundle(
+        cls, path: str | Path, device: str = "auto", top_k: int = 3, **backend: Any
+    ) -> Predictor:
+        """Load and verify the bundle at `path`; `backend` keywords go to `select_backend`."""
+        return cls(load_bundle(path), device=device, top_k=top_k, **backend)
 
     def load(self, source: Any) -> LoadedImage:
         """Decode a photo with the shared decoder, reduced to what the eval transform needs."""
-        return load_image(source, target_size=self.preprocessing.resize_size)
+        return self.preparer.load(source)
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
         """The shared eval transform: a (3, H, W) float32 array ready for `forward`."""
-        return apply(self.transform, image).numpy()
+        return self.preparer.preprocess(image)
 
-    @staticmethod
-    def quality(image: Image.Image) -> ImageQuality:
+    def quality(self, image: Image.Image) -> ImageQuality:
         """Size, sharpness and contrast of a decoded photo, for the `poor_image` check."""
-        return measure_quality(image)
+        return self.preparer.quality(image)
 
     def forward(self, batch: np.ndarray) -> ModelOutputs:
         """Logits and features for a (N, 3, H, W) float32 batch."""

@@ -33,16 +33,17 @@ from data.quality import QualityLimits
 from data.sources import DatasetError, Sample, Skipped, open_source
 from data.transforms import Preprocessing, eval_transforms, train_transforms
 from model.backbones import build_model
+from model.backends import ModelOutputs
 from model.bundle import UNKNOWN_FILE, Bundle, save_bundle
 from model.calibrate import TrustSettings, fit_trust, routing_measures
 from model.calibration import softmax
 from model.catalogue import load_catalogue
 from model.device import resolve_precision, select_device
 from model.distributed import Distributed
+from model.export import export_to_bundle
 from model.features import FeatureCache, extract_features, feature_views
 from model.finetune import EpochCallback, FineTuneSettings, fine_tune
 from model.head import HeadSettings, head_logits, install_head, train_linear_head
-from model.predictor import ModelOutputs
 from model.report import Evaluation, evaluation_files, model_card, summary_lines
 from wildlens.config import TrainConfig, config_to_dict
 from wildlens.paths import DEFAULT_CATALOGUE
@@ -248,6 +249,7 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
     bundle = save_bundle(
         cfg.out, fitted.model.cpu(), meta, extra_files=files, overwrite=cfg.overwrite
     )
+    bundle = export_to_bundle(bundle)  # model.onnx, from the saved weights: infer.py on CPUs
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     for line in summary_lines(evaluated):
         log(line)

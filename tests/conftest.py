@@ -10,9 +10,11 @@ os.environ.update(
     GRADIO_ANALYTICS_ENABLED="False",
 )
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from data.synthetic import write_dataset
 from wildlens.config import TrainConfig, load_config
@@ -45,3 +47,22 @@ def tiny_bundle(tiny_dataset, tmp_path_factory) -> Path:
         ],
     )
     return train(cfg, progress=False, log=lambda _: None).path
+
+
+@pytest.fixture
+def mixed_folder(tiny_dataset, tmp_path) -> Path:
+    """Good photos (one nested), and an empty, a non-image, a truncated and a PPM file."""
+    folder = tmp_path / "photos"
+    (folder / "nested").mkdir(parents=True)
+    good = sorted((tiny_dataset / "val").rglob("*.jpg"))[:4]
+    for i, path in enumerate(good):
+        (folder / ("nested" if i == 0 else "") / f"good{i}.jpg").write_bytes(path.read_bytes())
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "notes.jpg").write_text("not a photo")
+    data = good[0].read_bytes()
+    (folder / "cut.jpg").write_bytes(data[: len(data) // 2])
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PPM")
+    (folder / "netpbm.png").write_bytes(buffer.getvalue())
+    (folder / "readme.txt").write_text("not an image extension: not an input")
+    return folder

@@ -40,6 +40,7 @@ def test_bundle_records_what_design_requires(tiny_bundle):
     assert meta["data"]["split_by"] == "source" and meta["data"]["excluded"] == {}
     expected = {
         "model.safetensors",
+        "model.onnx",
         "MODEL_CARD.md",
         "report/audit.json",
         "report/audit.md",

@@ -1,4 +1,4 @@
-"""Command line: `wildlens train|infer|app key=value ...` and the three script entry points.
+"""Command line: `wildlens train|infer|app|audit|export|demo key=value ...` and the scripts.
 
 Every command takes `key=value` overrides and `config=FILE.yaml`; `--help` prints the keys of its
 section of configs/default.yaml with their comments. Configuration and input errors print one
@@ -16,6 +16,7 @@ from wildlens.config import (
     AuditConfig,
     ConfigError,
     EvaluateConfig,
+    ExportConfig,
     InferConfig,
     TrainConfig,
     load_config,
@@ -35,6 +36,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
     from model.backbones import WeightsError
     from model.bundle import BundleError
     from model.catalogue import CatalogueError
+    from wildlens.records import RecordsError
 
     try:
         return command(load_config(cls, args))
@@ -45,6 +47,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
         CatalogueError,
         WeightsError,
         ImageError,
+        RecordsError,
         FileNotFoundError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -68,24 +71,38 @@ def train_command(cfg: TrainConfig) -> int:
 
 
 def infer_command(cfg: InferConfig) -> int:
-    from model.predictor import Predictor
-    from wildlens.batch import classify_folder
+    from wildlens.batch import Outputs, run_batch
 
     if not cfg.input:
-        raise ConfigError("no input given: infer.py input=FOLDER out=FILE.csv")
-    if not Path(cfg.input).is_dir():
-        raise FileNotFoundError(f"input folder {cfg.input} does not exist")
-    predictor = Predictor.from_bundle(
-        resolve_bundle(cfg.bundle), device=cfg.device, top_k=cfg.top_k
-    )
-    summary = classify_folder(
-        predictor, cfg.input, cfg.out, extensions=cfg.extensions, batch_size=cfg.batch_size
-    )
+        raise ConfigError("no input given: infer.py input=FOLDER|LIST.csv|ARCHIVE out=FILE.csv")
+    if cfg.backend == "onnx" and cfg.device in ("cuda", "mps"):
+        raise ConfigError("backend=onnx runs on the CPU: use device=cpu, or backend=torch on a GPU")
+    if cfg.dry_run:
+        run_batch(cfg)
+        return 0
+    cfg.bundle = resolve_bundle(cfg.bundle)
+    summary = run_batch(cfg)
+    outputs = Outputs(Path(cfg.out))
+    status = summary["status"]
     print(
-        f"{summary['files']} files -> {cfg.out}: status {summary['status']}, "
-        f"decisions {summary['decision']}"
-        + (f", errors {summary['errors']}" if summary["errors"] else "")
+        f"{summary['records']} records -> {outputs.csv} (log {outputs.records}, summary "
+        f"{outputs.summary}): status {status}, decisions {summary['decision']}"
+        + (f", errors {summary['error_code']}" if summary["error_code"] else "")
     )
+    if cfg.strict and status["failed"]:
+        print(f"strict: {status['failed']} inputs failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def export_command(cfg: ExportConfig) -> int:
+    from model.export import ONNX_FILE, export_to_bundle
+
+    if not cfg.bundle:
+        raise ConfigError("no bundle given: wildlens export bundle=PATH")
+    bundle = export_to_bundle(cfg.bundle)
+    error = bundle.meta["onnx"]["parity_max_abs_error"]
+    print(f"{bundle.path / ONNX_FILE}: max difference from PyTorch {error:.1e}")
     return 0
 
 
@@ -158,13 +175,23 @@ def train_main(argv: Sequence[str] | None = None) -> int:
     return _run(TrainConfig, train_command, argv, "wildlens-train data=PATH [key=value ...]")
 
 
+# Flags the issue tracker and analysts expect, as their key=value spelling.
+INFER_FLAGS = {"--strict": "strict=true", "--dry-run": "dry_run=true"}
+
+
 def infer_main(argv: Sequence[str] | None = None) -> int:
+    args = [INFER_FLAGS.get(a, a) for a in (sys.argv[1:] if argv is None else argv)]
     return _run(
         InferConfig,
         infer_command,
-        argv,
-        "wildlens-infer bundle=PATH input=FOLDER out=FILE.csv [key=value ...]",
+        args,
+        "wildlens-infer bundle=PATH input=FOLDER|LIST.csv|ARCHIVE out=FILE.csv [--strict] "
+        "[--dry-run] [key=value ...]",
     )
+
+
+def export_main(argv: Sequence[str] | None = None) -> int:
+    return _run(ExportConfig, export_command, argv, "wildlens export bundle=PATH")
 
 
 def app_main(argv: Sequence[str] | None = None) -> int:
@@ -206,6 +233,7 @@ COMMANDS = {
     "app": app_main,
     "evaluate": evaluate_main,
     "audit": audit_main,
+    "export": export_main,
     "demo": demo_main,
 }
 

@@ -97,9 +97,20 @@ class InferConfig:
     input: str = ""
     out: str = "predictions.csv"
     top_k: int = 3
-    batch_size: int = 16
     extensions: list[str] = field(default_factory=lambda: list(IMAGE_EXTENSIONS))
+    strict: bool = False
+    dry_run: bool = False
+    report: bool = False
+    progress: bool = True
     device: Device = "auto"
+    backend: Literal["auto", "onnx", "torch"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    batch_size: int = 0
+    workers: int = -1
+    threads: int = 0
+    engine: Literal["local", "ray"] = "local"
+    address: str = ""
+    actors: int = 0
 
 
 @dataclass
@@ -122,6 +133,11 @@ class EvaluateConfig:
     out: str = "runs/evaluate"
     batch_size: int = 32
     device: Device = "auto"
+
+
+@dataclass
+class ExportConfig:
+    bundle: str = ""
 
 
 @dataclass
@@ -149,6 +165,7 @@ SECTIONS: dict[str, type] = {
     "app": AppConfig,
     "evaluate": EvaluateConfig,
     "audit": AuditConfig,
+    "export": ExportConfig,
     "demo": DemoConfig,
 }
 DEFAULT_YAML = CONFIGS_DIR / "default.yaml"

@@ -1,0 +1,99 @@
+"""What a batch run classifies: a folder (recursive), a CSV file list, or a zip/tar archive.
+
+Built on `data.sources`: every file or member becomes one `Sample` or one `Skipped`, with a key
+that is unique within the input (a name repeated inside an archive gets `#2`, `#3`, ... in the
+order the archive holds them), so each can get exactly one record.
+
+    for item in iter_inputs("seizure.zip", extensions):   # Sample | Skipped, in input order
+        ...
+    total = count_inputs("seizure.zip", extensions)        # without reading any photo
+"""
+
+from __future__ import annotations
+
+import csv
+import tarfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from data.sources import (
+    DatasetError,
+    Sample,
+    Skipped,
+    is_archive,
+    iter_archive,
+    list_images,
+    read_manifest,
+)
+
+# Skip reasons that are filters (what a folder's extension and hidden-file filters drop
+# silently); every other reason means a member that may be a photo could not be classified.
+FILTERED_REASONS = frozenset({"hidden", "not_an_image_extension"})
+
+
+def input_kind(path: str | Path) -> str:
+    """`folder`, `manifest` or `archive`; raises DatasetError for anything else."""
+    path = Path(path)
+    if path.is_dir():
+        return "folder"
+    if not path.exists():
+        raise DatasetError(f"input {path} does not exist")
+    if path.suffix.lower() == ".csv":
+        return "manifest"
+    if is_archive(path):
+        return "archive"
+    raise DatasetError(f"input {path}: expected a folder, a .csv file list or a zip/tar archive")
+
+
+def iter_inputs(path: str | Path, extensions: Iterable[str]) -> Iterator[Sample | Skipped]:
+    """Every input of `path` once, in a stable order, with unique keys."""
+    path = Path(path)
+    kind = input_kind(path)
+    if kind == "folder":
+        # Plain Samples without labels: folder names mean nothing to inference.
+        items: Iterable[Sample | Skipped] = (
+            Sample(key=p.relative_to(path).as_posix(), source=p)
+            for p in list_images(path, extensions)
+        )
+    elif kind == "manifest":
+        items = read_manifest(path)
+    else:
+        items = iter_archive(path, extensions)
+    return unique_keys(items)
+
+
+def unique_keys(items: Iterable[Sample | Skipped]) -> Iterator[Sample | Skipped]:
+    """Rename the n-th repeat of a key to `key#n` (archives may hold one name twice)."""
+    emitted: set[str] = set()
+    for item in items:
+        key, n = item.key, 1
+        while key in emitted:  # a loop: the archive may also hold a member named `key#2`
+            n += 1
+            key = f"{item.key}#{n}"
+        emitted.add(key)
+        yield item if key == item.key else replace(item, key=key)
+
+
+def count_inputs(path: str | Path, extensions: Iterable[str]) -> int:
+    """How many items `iter_inputs` yields, cheaply: no photo is read or decompressed to decode.
+
+    Archives yield one item per member that is not a folder, so their count is their listing.
+    """
+    path = Path(path)
+    kind = input_kind(path)
+    if kind == "folder":
+        return len(list_images(path, extensions))
+    if kind == "manifest":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return sum(1 for _ in csv.DictReader(handle))
+    try:
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                return sum(1 for info in archive.infolist() if not info.is_dir())
+        # Uncompressed tars seek past member data; compressed ones are decompressed, not decoded.
+        with tarfile.open(path, mode="r:*") as archive:
+            return sum(1 for member in archive if not member.isdir())
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as error:
+        raise DatasetError(f"{path}: the archive is damaged ({error})") from error

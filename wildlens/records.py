@@ -1,0 +1,346 @@
+"""Batch records: one per input, as evidence of what was run on what; JSONL, CSV and summary.
+
+A record is a flat JSON object: the input's identity (`key`, `input`, `sha256`, image facts),
+its `status` (`ok` / `failed` / `skipped`) with `error_code` and `error_message`, every field of
+`Prediction.to_dict()` for an `ok` record (whatever fields the predictor adds: the thresholds
+applied, `accept_threshold` and `unknown_threshold`, among them), and the run's provenance
+(bundle identity, routing policy hash, backend, code version, time). The JSONL log is
+append-only and is the source of the CSV and the summary.
+
+    provenance = Provenance.of(predictor, input_path)
+    record = ok_record(item, facts, prediction, provenance)
+    append_records(handle, [record]); records = read_records(path)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import hashlib
+import io
+import json
+import os
+import subprocess
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import wildlens
+from data.images import ImageFacts
+from data.sources import Skipped
+from model.bundle import Bundle
+from model.routing import IDENTIFIED, REVIEW, UNKNOWN
+from wildlens.files import write_atomically
+from wildlens.inputs import FILTERED_REASONS
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+STATUSES = (OK, FAILED, SKIPPED)
+DECISIONS = (IDENTIFIED, REVIEW, UNKNOWN)  # counted in every summary, zeros included
+# Columns that lead every CSV row; prediction fields follow, then the run's provenance.
+HEAD_COLUMNS = (
+    "path",
+    "sha256",
+    "status",
+    "error_code",
+    "error_message",
+    "format",
+    "width",
+    "height",
+    "num_bytes",
+)
+PROVENANCE_COLUMNS = (
+    "bundle_name",
+    "bundle_version",
+    "bundle_sha256",
+    "routing_sha256",
+    "backend",
+    "model_file_sha256",
+    "code_version",
+    "input",
+    "time",
+)
+# Prediction fields shown another way in the CSV: top_k as label_i / prob_i columns.
+CSV_EXPANDED = frozenset({"top_k", "label", "confidence"})
+
+
+class RecordsError(ValueError):
+    """A records file that cannot be resumed: damaged, or written by another run."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What every record of a run says about how it was made (all but the time)."""
+
+    input: str
+    bundle: dict[str, str]  # bundle_name, bundle_version, bundle_sha256
+    routing: dict[str, Any]  # the bundle's routing policy, as stored
+    backend: str  # e.g. onnx/cpu/fp32, torch/cuda/bf16
+    model_file_sha256: str  # of the file the backend ran (model.onnx or model.safetensors)
+    code_version: str
+
+    @classmethod
+    def of(cls, predictor: Any, input_path: str | Path) -> Provenance:
+        bundle = predictor.bundle
+        return cls(
+            input=str(Path(input_path).resolve()),
+            bundle=dict(bundle.identity),
+            routing=bundle.meta["routing"],
+            backend=predictor.backend.name,
+            model_file_sha256=bundle.meta["files"][predictor.backend.file],
+            code_version=code_version(),
+        )
+
+    @property
+    def routing_sha256(self) -> str:
+        return routing_sha256(self.routing)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            **self.bundle,
+            "routing_sha256": self.routing_sha256,
+            "backend": self.backend,
+            "model_file_sha256": self.model_file_sha256,
+            "code_version": self.code_version,
+            "input": self.input,
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+
+
+def routing_sha256(routing: dict[str, Any]) -> str:
+    """sha256 of a routing policy's canonical JSON: names the thresholds a record was routed by."""
+    canonical = json.dumps(routing, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def code_version() -> str:
+    """The package version, plus the git commit (and `-dirty`) when run from a checkout."""
+    root = Path(wildlens.__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):  # no git: an installed package
+        return wildlens.__version__
+    if commit.returncode != 0:
+        return wildlens.__version__
+    suffix = "-dirty" if dirty.stdout.strip() else ""
+    return f"{wildlens.__version__}+g{commit.stdout.strip()}{suffix}"
+
+
+def _facts_fields(facts: ImageFacts | None) -> dict[str, Any]:
+    if facts is None:
+        return {"format": None, "width": None, "height": None, "num_bytes": None}
+    width, height = facts.original_size
+    return {"format": facts.format, "width": width, "height": height, "num_bytes": facts.num_bytes}
+
+
+def ok_record(
+    key: str, facts: ImageFacts, prediction: dict[str, Any], provenance: Provenance
+) -> dict[str, Any]:
+    """The record of a classified photo; `prediction` is `Prediction.to_dict()`."""
+    return {
+        "key": key,
+        "sha256": facts.sha256,
+        "status": OK,
+        "error_code": None,
+        "error_message": None,
+        **_facts_fields(facts),
+        **prediction,
+        **provenance.fields(),
+    }
+
+
+def failed_record(
+    key: str, code: str, message: str, sha256: str | None, provenance: Provenance
+) -> dict[str, Any]:
+    """The record of a photo that could not be decoded (`code` from data.images.ERROR_CODES)."""
+    return {
+        "key": key,
+        "sha256": sha256 or None,
+        "status": FAILED,
+        "error_code": code,
+        "error_message": message,
+        **_facts_fields(None),
+        **provenance.fields(),
+    }
+
+
+def skipped_record(item: Skipped, provenance: Provenance) -> dict[str, Any]:
+    """The record of an archive member the data layer refused or filtered out.
+
+    Filtered members (hidden files, other extensions) are `skipped`; a refused member (a link,
+    a nested archive, too large, ...) may be a photo nobody classified, so it is `failed`.
+    """
+    status = SKIPPED if item.reason in FILTERED_REASONS else FAILED
+    message = f"archive member not read: {item.reason}" + (
+        f" ({item.detail})" if item.detail else ""
+    )
+    record = failed_record(item.key, item.reason, message, None, provenance)
+    return {**record, "status": status}
+
+
+def dumps(record: dict[str, Any]) -> str:
+    # NaN and infinity are not JSON: refuse them rather than write an unreadable log.
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@contextlib.contextmanager
+def open_log(path: Path) -> Iterator[tuple[BinaryIO, dict[str, dict[str, Any]]]]:
+    """The log opened for appending, locked against a second run, with the records it holds.
+
+    Raises:
+        RecordsError: another process is writing this log.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise RecordsError(f"{path} is being written by another run") from error
+        yield handle, read_records(path, repair=True)
+
+
+def append_records(handle: BinaryIO, records: Iterable[dict[str, Any]]) -> None:
+    """Append records as JSON lines and push them to disk, so a kill loses none of them."""
+    data = "".join(dumps(r) + "\n" for r in records).encode("utf-8")
+    if data:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_records(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
+    """The records of a JSONL log by key, ignoring a torn last line (a killed write).
+
+    Args:
+        path: the log.
+        repair: also cut the torn line off the file, so that appending continues cleanly.
+    Raises:
+        RecordsError: a damaged line before the last one, or a key recorded twice.
+    """
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if repair and end < len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(end)
+            os.fsync(handle.fileno())
+    records: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(data[:end].splitlines(), start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise RecordsError(f"{path}:{number}: damaged record ({error})") from error
+        if record["key"] in records:
+            raise RecordsError(f"{path}:{number}: {record['key']} is recorded twice")
+        records[record["key"]] = record
+    return records
+
+
+def check_resumable(records: dict[str, dict[str, Any]], bundle_sha256: str, input: str, path: Path):
+    """Refuse to add records of another bundle or input to an existing log."""
+    for record in records.values():
+        if (record.get("bundle_sha256"), record.get("input")) != (bundle_sha256, input):
+            raise RecordsError(
+                f"{path} holds records of another run (bundle {record.get('bundle_sha256')}, "
+                f"input {record.get('input')}); choose another out= to keep both"
+            )
+
+
+def csv_columns(records: Iterable[dict[str, Any]], top_k: int) -> list[str]:
+    """Head columns, label_i / prob_i, every other prediction field seen, then provenance."""
+    ranked = [f"{kind}_{i}" for i in range(1, top_k + 1) for kind in ("label", "prob")]
+    fixed = {"key", *HEAD_COLUMNS, *PROVENANCE_COLUMNS, *CSV_EXPANDED}
+    extra: dict[str, None] = {}
+    for record in records:
+        extra.update((k, None) for k in record if k not in fixed)
+    return [*HEAD_COLUMNS, *ranked, *extra, *PROVENANCE_COLUMNS]
+
+
+def csv_row(record: dict[str, Any], top_k: int) -> dict[str, str]:
+    row = {("path" if k == "key" else k): _cell(v) for k, v in record.items()}
+    ranked = record.get("top_k") or []
+    for i in range(top_k):
+        label, prob = ranked[i] if i < len(ranked) else ("", None)
+        row[f"label_{i + 1}"] = label
+        row[f"prob_{i + 1}"] = _cell(prob)
+    return row
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    if isinstance(value, list):
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def write_csv(path: Path, records: list[dict[str, Any]], top_k: int) -> None:
+    """The CSV of `records`, sorted by key, written atomically."""
+    ordered = sorted(records, key=lambda r: r["key"])
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(ordered, top_k), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(csv_row(r, top_k) for r in ordered)
+    write_atomically(path, buffer.getvalue().encode("utf-8"))
+
+
+def summarise(
+    records: list[dict[str, Any]], input_keys: list[str], bundle: Bundle, input: str
+) -> dict[str, Any]:
+    """Counts of every status, decision, error code, reason and label, and the run's identity.
+
+    `missing` lists inputs without a record (none after a finished run); `not_in_input` lists
+    records of keys the input no longer holds (files removed between a kill and the rerun).
+    """
+    keys = set(input_keys)
+    recorded = {r["key"] for r in records}
+    ok = [r for r in records if r["status"] == OK]
+    return {
+        "input": input,
+        "inputs": len(input_keys),
+        "records": len(records),
+        "status": {s: sum(r["status"] == s for r in records) for s in STATUSES},
+        "decision": {d: 0 for d in DECISIONS} | _counts(r.get("decision") for r in ok),
+        "label": _counts(r.get("label") for r in ok),
+        "reasons": _counts(reason for r in ok for reason in r.get("reasons") or []),
+        "error_code": _counts(r["error_code"] for r in records if r["status"] != OK),
+        "missing": sorted(keys - recorded),
+        "not_in_input": sorted(recorded - keys),
+        "bundle": bundle.identity,
+        "routing": bundle.meta["routing"],
+        "routing_sha256": routing_sha256(bundle.meta["routing"]),
+        "backend": _counts(r.get("backend") for r in ok),
+        "code_version": _counts(r.get("code_version") for r in records),
+    }
+
+
+def _counts(values: Iterable[Any]) -> dict[str, int]:
+    return dict(sorted(Counter(v for v in values if v is not None).items()))
+
+
+def write_summary(path: Path, summary: dict[str, Any]) -> None:
+    """The summary JSON with its creation time, written atomically."""
+    document = {"created": datetime.now(UTC).isoformat(timespec="seconds"), **summary}
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    write_atomically(path, text.encode("utf-8"))

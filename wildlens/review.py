@@ -1,0 +1,175 @@
+"""Static review pages of a batch run: thumbnails grouped by decision and by predicted class.
+
+    write_review_pages(records, cfg, Path("predictions.review"))   # then open index.html
+
+Experts page through `index.html` without a server. Thumbnails are made with the shared decoder
+from the input itself, named by the photo's sha256 (kept between reruns, made only when
+missing); a photo whose bytes changed since it was classified shows no thumbnail rather than
+the wrong one.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from data.images import ImageError, load_image
+from data.parallel import parallel_map
+from data.sources import Sample
+from wildlens.batch import available_cores
+from wildlens.config import InferConfig
+from wildlens.files import write_atomically
+from wildlens.inputs import iter_inputs
+from wildlens.records import OK
+
+PAGE_SIZE = 120
+THUMBNAIL_SIDE = 192
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
+nav a, .pages a { margin-right: .6em; }
+.grid { display: flex; flex-wrap: wrap; gap: 10px; }
+.card { width: 200px; border: 1px solid #ccc; border-radius: 6px; padding: 4px; font-size: 12px;
+        overflow-wrap: anywhere; }
+.card img { width: 192px; height: 192px; object-fit: contain; background: #f3f3f3; }
+.identified { border-color: #2a2; } .review { border-color: #e90; } .unknown { border-color: #c22; }
+.failed, .skipped { border-color: #888; background: #f8f8f8; }
+table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; }
+"""
+
+
+def thumbnail_path(folder: Path, sha256: str) -> Path:
+    return folder / "thumbs" / sha256[:2] / f"{sha256}.jpg"
+
+
+def make_thumbnail(sample: Sample, folder: Path) -> str | None:
+    """Write the thumbnail of one photo (worker process); its sha256, or None if unreadable."""
+    try:
+        loaded = load_image(sample.source, target_size=THUMBNAIL_SIDE)
+    except ImageError:
+        return None  # it was readable when classified; the page shows "no thumbnail"
+    image = loaded.image.copy()
+    image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    write_atomically(thumbnail_path(folder, loaded.facts.sha256), buffer.getvalue())
+    return loaded.facts.sha256
+
+
+def write_thumbnails(records: list[dict[str, Any]], cfg: InferConfig, folder: Path) -> None:
+    """Thumbnails of the classified photos that have none yet (one more pass over the input)."""
+    wanted = {
+        r["key"]
+        for r in records
+        if r["status"] == OK and not thumbnail_path(folder, r["sha256"]).exists()
+    }
+    if not wanted:
+        return
+    samples = (
+        item
+        for item in iter_inputs(cfg.input, cfg.extensions)
+        if isinstance(item, Sample) and item.key in wanted
+    )
+    workers = available_cores() if len(wanted) > 32 else 0
+    for _ in parallel_map(partial(make_thumbnail, folder=folder), samples, workers):
+        pass
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
+
+
+def _page_name(group: str, page: int) -> str:
+    return f"{_slug(group)}-{page}.html"
+
+
+def _card(record: dict[str, Any], folder: Path) -> str:
+    key = html.escape(record["key"])
+    status = record["status"]
+    if status != OK:
+        return (
+            f'<div class="card {status}"><b>{status}</b>: {html.escape(record["error_code"])}'
+            f"<br>{key}<br>{html.escape(record.get('error_message') or '')}</div>"
+        )
+    thumb = thumbnail_path(folder, record["sha256"])
+    image = (
+        f'<img src="{thumb.relative_to(folder).as_posix()}" alt="{key}" loading="lazy">'
+        if thumb.exists()
+        else "<p>(no thumbnail)</p>"
+    )
+    ranked = "<br>".join(
+        f"{html.escape(str(label))} {float(prob):.1%}" for label, prob in record.get("top_k", [])
+    )
+    reasons = ", ".join(html.escape(r) for r in record.get("reasons") or [])
+    decision = html.escape(str(record.get("decision")))
+    return (
+        f'<div class="card {decision}">{image}<br><b>{decision}</b>'
+        f"{' (' + reasons + ')' if reasons else ''}<br>{ranked}<br><small>{key}</small></div>"
+    )
+
+
+def _document(title: str, body: str) -> bytes:
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>{body}</body></html>\n"
+    ).encode()
+
+
+def write_group(
+    folder: Path, group: str, title: str, records: list[dict[str, Any]]
+) -> tuple[str, int]:
+    """The pages of one group; returns (first page's name, number of records)."""
+    pages = max(1, -(-len(records) // PAGE_SIZE))
+    for page in range(1, pages + 1):
+        links = " ".join(
+            f"<b>{n}</b>" if n == page else f'<a href="{_page_name(group, n)}">{n}</a>'
+            for n in range(1, pages + 1)
+        )
+        chunk = records[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        body = (
+            f'<nav><a href="index.html">index</a></nav><h1>{html.escape(title)}</h1>'
+            f'<p>{len(records)} photos, page {page} of {pages}</p><p class="pages">{links}</p>'
+            f'<div class="grid">{"".join(_card(r, folder) for r in chunk)}</div>'
+            f'<p class="pages">{links}</p>'
+        )
+        write_atomically(folder / _page_name(group, page), _document(title, body))
+    return _page_name(group, 1), len(records)
+
+
+def _grouped(records: Iterable[dict[str, Any]], field: str) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(str(record.get(field)), []).append(record)
+    return dict(sorted(groups.items()))
+
+
+def write_review_pages(records: list[dict[str, Any]], cfg: InferConfig, folder: Path) -> Path:
+    """index.html plus paged groups: by decision, by predicted class, and failed or skipped."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_thumbnails(records, cfg, folder)
+    ordered = sorted(records, key=lambda r: r["key"])
+    ok = [r for r in ordered if r["status"] == OK]
+    sections = []
+    for heading, prefix, groups in (
+        ("By decision", "decision", _grouped(ok, "decision")),
+        ("By predicted class", "class", _grouped(ok, "label")),
+        ("Not classified", "status", _grouped([r for r in ordered if r["status"] != OK], "status")),
+    ):
+        rows = []
+        for name, members in groups.items():
+            first, count = write_group(folder, f"{prefix}-{name}", f"{heading}: {name}", members)
+            rows.append(f'<tr><td><a href="{first}">{html.escape(name)}</a></td><td>{count}</td>')
+        if rows:
+            sections.append(f"<h2>{heading}</h2><table>{''.join(rows)}</table>")
+    first = records[0] if records else {}
+    bundle = f"{first.get('bundle_name')} {first.get('bundle_version')}"
+    body = (
+        f"<h1>WildLens review</h1><p>input {html.escape(str(cfg.input))}; bundle "
+        f"{html.escape(bundle)}; {len(records)} records</p>" + "".join(sections)
+    )
+    write_atomically(folder / "index.html", _document("WildLens review", body))
+    return folder / "index.html"
