@@ -257,3 +257,16 @@ def test_killed_run_resumes_with_every_file_exactly_once(tiny_bundle, tmp_path):
     assert sorted(keys) == [f"p{i:03d}.jpg" for i in range(240)]
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 240 and all(row["status"] == "ok" for row in rows)
+
+
+def test_a_blank_photo_in_a_batch_is_poor_as_when_classified_alone(tiny_bundle, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (300, 300), (128, 128, 128)).save(folder / "blank.jpg")
+    out = tmp_path / "out.csv"
+    infer(tiny_bundle, folder, out, "workers=1")
+    record = read_records(Outputs(out).records)["blank.jpg"]
+    assert record["decision"] == "review" and "poor_image" in record["reasons"]
+    assert record["quality"]["contrast"] < 5
