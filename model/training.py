@@ -41,7 +41,7 @@ from model.catalogue import load_catalogue
 from model.device import resolve_precision, select_device
 from model.distributed import Distributed
 from model.export import export_to_bundle
-from model.features import FeatureCache, extract_features, feature_views
+from model.features import Embedder, FeatureCache, extract_features, feature_views
 from model.finetune import EpochCallback, FineTuneSettings, fine_tune
 from model.head import HeadSettings, head_logits, install_head, train_linear_head
 from model.report import Evaluation, evaluation_files, model_card, summary_lines
@@ -321,18 +321,12 @@ def _fit_fast(
     sha256 = {r["key"]: r["sha256"] for r in splits.prepared.report["records"]}
     cache = FeatureCache.for_backbone(model, pre)
     views = feature_views(pre, cfg.fast_views, cfg.augment_strength, cfg.seed)
+    embedder = Embedder(model.to(device), pre, device)  # one backbone export for every split
 
     def features(samples, chosen, name):
+        keys = [sha256[s.key] for s in samples]
         return extract_features(
-            model,
-            samples,
-            [sha256[s.key] for s in samples],
-            chosen,
-            cache,
-            pre,
-            cfg.batch_size,
-            progress,
-            name,
+            model, samples, keys, chosen, cache, pre, cfg.batch_size, progress, name, embedder
         )
 
     train_features = features(splits.train, views, "features (train)")

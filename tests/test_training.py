@@ -143,7 +143,7 @@ def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
     def no_backbone(*_):
         raise AssertionError("the backbone ran although every feature was cached")
 
-    monkeypatch.setattr(model.features, "embed", no_backbone)
+    monkeypatch.setattr(model.features.Embedder, "__call__", no_backbone)
     second = train(
         config(tiny_dataset, tmp_path / "two", "mode=fast"), progress=False, log=lambda _: None
     )
