@@ -7,7 +7,7 @@ DATA (default ../shared/datasets/clothing-small) needs train/, validation/ (or v
 (b) plain fine-tune, timm defaults: timm's train/eval transforms, AdamW (lr 1e-3, wd 0.05),
     per-step cosine, no warm-up, no label smoothing, no EMA, no layer decay, no class balance,
     the last epoch's weights;
-(c) WildLens fast mode: `train.py mode=fast` (cached features of 3 views, linear head);
+(c) WildLens fast mode: `train.py mode=fast` (cached features, linear head);
 (d) WildLens full recipe: `train.py mode=full` (head warm-up, layer decay, EMA, ...).
 (b) and (d) run the same number of epochs at the same precision (bf16 autocast where the CPU
 has it) and memory layout, so the comparison is of recipes. Every wall time starts cold: no
@@ -65,7 +65,7 @@ def probe(splits, class_ids, cache_root: Path) -> dict[str, float]:
     model = build_model("tf_efficientnet_lite0", len(class_ids)).eval()
     pre = Preprocessing.from_model(model)
     cache = FeatureCache.for_backbone(model, pre, base=cache_root)
-    view = feature_views(pre, 0, 0.0, 0)
+    view = feature_views(pre, 0, 0)
 
     def features(samples):
         sha = [hashlib.sha256(read_bytes(s.source)).hexdigest() for s in samples]

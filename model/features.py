@@ -26,23 +26,22 @@ from tqdm import tqdm
 
 from data.images import load_image
 from data.sources import Sample
-from data.transforms import Preprocessing, apply, eval_transforms, train_transforms
+from data.transforms import Preprocessing, apply, eval_transforms, view_transforms
 from wildlens.paths import cache_dir
 
 
 @dataclass(frozen=True)
 class View:
-    name: str  # part of the cache key: "eval", or "aug<strength>-<seed>-<index>"
+    name: str  # part of the cache key: "eval", or "view-<seed>-<index>"
     transform: A.Compose
     seeded: bool  # re-seeded per photo, so a view of a photo is always the same pixels
 
 
-def feature_views(pre: Preprocessing, augmented: int, strength: float, seed: int) -> list[View]:
-    """The eval view plus `augmented` seeded augmentations."""
+def feature_views(pre: Preprocessing, augmented: int, seed: int) -> list[View]:
+    """The eval view plus `augmented` seeded light views (`data.transforms.view_transforms`)."""
     views = [View("eval", eval_transforms(pre), seeded=False)]
     for index in range(augmented):
-        name = f"aug{strength:g}-{seed}-{index}"
-        views.append(View(name, train_transforms(pre, strength, seed=seed), seeded=True))
+        views.append(View(f"view-{seed}-{index}", view_transforms(pre, seed=seed), seeded=True))
     return views
 
 

@@ -155,7 +155,7 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
     mode = resolve_mode(cfg.mode, device)
     if mode == "fast" and dist.enabled:
         raise ValueError("fast mode runs in one process; use mode=full under torchrun")
-    splits = load_splits(cfg)
+    splits = load_splits(cfg, mode)
     log(
         f"{len(splits.class_ids)} classes; {len(splits.train)} training, {len(splits.val)} "
         f"validation, {len(splits.calibration)} calibration, {len(splits.test)} test photos; "
@@ -197,7 +197,7 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
         entries,
         trust_settings(cfg),
     )
-    split = "test" if splits.test else "val"
+    split = "test" if splits.test else "calibration" if splits.val is splits.calibration else "val"
     held_out = fitted.outputs[split]
     evaluation = Evaluation(
         split=split,
@@ -320,7 +320,7 @@ def _fit_fast(
     """Cached backbone features of a few views per photo, and a linear head on them."""
     sha256 = {r["key"]: r["sha256"] for r in splits.prepared.report["records"]}
     cache = FeatureCache.for_backbone(model, pre)
-    views = feature_views(pre, cfg.fast_views, cfg.augment_strength, cfg.seed)
+    views = feature_views(pre, cfg.fast_views, cfg.seed)
     embedder = Embedder(model.to(device), pre, device)  # one backbone export for every split
 
     def features(samples, chosen, name):
@@ -363,36 +363,53 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_splits(cfg: TrainConfig) -> Splits:
-    """Audited, leakage-safe train/val samples: the dataset's own splits, or a group split."""
+def load_splits(cfg: TrainConfig, mode: str = "full") -> Splits:
+    """Audited, leakage-safe splits: the dataset's own, or a group split.
+
+    Calibration photos must be ones the model was neither fitted nor selected on. Full mode
+    selects its best epoch on the validation split, so a dataset with train/ and val/ but no
+    calibration/ gives up `calibration_fraction` of train for it. Fast mode selects nothing on
+    validation, so there validation and calibration are one split: a dataset's val/ (when it has
+    no calibration/), or `val_fraction + calibration_fraction` of a dataset split here.
+    """
     if not cfg.data:
         raise DatasetError("no dataset given: train.py data=PATH (an ImageFolder tree)")
     held_out = cfg.val_fraction + cfg.calibration_fraction + cfg.test_fraction
-    fractions = {
-        "train": 1.0 - held_out,
-        "val": cfg.val_fraction,
-        "calibration": cfg.calibration_fraction,
-        "test": cfg.test_fraction,
-    }
     if held_out >= 1 or cfg.val_fraction <= 0 or cfg.calibration_fraction <= 0:
         raise DatasetError(
             "val_fraction and calibration_fraction must be > 0, and with test_fraction below 1"
         )
+    if mode == "fast":
+        fractions = {
+            "train": 1.0 - held_out,
+            "calibration": cfg.val_fraction + cfg.calibration_fraction,
+        }
+        carve = None
+    else:
+        fractions = {
+            "train": 1.0 - held_out,
+            "val": cfg.val_fraction,
+            "calibration": cfg.calibration_fraction,
+        }
+        carve = {"calibration": cfg.calibration_fraction}
+    fractions["test"] = cfg.test_fraction
     prepared = prepare_splits(
         cfg.data,
         {name: f for name, f in fractions.items() if f > 0},
         seed=cfg.seed,
         allow_leakage=cfg.allow_leakage,
         workers=cfg.workers,
-        # A dataset with its own train/val but no calibration split gives up part of train.
-        carve={"calibration": cfg.calibration_fraction},
+        carve=carve,
     )
-    train_samples = prepared.splits.get("train", [])
-    val_samples = prepared.splits.get("val", [])
+    parts = prepared.splits
+    train_samples = parts.get("train", [])
+    if mode == "fast" and not parts.get("calibration"):
+        parts = {**parts, "calibration": parts.get("val", [])}
+    val_samples = parts.get("calibration", []) if mode == "fast" else parts.get("val", [])
     if not train_samples or not val_samples:
         raise DatasetError(
-            f"{cfg.data}: need train and validation photos; found splits "
-            f"{sorted(k for k, v in prepared.splits.items() if v)} (name folders train/ and val/, "
+            f"{cfg.data}: need training and validation photos; found splits "
+            f"{sorted(k for k, v in parts.items() if v)} (name folders train/ and val/, "
             "or give one folder of class folders to split automatically)"
         )
     class_ids = sorted({s.label for s in train_samples})
@@ -402,10 +419,12 @@ def load_splits(cfg: TrainConfig) -> Splits:
     if len(class_ids) < 2:
         raise DatasetError(f"{cfg.data}: need at least 2 classes, found {class_ids}")
     known = set(class_ids)
-    calibration = [s for s in prepared.splits.get("calibration", []) if s.label in known]
+    calibration = [s for s in parts.get("calibration", []) if s.label in known]
     if not calibration:
         raise DatasetError(f"{cfg.data}: no calibration photos of the training classes")
-    test_samples = [s for s in prepared.splits.get("test", []) if s.label in known]
+    if mode == "fast":
+        val_samples = calibration  # one split, one list: the summary counts it once
+    test_samples = [s for s in parts.get("test", []) if s.label in known]
     unknown = []
     if cfg.unknown_data:
         unknown = [s for s in open_source(cfg.unknown_data) if not isinstance(s, Skipped)]
@@ -433,6 +452,8 @@ def data_summary(root: str, splits: Splits) -> dict[str, Any]:
         "calibration": splits.calibration,
         "test": splits.test,
     }
+    if splits.val is splits.calibration:  # fast mode: one split serves both
+        del parts["val"]
     for name, samples in parts.items():
         for sample in sorted(samples, key=lambda s: s.key):
             digest.update(f"{name}\t{sample.key}\t{sample.label}\t{sha256[sample.key]}\n".encode())

@@ -36,7 +36,6 @@ def test_bundle_records_what_design_requires(tiny_bundle):
     assert bundle.catalogue.ids == bundle.class_ids
     assert set(bundle.routing.class_ids) == set(bundle.class_ids)
     assert len(meta["data"]["fingerprint"]) == 64
-    assert meta["data"]["counts"]["val"] == {"bone": 4, "elephant_ivory": 4, "rosewood": 4}
     assert meta["data"]["split_by"] == "source" and meta["data"]["excluded"] == {}
     expected = {
         "model.safetensors",
@@ -53,11 +52,15 @@ def test_bundle_records_what_design_requires(tiny_bundle):
     }
     assert set(meta["files"]) == expected
     assert meta["metrics"]["evaluation"]["calibrated"]["num_images"] == 12
-    # No calibration/ folder: part of train became the calibration split, group-disjoint.
+    # Fast mode, no calibration/ folder: val/ is the calibration split (fast mode selects
+    # nothing on validation), and the report says so.
     counts = meta["data"]["counts"]
-    assert counts["calibration"] == {"bone": 1, "elephant_ivory": 1, "rosewood": 1}
-    assert counts["train"] == {"bone": 7, "elephant_ivory": 7, "rosewood": 7}
-    assert meta["metrics"]["calibration"]["num_images"] == 3
+    assert counts == {
+        "train": {"bone": 8, "elephant_ivory": 8, "rosewood": 8},
+        "calibration": {"bone": 4, "elephant_ivory": 4, "rosewood": 4},
+    }
+    assert meta["metrics"]["calibration"]["num_images"] == 12
+    assert meta["metrics"]["evaluation"]["split"] == "calibration"
     assert set(meta["routing"]) >= {"classes", "shortlist", "unknown", "quality", "delta"}
     assert len(bundle.weights_sha256) == 64
 
@@ -137,7 +140,7 @@ def test_forward_gives_logits_equal_to_the_plain_model_and_features(tiny_bundle,
     batch = torch.from_numpy(np.stack([predictor.preprocess(i) for i in images]))
     with torch.no_grad():
         expected = model(batch).numpy()
-    assert np.allclose(outputs.logits, expected, atol=1e-5)
+    assert np.allclose(outputs.logits, expected, atol=1e-4)  # ONNX Runtime on a CPU
     assert outputs.features.shape == (3, model.num_features)
 
 

@@ -41,6 +41,13 @@ def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, m
         log=lambda _: None,
     )
     assert bundle.meta["metrics"]["mode"] == mode
+    counts = bundle.meta["data"]["counts"]
+    if mode == "full":  # val/ selects the epoch, so calibration photos come out of train/
+        assert counts["calibration"] == {"bone": 1, "elephant_ivory": 1, "rosewood": 1}
+        assert counts["train"] == {"bone": 7, "elephant_ivory": 7, "rosewood": 7}
+        assert counts["val"] == {"bone": 4, "elephant_ivory": 4, "rosewood": 4}
+    else:  # fast mode selects nothing on val/: it is the calibration split
+        assert set(counts) == {"train", "calibration"}
     for name in (
         "MODEL_CARD.md",
         "report/metrics.json",

@@ -64,3 +64,13 @@ def test_strength_zero_is_the_eval_transform():
     assert torch.equal(
         apply(train_transforms(_pre(), 0.0, seed=1), photo), apply(eval_transforms(_pre()), photo)
     )
+
+
+def test_fast_mode_views_are_light_seeded_and_model_sized():
+    from data.transforms import view_transforms
+
+    photo = render("rosewood", np.random.default_rng(3), size=300)
+    a = apply(view_transforms(_pre(), seed=1), photo)
+    assert a.shape == (3, 224, 224)
+    assert torch.equal(a, apply(view_transforms(_pre(), seed=1), photo))
+    assert not torch.equal(a, apply(eval_transforms(_pre()), photo))

@@ -63,7 +63,7 @@ class TrainConfig:
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     channels_last: bool = True
     # fast mode
-    fast_views: int = 2
+    fast_views: int = 1
     head_epochs: int = 60
     head_lr: float = 1e-3
     head_dropout: float = 0.2
