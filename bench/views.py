@@ -1,0 +1,101 @@
+"""Fast mode's feature views: does a linear head gain from augmented views of each photo?
+
+    python bench/views.py [DATA]   (default ../shared/datasets/clothing-small)
+
+Features of every training photo are extracted for the eval view, two light views
+(`data.transforms.view_transforms`: crop to 70%, mirror, light) and two officer-strength views
+(`train_transforms` at strength 1: any rotation, perspective, blur, noise, JPEG). The same
+linear head (fast mode's settings) is trained on each combination, on all training photos and on
+30 photos per class (a workshop-sized set, three draws), and scored on the test split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import torch
+
+import wildlens  # noqa: F401  (offline defaults)
+from data.images import read_bytes
+from data.sources import dataset_splits
+from data.transforms import Preprocessing, eval_transforms, train_transforms, view_transforms
+from model.backbones import build_model
+from model.features import Embedder, FeatureCache, View, extract_features
+from model.head import HeadSettings, head_logits, train_linear_head
+from wildlens.config import TrainConfig
+
+
+def main() -> None:
+    data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/datasets/clothing-small")
+    found, _ = dataset_splits(data)
+    classes = sorted({s.label for s in found["train"]})
+    index = {c: i for i, c in enumerate(classes)}
+    model = build_model("tf_efficientnet_lite0", len(classes)).eval()
+    pre = Preprocessing.from_model(model)
+    views = [
+        View("eval", eval_transforms(pre), seeded=False),
+        *(View(f"light-{i}", view_transforms(pre, seed=0), seeded=True) for i in range(2)),
+        *(View(f"officer-{i}", train_transforms(pre, 1.0, seed=0), seeded=True) for i in range(2)),
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = FeatureCache.for_backbone(model, pre, base=Path(scratch))
+        embedder = Embedder(model, pre, torch.device("cpu"))
+
+        def features(samples, chosen):
+            keys = [hashlib.sha256(read_bytes(s.source)).hexdigest() for s in samples]
+            return extract_features(
+                model, samples, keys, chosen, cache, pre, 64, True, "views", embedder
+            )
+
+        train = features(found["train"], views)
+        test = features(found["test"], views[:1])[:, 0]
+    y_train = np.array([index[s.label] for s in found["train"]])
+    y_test = np.array([index[s.label] for s in found["test"]])
+    defaults = TrainConfig()
+    settings = HeadSettings(
+        defaults.head_epochs,
+        defaults.head_lr,
+        defaults.weight_decay,
+        defaults.label_smoothing,
+        defaults.head_dropout,
+        defaults.class_balance,
+        seed=0,
+    )
+    combinations = {
+        "eval view only": [0],
+        "eval + 1 light view (default)": [0, 1],
+        "eval + 2 light views": [0, 1, 2],
+        "eval + 2 officer-strength views": [0, 3, 4],
+    }
+    rng = np.random.default_rng(0)
+    draws = [
+        np.concatenate(
+            [
+                rng.choice(np.flatnonzero(y_train == c), 30, replace=False)
+                for c in range(len(classes))
+            ]
+        )
+        for _ in range(3)
+    ]
+    print(
+        "\n| views per training photo | test accuracy, all photos | test accuracy, 30 per class "
+        "(mean of 3 draws) |\n|---|---:|---:|"
+    )
+    for name, chosen in combinations.items():
+        scores = []
+        for rows in [np.arange(len(y_train)), *draws]:
+            weight, bias = train_linear_head(
+                train[rows][:, chosen], y_train[rows], len(classes), settings
+            )
+            scores.append(float((head_logits(test, weight, bias).argmax(1) == y_test).mean()))
+        print(f"| {name} | {scores[0]:.3f} | {np.mean(scores[1:]):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
