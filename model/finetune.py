@@ -23,10 +23,10 @@ import numpy as np
 import torch
 from timm.optim import create_optimizer_v2
 from timm.utils import ModelEmaV3
-from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, WeightedRandomSampler
 from tqdm import tqdm
 
-from data.datasets import ImageDataset
+from data.datasets import ImageDataset, SeededOrder, photo_loader
 from model.checkpoint import load_checkpoint, load_tensors, read_checkpoint_state, save_checkpoint
 from model.device import autocast
 from model.distributed import Distributed
@@ -84,52 +84,30 @@ def _set_lr(optimizer: torch.optim.Optimizer, base_lr: float, factor: float) -> 
         group["lr"] = base_lr * group.get("lr_scale", 1.0) * factor
 
 
-def _seed_workers(worker_id: int) -> None:
-    """Each decode worker gets its own augmentation stream, derived from the epoch's seed."""
-    import cv2
-
-    cv2.setNumThreads(1)
-    torch.set_num_threads(1)
-    info = torch.utils.data.get_worker_info()
-    info.dataset.transform.set_random_seed(torch.initial_seed() % 2**32)
-
-
 class _Loaders:
     """Train/val loaders whose order and augmentation are a function of (seed, epoch)."""
 
     def __init__(self, train_set, val_set, settings: FineTuneSettings, dist: Distributed):
-        self.train_set, self.settings, self.dist = train_set, settings, dist
-        self.generator = torch.Generator()
+        self.settings = settings
+        generator = torch.Generator()
         labels = np.array([train_set.index[s.label] for s in train_set.samples])
         if settings.class_balance == "sampler":
             weights = class_weights(labels, len(train_set.index))[labels]
-            self.sampler = WeightedRandomSampler(weights, len(labels), generator=self.generator)
+            sampler = WeightedRandomSampler(weights, len(labels), generator=generator)
         elif dist.enabled:
-            self.sampler = DistributedSampler(
-                train_set, dist.world_size, dist.rank, seed=settings.seed
-            )
+            sampler = DistributedSampler(train_set, dist.world_size, dist.rank, seed=settings.seed)
         else:
-            self.sampler = None
-        self.train = DataLoader(
-            train_set,
-            batch_size=settings.batch_size,
-            shuffle=self.sampler is None,
-            sampler=self.sampler,
-            num_workers=settings.workers,
-            worker_init_fn=_seed_workers if settings.workers else None,
-            generator=self.generator,
-            drop_last=len(train_set) > settings.batch_size,
+            sampler = RandomSampler(train_set, generator=generator)
+        self.order = SeededOrder(sampler, settings.seed, generator)
+        drop_last = len(train_set) > settings.batch_size
+        self.train = photo_loader(
+            train_set, settings.batch_size, settings.workers, self.order, drop_last
         )
-        self.val = DataLoader(val_set, batch_size=settings.batch_size, num_workers=settings.workers)
+        self.val = photo_loader(val_set, settings.batch_size, settings.workers)
 
     def start_epoch(self, epoch: int) -> DataLoader:
-        epoch_seed = self.settings.seed * 10_007 + epoch
-        self.generator.manual_seed(epoch_seed)
-        torch.manual_seed(epoch_seed)  # dropout
-        if isinstance(self.sampler, DistributedSampler):
-            self.sampler.set_epoch(epoch)
-        if not self.settings.workers:
-            self.train_set.transform.set_random_seed(epoch_seed)
+        self.order.set_epoch(epoch)
+        torch.manual_seed(self.settings.seed * 10_007 + epoch)  # dropout
         return self.train
 
 

@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from data.audit import markdown_report
-from data.datasets import ImageDataset
+from data.datasets import ImageDataset, photo_loader
 from data.prepare import PreparedSplits, prepare_splits
 from data.quality import QualityLimits
 from data.sources import DatasetError, Sample, Skipped, open_source
@@ -308,7 +308,7 @@ def _fit_full(
             held_out = ImageDataset(
                 getattr(splits, split), splits.class_ids, eval_transforms(pre), decode
             )
-            loader = DataLoader(held_out, batch_size=cfg.batch_size, num_workers=cfg.workers)
+            loader = photo_loader(held_out, cfg.batch_size, cfg.workers)
             outputs[split] = collect_outputs(result.model, loader, device, progress, split)
     notes = {"best_epoch": result.best_epoch, "stopped_early": result.stopped_early}
     return Fitted(result.model, outputs, result.history, notes)

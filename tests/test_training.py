@@ -296,3 +296,39 @@ def test_evaluate_command_reports_on_any_labelled_set(tiny_bundle, tiny_dataset,
     assert metrics["classes_not_in_bundle"] == {"pangolin_scale": 1}
     assert (out / "confusion_matrix.png").is_file() and (out / "reliability.png").is_file()
     assert "accuracy" in result.stdout
+
+
+@pytest.mark.slow
+def test_decode_workers_change_nothing_but_speed(tiny_dataset, tmp_path):
+    """Augmentation is seeded per photo and epoch: 0 or 2 (spawned) decode workers give the same
+    weights. (Workers forked after torch has run can hang; these are spawned and kept.)"""
+    extra = ("mode=full", "epochs=2", "warmup_epochs=1", "patience=0", "precision=fp32")
+    in_process = train(
+        config(tiny_dataset, tmp_path / "w0", *extra), progress=False, log=lambda _: None
+    )
+    cfg = load_config(
+        TrainConfig,
+        [
+            f"data={tiny_dataset}",
+            f"out={tmp_path / 'w2'}",
+            "image_size=64",
+            "batch_size=8",
+            "workers=2",
+            *extra,
+        ],
+    )
+    with_workers = train(cfg, progress=False, log=lambda _: None)
+    a = load_file(str(in_process.path / "model.safetensors"))
+    b = load_file(str(with_workers.path / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_loaders_spawn_their_workers():
+    from data.datasets import ImageDataset, photo_loader
+    from data.transforms import Preprocessing, eval_transforms
+
+    dataset = ImageDataset([], ["a"], eval_transforms(Preprocessing(64, (0.5,) * 3, (0.5,) * 3)))
+    loader = photo_loader(dataset, batch_size=4, workers=2)
+    assert loader.multiprocessing_context.get_start_method() == "spawn"
+    assert loader.persistent_workers
+    assert photo_loader(dataset, batch_size=4, workers=0).num_workers == 0
