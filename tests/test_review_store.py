@@ -219,7 +219,9 @@ def test_retraining_export_as_a_labelled_folder(store, tmp_path):
     assert samples["bone"].key.startswith("bone/")
     [unknown] = read_manifest(tmp_path / "export" / "unknown.csv")
     assert unknown.key.startswith("unknown/")
-    provenance = list(csv.DictReader(open(tmp_path / "export" / "provenance.csv")))
+    provenance = list(
+        csv.DictReader(io.StringIO((tmp_path / "export" / "provenance.csv").read_text()))
+    )
     assert {row["reviewer"] for row in provenance} == {"Dr Vong"}
 
 
