@@ -51,6 +51,7 @@ class Analysis:
     provenance: dict[str, Any]
     coverage: float
     record_id: int | None = None
+    case_id: str = ""  # as saved
 
 
 def analyse(
@@ -165,8 +166,7 @@ def identify(
     model = state.model  # one model for the whole answer, whatever a switch does meanwhile
     analysis, shown = analyse(model, paths, language, heat_map)
     decision, top, table, card = result_outputs(model, analysis, language)
-    bundle = model.bundle
-    status = text(language, "identify.not_saved", model=f"{bundle.name} {bundle.version}")
+    status = status_text(analysis, language, model_label(model))
     return decision, top, shown, table, card, status, analysis
 
 
@@ -226,25 +226,35 @@ def save_record(
         record_id = state.store.add_record(record)
     except StoreError as error:
         raise gr.Error(str(error)) from error
-    key = (
-        "identify.saved_identified"
-        if analysis.combined.decision == "identified"
-        else ("identify.saved_for_review")
-    )
-    message = text(language, key, id=record_id, case=case_id.strip())
-    return message, replace(analysis, record_id=record_id)
+    saved = replace(analysis, record_id=record_id, case_id=case_id.strip())
+    return status_text(saved, language), saved
+
+
+def status_text(analysis: Analysis, language: str, model_name: str = "") -> str:
+    """Under the Save button: which model answered and whether the record is saved."""
+    if analysis.record_id is None:
+        return text(language, "identify.not_saved", model=model_name)
+    decided = analysis.combined.decision == "identified"
+    key = "identify.saved_identified" if decided else "identify.saved_for_review"
+    return text(language, key, id=analysis.record_id, case=analysis.case_id)
+
+
+def model_label(model: ActiveModel) -> str:
+    return f"{model.bundle.name} {model.bundle.version}"
 
 
 @dataclass
 class IdentifyTab:
     analysis: gr.State
-    results: list[Any]  # decision, top classes, photo table, card: re-rendered on a language change
+    # decision, top classes, photo table, card, status: re-rendered on a language change
+    results: list[Any]
 
     def rerender(self, state: AppState, analysis: Analysis | None, language: str) -> list[Any]:
         model = state.model
         if analysis is None or analysis.model_key != model.key:
             return [gr.update() for _ in self.results]  # keep what is shown
-        return list(result_outputs(model, analysis, language))
+        outputs = result_outputs(model, analysis, language)
+        return [*outputs, status_text(analysis, language, model_label(model))]
 
 
 def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
@@ -281,14 +291,20 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
             status = gr.Markdown(elem_id="save-status")
         with gr.Column(scale=2, min_width=300):
             decision = gr.HTML(elem_id="decision")
+            # No heading: the top class in big letters would read as the answer even when the
+            # decision is "needs expert review".
             top = labels.make(
-                gr.Label, {"label": "identify.top_classes"}, num_top_classes=cfg.top_k
+                gr.Label,
+                {"label": "identify.top_classes"},
+                num_top_classes=cfg.top_k,
+                show_heading=False,
             )
             shown = labels.make(
                 gr.Gallery,
                 {"label": "identify.gallery"},
                 columns=2,
-                height="auto",
+                height=420,
+                object_fit="contain",
                 format="jpeg",
                 elem_id="gallery",
             )
@@ -328,4 +344,4 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
         [analysis, decision, top, shown, table, card, status],
         api_visibility="private",
     )
-    return IdentifyTab(analysis=analysis, results=[decision, top, table, card])
+    return IdentifyTab(analysis=analysis, results=[decision, top, table, card, status])

@@ -17,7 +17,8 @@ from model.routing import IDENTIFIED, UNKNOWN
 from review.store import NOT_IN_CATALOGUE
 from wildlens.i18n import LANGUAGES, text
 
-DECISION_ICONS = {"identified": "✅", "review": "⚠️", "unknown": "❓"}
+# Glyphs every common font has (no emoji font needed on a border-post laptop).
+DECISION_ICONS = {"identified": "✔", "review": "⚠", "unknown": "?"}
 
 
 def decision_html(
