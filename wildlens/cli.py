@@ -115,7 +115,7 @@ def app_command(cfg: AppConfig) -> int:
 
     check_exposure(cfg, credentials(cfg))  # before minutes of demo building, not after
     path = resolve_bundle(cfg.bundle)
-    predictor = Predictor.from_bundle(path, device=cfg.device, top_k=cfg.top_k)
+    predictor = Predictor.from_bundle(path, device=cfg.device, top_k=cfg.top_k, threads=cfg.threads)
     launch(build_app(AppState(cfg, predictor, path)), cfg)
     return 0
 

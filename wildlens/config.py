@@ -135,6 +135,7 @@ class AppConfig:
     workshop: bool = True
     workshop_image_size: int = 0
     device: Device = "auto"
+    threads: int = 1
 
 
 @dataclass
