@@ -53,19 +53,32 @@ def save_png(data: bytes, name: str, max_height: int = 1500) -> None:
     print(f"{IMAGES / name}: {(IMAGES / name).stat().st_size // 1024} KB")
 
 
+def blurred(path: Path) -> Path:
+    """A badly focused copy: the app answers "needs expert review" (poor photo)."""
+    from PIL import ImageFilter
+
+    target = path.with_name(f"blurred-{path.name}")
+    Image.open(path).filter(ImageFilter.GaussianBlur(14)).save(target, quality=90)
+    return target
+
+
 def seed_records(url: str, scratch: Path) -> None:
-    """A few saved items, one of them corrected by an expert, through the app's API."""
+    """Saved items, some waiting for review and one corrected by an expert, via the app's API."""
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False)
+    boten = ("BOTEN-2026-0142", "Boten border post", "Somchai P.")
+    mohan = ("MOHAN-2026-0031", "Mohan port", "Li Wei")
     items = [
-        ("BOTEN-2026-0142", "Boten border post", "Somchai P.", [("elephant_ivory", 11)]),
-        ("BOTEN-2026-0142", "Boten border post", "Somchai P.", [("rhino_horn", 12)]),
-        ("MOHAN-2026-0031", "Mohan port", "Li Wei", [("pangolin_scale", 13)]),
-        ("BOTEN-2026-0142", "Boten border post", "Somchai P.", [("bone", 14), ("bone", 15)]),
+        (boten, [photo(scratch, "elephant_ivory", 11)]),
+        (boten, [photo(scratch, "rhino_horn", 12)]),
+        (mohan, [photo(scratch, "pangolin_scale", 13)]),
+        (boten, [photo(scratch, "rhino_horn", 14), photo(scratch, "rhino_horn", 15)]),
+        (mohan, [blurred(photo(scratch, "elephant_ivory", 16))]),
+        (boten, [photo(scratch, "cattle_horn", 17)]),
     ]
-    for case, place, officer, photos in items:
-        files = [handle_file(str(photo(scratch, c, s))) for c, s in photos]
+    for (case, place, officer), photos in items:
+        files = [handle_file(str(p)) for p in photos]
         client.predict(files, False, "en", api_name="/identify")
         client.predict(files, case, place, officer, "en", api_name="/save_record")
     client.predict(2, "en", api_name="/open_record")
@@ -107,7 +120,7 @@ def main() -> None:
 def identify_item(page, url: str, photos: list[Path], language: str) -> None:
     page.goto(f"{url}?lang={language}")
     page.locator("#photos input[type=file]").set_input_files([str(p) for p in photos])
-    page.locator("#photos").get_by_text(photos[-1].name).wait_for()
+    page.locator(f'#photos td[aria-label="{photos[-1].name}"]').wait_for()
     page.locator("#identify").click()
     page.locator("#decision .wl-decision").wait_for()
     page.locator("#gallery img").first.wait_for()
@@ -121,16 +134,15 @@ def shoot(browser, url: str, scratch: Path) -> None:
     for language in ("en", "zh", "lo"):
         identify_item(page, url, item, language)
         save_png(page.screenshot(full_page=True), f"identify-{language}.png", max_height=1250)
-    phone = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    phone = browser.new_page(viewport=PHONE, is_mobile=True)
     phone.set_default_timeout(TIMEOUT_MS)
     identify_item(phone, url, [photo(scratch, "pangolin_scale", 23)], "en")
-    phone.locator("#decision").scroll_into_view_if_needed()
-    save_png(phone.screenshot(), "identify-phone.png")
+    save_png(phone.screenshot(full_page=True), "identify-phone.png", max_height=1500)
 
     page.goto(f"{url}?lang=en")
     page.get_by_role("tab", name="Review queue").click()
     page.get_by_role("button", name="Show queue").click()
-    page.locator("#queue").get_by_text("BOTEN-2026-0142").first.wait_for()
+    page.locator("#queue").get_by_text("Somchai P.").filter(visible=True).first.wait_for()
     page.get_by_label("Record number").fill("2")
     page.get_by_role("button", name="Open record").click()
     page.locator("#record .wl-record").wait_for()
@@ -138,9 +150,9 @@ def shoot(browser, url: str, scratch: Path) -> None:
     save_png(page.screenshot(full_page=True), "review.png", max_height=1700)
 
     page.get_by_text("Case report").first.click()
-    page.get_by_label("Case / seizure id").last.fill("BOTEN-2026-0142")
+    page.locator("#report-case textarea").fill("BOTEN-2026-0142")
     page.get_by_role("button", name="Make report").click()
-    page.get_by_text("Report of 3 records ready").wait_for()
+    page.get_by_text("records ready").wait_for()
     report = next((scratch / "app" / "reports").glob("*.html"))
     page.goto(report.as_uri())
     save_png(page.screenshot(full_page=True), "case-report.png", max_height=1400)
@@ -152,8 +164,8 @@ def shoot(browser, url: str, scratch: Path) -> None:
         zf.writestr("box-1/damaged.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")
     page.goto(f"{url}?lang=en")
     page.get_by_role("tab", name="Batch").click()
-    page.locator("input[type=file]").last.set_input_files(str(archive))
-    page.get_by_text("seizure-photos.zip").wait_for()
+    page.locator("#batch-archive input[type=file]").set_input_files(str(archive))
+    page.locator('#batch-archive td[aria-label="seizure-photos.zip"]').wait_for()
     page.get_by_role("button", name="Classify all").click()
     page.get_by_text("files classified").wait_for()
     save_png(page.screenshot(full_page=True), "batch.png", max_height=1300)
@@ -171,8 +183,8 @@ def shoot(browser, url: str, scratch: Path) -> None:
             zf.write(path, "class-photos/" + path.relative_to(data).as_posix())
     page.goto(f"{url}?lang=en")
     page.get_by_role("tab", name="Workshop").click()
-    page.locator("input[type=file]").last.set_input_files(str(training))
-    page.get_by_text("class-photos.zip").wait_for()
+    page.locator("#workshop-archive input[type=file]").set_input_files(str(training))
+    page.locator('#workshop-archive td[aria-label="class-photos.zip"]').wait_for()
     page.get_by_label("Model name").fill("ivory-workshop")
     page.get_by_role("button", name="Train", exact=True).click()
     page.locator("#workshop-summary").get_by_text("Trained ivory-workshop").wait_for()

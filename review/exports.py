@@ -273,7 +273,7 @@ def case_report_html(
         case_id: the case (seizure) id.
         language: en, zh or lo.
         names: class id -> display name in `language` (default: the id).
-        integrity: problems from `store.verify()` to print (None: the check was not run).
+        integrity: problems from `store.verify(case_id)` to print (None: the check was not run).
     """
     records = store.records(case_id)
 

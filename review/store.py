@@ -488,8 +488,9 @@ class ReviewStore:
 
     # -- integrity ----------------------------------------------------------------------------
 
-    def verify(self) -> list[str]:
-        """Problems found (empty: intact): broken event chain, altered records or photo files."""
+    def verify(self, case_id: str | None = None) -> list[str]:
+        """Problems found (empty: intact): a broken event chain (always checked whole), altered
+        records or photo files (of one case, or of every record)."""
         problems = []
         with self._connection() as db:
             previous = ""
@@ -499,8 +500,14 @@ class ReviewStore:
                 if chain_hash(previous, fields) != row["chain"]:
                     problems.append(f"event {row['id']}: the event chain is broken here")
                 previous = row["chain"]
-            for view in [self._record(db, r["id"]) for r in db.execute("SELECT id FROM records")]:
-                problems += self._verify_record(db, view)
+            if case_id is None:
+                ids = db.execute("SELECT id FROM records ORDER BY id").fetchall()
+            else:
+                ids = db.execute(
+                    "SELECT id FROM records WHERE case_id = ? ORDER BY id", (case_id,)
+                ).fetchall()
+            for row in ids:
+                problems += self._verify_record(db, self._record(db, row["id"]))
         return problems
 
     def _verify_record(self, db: sqlite3.Connection, view: RecordView) -> list[str]:

@@ -241,7 +241,7 @@ def test_workshop_trains_a_model_and_switches_to_it(server, client, tiny_dataset
     with zipfile.ZipFile(archive, "w") as zf:  # zipped from the folder: one wrapping folder
         for path in sorted(tiny_dataset.rglob("*.jpg")):
             zf.write(path, "my-photos/" + path.relative_to(tiny_dataset).as_posix())
-    summary, per_class, confusion, mistakes, sheet, chosen, model_line = client.predict(
+    summary, per_class, confusion, mistakes, sheet, chosen, model_line, banner = client.predict(
         handle_file(str(archive)), None, "Class 3", True, "en", api_name="/train"
     )
     assert "Trained Class 3" in summary and "accuracy" in summary
@@ -250,14 +250,14 @@ def test_workshop_trains_a_model_and_switches_to_it(server, client, tiny_dataset
     assert len(per_class["data"]) == 3 and len(confusion["data"]) == 3
     assert sum(sum(row[1:]) for row in confusion["data"]) == 12  # the 12 validation photos
     assert state.model.key.startswith("class-3-") and state.model.bundle.name == "Class 3"
-    assert "Class 3" in model_line
+    assert "Class 3" in model_line and banner["visible"] is False  # not the demo model
     datasets = list((state.data_dir / "datasets").glob("class-3-*.zip"))
     with zipfile.ZipFile(datasets[0]) as zf:
         assert all(n.startswith(("train/", "val/")) for n in zf.namelist())
 
     decision, *_ = identify(client, val_photo(tiny_dataset, "bone"))
     assert "data-decision" in decision  # the new model answers
-    status, line = client.predict("startup", "en", api_name="/switch_model")
+    status, line, _ = client.predict("startup", "en", api_name="/switch_model")
     assert state.model.key == "startup" and "Now using" in status
     assert state.model.bundle.name in line
     with pytest.raises(AppError, match="not in the list of choices"):

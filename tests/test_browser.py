@@ -54,7 +54,7 @@ def test_officer_identifies_saves_and_switches_language(chromium, app_url, tiny_
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{app_url}?lang=en")
     page.locator("#photos input[type=file]").set_input_files(str(photo))
-    page.locator("#photos").get_by_text(photo.name).wait_for()
+    page.locator(f'#photos td[aria-label="{photo.name}"]').wait_for()  # uploaded
     page.locator("#identify").click()
     decision = page.locator("#decision .wl-decision")
     decision.wait_for()

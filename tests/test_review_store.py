@@ -200,6 +200,8 @@ def test_verify_finds_tampering_behind_the_triggers(store, tmp_path):
     problems = store.verify()
     assert any("event chain is broken" in p for p in problems)
     assert any("altered" in p for p in problems)
+    other_case = store.verify("no-such-case")  # the chain always, photos of that case only
+    assert any("chain" in p for p in other_case) and not any("altered" in p for p in other_case)
 
 
 def test_retraining_export_as_a_labelled_folder(store, tmp_path):

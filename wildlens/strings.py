@@ -470,9 +470,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{count} records", "zh": "{count} 条记录", "lo": "{count} ລາຍການ",
     },
     "report.integrity_ok": {
-        "en": "Integrity check: the event log and every photo are intact.",
-        "zh": "完整性检查：事件日志和所有照片均完好无损。",
-        "lo": "ກວດສອບຄວາມຖືກຕ້ອງ: ບັນທຶກເຫດການ ແລະ ຮູບທັງໝົດຍັງຄົບຖ້ວນ.",
+        "en": "Integrity check: the event log, and this case's records and photos, are intact.",
+        "zh": "完整性检查：事件日志以及本案件的记录和照片均完好无损。",
+        "lo": "ກວດສອບຄວາມຖືກຕ້ອງ: ບັນທຶກເຫດການ ພ້ອມທັງລາຍການ ແລະ ຮູບຂອງຄະດີນີ້ຍັງຄົບຖ້ວນ.",
     },
     "report.integrity_problems": {
         "en": "Integrity check: {count} problems found:",

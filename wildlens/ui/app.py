@@ -40,6 +40,16 @@ CSS = """
 #demo-banner { border: 2px dashed #c62828; border-radius: 8px; padding: 6px 12px; }
 #identify button, button#identify { font-size: 1.25em; }
 .wl-record table th { text-align: left; padding-right: 1em; }
+#identify-layout { display: grid !important; grid-template-columns: minmax(280px, 1fr) 2fr;
+                   grid-template-rows: auto 1fr; align-items: start;
+                   grid-template-areas: "inputs results" "record results"; }
+#identify-inputs { grid-area: inputs; } #identify-results { grid-area: results; }
+#identify-record { grid-area: record; }
+@media (max-width: 768px) {
+  #header { flex-direction: column; } #header > * { width: 100%; }
+  #identify-layout { grid-template-columns: 1fr; grid-template-rows: auto;
+                     grid-template-areas: "inputs" "results" "record"; }
+}
 """
 
 
@@ -49,7 +59,7 @@ def build_app(state: AppState) -> gr.Blocks:
     labels = Labels(cfg.language)
     cleanup = (cfg.cache_cleanup_s, cfg.cache_max_age_s) if cfg.cache_cleanup_s > 0 else None
     with gr.Blocks(title="WildLens", analytics_enabled=False, delete_cache=cleanup) as demo:
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="header"):  # stacked on phones (CSS)
             labels.make(gr.Markdown, {"value": "app.title"}, elem_id="title")
             language = gr.Radio(
                 choices=[(name, code) for code, name in LANGUAGE_NAMES.items()],
@@ -59,11 +69,18 @@ def build_app(state: AppState) -> gr.Blocks:
                 scale=0,
                 min_width=260,
             )
-        if state.model.bundle.is_demo:
-            labels.make(gr.Markdown, {"value": "app.demo_banner"}, elem_id="demo-banner")
-        model_line = gr.Markdown(render.model_line(state.model.bundle, cfg.language))
-        labels.dynamic(
-            model_line, lambda lang: {"value": render.model_line(state.model.bundle, lang)}
+        # Both follow the active model, which the workshop can switch.
+        banner = labels.dynamic(
+            gr.Markdown(
+                text(cfg.language, "app.demo_banner"),
+                visible=state.model.bundle.is_demo,
+                elem_id="demo-banner",
+            ),
+            lambda lang: demo_banner(state, lang),
+        )
+        model_line = labels.dynamic(
+            gr.Markdown(render.model_line(state.model.bundle, cfg.language)),
+            lambda lang: {"value": render.model_line(state.model.bundle, lang)},
         )
         with labels.make(gr.Tab, {"label": "tab.identify"}, id="identify"):
             identify_tab = identify.build(state, labels, language)
@@ -73,7 +90,7 @@ def build_app(state: AppState) -> gr.Blocks:
             batch_tab.build(state, labels, language)
         if cfg.workshop:
             with labels.make(gr.Tab, {"label": "tab.workshop"}, id="workshop"):
-                workshop_tab.build(state, labels, language, model_line)
+                workshop_tab.build(state, labels, language, model_line, banner)
         labels.make(gr.Markdown, {"value": "app.footer"}, elem_id="footer-note")
 
         def on_language(lang, analysis):
@@ -94,6 +111,11 @@ def build_app(state: AppState) -> gr.Blocks:
         demo.load(on_load, None, language, api_visibility="private")
     demo.queue(default_concurrency_limit=cfg.concurrency, max_size=cfg.queue_size)
     return demo
+
+
+def demo_banner(state: AppState, language: str) -> dict[str, Any]:
+    """The warning shown while the active model is the demo one."""
+    return {"value": text(language, "app.demo_banner"), "visible": state.model.bundle.is_demo}
 
 
 def credentials(cfg: AppConfig) -> tuple[str, str] | None:

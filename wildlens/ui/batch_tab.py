@@ -95,7 +95,13 @@ def preview(path: Path) -> pd.DataFrame:
 
 def build(state: AppState, labels: Labels, language: gr.Radio) -> None:
     labels.make(gr.Markdown, {"value": "batch.help"})
-    archive = labels.make(gr.File, {"label": "batch.archive"}, file_types=[".zip"], type="filepath")
+    archive = labels.make(
+        gr.File,
+        {"label": "batch.archive"},
+        file_types=[".zip"],
+        type="filepath",
+        elem_id="batch-archive",
+    )
     run = labels.make(gr.Button, {"value": "batch.run"}, variant="primary")
     summary = gr.Markdown()
     files = labels.make(gr.File, {"label": "batch.downloads"}, file_count="multiple")

@@ -260,8 +260,11 @@ class IdentifyTab:
 def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
     """The tab's components and events (inside a `gr.Tab`)."""
     cfg = state.cfg
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=1, min_width=300):
+    # Three blocks in reading order (photos, answer, record) laid out by CSS (`app.CSS`): on a
+    # wide screen the photos and the record form on the left, the answer on the right; on a
+    # phone they stack with the answer right under the Identify button.
+    with gr.Row(equal_height=False, elem_id="identify-layout"):
+        with gr.Column(min_width=280, elem_id="identify-inputs"):
             photos = labels.make(
                 gr.File,
                 {"label": "identify.photos"},
@@ -280,16 +283,7 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
                 size="lg",
                 elem_id="identify",
             )
-            with gr.Group():
-                case_id = labels.make(
-                    gr.Textbox,
-                    {"label": "identify.case_id", "placeholder": "identify.case_id_hint"},
-                )
-                location = labels.make(gr.Textbox, {"label": "identify.location"})
-                officer = labels.make(gr.Textbox, {"label": "identify.officer"})
-            save = labels.make(gr.Button, {"value": "identify.save"}, elem_id="save-record")
-            status = gr.Markdown(elem_id="save-status")
-        with gr.Column(scale=2, min_width=300):
+        with gr.Column(min_width=280, elem_id="identify-results"):
             decision = gr.HTML(elem_id="decision")
             # No heading: the top class in big letters would read as the answer even when the
             # decision is "needs expert review".
@@ -312,6 +306,16 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
                 gr.Dataframe, {"label": "identify.per_photo"}, interactive=False, wrap=True
             )
             card = gr.Markdown(elem_id="card")
+        with gr.Column(min_width=280, elem_id="identify-record"):
+            with gr.Group():
+                case_id = labels.make(
+                    gr.Textbox,
+                    {"label": "identify.case_id", "placeholder": "identify.case_id_hint"},
+                )
+                location = labels.make(gr.Textbox, {"label": "identify.location"})
+                officer = labels.make(gr.Textbox, {"label": "identify.officer"})
+            save = labels.make(gr.Button, {"value": "identify.save"}, elem_id="save-record")
+            status = gr.Markdown(elem_id="save-status")
     analysis = gr.State(None)
 
     def on_identify(paths, heat, lang):

@@ -224,7 +224,7 @@ def case_report(state: AppState, case_id: str, language: str) -> tuple[list[str]
     if not records:
         raise gr.Error(text(language, "error.no_case", case=case_id))
     names = state.model.names(language)
-    problems = state.store.verify()
+    problems = state.store.verify(case_id)
     page = case_report_html(
         state.store, case_id, language, names=names, integrity=problems
     ).encode()
@@ -302,7 +302,9 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> ReviewTab:
         export_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
         export_status = gr.Markdown()
     with labels.make(gr.Accordion, {"label": "review.report_title"}, open=False):
-        report_case = labels.make(gr.Textbox, {"label": "review.report_case"})
+        report_case = labels.make(
+            gr.Textbox, {"label": "review.report_case"}, elem_id="report-case"
+        )
         report_button = labels.make(gr.Button, {"value": "review.report"})
         report_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
         report_status = gr.Markdown()

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from model.bundle import META_FILE, BundleError, load_bundle
+from model.bundle import META_FILE, Bundle, BundleError, load_bundle
 from model.explain import GradCam
 from model.predictor import Predictor
 from review.store import ReviewStore
@@ -42,7 +42,7 @@ class ActiveModel:
         self._lock = threading.Lock()
 
     @property
-    def bundle(self):
+    def bundle(self) -> Bundle:
         return self.predictor.bundle
 
     def explainer(self) -> GradCam:

@@ -245,6 +245,11 @@ def sheet(bundle: Bundle) -> Image.Image | None:
         return image.convert("RGB")
 
 
+def demo_flag(state: AppState) -> Any:
+    """Show the demo warning exactly while the demo model is active."""
+    return gr.update(visible=state.model.bundle.is_demo)
+
+
 def switch_model(state: AppState, key: str | None, language: str) -> tuple[str, str]:
     """(status, model line) after making `key` the active model."""
     if not key:
@@ -257,12 +262,23 @@ def switch_model(state: AppState, key: str | None, language: str) -> tuple[str, 
     return text(language, "workshop.switched", name=model.bundle.name), line
 
 
-def build(state: AppState, labels: Labels, language: gr.Radio, model_line: gr.Markdown) -> None:
+def build(
+    state: AppState,
+    labels: Labels,
+    language: gr.Radio,
+    model_line: gr.Markdown,
+    banner: gr.Markdown,
+) -> None:
+    """The tab's components and events; `model_line` and `banner` follow a model switch."""
     labels.make(gr.Markdown, {"value": "workshop.help"})
     with gr.Row(equal_height=False):
         with gr.Column():
             archive = labels.make(
-                gr.File, {"label": "workshop.archive"}, file_types=[".zip"], type="filepath"
+                gr.File,
+                {"label": "workshop.archive"},
+                file_types=[".zip"],
+                type="filepath",
+                elem_id="workshop-archive",
             )
             with gr.Row():
                 dataset = labels.make(
@@ -301,10 +317,10 @@ def build(state: AppState, labels: Labels, language: gr.Radio, model_line: gr.Ma
         *results, key = train_model(state, path, picked, label, now, lang, progress)
         update = gr.update(choices=bundle_choices(state, lang), value=key if now else None)
         line = render.model_line(state.model.bundle, lang)
-        return (*results, update, line)
+        return (*results, update, line, demo_flag(state))
 
     def on_switch(key, lang):
-        return switch_model(state, key, lang)
+        return (*switch_model(state, key, lang), demo_flag(state))
 
     def on_refresh():
         return gr.update(choices=dataset_choices(state))
@@ -312,10 +328,12 @@ def build(state: AppState, labels: Labels, language: gr.Radio, model_line: gr.Ma
     train_button.click(
         on_train,
         [archive, dataset, name, use_now, language],
-        [summary, per_class, confusion, wrong, contact, chosen, model_line],
+        [summary, per_class, confusion, wrong, contact, chosen, model_line, banner],
         api_name="train",
         concurrency_limit=1,
         concurrency_id="train",
     )
-    use.click(on_switch, [chosen, language], [switched, model_line], api_name="switch_model")
+    use.click(
+        on_switch, [chosen, language], [switched, model_line, banner], api_name="switch_model"
+    )
     refresh.click(on_refresh, None, dataset, api_visibility="private")
