@@ -132,7 +132,7 @@ def gallery(
             unseen = outside_mask(image.size, model.predictor.preprocessing, display.size)
             display = overlay(display, heat, outside=unseen)
         caption = render.photo_caption(index, photo.file_name, photo.prediction, names, language)
-        shown.append((display, caption))
+        shown.append((render.unique_for_cache(display), caption))
     return shown
 
 

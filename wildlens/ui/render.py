@@ -8,7 +8,10 @@ catalogue snapshot. HTML is built here with every value escaped, and carries the
 from __future__ import annotations
 
 import html
+import uuid
 from collections.abc import Sequence
+
+from PIL import Image
 
 from model.bundle import Bundle
 from model.catalogue import Catalogue, CatalogueEntry
@@ -159,6 +162,18 @@ def label_name(label: str, names: dict[str, str], language: str) -> str:
     if label == NOT_IN_CATALOGUE:
         return text(language, "label.not_in_catalogue")
     return names.get(label, label)
+
+
+def unique_for_cache(image: Image.Image) -> Image.Image:
+    """`image` with a one-off JPEG comment, so its encoded bytes are unique.
+
+    Gradio names a returned image's cache file by the hash of its bytes and writes it in place;
+    two requests showing the same photo at the same moment (two officers, one file) rewrite one
+    file while the other's browser reads it, and that download comes back cut short (seen in
+    bench/app_load.py: 3 of 505). Unique bytes give each answer a file of its own.
+    """
+    image.info["comment"] = f"wildlens {uuid.uuid4().hex}".encode()
+    return image
 
 
 def model_line(bundle: Bundle, language: str) -> str:

@@ -117,7 +117,7 @@ def record_photos(state: AppState, record: RecordView) -> list[tuple[Any, str]]:
             raise gr.Error(str(error)) from error  # a damaged store is never shown as fine
         image = image.copy()
         image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        shown.append((image, caption))
+        shown.append((render.unique_for_cache(image), caption))
     return shown
 
 
