@@ -24,14 +24,13 @@ from data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
 from model.explain import ExplainError, outside_mask, overlay
 from model.predictor import Prediction
 from review.store import NewPhoto, NewRecord, StoreError
+from wildlens.batch import UNPROCESSABLE_ERRORS
 from wildlens.i18n import text
 from wildlens.ui import render
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import ActiveModel, AppState
 
 DISPLAY_SIDE = 640  # photos and heat maps are shown at most this large (phones, bandwidth)
-# What preprocessing can raise on a pathological photo beyond ImageError (as in wildlens.batch).
-UNPROCESSABLE = (ValueError, MemoryError)
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def analyse(
     images = [item.image for item in loaded]
     try:
         item = predictor.predict_item(images)
-    except UNPROCESSABLE as error:
+    except UNPROCESSABLE_ERRORS as error:  # an extreme shape the eval transform cannot resize
         index = _first_unprocessable(predictor, images)
         raise photo_error(language, index, Path(paths[index - 1]).name, "unprocessable") from error
     photos = tuple(
@@ -89,7 +88,7 @@ def _first_unprocessable(predictor, images) -> int:
     for index, image in enumerate(images, start=1):
         try:
             predictor.preprocess(image)
-        except UNPROCESSABLE:
+        except UNPROCESSABLE_ERRORS:
             return index
     return 1
 
