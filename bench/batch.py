@@ -51,7 +51,7 @@ from model.bundle import META_FILE, load_bundle, save_bundle
 from model.catalogue import load_catalogue
 from model.export import export_to_bundle
 from model.predictor import Predictor
-from model.routing import RoutingPolicy
+from model.routing import fit_policy
 from wildlens.batch import auto_size, available_cores, prepare_input
 from wildlens.config import InferConfig
 from wildlens.paths import DEFAULT_CATALOGUE
@@ -78,8 +78,9 @@ def bench_bundle(folder: Path) -> Path:
         "class_ids": classes,
         "catalogue": load_catalogue(DEFAULT_CATALOGUE).for_classes(classes, 0.95).to_dict(),
         "temperature": 1.0,
-        "routing": RoutingPolicy(
-            tuple(classes), (float("inf"),) * n, (False,) * n, (0.95,) * n, 10
+        # No calibration photos: every class is reviewed (insufficient_calibration).
+        "routing": fit_policy(
+            np.zeros((0, n)), np.zeros(0, int), np.zeros(0), classes, [0.95] * n, [False] * n
         ).to_dict(),
         "unknown": None,
     }

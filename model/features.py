@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,10 +131,13 @@ def extract_features(
     progress: bool = True,
     description: str = "features",
     embedder: Embedder | None = None,
+    on_photo: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Features (N, len(views), D) of every sample; cached views are read, missing ones computed.
 
     The backbone runs (see `Embedder`) only if some photo's view is missing from the cache.
+    `on_photo(done, total)` is called after each photo that had to be computed (a progress bar
+    for callers without a terminal, such as the app's workshop).
     """
     model = model.eval()
     embedder = embedder or Embedder(model, pre, torch.device("cpu"))
@@ -156,7 +159,8 @@ def extract_features(
             found[i, v] = vector
         pending.clear()
 
-    for i in tqdm(missing, desc=description, disable=not progress, leave=False, unit="img"):
+    bar = tqdm(missing, desc=description, disable=not progress, leave=False, unit="img")
+    for done, i in enumerate(bar, start=1):
         image = load_image(samples[i].source, target_size=pre.resize_size).image
         for v, view in enumerate(views):
             if view.seeded:
@@ -164,6 +168,8 @@ def extract_features(
             pending.append((i, v, apply(view.transform, image).numpy()))
             if len(pending) >= batch_size:
                 flush()
+        if on_photo is not None:
+            on_photo(done, len(missing))
     if pending:
         flush()
     if not samples:

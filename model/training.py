@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,8 @@ from model.report import Evaluation, evaluation_files, model_card, summary_lines
 from wildlens.config import TrainConfig, config_to_dict
 from wildlens.paths import DEFAULT_CATALOGUE
 
+# stage ("features (train)", ...), photos done, photos in the stage: fast mode's progress.
+ProgressCallback = Callable[[str, int, int], None]
 # Config keys that change where or how fast a run goes, not what it computes.
 NON_SEMANTIC_KEYS = ("out", "overwrite", "workers", "resume", "name", "version", "description")
 
@@ -121,6 +124,7 @@ def train(
     log: Callable[[str], None] = print,
     extra_meta: dict[str, Any] | None = None,
     on_epoch_end: EpochCallback | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Bundle | None:
     """Run the whole recipe of `cfg` and write the bundle to `cfg.out`.
 
@@ -133,11 +137,19 @@ def train(
         log: where one-line status messages go.
         extra_meta: more bundle.json fields (the demo marks itself here).
         on_epoch_end: called with each epoch's row of metrics (full mode).
+        on_progress: called as fast mode computes backbone features, photo by photo (the slow
+            part), with the stage's name, photos done and photos to do.
     """
     dist = Distributed.from_environment(find_unused_parameters=cfg.warmup_epochs > 0)
     try:
         return _train(
-            cfg, dist, progress, log if dist.is_main else _quiet, extra_meta, on_epoch_end
+            cfg,
+            dist,
+            progress,
+            log if dist.is_main else _quiet,
+            extra_meta,
+            on_epoch_end,
+            on_progress,
         )
     finally:
         dist.close()
@@ -147,7 +159,7 @@ def _quiet(_: str) -> None:
     pass
 
 
-def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
+def _train(cfg, dist, progress, log, extra_meta, on_epoch_end, on_progress) -> Bundle | None:
     if cfg.deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
     seed_everything(cfg.seed)
@@ -172,7 +184,7 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end) -> Bundle | None:
     checkpoint_dir = Path(f"{cfg.out}.partial")
     if not cfg.resume:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
-    fit = _fit_fast if mode == "fast" else _fit_full
+    fit = partial(_fit_fast, on_progress=on_progress) if mode == "fast" else _fit_full
     fitted = fit(
         model,
         splits,
@@ -315,7 +327,17 @@ def _fit_full(
 
 
 def _fit_fast(
-    model, splits, pre, cfg, device, dist, checkpoint_dir, fingerprint, progress, on_epoch_end
+    model,
+    splits,
+    pre,
+    cfg,
+    device,
+    dist,
+    checkpoint_dir,
+    fingerprint,
+    progress,
+    on_epoch_end,
+    on_progress=None,
 ) -> Fitted:
     """Cached backbone features of a few views per photo, and a linear head on them."""
     sha256 = {r["key"]: r["sha256"] for r in splits.prepared.report["records"]}
@@ -326,7 +348,17 @@ def _fit_fast(
     def features(samples, chosen, name):
         keys = [sha256[s.key] for s in samples]
         return extract_features(
-            model, samples, keys, chosen, cache, pre, cfg.batch_size, progress, name, embedder
+            model,
+            samples,
+            keys,
+            chosen,
+            cache,
+            pre,
+            cfg.batch_size,
+            progress,
+            name,
+            embedder,
+            on_photo=None if on_progress is None else partial(on_progress, name),
         )
 
     train_features = features(splits.train, views, "features (train)")

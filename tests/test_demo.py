@@ -6,7 +6,8 @@ import wildlens.demo
 from model.bundle import WEIGHTS_FILE, BundleError, load_bundle
 from model.predictor import Predictor
 from wildlens.config import AppConfig
-from wildlens.webapp import DEMO_BANNER, build_app
+from wildlens.i18n import text
+from wildlens.webapp import AppState, build_app
 
 pytestmark = pytest.mark.slow
 
@@ -48,9 +49,23 @@ def test_a_damaged_cache_is_an_error_not_a_silent_rebuild(tiny_recipe):
         wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
 
 
-def test_the_app_says_it_is_a_demo(tiny_recipe, tiny_bundle):
+def demo_banner(bundle_path, tmp_path) -> dict:
+    state = AppState(
+        AppConfig(data_dir=str(tmp_path)),
+        Predictor.from_bundle(bundle_path, device="cpu"),
+        bundle_path,
+    )
+    with build_app(state) as demo:
+        [banner] = [
+            c["props"]
+            for c in demo.config["components"]
+            if c["props"].get("elem_id") == "demo-banner"
+        ]
+    return banner
+
+
+def test_the_app_says_it_is_a_demo(tiny_recipe, tiny_bundle, tmp_path):
     demo_path = wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
-    with build_app(Predictor.from_bundle(demo_path, device="cpu"), AppConfig()) as demo:
-        assert DEMO_BANNER in str(demo.config)
-    with build_app(Predictor.from_bundle(tiny_bundle, device="cpu"), AppConfig()) as real:
-        assert DEMO_BANNER not in str(real.config)
+    shown = demo_banner(demo_path, tmp_path / "demo")
+    assert shown["visible"] is True and shown["value"] == text("en", "app.demo_banner")
+    assert demo_banner(tiny_bundle, tmp_path / "real")["visible"] is False

@@ -11,7 +11,8 @@ import pytest
 from model.bundle import load_bundle
 from model.predictor import Predictor
 from wildlens.config import AppConfig
-from wildlens.webapp import identify
+from wildlens.ui import AppState
+from wildlens.ui.identify import identify
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -89,18 +90,22 @@ def test_infer_reports_a_missing_folder_clearly(trained, tmp_path):
     assert "does not exist" in result.stderr
 
 
-def test_app_predict_function(trained, tiny_dataset):
+def test_app_identify_function(trained, tiny_dataset, tmp_path):
     import gradio as gr
 
-    predictor = Predictor.from_bundle(trained, device="cpu", top_k=AppConfig().top_k)
+    cfg = AppConfig(data_dir=str(tmp_path / "app"))
+    state = AppState(cfg, Predictor.from_bundle(trained, device="cpu", top_k=cfg.top_k), trained)
     photo = next((tiny_dataset / "val" / "rosewood").glob("*.jpg"))
-    preview, confidences, decision, card = identify(predictor, str(photo))
-    assert preview.size == (64, 64)
+    decision, confidences, gallery, table, card, status, analysis = identify(
+        state, [str(photo)], True, "en"
+    )
     assert len(confidences) == 3 and sum(confidences.values()) == pytest.approx(1.0)
-    assert "Identified" in decision or "expert review" in decision
-    assert "CITES appendix" in card
+    assert analysis.combined.decision in decision  # data-decision="..."
+    [(heat_map, caption)] = gallery
+    assert heat_map.size == (64, 64) and caption.startswith("1 · ")
+    assert len(table) == 1 and "CITES appendix" in card and "Not saved yet" in status
     with pytest.raises(gr.Error, match="cannot be used"):
-        identify(predictor, str(Path(__file__)))  # a Python file is not a photo
+        identify(state, [str(Path(__file__))], False, "en")  # a Python file is not a photo
 
 
 def test_train_from_a_zip_archive_and_refuse_leakage(tiny_dataset, tmp_path):

@@ -69,3 +69,36 @@ def test_an_altered_onnx_file_is_refused(tiny_bundle, tmp_path):
     (altered / ONNX_FILE).write_bytes(bytes(data))
     with pytest.raises(BundleError, match="does not match its sha256"):
         load_bundle(altered)
+
+
+def small_network(seed: int):
+    import torch
+
+    from model.backbones import build_model
+
+    torch.manual_seed(seed)
+    return build_model("tf_efficientnet_lite0", 3, weights="none").eval()
+
+
+def test_export_leaves_the_network_in_eval_mode():
+    """The exporter restores its wrapper's mode; the caller's network must stay in eval mode."""
+    from model.export import export_onnx
+
+    model = small_network(0)
+    export_onnx(model, 64)
+    assert not any(module.training for module in model.modules())
+
+
+def test_parity_is_relative_to_large_outputs_and_catches_a_wrong_export():
+    import torch
+
+    from model.export import PARITY_TOLERANCE, export_onnx, parity_error
+
+    model = small_network(0)
+    with torch.no_grad():  # a fast-mode head folds standardisation into large weights
+        model.get_classifier().weight.mul_(1000.0)
+    onnx = export_onnx(model, 64)
+    _, relative = parity_error(model, onnx, 64)
+    assert relative <= PARITY_TOLERANCE
+    _, wrong = parity_error(small_network(1), onnx, 64)
+    assert wrong > 100 * PARITY_TOLERANCE

@@ -36,6 +36,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
     from model.backbones import WeightsError
     from model.bundle import BundleError
     from model.catalogue import CatalogueError
+    from review.store import StoreError
     from wildlens.records import RecordsError
 
     try:
@@ -48,6 +49,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
         WeightsError,
         ImageError,
         RecordsError,
+        StoreError,
         FileNotFoundError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -108,12 +110,13 @@ def export_command(cfg: ExportConfig) -> int:
 
 def app_command(cfg: AppConfig) -> int:
     from model.predictor import Predictor
-    from wildlens.webapp import build_app, launch
+    from wildlens.ui import AppState, build_app, launch
+    from wildlens.ui.app import check_exposure, credentials
 
-    predictor = Predictor.from_bundle(
-        resolve_bundle(cfg.bundle), device=cfg.device, top_k=cfg.top_k
-    )
-    launch(build_app(predictor, cfg), cfg)
+    check_exposure(cfg, credentials(cfg))  # before minutes of demo building, not after
+    path = resolve_bundle(cfg.bundle)
+    predictor = Predictor.from_bundle(path, device=cfg.device, top_k=cfg.top_k, threads=cfg.threads)
+    launch(build_app(AppState(cfg, predictor, path)), cfg)
     return 0
 
 

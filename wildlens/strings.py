@@ -1,0 +1,659 @@
+"""Every UI and report string in English (en), Simplified Chinese (zh) and Lao (lo).
+
+Keys are `area.name`; `{name}` placeholders must be the same in all three languages (a test
+checks it). Decision, reason, status and error-code keys end in the stable code they translate.
+The Chinese and Lao texts were written for this project and should be reviewed by native
+speakers working in the field before deployment; fix them here, in one place.
+"""
+
+# fmt: off
+STRINGS: dict[str, dict[str, str]] = {
+    # -- app frame --------------------------------------------------------------------------
+    "app.title": {
+        "en": "# WildLens\nIdentify seized wildlife products from photos. A screening aid, not "
+              "forensic proof: anything uncertain goes to an expert.",
+        "zh": "# WildLens\n通过照片识别查获的野生动植物制品。这是筛查辅助工具，不是法证证据："
+              "任何不确定的结果都交由专家审核。",
+        "lo": "# WildLens\nລະບຸຜະລິດຕະພັນສັດປ່າ ແລະ ພືດທີ່ຖືກຍຶດຈາກຮູບພາບ. ເປັນເຄື່ອງມືຊ່ວຍກວດກາເບື້ອງຕົ້ນ, "
+              "ບໍ່ແມ່ນຫຼັກຖານທາງນິຕິວິທະຍາສາດ: ສິ່ງໃດທີ່ບໍ່ແນ່ນອນຈະຖືກສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານກວດສອບ.",
+    },
+    "app.demo_banner": {
+        "en": "**Demo model.** It was trained on synthetic drawings of textures, not on photos of "
+              "real items: its answers mean nothing about a real seizure. Train on your own "
+              "labelled photos (Workshop tab, or `python train.py`).",
+        "zh": "**演示模型。** 它是用合成的纹理图训练的，不是真实物品的照片：它的答案对真实查获案件"
+              "没有任何意义。请用您自己标注好的照片训练（“培训”标签页，或 `python train.py`）。",
+        "lo": "**ໂມເດວສາທິດ.** ມັນຖືກຝຶກດ້ວຍຮູບແຕ້ມລວດລາຍສັງເຄາະ, ບໍ່ແມ່ນຮູບຖ່າຍຂອງສິ່ງຂອງແທ້: "
+              "ຄຳຕອບຂອງມັນບໍ່ມີຄວາມໝາຍຫຍັງສຳລັບການຍຶດແທ້. ກະລຸນາຝຶກດ້ວຍຮູບທີ່ມີປ້າຍກຳກັບຂອງທ່ານເອງ "
+              "(ແຖບ ການຝຶກອົບຮົມ, ຫຼື `python train.py`).",
+    },
+    "app.footer": {
+        "en": "Every saved record keeps the sha256 of its photos and the identity of the model "
+              "that answered. Photos are kept by their content, never by file name.",
+        "zh": "每条保存的记录都保留照片的 sha256 和给出答案的模型身份。照片按内容保存，"
+              "从不按文件名保存。",
+        "lo": "ທຸກບັນທຶກທີ່ເກັບໄວ້ຈະຮັກສາ sha256 ຂອງຮູບ ແລະ ຂໍ້ມູນຂອງໂມເດວທີ່ໃຫ້ຄຳຕອບ. "
+              "ຮູບຖືກເກັບຕາມເນື້ອໃນຂອງມັນ, ບໍ່ແມ່ນຕາມຊື່ໄຟລ໌.",
+    },
+    "app.login": {
+        "en": "WildLens: please sign in",
+        "zh": "WildLens：请登录",
+        "lo": "WildLens: ກະລຸນາເຂົ້າສູ່ລະບົບ",
+    },
+    "model.line": {
+        "en": "Model: **{name}** version {version} · weights sha256 `{sha}` · {classes} classes",
+        "zh": "模型：**{name}** 版本 {version} · 权重 sha256 `{sha}` · {classes} 个类别",
+        "lo": "ໂມເດວ: **{name}** ລຸ້ນ {version} · sha256 ຂອງນ້ຳໜັກ `{sha}` · {classes} ປະເພດ",
+    },
+    "model.demo": {"en": "DEMO", "zh": "演示", "lo": "ສາທິດ"},
+    "tab.identify": {"en": "Identify", "zh": "识别", "lo": "ລະບຸ"},
+    "tab.review": {"en": "Review queue", "zh": "审核队列", "lo": "ລາຍການລໍຖ້າກວດສອບ"},
+    "tab.batch": {"en": "Batch", "zh": "批量", "lo": "ກວດເປັນຊຸດ"},
+    "tab.workshop": {"en": "Workshop", "zh": "培训", "lo": "ການຝຶກອົບຮົມ"},
+
+    # -- identify -------------------------------------------------------------------------------
+    "identify.photos": {
+        "en": "Photos of one item (camera or files; several angles help)",
+        "zh": "同一物品的照片（拍照或选择文件；多个角度更好）",
+        "lo": "ຮູບຂອງສິ່ງຂອງໜຶ່ງອັນ (ຖ່າຍຮູບ ຫຼື ເລືອກໄຟລ໌; ຫຼາຍມຸມຈະຊ່ວຍໄດ້)",
+    },
+    "identify.heat_map": {
+        "en": "Show the heat map (where the model looked)",
+        "zh": "显示热力图（模型关注的区域）",
+        "lo": "ສະແດງແຜນທີ່ຄວາມຮ້ອນ (ບໍລິເວນທີ່ໂມເດວເບິ່ງ)",
+    },
+    "identify.run": {"en": "Identify", "zh": "识别", "lo": "ລະບຸ"},
+    "identify.case_id": {
+        "en": "Case / seizure id", "zh": "案件 / 查获编号", "lo": "ເລກຄະດີ / ເລກການຍຶດ",
+    },
+    "identify.case_id_hint": {
+        "en": "e.g. BOTEN-2026-0142", "zh": "例如 BOTEN-2026-0142", "lo": "ຕົວຢ່າງ BOTEN-2026-0142",
+    },
+    "identify.location": {
+        "en": "Location (border post, warehouse, ...)",
+        "zh": "地点（口岸、仓库等）",
+        "lo": "ສະຖານທີ່ (ດ່ານຊາຍແດນ, ສາງ, ...)",
+    },
+    "identify.officer": {"en": "Officer name", "zh": "执法人员姓名", "lo": "ຊື່ເຈົ້າໜ້າທີ່"},
+    "identify.save": {"en": "Save record", "zh": "保存记录", "lo": "ບັນທຶກ"},
+    "identify.top_classes": {
+        "en": "Top classes (calibrated confidence)",
+        "zh": "最可能的类别（校准后的置信度）",
+        "lo": "ປະເພດທີ່ເປັນໄປໄດ້ທີ່ສຸດ (ຄວາມໝັ້ນໃຈທີ່ປັບທຽບແລ້ວ)",
+    },
+    "identify.gallery": {
+        "en": "Photos as analysed (with the heat map of the answer)",
+        "zh": "分析的照片（附答案的热力图）",
+        "lo": "ຮູບທີ່ຖືກວິເຄາະ (ພ້ອມແຜນທີ່ຄວາມຮ້ອນຂອງຄຳຕອບ)",
+    },
+    "identify.per_photo": {
+        "en": "Each photo's own result", "zh": "每张照片各自的结果", "lo": "ຜົນຂອງແຕ່ລະຮູບ",
+    },
+    "identify.not_saved": {
+        "en": "Answered by model {model}. Not saved yet: fill in the case id and your name, then "
+              "press Save record.",
+        "zh": "由模型 {model} 给出答案。尚未保存：请填写案件编号和您的姓名，然后点击“保存记录”。",
+        "lo": "ຕອບໂດຍໂມເດວ {model}. ຍັງບໍ່ທັນບັນທຶກ: ກະລຸນາໃສ່ເລກຄະດີ ແລະ ຊື່ຂອງທ່ານ, "
+              "ແລ້ວກົດ ບັນທຶກ.",
+    },
+    "identify.saved_for_review": {
+        "en": "Saved as record **#{id}** (case {case}). It is in the experts' review queue.",
+        "zh": "已保存为记录 **#{id}**（案件 {case}）。它已进入专家审核队列。",
+        "lo": "ບັນທຶກເປັນລາຍການ **#{id}** (ຄະດີ {case}) ແລ້ວ. ມັນຢູ່ໃນລາຍການລໍຖ້າຜູ້ຊ່ຽວຊານກວດສອບ.",
+    },
+    "identify.saved_identified": {
+        "en": "Saved as record **#{id}** (case {case}).",
+        "zh": "已保存为记录 **#{id}**（案件 {case}）。",
+        "lo": "ບັນທຶກເປັນລາຍການ **#{id}** (ຄະດີ {case}) ແລ້ວ.",
+    },
+    "identify.already_saved": {
+        "en": "Already saved as record **#{id}**. Press Identify again to make a new record.",
+        "zh": "已保存为记录 **#{id}**。如需新记录，请再次点击“识别”。",
+        "lo": "ບັນທຶກເປັນລາຍການ **#{id}** ແລ້ວ. ກົດ ລະບຸ ອີກຄັ້ງເພື່ອສ້າງບັນທຶກໃໝ່.",
+    },
+
+    # -- the result -----------------------------------------------------------------------------
+    "decision.identified": {"en": "Identified", "zh": "已识别", "lo": "ລະບຸໄດ້ແລ້ວ"},
+    "decision.review": {
+        "en": "Needs expert review", "zh": "需要专家审核", "lo": "ຕ້ອງໃຫ້ຜູ້ຊ່ຽວຊານກວດສອບ",
+    },
+    "decision.unknown": {"en": "Not in catalogue", "zh": "不在目录中", "lo": "ບໍ່ມີໃນລາຍການ"},
+    "result.identified_as": {"en": "Identified as", "zh": "识别为", "lo": "ລະບຸວ່າເປັນ"},
+    "result.most_likely": {"en": "Most likely", "zh": "最可能是", "lo": "ອາດຈະເປັນ"},
+    "result.confidence": {
+        "en": "{value} calibrated confidence", "zh": "校准置信度 {value}",
+        "lo": "ຄວາມໝັ້ນໃຈທີ່ປັບທຽບແລ້ວ {value}",
+    },
+    "result.expert_must_confirm": {
+        "en": "An expert must confirm.", "zh": "必须由专家确认。", "lo": "ຜູ້ຊ່ຽວຊານຕ້ອງຢືນຢັນ.",
+    },
+    "result.unknown_explained": {
+        "en": "This item looks unlike every class the model knows. Do not rely on any class "
+              "name: an expert must examine it.",
+        "zh": "该物品与模型已知的所有类别都不相似。请勿依赖任何类别名称：必须由专家检查。",
+        "lo": "ສິ່ງຂອງນີ້ບໍ່ຄືກັບປະເພດໃດທີ່ໂມເດວຮູ້ຈັກ. ຢ່າເຊື່ອຖືຊື່ປະເພດໃດໆ: "
+              "ຜູ້ຊ່ຽວຊານຕ້ອງກວດເບິ່ງ.",
+    },
+    "result.shortlist": {
+        "en": "Shortlist for the expert", "zh": "供专家参考的候选类别",
+        "lo": "ລາຍຊື່ທາງເລືອກສຳລັບຜູ້ຊ່ຽວຊານ",
+    },
+    "result.shortlist_coverage": {
+        "en": "Shortlist for the expert (holds the right class {coverage} of the time)",
+        "zh": "供专家参考的候选类别（有 {coverage} 的概率包含正确类别）",
+        "lo": "ລາຍຊື່ທາງເລືອກສຳລັບຜູ້ຊ່ຽວຊານ (ມີປະເພດທີ່ຖືກຕ້ອງ {coverage} ຂອງກໍລະນີ)",
+    },
+    "result.photos_combined": {
+        "en": "{count} photos combined into one decision; each photo's own result is below.",
+        "zh": "{count} 张照片合并为一个结论；每张照片各自的结果见下方。",
+        "lo": "ຮູບ {count} ຮູບ ຖືກລວມເປັນການຕັດສິນດຽວ; ຜົນຂອງແຕ່ລະຮູບຢູ່ດ້ານລຸ່ມ.",
+    },
+    "reason.low_confidence": {
+        "en": "The model is not confident enough for this class.",
+        "zh": "模型对该类别的置信度不够高。",
+        "lo": "ໂມເດວບໍ່ໝັ້ນໃຈພຽງພໍສຳລັບປະເພດນີ້.",
+    },
+    "reason.ambiguous": {
+        "en": "More than one class is possible.",
+        "zh": "可能属于不止一个类别。",
+        "lo": "ອາດເປັນໄດ້ຫຼາຍກວ່າໜຶ່ງປະເພດ.",
+    },
+    "reason.out_of_catalogue": {
+        "en": "The item looks unlike every catalogue class.",
+        "zh": "该物品与目录中的所有类别都不相似。",
+        "lo": "ສິ່ງຂອງນີ້ບໍ່ຄືກັບປະເພດໃດໃນລາຍການ.",
+    },
+    "reason.always_review_class": {
+        "en": "This class is always confirmed by an expert.",
+        "zh": "该类别始终需要专家确认。",
+        "lo": "ປະເພດນີ້ຕ້ອງໃຫ້ຜູ້ຊ່ຽວຊານຢືນຢັນສະເໝີ.",
+    },
+    "reason.insufficient_calibration": {
+        "en": "Too few calibration photos to allow automatic answers for this class.",
+        "zh": "该类别的校准照片太少，不能自动给出答案。",
+        "lo": "ຮູບສຳລັບປັບທຽບມີໜ້ອຍເກີນໄປ ຈຶ່ງບໍ່ສາມາດຕອບອັດຕະໂນມັດສຳລັບປະເພດນີ້.",
+    },
+    "reason.poor_image": {
+        "en": "The photo is too small, blurred or uniform: please take a better one.",
+        "zh": "照片太小、模糊或过于单一：请重新拍一张更好的。",
+        "lo": "ຮູບນ້ອຍເກີນໄປ, ມົວ ຫຼື ບໍ່ມີລາຍລະອຽດ: ກະລຸນາຖ່າຍຮູບໃໝ່ໃຫ້ດີກວ່າເກົ່າ.",
+    },
+    "label.not_in_catalogue": {"en": "Not in catalogue", "zh": "不在目录中", "lo": "ບໍ່ມີໃນລາຍການ"},
+
+    # -- catalogue card -------------------------------------------------------------------------
+    "card.lookalikes": {"en": "Look-alikes", "zh": "易混淆的相似物", "lo": "ສິ່ງທີ່ຄ້າຍຄືກັນ"},
+    "card.taxon": {"en": "Taxon", "zh": "分类单元", "lo": "ຊື່ວິທະຍາສາດ"},
+    "card.cites": {"en": "CITES appendix", "zh": "CITES 附录", "lo": "ບັນຊີ CITES"},
+    "card.cites_none": {"en": "not listed", "zh": "未列入", "lo": "ບໍ່ໄດ້ຢູ່ໃນບັນຊີ"},
+    "card.group": {"en": "Group", "zh": "类群", "lo": "ກຸ່ມ"},
+    "card.routing": {"en": "Routing", "zh": "处理方式", "lo": "ວິທີຈັດການ"},
+    "card.always_review": {
+        "en": "always confirmed by an expert", "zh": "始终由专家确认",
+        "lo": "ຜູ້ຊ່ຽວຊານຢືນຢັນສະເໝີ",
+    },
+    "card.target_precision": {
+        "en": "automatic answers only at {value} precision or better",
+        "zh": "仅在准确率达到 {value} 或以上时自动给出答案",
+        "lo": "ຕອບອັດຕະໂນມັດສະເພາະເມື່ອຄວາມແມ່ນຍຳ {value} ຫຼື ສູງກວ່າ",
+    },
+    "card.features": {
+        "en": "What to look for", "zh": "识别特征（英文）", "lo": "ສິ່ງທີ່ຄວນສັງເກດ (ພາສາອັງກິດ)",
+    },
+    "group.ivory": {"en": "ivory", "zh": "象牙类", "lo": "ງາ"},
+    "group.keratin": {"en": "keratin", "zh": "角蛋白类", "lo": "ເຄຣາຕິນ"},
+    "group.timber": {"en": "timber", "zh": "木材", "lo": "ໄມ້"},
+    "group.lookalike": {"en": "look-alike", "zh": "相似品", "lo": "ສິ່ງທີ່ຄ້າຍຄືກັນ"},
+    "group.other": {"en": "other", "zh": "其他", "lo": "ອື່ນໆ"},
+
+    # -- per-photo table ------------------------------------------------------------------------
+    "photos.number": {"en": "#", "zh": "#", "lo": "#"},
+    "photos.file": {"en": "File", "zh": "文件", "lo": "ໄຟລ໌"},
+    "photos.decision": {"en": "Decision", "zh": "结论", "lo": "ການຕັດສິນ"},
+    "photos.top_class": {"en": "Top class", "zh": "最可能的类别", "lo": "ປະເພດທີ່ເປັນໄປໄດ້ທີ່ສຸດ"},
+    "photos.confidence": {"en": "Confidence", "zh": "置信度", "lo": "ຄວາມໝັ້ນໃຈ"},
+    "photos.reasons": {"en": "Reasons", "zh": "原因", "lo": "ເຫດຜົນ"},
+    "photos.sha256": {"en": "sha256", "zh": "sha256", "lo": "sha256"},
+
+    # -- errors ---------------------------------------------------------------------------------
+    "error.photo_unusable": {
+        "en": "Photo {n} ({name}) cannot be used: {reason} [{code}]. Remove it or take "
+              "another photo.",
+        "zh": "第 {n} 张照片（{name}）无法使用：{reason} [{code}]。请移除或重新拍摄。",
+        "lo": "ຮູບທີ {n} ({name}) ໃຊ້ບໍ່ໄດ້: {reason} [{code}]. ກະລຸນາເອົາອອກ ຫຼື ຖ່າຍຮູບໃໝ່.",
+    },
+    "image_error.empty": {
+        "en": "the file is empty (0 bytes)", "zh": "文件是空的（0 字节）",
+        "lo": "ໄຟລ໌ຫວ່າງເປົ່າ (0 ໄບ)",
+    },
+    "image_error.not_an_image": {
+        "en": "the file is not an image", "zh": "该文件不是图片", "lo": "ໄຟລ໌ນີ້ບໍ່ແມ່ນຮູບ",
+    },
+    "image_error.unsupported_format": {
+        "en": "this image format is not accepted (use JPEG, PNG, WebP, TIFF, BMP, GIF or HEIC)",
+        "zh": "不接受该图片格式（请使用 JPEG、PNG、WebP、TIFF、BMP、GIF 或 HEIC）",
+        "lo": "ບໍ່ຮັບຮູບແບບຮູບນີ້ (ໃຊ້ JPEG, PNG, WebP, TIFF, BMP, GIF ຫຼື HEIC)",
+    },
+    "image_error.too_many_pixels": {
+        "en": "the image has too many pixels", "zh": "图片像素过多",
+        "lo": "ຮູບມີພິກເຊລຫຼາຍເກີນໄປ",
+    },
+    "image_error.truncated": {
+        "en": "the file is cut short (an incomplete copy or download?)",
+        "zh": "文件不完整（复制或下载未完成？）",
+        "lo": "ໄຟລ໌ບໍ່ຄົບ (ສຳເນົາ ຫຼື ດາວໂຫລດບໍ່ສຳເລັດ?)",
+    },
+    "image_error.corrupt": {
+        "en": "the image data is damaged", "zh": "图片数据已损坏",
+        "lo": "ຂໍ້ມູນຮູບເສຍຫາຍ",
+    },
+    "image_error.unreadable": {
+        "en": "the file cannot be read", "zh": "无法读取该文件", "lo": "ອ່ານໄຟລ໌ບໍ່ໄດ້",
+    },
+    "image_error.unprocessable": {
+        "en": "the photo cannot be resized for the model (an extreme shape?)",
+        "zh": "无法为模型缩放该照片（形状过于极端？）",
+        "lo": "ບໍ່ສາມາດປັບຂະໜາດຮູບສຳລັບໂມເດວໄດ້ (ຮູບຊົງຜິດປົກກະຕິ?)",
+    },
+    "error.no_photo": {
+        "en": "Please add at least one photo of the item.",
+        "zh": "请至少添加一张该物品的照片。",
+        "lo": "ກະລຸນາເພີ່ມຮູບຂອງສິ່ງຂອງຢ່າງໜ້ອຍໜຶ່ງຮູບ.",
+    },
+    "error.too_many_photos": {
+        "en": "At most {limit} photos per item.",
+        "zh": "每件物品最多 {limit} 张照片。",
+        "lo": "ສູງສຸດ {limit} ຮູບຕໍ່ສິ່ງຂອງໜຶ່ງອັນ.",
+    },
+    "error.identify_first": {
+        "en": "Press Identify first: there is no result to save.",
+        "zh": "请先点击“识别”：目前没有可保存的结果。",
+        "lo": "ກະລຸນາກົດ ລະບຸ ກ່ອນ: ຍັງບໍ່ມີຜົນທີ່ຈະບັນທຶກ.",
+    },
+    "error.case_required": {
+        "en": "Please enter the case or seizure id.",
+        "zh": "请输入案件或查获编号。",
+        "lo": "ກະລຸນາໃສ່ເລກຄະດີ ຫຼື ເລກການຍຶດ.",
+    },
+    "error.officer_required": {
+        "en": "Please enter the officer's name.",
+        "zh": "请输入执法人员姓名。",
+        "lo": "ກະລຸນາໃສ່ຊື່ເຈົ້າໜ້າທີ່.",
+    },
+    "error.photos_changed": {
+        "en": "The photos changed since they were identified: press Identify again before saving.",
+        "zh": "照片在识别后已更改：保存前请再次点击“识别”。",
+        "lo": "ຮູບມີການປ່ຽນແປງຫຼັງຈາກລະບຸແລ້ວ: ກະລຸນາກົດ ລະບຸ ອີກຄັ້ງກ່ອນບັນທຶກ.",
+    },
+    "error.photo_gone": {
+        "en": "Photo {n} is no longer on the server (uploads are deleted after a while): add it "
+              "again and press Identify.",
+        "zh": "第 {n} 张照片已不在服务器上（上传的文件会在一段时间后删除）："
+              "请重新添加并点击“识别”。",
+        "lo": "ຮູບທີ {n} ບໍ່ມີຢູ່ໃນເຊີບເວີແລ້ວ (ໄຟລ໌ທີ່ອັບໂຫລດຈະຖືກລຶບຫຼັງຈາກໄລຍະໜຶ່ງ): "
+              "ກະລຸນາເພີ່ມອີກຄັ້ງ ແລ້ວກົດ ລະບຸ.",
+    },
+    "error.record_number": {
+        "en": "Enter a record number (or click a row of the queue).",
+        "zh": "请输入记录编号（或点击队列中的一行）。",
+        "lo": "ກະລຸນາໃສ່ເລກລາຍການ (ຫຼື ກົດແຖວໃນລາຍການລໍຖ້າ).",
+    },
+    "error.no_record": {
+        "en": "There is no record #{id}.", "zh": "没有记录 #{id}。", "lo": "ບໍ່ມີລາຍການ #{id}.",
+    },
+    "error.open_first": {
+        "en": "Open the record first (its photos and history), then give your verdict.",
+        "zh": "请先打开该记录（查看照片和历史），再给出您的结论。",
+        "lo": "ກະລຸນາເປີດລາຍການກ່ອນ (ເບິ່ງຮູບ ແລະ ປະຫວັດ), ແລ້ວຈຶ່ງໃຫ້ຄຳຕັດສິນຂອງທ່ານ.",
+    },
+    "error.choose_label": {
+        "en": "Choose the correct label first.", "zh": "请先选择正确的标签。",
+        "lo": "ກະລຸນາເລືອກປ້າຍກຳກັບທີ່ຖືກຕ້ອງກ່ອນ.",
+    },
+    "error.no_case": {
+        "en": "No saved records for case {case}.", "zh": "案件 {case} 没有已保存的记录。",
+        "lo": "ບໍ່ມີບັນທຶກສຳລັບຄະດີ {case}.",
+    },
+    "error.no_archive": {
+        "en": "Please upload a zip file of photos.", "zh": "请上传一个照片 zip 文件。",
+        "lo": "ກະລຸນາອັບໂຫລດໄຟລ໌ zip ຂອງຮູບ.",
+    },
+    "error.not_a_zip": {
+        "en": "Please upload a .zip file.", "zh": "请上传 .zip 文件。",
+        "lo": "ກະລຸນາອັບໂຫລດໄຟລ໌ .zip.",
+    },
+    "error.no_training_photos": {
+        "en": "Upload a zip of class folders, or pick a dataset.",
+        "zh": "请上传按类别分文件夹的 zip，或选择一个数据集。",
+        "lo": "ກະລຸນາອັບໂຫລດ zip ທີ່ມີໂຟນເດີແຍກຕາມປະເພດ, ຫຼື ເລືອກຊຸດຂໍ້ມູນ.",
+    },
+    "error.no_dataset": {
+        "en": "There is no dataset {name}.", "zh": "没有数据集 {name}。",
+        "lo": "ບໍ່ມີຊຸດຂໍ້ມູນ {name}.",
+    },
+    "error.training_busy": {
+        "en": "A model is being trained already; try again when it has finished.",
+        "zh": "已有模型正在训练；请在其完成后再试。",
+        "lo": "ກຳລັງຝຶກໂມເດວຢູ່ແລ້ວ; ກະລຸນາລອງໃໝ່ເມື່ອມັນສຳເລັດ.",
+    },
+    "error.choose_model": {
+        "en": "Choose a model first.", "zh": "请先选择一个模型。", "lo": "ກະລຸນາເລືອກໂມເດວກ່ອນ.",
+    },
+
+    # -- review ---------------------------------------------------------------------------------
+    "review.help": {
+        "en": "Items the model routed to an expert, oldest first. Open one (click its row, or "
+              "type its number), look at the photos and the model's reasons, then confirm the "
+              "label or correct it. Every verdict is added to the record's history with your "
+              "name and the time; nothing is ever overwritten.",
+        "zh": "模型转交专家的物品，按时间从早到晚排列。打开一条（点击该行或输入编号），查看照片和"
+              "模型给出的原因，然后确认或更正标签。每个结论都会连同您的姓名和时间加入该记录的历史；"
+              "任何内容都不会被覆盖。",
+        "lo": "ສິ່ງຂອງທີ່ໂມເດວສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ, ເກົ່າທີ່ສຸດກ່ອນ. ເປີດລາຍການໜຶ່ງ (ກົດແຖວ ຫຼື "
+              "ພິມເລກ), ເບິ່ງຮູບ ແລະ ເຫດຜົນຂອງໂມເດວ, ແລ້ວຢືນຢັນ ຫຼື ແກ້ໄຂປ້າຍກຳກັບ. "
+              "ທຸກຄຳຕັດສິນຈະຖືກເພີ່ມເຂົ້າໃນປະຫວັດຂອງລາຍການ ພ້ອມຊື່ຂອງທ່ານ ແລະ ເວລາ; "
+              "ບໍ່ມີຫຍັງຖືກຂຽນທັບ.",
+    },
+    "review.case_filter": {"en": "Case", "zh": "案件", "lo": "ຄະດີ"},
+    "review.class_filter": {"en": "Class", "zh": "类别", "lo": "ປະເພດ"},
+    "review.all": {"en": "All classes", "zh": "所有类别", "lo": "ທຸກປະເພດ"},
+    "review.refresh": {"en": "Show queue", "zh": "显示队列", "lo": "ສະແດງລາຍການ"},
+    "review.queue": {
+        "en": "Waiting for review (oldest first)", "zh": "等待审核（最早的在前）",
+        "lo": "ລໍຖ້າການກວດສອບ (ເກົ່າທີ່ສຸດກ່ອນ)",
+    },
+    "review.record_number": {"en": "Record number", "zh": "记录编号", "lo": "ເລກລາຍການ"},
+    "review.open": {"en": "Open record", "zh": "打开记录", "lo": "ເປີດລາຍການ"},
+    "review.history": {"en": "History", "zh": "历史", "lo": "ປະຫວັດ"},
+    "review.photos": {"en": "Photos", "zh": "照片", "lo": "ຮູບ"},
+    "review.reviewer": {
+        "en": "Your name (reviewer)", "zh": "您的姓名（审核人）", "lo": "ຊື່ຂອງທ່ານ (ຜູ້ກວດສອບ)",
+    },
+    "review.comment": {"en": "Comment", "zh": "意见", "lo": "ຄຳເຫັນ"},
+    "review.comment_hint": {
+        "en": "What you saw (required for a correction)",
+        "zh": "您观察到的特征（更正时必填）",
+        "lo": "ສິ່ງທີ່ທ່ານເຫັນ (ຕ້ອງໃສ່ເມື່ອແກ້ໄຂ)",
+    },
+    "review.confirm": {"en": "Confirm label", "zh": "确认标签", "lo": "ຢືນຢັນປ້າຍກຳກັບ"},
+    "review.correct_to": {"en": "Correct label to", "zh": "更正标签为", "lo": "ແກ້ໄຂປ້າຍກຳກັບເປັນ"},
+    "review.correct": {"en": "Save correction", "zh": "保存更正", "lo": "ບັນທຶກການແກ້ໄຂ"},
+    "review.verdict_saved": {
+        "en": "Record #{id}: {action} as {label}.",
+        "zh": "记录 #{id}：{action}为 {label}。",
+        "lo": "ລາຍການ #{id}: {action} ເປັນ {label}.",
+    },
+    "review.export_title": {
+        "en": "Export expert labels for retraining", "zh": "导出专家标签用于重新训练",
+        "lo": "ສົ່ງອອກປ້າຍກຳກັບຂອງຜູ້ຊ່ຽວຊານເພື່ອຝຶກໃໝ່",
+    },
+    "review.export_help": {
+        "en": "Photos whose label an expert confirmed or corrected, with that label, grouped by "
+              "case. Labelled folder: one folder per class (a zip to download, also kept on the "
+              "server). CSV manifest: paths to the stored photos, for training on this computer.",
+        "zh": "经专家确认或更正标签的照片，带有该标签，按案件分组。带标签的文件夹：每个类别一个"
+              "文件夹（可下载 zip，服务器上也保留一份）。CSV 清单：指向已存储照片的路径，"
+              "用于在本机上训练。",
+        "lo": "ຮູບທີ່ຜູ້ຊ່ຽວຊານໄດ້ຢືນຢັນ ຫຼື ແກ້ໄຂປ້າຍກຳກັບແລ້ວ, ພ້ອມປ້າຍກຳກັບນັ້ນ, ຈັດກຸ່ມຕາມຄະດີ. "
+              "ໂຟນເດີທີ່ມີປ້າຍກຳກັບ: ໜຶ່ງໂຟນເດີຕໍ່ປະເພດ (zip ສຳລັບດາວໂຫລດ, ເກັບໄວ້ໃນເຊີບເວີນຳ). "
+              "ລາຍການ CSV: ທີ່ຢູ່ຂອງຮູບທີ່ເກັບໄວ້, ສຳລັບການຝຶກໃນຄອມພິວເຕີນີ້.",
+    },
+    "review.layout_folder": {
+        "en": "Labelled folder (zip)", "zh": "带标签的文件夹（zip）",
+        "lo": "ໂຟນເດີທີ່ມີປ້າຍກຳກັບ (zip)",
+    },
+    "review.layout_manifest": {"en": "CSV manifest", "zh": "CSV 清单", "lo": "ລາຍການ CSV"},
+    "review.export": {"en": "Export", "zh": "导出", "lo": "ສົ່ງອອກ"},
+    "review.downloads": {"en": "Downloads", "zh": "下载", "lo": "ດາວໂຫລດ"},
+    "review.exported": {
+        "en": "Exported {photos} labelled photos and {unknown} not-in-catalogue photos from "
+              "{records} reviewed records to {folder}.",
+        "zh": "已从 {records} 条已审核记录中导出 {photos} 张带标签的照片和 {unknown} 张不在目录中"
+              "的照片到 {folder}。",
+        "lo": "ສົ່ງອອກຮູບທີ່ມີປ້າຍກຳກັບ {photos} ຮູບ ແລະ ຮູບທີ່ບໍ່ມີໃນລາຍການ {unknown} ຮູບ "
+              "ຈາກ {records} ລາຍການທີ່ກວດສອບແລ້ວ ໄປທີ່ {folder}.",
+    },
+    "review.conflicts": {
+        "en": "{count} photos were left out: experts gave them different labels (see README.txt).",
+        "zh": "有 {count} 张照片未导出：专家给出了不同的标签（见 README.txt）。",
+        "lo": "ຮູບ {count} ຮູບ ບໍ່ໄດ້ສົ່ງອອກ: ຜູ້ຊ່ຽວຊານໃຫ້ປ້າຍກຳກັບຕ່າງກັນ (ເບິ່ງ README.txt).",
+    },
+    "review.report_title": {"en": "Case report", "zh": "案件报告", "lo": "ລາຍງານຄະດີ"},
+    "review.report_case": {
+        "en": "Case / seizure id", "zh": "案件 / 查获编号", "lo": "ເລກຄະດີ / ເລກການຍຶດ",
+    },
+    "review.report": {"en": "Make report", "zh": "生成报告", "lo": "ສ້າງລາຍງານ"},
+    "review.report_ready": {
+        "en": "Report of {count} records ready (printable HTML page and CSV; also kept in "
+              "{folder}).",
+        "zh": "包含 {count} 条记录的报告已生成（可打印的 HTML 页面和 CSV；也保存在 {folder}）。",
+        "lo": "ລາຍງານຂອງ {count} ລາຍການພ້ອມແລ້ວ (ໜ້າ HTML ທີ່ພິມໄດ້ ແລະ CSV; ເກັບໄວ້ໃນ {folder} ນຳ).",
+    },
+    "queue.record": {"en": "Record", "zh": "记录", "lo": "ລາຍການ"},
+    "queue.saved": {"en": "Saved (UTC)", "zh": "保存时间（UTC）", "lo": "ເວລາບັນທຶກ (UTC)"},
+    "queue.case": {"en": "Case", "zh": "案件", "lo": "ຄະດີ"},
+    "queue.location": {"en": "Location", "zh": "地点", "lo": "ສະຖານທີ່"},
+    "queue.officer": {"en": "Officer", "zh": "执法人员", "lo": "ເຈົ້າໜ້າທີ່"},
+    "queue.decision": {"en": "Decision", "zh": "结论", "lo": "ການຕັດສິນ"},
+    "queue.label": {"en": "Label", "zh": "标签", "lo": "ປ້າຍກຳກັບ"},
+    "queue.confidence": {"en": "Confidence", "zh": "置信度", "lo": "ຄວາມໝັ້ນໃຈ"},
+    "queue.reasons": {"en": "Reasons", "zh": "原因", "lo": "ເຫດຜົນ"},
+    "queue.photos": {"en": "Photos", "zh": "照片", "lo": "ຮູບ"},
+    "history.time": {"en": "Time (UTC)", "zh": "时间（UTC）", "lo": "ເວລາ (UTC)"},
+    "history.who": {"en": "Who", "zh": "操作人", "lo": "ຜູ້ດຳເນີນການ"},
+    "history.action": {"en": "Action", "zh": "操作", "lo": "ການດຳເນີນການ"},
+    "history.change": {"en": "Label", "zh": "标签", "lo": "ປ້າຍກຳກັບ"},
+    "history.status": {"en": "Status", "zh": "状态", "lo": "ສະຖານະ"},
+    "history.comment": {"en": "Comment", "zh": "意见", "lo": "ຄຳເຫັນ"},
+    "status.identified": {
+        "en": "identified, no review needed", "zh": "已识别，无需审核",
+        "lo": "ລະບຸໄດ້ແລ້ວ, ບໍ່ຕ້ອງກວດສອບ",
+    },
+    "status.pending_review": {
+        "en": "waiting for an expert", "zh": "等待专家审核", "lo": "ລໍຖ້າຜູ້ຊ່ຽວຊານ",
+    },
+    "status.confirmed": {
+        "en": "confirmed by an expert", "zh": "专家已确认", "lo": "ຜູ້ຊ່ຽວຊານຢືນຢັນແລ້ວ",
+    },
+    "status.corrected": {
+        "en": "corrected by an expert", "zh": "专家已更正", "lo": "ຜູ້ຊ່ຽວຊານແກ້ໄຂແລ້ວ",
+    },
+    "action.created": {"en": "saved", "zh": "保存", "lo": "ບັນທຶກ"},
+    "action.confirmed": {"en": "confirmed", "zh": "确认", "lo": "ຢືນຢັນ"},
+    "action.corrected": {"en": "corrected", "zh": "更正", "lo": "ແກ້ໄຂ"},
+
+    # -- case report ----------------------------------------------------------------------------
+    "report.title": {"en": "Case report", "zh": "案件报告", "lo": "ລາຍງານຄະດີ"},
+    "report.generated": {
+        "en": "Generated {time} (UTC)", "zh": "生成于 {time}（UTC）", "lo": "ສ້າງເມື່ອ {time} (UTC)",
+    },
+    "report.record_count": {
+        "en": "{count} records", "zh": "{count} 条记录", "lo": "{count} ລາຍການ",
+    },
+    "report.integrity_ok": {
+        "en": "Integrity check: the event log, and this case's records and photos, are intact.",
+        "zh": "完整性检查：事件日志以及本案件的记录和照片均完好无损。",
+        "lo": "ກວດສອບຄວາມຖືກຕ້ອງ: ບັນທຶກເຫດການ ພ້ອມທັງລາຍການ ແລະ ຮູບຂອງຄະດີນີ້ຍັງຄົບຖ້ວນ.",
+    },
+    "report.integrity_problems": {
+        "en": "Integrity check: {count} problems found:",
+        "zh": "完整性检查：发现 {count} 个问题：",
+        "lo": "ກວດສອບຄວາມຖືກຕ້ອງ: ພົບ {count} ບັນຫາ:",
+    },
+    "report.no_records": {"en": "No records.", "zh": "没有记录。", "lo": "ບໍ່ມີລາຍການ."},
+    "report.record": {"en": "Record #{id}", "zh": "记录 #{id}", "lo": "ລາຍການ #{id}"},
+    "report.saved": {"en": "Saved (UTC)", "zh": "保存时间（UTC）", "lo": "ເວລາບັນທຶກ (UTC)"},
+    "report.case": {"en": "Case", "zh": "案件", "lo": "ຄະດີ"},
+    "report.officer": {"en": "Officer", "zh": "执法人员", "lo": "ເຈົ້າໜ້າທີ່"},
+    "report.account": {"en": "Login", "zh": "登录账户", "lo": "ບັນຊີເຂົ້າລະບົບ"},
+    "report.location": {"en": "Location", "zh": "地点", "lo": "ສະຖານທີ່"},
+    "report.decision": {"en": "Model decision", "zh": "模型结论", "lo": "ການຕັດສິນຂອງໂມເດວ"},
+    "report.predicted": {
+        "en": "Model's top class", "zh": "模型最可能的类别", "lo": "ປະເພດທີ່ໂມເດວເລືອກ",
+    },
+    "report.reasons": {"en": "Reasons", "zh": "原因", "lo": "ເຫດຜົນ"},
+    "report.shortlist": {"en": "Shortlist", "zh": "候选类别", "lo": "ລາຍຊື່ທາງເລືອກ"},
+    "report.current_label": {"en": "Current label", "zh": "当前标签", "lo": "ປ້າຍກຳກັບປັດຈຸບັນ"},
+    "report.model": {"en": "Model", "zh": "模型", "lo": "ໂມເດວ"},
+    "report.code_version": {"en": "Software", "zh": "软件版本", "lo": "ເວີຊັນຊອບແວ"},
+    "report.photos": {"en": "Photos", "zh": "照片", "lo": "ຮູບ"},
+    "report.photo": {"en": "Photo {n}", "zh": "照片 {n}", "lo": "ຮູບທີ {n}"},
+    "report.photo_unavailable": {
+        "en": "Photo unavailable:", "zh": "照片不可用：", "lo": "ບໍ່ມີຮູບ:",
+    },
+    "report.history": {"en": "History", "zh": "历史", "lo": "ປະຫວັດ"},
+    "report.time": {"en": "Time (UTC)", "zh": "时间（UTC）", "lo": "ເວລາ (UTC)"},
+    "report.who": {"en": "Who", "zh": "操作人", "lo": "ຜູ້ດຳເນີນການ"},
+    "report.action": {"en": "Action", "zh": "操作", "lo": "ການດຳເນີນການ"},
+    "report.label_change": {"en": "Label", "zh": "标签", "lo": "ປ້າຍກຳກັບ"},
+    "report.status": {"en": "Status", "zh": "状态", "lo": "ສະຖານະ"},
+    "report.comment": {"en": "Comment", "zh": "意见", "lo": "ຄຳເຫັນ"},
+
+    # -- batch ----------------------------------------------------------------------------------
+    "batch.help": {
+        "en": "Classify many photos at once: upload a zip of photos (folders inside are fine). "
+              "Every photo gets one row in the CSV, with the same checks and decisions as the "
+              "command-line tool (infer.py); unreadable files are listed with the reason.",
+        "zh": "一次分类多张照片：上传照片的 zip 文件（里面可以有文件夹）。每张照片在 CSV 中占一行，"
+              "检查和结论与命令行工具（infer.py）完全相同；无法读取的文件会列出原因。",
+        "lo": "ຈັດປະເພດຮູບຫຼາຍຮູບພ້ອມກັນ: ອັບໂຫລດ zip ຂອງຮູບ (ມີໂຟນເດີຢູ່ໃນກໍໄດ້). "
+              "ທຸກຮູບຈະມີໜຶ່ງແຖວໃນ CSV, ດ້ວຍການກວດ ແລະ ການຕັດສິນດຽວກັນກັບເຄື່ອງມືແຖວຄຳສັ່ງ (infer.py); "
+              "ໄຟລ໌ທີ່ອ່ານບໍ່ໄດ້ຈະຖືກລະບຸພ້ອມເຫດຜົນ.",
+    },
+    "batch.archive": {"en": "Zip of photos", "zh": "照片 zip 文件", "lo": "zip ຂອງຮູບ"},
+    "batch.run": {"en": "Classify all", "zh": "全部分类", "lo": "ຈັດປະເພດທັງໝົດ"},
+    "batch.downloads": {"en": "CSV and summary", "zh": "CSV 和摘要", "lo": "CSV ແລະ ບົດສະຫຼຸບ"},
+    "batch.preview": {"en": "First rows", "zh": "前几行", "lo": "ແຖວທຳອິດ"},
+    "batch.done": {
+        "en": "{count} files classified", "zh": "已处理 {count} 个文件",
+        "lo": "ຈັດປະເພດ {count} ໄຟລ໌ແລ້ວ",
+    },
+    "batch.ok": {"en": "classified", "zh": "已分类", "lo": "ຈັດປະເພດແລ້ວ"},
+    "batch.failed": {"en": "could not be read", "zh": "无法读取", "lo": "ອ່ານບໍ່ໄດ້"},
+    "batch.skipped": {
+        "en": "skipped (not photos)", "zh": "已跳过（不是照片）", "lo": "ຂ້າມ (ບໍ່ແມ່ນຮູບ)",
+    },
+    "batch.decisions": {"en": "Decisions", "zh": "结论", "lo": "ການຕັດສິນ"},
+    "batch.labels": {"en": "Top classes", "zh": "最可能的类别", "lo": "ປະເພດທີ່ເປັນໄປໄດ້ທີ່ສຸດ"},
+    "batch.errors": {"en": "Errors", "zh": "错误", "lo": "ຂໍ້ຜິດພາດ"},
+    "batch.kept": {
+        "en": "Files kept on the server in {folder}.", "zh": "文件保存在服务器的 {folder} 中。",
+        "lo": "ໄຟລ໌ເກັບໄວ້ໃນເຊີບເວີທີ່ {folder}.",
+    },
+
+    # -- workshop -------------------------------------------------------------------------------
+    "workshop.help": {
+        "en": "Train a model on your own labelled photos in a few minutes: a zip with one folder "
+              "per class (folder names are class ids such as elephant_ivory or bone), or a "
+              "dataset placed in the app's datasets folder. Training uses fast mode (the "
+              "network's features and a new final layer). Then look at the results and try the "
+              "model in the Identify tab.",
+        "zh": "用您自己标注的照片在几分钟内训练一个模型：一个每个类别一个文件夹的 zip（文件夹名就是"
+              "类别编号，例如 elephant_ivory 或 bone），或放在应用数据集文件夹中的数据集。训练使用"
+              "快速模式（网络特征加一个新的最终层）。然后查看结果，并在“识别”标签页中试用该模型。",
+        "lo": "ຝຶກໂມເດວດ້ວຍຮູບທີ່ມີປ້າຍກຳກັບຂອງທ່ານເອງພາຍໃນບໍ່ເທົ່າໃດນາທີ: zip ທີ່ມີໜຶ່ງໂຟນເດີຕໍ່ປະເພດ "
+              "(ຊື່ໂຟນເດີແມ່ນລະຫັດປະເພດ ເຊັ່ນ elephant_ivory ຫຼື bone), ຫຼື ຊຸດຂໍ້ມູນທີ່ວາງໄວ້ໃນ"
+              "ໂຟນເດີຊຸດຂໍ້ມູນຂອງແອັບ. ການຝຶກໃຊ້ໂໝດໄວ (ຄຸນລັກສະນະຂອງເຄືອຂ່າຍ ແລະ ຊັ້ນສຸດທ້າຍໃໝ່). "
+              "ຈາກນັ້ນເບິ່ງຜົນ ແລະ ທົດລອງໂມເດວໃນແຖບ ລະບຸ.",
+    },
+    "workshop.archive": {
+        "en": "Zip of class folders", "zh": "按类别分文件夹的 zip", "lo": "zip ຂອງໂຟນເດີແຍກຕາມປະເພດ",
+    },
+    "workshop.dataset": {
+        "en": "... or a dataset on this computer", "zh": "……或本机上的数据集",
+        "lo": "... ຫຼື ຊຸດຂໍ້ມູນໃນຄອມພິວເຕີນີ້",
+    },
+    "workshop.dataset_info": {
+        "en": "Folders and zip files in the app's datasets folder",
+        "zh": "应用数据集文件夹中的文件夹和 zip 文件",
+        "lo": "ໂຟນເດີ ແລະ ໄຟລ໌ zip ໃນໂຟນເດີຊຸດຂໍ້ມູນຂອງແອັບ",
+    },
+    "workshop.refresh": {"en": "Refresh list", "zh": "刷新列表", "lo": "ໂຫລດລາຍການໃໝ່"},
+    "workshop.name": {"en": "Model name", "zh": "模型名称", "lo": "ຊື່ໂມເດວ"},
+    "workshop.use_now": {
+        "en": "Use the new model as soon as it is trained", "zh": "训练完成后立即使用新模型",
+        "lo": "ໃຊ້ໂມເດວໃໝ່ທັນທີທີ່ຝຶກສຳເລັດ",
+    },
+    "workshop.train": {"en": "Train", "zh": "训练", "lo": "ຝຶກ"},
+    "workshop.stage": {"en": "Training: {stage}", "zh": "训练中：{stage}", "lo": "ກຳລັງຝຶກ: {stage}"},
+    "workshop.per_class": {
+        "en": "Per class (held-out photos)", "zh": "各类别结果（留出的照片）",
+        "lo": "ແຕ່ລະປະເພດ (ຮູບທີ່ເກັບໄວ້ທົດສອບ)",
+    },
+    "workshop.confusion": {
+        "en": "Confusion matrix (rows: true class, columns: predicted)",
+        "zh": "混淆矩阵（行：真实类别，列：预测类别）",
+        "lo": "ຕາຕະລາງຄວາມສັບສົນ (ແຖວ: ປະເພດແທ້, ຖັນ: ປະເພດທີ່ຄາດຄະເນ)",
+    },
+    "workshop.true_predicted": {
+        "en": "true \\ predicted", "zh": "真实 \\ 预测", "lo": "ແທ້ \\ ຄາດຄະເນ",
+    },
+    "workshop.mistakes": {
+        "en": "Mistakes (most confident first)", "zh": "错误（置信度最高的在前）",
+        "lo": "ຄວາມຜິດພາດ (ໝັ້ນໃຈຫຼາຍທີ່ສຸດກ່ອນ)",
+    },
+    "workshop.sheet": {
+        "en": "Most confident mistakes", "zh": "置信度最高的错误", "lo": "ຄວາມຜິດພາດທີ່ໝັ້ນໃຈທີ່ສຸດ",
+    },
+    "workshop.models_help": {
+        "en": "### Models\nThe model in use answers every identification, for everyone using "
+              "this app; every saved record names the model that made it.",
+        "zh": "### 模型\n当前使用的模型为本应用的所有用户回答每一次识别；每条保存的记录都注明了"
+              "给出结果的模型。",
+        "lo": "### ໂມເດວ\nໂມເດວທີ່ກຳລັງໃຊ້ຈະຕອບທຸກການລະບຸ ສຳລັບທຸກຄົນທີ່ໃຊ້ແອັບນີ້; "
+              "ທຸກບັນທຶກຈະລະບຸໂມເດວທີ່ສ້າງມັນ.",
+    },
+    "workshop.models": {"en": "Models", "zh": "模型", "lo": "ໂມເດວ"},
+    "workshop.use": {"en": "Use this model", "zh": "使用此模型", "lo": "ໃຊ້ໂມເດວນີ້"},
+    "workshop.switched": {
+        "en": "Now using {name}.", "zh": "现在使用 {name}。", "lo": "ຕອນນີ້ກຳລັງໃຊ້ {name}.",
+    },
+    "workshop.startup_model": {"en": "started with", "zh": "启动时的模型", "lo": "ໂມເດວເລີ່ມຕົ້ນ"},
+    "workshop.trained": {
+        "en": "Trained {name} ({version}) on {photos} photos of {classes} classes in {seconds} s",
+        "zh": "已用 {classes} 个类别的 {photos} 张照片训练 {name}（{version}），用时 {seconds} 秒",
+        "lo": "ຝຶກ {name} ({version}) ດ້ວຍຮູບ {photos} ຮູບ ຂອງ {classes} ປະເພດ ໃນ {seconds} ວິນາທີ",
+    },
+    "workshop.scores": {
+        "en": "On {photos} held-out photos: accuracy {accuracy}, macro-F1 {macro_f1}.",
+        "zh": "在 {photos} 张留出的照片上：准确率 {accuracy}，宏平均 F1 {macro_f1}。",
+        "lo": "ໃນຮູບທີ່ເກັບໄວ້ທົດສອບ {photos} ຮູບ: ຄວາມຖືກຕ້ອງ {accuracy}, macro-F1 {macro_f1}.",
+    },
+    "workshop.auto_accepted": {
+        "en": "{value} of the held-out photos would be answered automatically; the rest go to "
+              "an expert.",
+        "zh": "留出的照片中有 {value} 会自动给出答案；其余交由专家审核。",
+        "lo": "{value} ຂອງຮູບທີ່ເກັບໄວ້ທົດສອບຈະຖືກຕອບອັດຕະໂນມັດ; ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ.",
+    },
+    "workshop.insufficient": {
+        "en": "Too few calibration photos for: {classes}. Every answer for these classes goes "
+              "to an expert; add photos (about 120 per class allow a 98% target).",
+        "zh": "以下类别的校准照片太少：{classes}。这些类别的每个答案都交由专家审核；请增加照片"
+              "（每类约 120 张可支持 98% 的目标）。",
+        "lo": "ຮູບສຳລັບປັບທຽບມີໜ້ອຍເກີນໄປສຳລັບ: {classes}. ທຸກຄຳຕອບຂອງປະເພດເຫຼົ່ານີ້ຈະສົ່ງໃຫ້"
+              "ຜູ້ຊ່ຽວຊານ; ກະລຸນາເພີ່ມຮູບ (ປະມານ 120 ຮູບຕໍ່ປະເພດ ສຳລັບເປົ້າໝາຍ 98%).",
+    },
+    "workshop.folder": {
+        "en": "Saved in {folder}.", "zh": "保存在 {folder}。", "lo": "ບັນທຶກໄວ້ທີ່ {folder}.",
+    },
+    "workshop.col_class": {"en": "Class", "zh": "类别", "lo": "ປະເພດ"},
+    "workshop.col_photos": {"en": "Photos", "zh": "照片数", "lo": "ຈຳນວນຮູບ"},
+    "workshop.col_accuracy": {"en": "Accuracy", "zh": "准确率", "lo": "ຄວາມຖືກຕ້ອງ"},
+    "workshop.col_precision": {"en": "Precision", "zh": "精确率", "lo": "ຄວາມແມ່ນຍຳ"},
+    "workshop.col_routing": {"en": "Routing", "zh": "处理方式", "lo": "ວິທີຈັດການ"},
+    "workshop.col_photo": {"en": "Photo", "zh": "照片", "lo": "ຮູບ"},
+    "workshop.col_true": {"en": "True class", "zh": "真实类别", "lo": "ປະເພດແທ້"},
+    "workshop.col_predicted": {"en": "Predicted", "zh": "预测类别", "lo": "ປະເພດທີ່ຄາດຄະເນ"},
+    "workshop.col_conf": {"en": "Confidence", "zh": "置信度", "lo": "ຄວາມໝັ້ນໃຈ"},
+    "routing.auto": {
+        "en": "automatic answers allowed", "zh": "允许自动给出答案", "lo": "ອະນຸຍາດໃຫ້ຕອບອັດຕະໂນມັດ",
+    },
+    "routing.always_review": {
+        "en": "always reviewed", "zh": "始终审核", "lo": "ກວດສອບສະເໝີ",
+    },
+    "routing.insufficient_calibration": {
+        "en": "too few calibration photos: always reviewed",
+        "zh": "校准照片太少：始终审核",
+        "lo": "ຮູບສຳລັບປັບທຽບໜ້ອຍເກີນໄປ: ກວດສອບສະເໝີ",
+    },
+}
+# fmt: on

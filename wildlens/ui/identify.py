@@ -1,0 +1,350 @@
+"""Identify tab (officers): photos of one item -> decision, reasons, top classes, heat map, card;
+"Save record" stores it in the review store.
+
+Photos arrive as the uploaded files (paths), never decoded by Gradio: each goes through the
+predictor's decoder, so a bad photo gets the decoder's stable error code in a `gr.Error` that
+names the photo. Several photos of one item go through `Predictor.predict_item` (one combined
+decision, each photo's own result kept and shown). Saving re-reads every file and refuses if its
+bytes are not the ones analysed (the photos changed, or a file was replaced), so a record can
+never pair a decision with another photo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+from PIL import Image
+
+from data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
+from model.explain import ExplainError, outside_mask, overlay
+from model.predictor import Prediction
+from review.store import NewPhoto, NewRecord, StoreError
+from wildlens.batch import UNPROCESSABLE_ERRORS
+from wildlens.i18n import text
+from wildlens.ui import render
+from wildlens.ui.labels import Labels
+from wildlens.ui.state import ActiveModel, AppState
+
+DISPLAY_SIDE = 640  # photos and heat maps are shown at most this large (phones, bandwidth)
+
+
+@dataclass(frozen=True)
+class AnalysedPhoto:
+    file_name: str  # as uploaded
+    facts: ImageFacts
+    prediction: Prediction
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One item's result, kept in the session until it is saved (or the photos change)."""
+
+    photos: tuple[AnalysedPhoto, ...]
+    combined: Prediction
+    model_key: str
+    provenance: dict[str, Any]
+    coverage: float
+    record_id: int | None = None
+    case_id: str = ""  # as saved
+
+
+def analyse(
+    model: ActiveModel, paths: list[str], language: str, heat_map: bool
+) -> tuple[Analysis, list[tuple[Image.Image, str]]]:
+    """Decode, predict (one item), and make the gallery (heat maps or the photos as analysed)."""
+    predictor = model.predictor
+    loaded = []
+    for index, path in enumerate(paths, start=1):
+        try:
+            loaded.append(predictor.load(path))
+        except ImageError as error:
+            raise photo_error(language, index, Path(path).name, error.code) from error
+    images = [item.image for item in loaded]
+    try:
+        item = predictor.predict_item(images)
+    except UNPROCESSABLE_ERRORS as error:  # an extreme shape the eval transform cannot resize
+        index = _first_unprocessable(predictor, images)
+        raise photo_error(language, index, Path(paths[index - 1]).name, "unprocessable") from error
+    photos = tuple(
+        AnalysedPhoto(Path(path).name, one.facts, prediction)
+        for path, one, prediction in zip(paths, loaded, item.photos, strict=True)
+    )
+    analysis = Analysis(
+        photos=photos,
+        combined=item.combined,
+        model_key=model.key,
+        provenance=model.provenance(),
+        coverage=predictor.policy.shortlist.coverage,
+    )
+    return analysis, gallery(model, analysis, images, language, heat_map)
+
+
+def _first_unprocessable(predictor, images) -> int:
+    for index, image in enumerate(images, start=1):
+        try:
+            predictor.preprocess(image)
+        except UNPROCESSABLE_ERRORS:
+            return index
+    return 1
+
+
+def photo_error(language: str, index: int, name: str, code: str) -> gr.Error:
+    return gr.Error(
+        text(
+            language,
+            "error.photo_unusable",
+            n=index,
+            name=name,
+            reason=text(language, "image_error." + code),
+            code=code,
+        )
+    )
+
+
+def gallery(
+    model: ActiveModel,
+    analysis: Analysis,
+    images: list[Image.Image],
+    language: str,
+    heat_map: bool,
+) -> list[tuple[Image.Image, str]]:
+    """Each photo as analysed, with the heat map of the item's answer when asked for."""
+    names = model.names(language)
+    explainer = None
+    if heat_map:
+        try:
+            explainer = model.explainer()
+        except ExplainError:
+            explainer = None  # not a convolutional network: photos without a map
+    class_index = model.predictor.class_ids.index(analysis.combined.label)
+    shown = []
+    for index, (image, photo) in enumerate(zip(images, analysis.photos, strict=True), start=1):
+        display = image.copy()
+        display.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE))
+        if explainer is not None:
+            heat = explainer.heat_map(image, class_index, size=display.size)
+            unseen = outside_mask(image.size, model.predictor.preprocessing, display.size)
+            display = overlay(display, heat, outside=unseen)
+        caption = render.photo_caption(index, photo.file_name, photo.prediction, names, language)
+        shown.append((render.unique_for_cache(display), caption))
+    return shown
+
+
+def result_outputs(
+    model: ActiveModel, analysis: Analysis | None, language: str
+) -> tuple[str, Any, Any, str]:
+    """Decision, top classes, per-photo table and catalogue card of an analysis."""
+    if analysis is None:
+        return "", None, None, ""
+    names = model.names(language)
+    combined = analysis.combined
+    decision = render.decision_html(
+        combined, names, language, photos=len(analysis.photos), coverage=analysis.coverage
+    )
+    headers, rows = render.photo_table(
+        [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos], names, language
+    )
+    card = render.card_markdown(model.predictor.catalogue, combined.label, language)
+    return decision, render.confidences(combined, names), pd.DataFrame(rows, columns=headers), card
+
+
+def identify(
+    state: AppState, paths: list[str] | None, heat_map: bool, language: str
+) -> tuple[Any, ...]:
+    """The Identify button: decision, top classes, gallery, photo table, card, status, analysis."""
+    paths = list(paths or [])
+    if not paths:
+        raise gr.Error(text(language, "error.no_photo"))
+    if len(paths) > state.cfg.max_photos:
+        raise gr.Error(text(language, "error.too_many_photos", limit=state.cfg.max_photos))
+    model = state.model  # one model for the whole answer, whatever a switch does meanwhile
+    analysis, shown = analyse(model, paths, language, heat_map)
+    decision, top, table, card = result_outputs(model, analysis, language)
+    status = status_text(analysis, language, model_label(model))
+    return decision, top, shown, table, card, status, analysis
+
+
+def save_record(
+    state: AppState,
+    paths: list[str] | None,
+    case_id: str,
+    location: str,
+    officer: str,
+    analysis: Analysis | None,
+    language: str,
+    account: str = "",
+) -> tuple[str, Analysis]:
+    """The Save button: store the analysed photos and result; (status, analysis with its id)."""
+    if analysis is None:
+        raise gr.Error(text(language, "error.identify_first"))
+    if analysis.record_id is not None:
+        return text(language, "identify.already_saved", id=analysis.record_id), analysis
+    if not (case_id or "").strip():
+        raise gr.Error(text(language, "error.case_required"))
+    if not (officer or "").strip():
+        raise gr.Error(text(language, "error.officer_required"))
+    current = list(paths or [])
+    if len(current) != len(analysis.photos):
+        raise gr.Error(text(language, "error.photos_changed"))
+    photos = []
+    # The files are read again and must be, byte for byte, the ones analysed (same order).
+    for index, (path, photo) in enumerate(zip(current, analysis.photos, strict=True), start=1):
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise gr.Error(text(language, "error.photo_gone", n=index)) from error
+        if hashlib.sha256(data).hexdigest() != photo.facts.sha256:
+            raise gr.Error(text(language, "error.photos_changed"))
+        width, height = photo.facts.original_size
+        photos.append(
+            NewPhoto(
+                data=data,
+                sha256=photo.facts.sha256,
+                file_name=photo.file_name,
+                format=photo.facts.format,
+                width=width,
+                height=height,
+                prediction=photo.prediction.to_dict(),
+            )
+        )
+    record = NewRecord(
+        case_id=case_id,
+        location=location,
+        officer=officer,
+        account=account,
+        prediction={**analysis.combined.to_dict(), **analysis.provenance},
+        photos=photos,
+        code_version=state.code_version,
+    )
+    try:
+        record_id = state.store.add_record(record)
+    except StoreError as error:
+        raise gr.Error(str(error)) from error
+    saved = replace(analysis, record_id=record_id, case_id=case_id.strip())
+    return status_text(saved, language), saved
+
+
+def status_text(analysis: Analysis, language: str, model_name: str = "") -> str:
+    """Under the Save button: which model answered and whether the record is saved."""
+    if analysis.record_id is None:
+        return text(language, "identify.not_saved", model=model_name)
+    decided = analysis.combined.decision == "identified"
+    key = "identify.saved_identified" if decided else "identify.saved_for_review"
+    return text(language, key, id=analysis.record_id, case=analysis.case_id)
+
+
+def model_label(model: ActiveModel) -> str:
+    return f"{model.bundle.name} {model.bundle.version}"
+
+
+@dataclass
+class IdentifyTab:
+    analysis: gr.State
+    # decision, top classes, photo table, card, status: re-rendered on a language change
+    results: list[Any]
+
+    def rerender(self, state: AppState, analysis: Analysis | None, language: str) -> list[Any]:
+        model = state.model
+        if analysis is None or analysis.model_key != model.key:
+            return [gr.update() for _ in self.results]  # keep what is shown
+        outputs = result_outputs(model, analysis, language)
+        return [*outputs, status_text(analysis, language, model_label(model))]
+
+
+def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
+    """The tab's components and events (inside a `gr.Tab`)."""
+    cfg = state.cfg
+    # Three blocks in reading order (photos, answer, record) laid out by CSS (`app.CSS`): on a
+    # wide screen the photos and the record form on the left, the answer on the right; on a
+    # phone they stack with the answer right under the Identify button.
+    with gr.Row(equal_height=False, elem_id="identify-layout"):
+        with gr.Column(min_width=280, elem_id="identify-inputs"):
+            photos = labels.make(
+                gr.File,
+                {"label": "identify.photos"},
+                file_count="multiple",
+                file_types=list(IMAGE_EXTENSIONS),
+                type="filepath",
+                elem_id="photos",
+            )
+            heat_map = labels.make(
+                gr.Checkbox, {"label": "identify.heat_map"}, value=cfg.heat_map, elem_id="heat-map"
+            )
+            run = labels.make(
+                gr.Button,
+                {"value": "identify.run"},
+                variant="primary",
+                size="lg",
+                elem_id="identify",
+            )
+        with gr.Column(min_width=280, elem_id="identify-results"):
+            decision = gr.HTML(elem_id="decision")
+            # No heading: the top class in big letters would read as the answer even when the
+            # decision is "needs expert review".
+            top = labels.make(
+                gr.Label,
+                {"label": "identify.top_classes"},
+                num_top_classes=cfg.top_k,
+                show_heading=False,
+            )
+            shown = labels.make(
+                gr.Gallery,
+                {"label": "identify.gallery"},
+                columns=2,
+                height=420,
+                object_fit="contain",
+                format="jpeg",
+                elem_id="gallery",
+            )
+            table = labels.make(
+                gr.Dataframe, {"label": "identify.per_photo"}, interactive=False, wrap=True
+            )
+            card = gr.Markdown(elem_id="card")
+        with gr.Column(min_width=280, elem_id="identify-record"):
+            with gr.Group():
+                case_id = labels.make(
+                    gr.Textbox,
+                    {"label": "identify.case_id", "placeholder": "identify.case_id_hint"},
+                )
+                location = labels.make(gr.Textbox, {"label": "identify.location"})
+                officer = labels.make(gr.Textbox, {"label": "identify.officer"})
+            save = labels.make(gr.Button, {"value": "identify.save"}, elem_id="save-record")
+            status = gr.Markdown(elem_id="save-status")
+    analysis = gr.State(None)
+
+    def on_identify(paths, heat, lang):
+        return identify(state, paths, heat, lang)
+
+    def on_save(paths, case, place, name, current, lang, request: gr.Request):
+        return save_record(
+            state, paths, case, place, name, current, lang, getattr(request, "username", "") or ""
+        )
+
+    def on_photos_changed():
+        return None, "", None, None, None, "", ""
+
+    run.click(
+        on_identify,
+        [photos, heat_map, language],
+        [decision, top, shown, table, card, status, analysis],
+        api_name="identify",
+    )
+    save.click(
+        on_save,
+        [photos, case_id, location, officer, analysis, language],
+        [status, analysis],
+        api_name="save_record",
+    )
+    # New photos make the shown result stale: clear it, so nobody saves it for the wrong photos.
+    photos.change(
+        on_photos_changed,
+        None,
+        [analysis, decision, top, shown, table, card, status],
+        api_visibility="private",
+    )
+    return IdentifyTab(analysis=analysis, results=[decision, top, table, card, status])

@@ -1,0 +1,191 @@
+"""What the app shows, as text: decisions, reasons, catalogue cards, tables. Pure functions.
+
+Every word comes from `wildlens.i18n.text` in the chosen language; class names from the model's
+catalogue snapshot. HTML is built here with every value escaped, and carries the codes
+(`data-decision`, `data-reason`) so tests and scripts can read it in any language.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Sequence
+
+from PIL import Image
+
+from model.bundle import Bundle
+from model.catalogue import Catalogue, CatalogueEntry
+from model.predictor import Prediction
+from model.routing import IDENTIFIED, UNKNOWN
+from review.store import NOT_IN_CATALOGUE
+from wildlens.i18n import LANGUAGES, text
+
+# Glyphs every common font has (no emoji font needed on a border-post laptop).
+DECISION_ICONS = {"identified": "✔", "review": "⚠", "unknown": "?"}
+
+
+def decision_html(
+    prediction: Prediction,
+    names: dict[str, str],
+    language: str,
+    photos: int = 1,
+    coverage: float | None = None,
+) -> str:
+    """The decision in large plain words, what it means, its reasons and the shortlist."""
+
+    def t(key: str, **values) -> str:
+        return html.escape(text(language, key, **values))
+
+    decision = prediction.decision
+    top = html.escape(names.get(prediction.label, prediction.label))
+    lines = [
+        f'<div class="wl-decision wl-{decision}" data-decision="{decision}">',
+        f'<div class="wl-word">{DECISION_ICONS[decision]} {t("decision." + decision)}</div>',
+    ]
+    if decision == IDENTIFIED:
+        lines.append(
+            f'<div class="wl-line">{t("result.identified_as")} <b>{top}</b> · '
+            f"{t('result.confidence', value=f'{prediction.confidence:.0%}')}</div>"
+        )
+    elif decision == UNKNOWN:
+        lines.append(f'<div class="wl-line">{t("result.unknown_explained")}</div>')
+    else:
+        lines.append(
+            f'<div class="wl-line">{t("result.most_likely")} <b>{top}</b> · '
+            f"{t('result.confidence', value=f'{prediction.confidence:.0%}')}. "
+            f"{t('result.expert_must_confirm')}</div>"
+        )
+    if prediction.reasons:
+        lines.append('<ul class="wl-reasons">')
+        lines += [
+            f'<li data-reason="{html.escape(r)}">{t("reason." + r)}</li>'
+            for r in prediction.reasons
+        ]
+        lines.append("</ul>")
+    if len(prediction.shortlist) > 1 or decision != IDENTIFIED:
+        shortlist = ", ".join(html.escape(names.get(c, c)) for c in prediction.shortlist) or "-"
+        key = "result.shortlist_coverage" if coverage else "result.shortlist"
+        lines.append(
+            f'<div class="wl-shortlist">{t(key, coverage=f"{coverage or 0:.0%}")}: '
+            f"{shortlist}</div>"
+        )
+    if photos > 1:
+        lines.append(f'<div class="wl-note">{t("result.photos_combined", count=photos)}</div>')
+    lines.append("</div>")
+    return "\n".join(lines)
+
+
+def confidences(prediction: Prediction, names: dict[str, str]) -> dict[str, float]:
+    """Top classes with their calibrated probabilities, by display name (for gr.Label)."""
+    return {names.get(c, c): p for c, p in prediction.top_k}
+
+
+def photo_caption(
+    index: int, file_name: str, prediction: Prediction, names: dict[str, str], language: str
+) -> str:
+    label = names.get(prediction.label, prediction.label)
+    return (
+        f"{index} · {file_name} · {label} {prediction.confidence:.0%} · "
+        f"{text(language, 'decision.' + prediction.decision)}"
+    )
+
+
+def photo_table(
+    photos: Sequence[tuple[str, str, Prediction]], names: dict[str, str], language: str
+) -> tuple[list[str], list[list]]:
+    """Headers and rows of the per-photo results: (file name, sha256, prediction) each."""
+    headers = [text(language, f"photos.{c}") for c in PHOTO_COLUMNS]
+    rows = [
+        [
+            i,
+            name,
+            text(language, "decision." + p.decision),
+            names.get(p.label, p.label),
+            f"{p.confidence:.1%}",
+            ", ".join(text(language, "reason." + r) for r in p.reasons),
+            sha256[:16] + "…",
+        ]
+        for i, (name, sha256, p) in enumerate(photos, start=1)
+    ]
+    return headers, rows
+
+
+PHOTO_COLUMNS = ("number", "file", "decision", "top_class", "confidence", "reasons", "sha256")
+
+
+def card_markdown(catalogue: Catalogue, class_id: str, language: str) -> str:
+    """The catalogue card of a class, then short cards of its look-alikes."""
+    if class_id not in catalogue:
+        return ""
+    entry = catalogue[class_id]
+    parts = [_card(entry, language, heading="###")]
+    lookalikes = [catalogue[c] for c in entry.lookalikes if c in catalogue]
+    if lookalikes:
+        parts.append(f"#### {text(language, 'card.lookalikes')}")
+        parts += [_card(other, language, heading="#####") for other in lookalikes]
+    return "\n\n".join(parts)
+
+
+def _card(entry: CatalogueEntry, language: str, heading: str) -> str:
+    others = " · ".join(entry.name(lang) for lang in LANGUAGES if lang != language)
+    if entry.always_review:
+        routing = text(language, "card.always_review")
+    else:
+        routing = text(
+            language, "card.target_precision", value=f"{entry.target_precision or 0:.0%}"
+        )
+    cites = entry.cites_appendix
+    cites_text = text(language, "card.cites_none") if cites == "none" else cites
+    features_label = text(language, "card.features")
+    return "\n".join(
+        [
+            f"{heading} {_md(entry.name(language))}",
+            f"*{_md(others)}*",
+            "",
+            f"- **{text(language, 'card.taxon')}:** *{_md(entry.taxon)}*",
+            f"- **{text(language, 'card.cites')}:** {cites_text}",
+            f"- **{text(language, 'card.group')}:** {text(language, 'group.' + entry.group)}",
+            f"- **{text(language, 'card.routing')}:** {routing}",
+            "",
+            f"**{features_label}:** {_md(entry.features) or '-'}",
+        ]
+    )
+
+
+def _md(value: str) -> str:
+    """Catalogue text is trusted but may hold characters Markdown would read as markup."""
+    return html.escape(value).replace("*", "\\*").replace("_", "\\_")
+
+
+def label_name(label: str, names: dict[str, str], language: str) -> str:
+    """A label's display name, including the expert's `not_in_catalogue`."""
+    if label == NOT_IN_CATALOGUE:
+        return text(language, "label.not_in_catalogue")
+    return names.get(label, label)
+
+
+def unique_for_cache(image: Image.Image) -> Image.Image:
+    """`image` with a one-off JPEG comment, so its encoded bytes are unique.
+
+    Gradio names a returned image's cache file by the hash of its bytes and writes it in place;
+    two requests showing the same photo at the same moment (two officers, one file) rewrite one
+    file while the other's browser reads it, and that download comes back cut short (seen in
+    bench/app_load.py: 3 of 505). Unique bytes give each answer a file of its own.
+    """
+    image.info["comment"] = f"wildlens {uuid.uuid4().hex}".encode()
+    return image
+
+
+def model_line(bundle: Bundle, language: str) -> str:
+    demo = f" · **{text(language, 'model.demo')}**" if bundle.is_demo else ""
+    return (
+        text(
+            language,
+            "model.line",
+            name=bundle.name,
+            version=bundle.version,
+            sha=bundle.weights_sha256[:16] + "…",
+            classes=len(bundle.class_ids),
+        )
+        + demo
+    )

@@ -1,0 +1,369 @@
+"""Review tab (experts): the queue of items routed to review, oldest first; open one, confirm or
+correct its label with a comment; export expert labels for retraining; print a case report.
+
+An expert decides on a record they have opened: the verdict names the event it saw last, so if a
+colleague decided meanwhile the store refuses (ConflictError) instead of silently stacking a
+verdict on one the expert never saw.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from data.images import ImageError, load_image
+from review.exports import case_report_csv, case_report_html, export_for_retraining
+from review.photos import PhotoError
+from review.store import NOT_IN_CATALOGUE, RecordView, StoreError
+from wildlens.i18n import text
+from wildlens.ui import render
+from wildlens.ui.labels import Labels
+from wildlens.ui.state import AppState
+
+QUEUE_COLUMNS = (
+    "record",
+    "saved",
+    "case",
+    "location",
+    "officer",
+    "decision",
+    "label",
+    "confidence",
+    "reasons",
+    "photos",
+)
+HISTORY_COLUMNS = ("time", "who", "action", "change", "status", "comment")
+THUMBNAIL_SIDE = 480
+
+
+def label_choices(state: AppState, language: str, everything: str | None) -> list[tuple[str, str]]:
+    """(display name, label) of the active model's classes and "not in catalogue"."""
+    names = state.model.names(language)
+    choices = [(name, class_id) for class_id, name in names.items()]
+    choices.append((text(language, "label.not_in_catalogue"), NOT_IN_CATALOGUE))
+    return ([(everything, "")] if everything else []) + choices
+
+
+def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.DataFrame:
+    names = state.model.names(language)
+    rows = [
+        [
+            item.id,
+            item.created[:19].replace("T", " "),
+            item.case_id,
+            item.location,
+            item.officer,
+            text(language, "decision." + item.decision),
+            render.label_name(item.label, names, language),
+            f"{item.confidence:.0%}",
+            ", ".join(text(language, "reason." + r) for r in item.reasons),
+            item.photos,
+        ]
+        for item in state.store.queue(case_id or "", label or "")
+    ]
+    return pd.DataFrame(rows, columns=[text(language, f"queue.{c}") for c in QUEUE_COLUMNS])
+
+
+def record_html(record: RecordView, names: dict[str, str], language: str) -> str:
+    """A record's summary for the expert (escaped; codes kept as data attributes)."""
+
+    def t(key: str, **values) -> str:
+        return html.escape(text(language, key, **values))
+
+    def name(label: str) -> str:
+        return html.escape(render.label_name(label, names, language))
+
+    reasons = ", ".join(t("reason." + r) for r in record.reasons) or "-"
+    shortlist = ", ".join(name(c) for c in record.shortlist) or "-"
+    rows = [
+        (t("report.saved"), html.escape(record.created)),
+        (t("report.case"), html.escape(record.case_id)),
+        (t("report.officer"), html.escape(record.officer)),
+        (t("report.location"), html.escape(record.location or "-")),
+        (t("report.decision"), t("decision." + record.decision)),
+        (t("report.predicted"), f"{name(record.predicted_label)} ({record.confidence:.1%})"),
+        (t("report.reasons"), reasons),
+        (t("report.shortlist"), shortlist),
+        (
+            t("report.model"),
+            f"{html.escape(record.bundle['bundle_name'])} "
+            f"{html.escape(record.bundle['bundle_version'])} "
+            f"<code>{html.escape(record.bundle['bundle_sha256'][:16])}…</code>",
+        ),
+    ]
+    details = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return (
+        f'<div class="wl-record" data-record="{record.id}" data-status="{record.status}" '
+        f'data-label="{html.escape(record.label)}">'
+        f"<h3>{t('report.record', id=record.id)} · {name(record.label)} · "
+        f"{t('status.' + record.status)}</h3><table>{details}</table></div>"
+    )
+
+
+def record_photos(state: AppState, record: RecordView) -> list[tuple[Any, str]]:
+    shown = []
+    for photo in record.photos:
+        caption = f"{photo.position + 1} · {photo.file_name} · sha256 {photo.sha256[:16]}…"
+        try:
+            image = load_image(state.store.photo_bytes(photo), target_size=THUMBNAIL_SIDE).image
+        except (ImageError, PhotoError) as error:
+            raise gr.Error(str(error)) from error  # a damaged store is never shown as fine
+        image = image.copy()
+        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        shown.append((render.unique_for_cache(image), caption))
+    return shown
+
+
+def history_table(record: RecordView, names: dict[str, str], language: str) -> pd.DataFrame:
+    rows = [
+        [
+            e.time[:19].replace("T", " "),
+            e.actor + (f" ({e.account})" if e.account else ""),
+            text(language, "action." + e.action),
+            (render.label_name(e.previous_label, names, language) if e.previous_label else "-")
+            + " → "
+            + render.label_name(e.label, names, language),
+            text(language, "status." + e.status),
+            e.comment,
+        ]
+        for e in record.events
+    ]
+    return pd.DataFrame(rows, columns=[text(language, f"history.{c}") for c in HISTORY_COLUMNS])
+
+
+def open_record(state: AppState, record_id: float | None, language: str) -> tuple[Any, ...]:
+    """(summary, photos, history, opened = (record id, last event id))."""
+    if not record_id:
+        raise gr.Error(text(language, "error.record_number"))
+    try:
+        record = state.store.record(int(record_id))
+    except StoreError as error:
+        raise gr.Error(text(language, "error.no_record", id=int(record_id))) from error
+    names = state.model.names(language)
+    return (
+        record_html(record, names, language),
+        record_photos(state, record),
+        history_table(record, names, language),
+        (record.id, record.last_event),
+    )
+
+
+def decide(
+    state: AppState,
+    record_id: float | None,
+    reviewer: str,
+    label: str | None,
+    comment: str,
+    opened: tuple[int, int] | None,
+    language: str,
+    account: str,
+) -> tuple[Any, ...]:
+    """Confirm (label None) or correct the opened record; (status, summary, photos, history,
+    opened)."""
+    if not record_id or opened is None or opened[0] != int(record_id):
+        raise gr.Error(text(language, "error.open_first"))
+    try:
+        if label is None:
+            event = state.store.confirm(
+                opened[0], reviewer, comment, account=account, expected_event=opened[1]
+            )
+        else:
+            event = state.store.correct(
+                opened[0], reviewer, label, comment, account=account, expected_event=opened[1]
+            )
+    except StoreError as error:
+        raise gr.Error(str(error)) from error
+    names = state.model.names(language)
+    status = text(
+        language,
+        "review.verdict_saved",
+        id=event.record_id,
+        action=text(language, "action." + event.action),
+        label=render.label_name(event.label, names, language),
+    )
+    return (status, *open_record(state, event.record_id, language))
+
+
+def export(state: AppState, layout: str, language: str) -> tuple[list[str], str]:
+    """Expert-labelled photos for retraining: the folder on the server, and a zip to download."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out = state.data_dir / "exports" / f"retrain-{stamp}-{layout}"
+    summary = export_for_retraining(state.store, out, layout)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for path in sorted(out.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{out.name}/{path.relative_to(out).as_posix()}")
+    files = [state.downloads.put(f"{out.name}.zip", buffer.getvalue())]
+    files.append(state.downloads.put("manifest.csv", (out / "manifest.csv").read_bytes()))
+    message = text(
+        language,
+        "review.exported",
+        photos=summary.photos,
+        unknown=summary.unknown,
+        records=summary.records,
+        folder=str(out),
+    )
+    if summary.conflicts:
+        message += "\n\n" + text(language, "review.conflicts", count=len(summary.conflicts))
+    return files, message
+
+
+def case_report(state: AppState, case_id: str, language: str) -> tuple[list[str], str]:
+    case_id = (case_id or "").strip()
+    if not case_id:
+        raise gr.Error(text(language, "error.case_required"))
+    records = state.store.records(case_id)
+    if not records:
+        raise gr.Error(text(language, "error.no_case", case=case_id))
+    names = state.model.names(language)
+    problems = state.store.verify(case_id)
+    page = case_report_html(
+        state.store, case_id, language, names=names, integrity=problems
+    ).encode()
+    stem = "case-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in case_id)
+    folder = state.data_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.csv").write_bytes(case_report_csv(records))
+    (folder / f"{stem}.html").write_bytes(page)
+    files = [
+        state.downloads.put(f"{stem}.html", page),
+        state.downloads.put(f"{stem}.csv", (folder / f"{stem}.csv").read_bytes()),
+    ]
+    return files, text(language, "review.report_ready", count=len(records), folder=str(folder))
+
+
+@dataclass
+class ReviewTab:
+    queue: gr.Dataframe
+
+
+def build(state: AppState, labels: Labels, language: gr.Radio) -> ReviewTab:
+    labels.make(gr.Markdown, {"value": "review.help"})
+    with gr.Row():
+        case_filter = labels.make(gr.Textbox, {"label": "review.case_filter"}, scale=2)
+        class_filter = labels.make(
+            gr.Dropdown,
+            {"label": "review.class_filter"},
+            choices=label_choices(state, labels.language, text(labels.language, "review.all")),
+            value="",
+            scale=2,
+        )
+        labels.dynamic(
+            class_filter,
+            lambda lang: {"choices": label_choices(state, lang, text(lang, "review.all"))},
+        )
+        refresh = labels.make(gr.Button, {"value": "review.refresh"}, scale=1)
+    queue = labels.make(
+        gr.Dataframe, {"label": "review.queue"}, interactive=False, wrap=True, elem_id="queue"
+    )
+    with gr.Row():
+        record_id = labels.make(gr.Number, {"label": "review.record_number"}, precision=0)
+        open_button = labels.make(gr.Button, {"value": "review.open"})
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1):
+            summary = gr.HTML(elem_id="record")
+            history = labels.make(gr.Dataframe, {"label": "review.history"}, interactive=False)
+        with gr.Column(scale=1):
+            photos = labels.make(
+                gr.Gallery, {"label": "review.photos"}, columns=2, height="auto", format="jpeg"
+            )
+    with gr.Group():
+        reviewer = labels.make(gr.Textbox, {"label": "review.reviewer"})
+        comment = labels.make(
+            gr.Textbox, {"label": "review.comment", "placeholder": "review.comment_hint"}, lines=2
+        )
+        with gr.Row():
+            confirm = labels.make(gr.Button, {"value": "review.confirm"}, variant="primary")
+            correct_to = labels.make(
+                gr.Dropdown,
+                {"label": "review.correct_to"},
+                choices=label_choices(state, labels.language, None),
+                allow_custom_value=True,
+            )
+            labels.dynamic(correct_to, lambda lang: {"choices": label_choices(state, lang, None)})
+            correct = labels.make(gr.Button, {"value": "review.correct"}, variant="stop")
+    verdict = gr.Markdown(elem_id="verdict-status")
+    opened = gr.State(None)
+    with labels.make(gr.Accordion, {"label": "review.export_title"}, open=False):
+        labels.make(gr.Markdown, {"value": "review.export_help"})
+        layout = labels.dynamic(
+            gr.Radio(choices=_layouts(labels.language), value="folder", show_label=False),
+            lambda lang: {"choices": _layouts(lang)},
+        )
+        export_button = labels.make(gr.Button, {"value": "review.export"})
+        export_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
+        export_status = gr.Markdown()
+    with labels.make(gr.Accordion, {"label": "review.report_title"}, open=False):
+        report_case = labels.make(
+            gr.Textbox, {"label": "review.report_case"}, elem_id="report-case"
+        )
+        report_button = labels.make(gr.Button, {"value": "review.report"})
+        report_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
+        report_status = gr.Markdown()
+
+    def on_refresh(case, label, lang):
+        return queue_table(state, case, label, lang)
+
+    def on_open(number, lang):
+        return open_record(state, number, lang)
+
+    def on_select(event: gr.SelectData):
+        return event.row_value[0] if event.row_value else None
+
+    def on_confirm(number, name, note, current, lang, request: gr.Request):
+        account = getattr(request, "username", "") or ""
+        return decide(state, number, name, None, note, current, lang, account)
+
+    def on_correct(number, name, label, note, current, lang, request: gr.Request):
+        account = getattr(request, "username", "") or ""
+        if not label:
+            raise gr.Error(text(lang, "error.choose_label"))
+        return decide(state, number, name, label, note, current, lang, account)
+
+    def on_export(chosen, lang):
+        return export(state, chosen, lang)
+
+    def on_report(case, lang):
+        return case_report(state, case, lang)
+
+    shown = [summary, photos, history, opened]
+    filters = [case_filter, class_filter, language]
+    refresh.click(on_refresh, filters, queue, api_name="review_queue")
+    open_button.click(on_open, [record_id, language], shown, api_name="open_record")
+    queue.select(on_select, None, record_id, api_visibility="private").then(
+        on_open, [record_id, language], shown, api_visibility="private"
+    )
+    confirm.click(
+        on_confirm,
+        [record_id, reviewer, comment, opened, language],
+        [verdict, *shown],
+        api_name="confirm",
+    ).then(on_refresh, filters, queue, api_visibility="private")
+    correct.click(
+        on_correct,
+        [record_id, reviewer, correct_to, comment, opened, language],
+        [verdict, *shown],
+        api_name="correct",
+    ).then(on_refresh, filters, queue, api_visibility="private")
+    export_button.click(
+        on_export, [layout, language], [export_files, export_status], api_name="export_labels"
+    )
+    report_button.click(
+        on_report, [report_case, language], [report_files, report_status], api_name="case_report"
+    )
+    return ReviewTab(queue=queue)
+
+
+def _layouts(language: str) -> list[tuple[str, str]]:
+    return [
+        (text(language, "review.layout_folder"), "folder"),
+        (text(language, "review.layout_manifest"), "manifest"),
+    ]

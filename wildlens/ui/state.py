@@ -1,0 +1,172 @@
+"""What the app holds between requests: the active model, the review store, its folders.
+
+    state = AppState(cfg, predictor, bundle_path)
+    model = state.model                 # one snapshot per request: never two models in one answer
+    state.switch("workshop-20260301-101500")   # load (hash-checked), then swap under a lock
+
+The active model is shared by every user of the app; switching it (workshop) is atomic: a
+request that started on the old model finishes on it, and its record names that model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from model.bundle import META_FILE, Bundle, BundleError, load_bundle
+from model.explain import GradCam
+from model.predictor import Predictor
+from review.store import ReviewStore
+from wildlens.config import AppConfig
+from wildlens.records import code_version, routing_sha256
+
+STARTUP = "startup"  # the key of the bundle the app was started with
+
+
+class ActiveModel:
+    """A predictor, where it came from, and its heat-map explainer (built on first use)."""
+
+    def __init__(self, predictor: Predictor, path: Path, key: str):
+        self.predictor = predictor
+        self.path = path
+        self.key = key
+        self._explainer: GradCam | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def bundle(self) -> Bundle:
+        return self.predictor.bundle
+
+    def explainer(self) -> GradCam:
+        with self._lock:
+            if self._explainer is None:
+                self._explainer = GradCam.from_bundle(self.predictor.bundle)
+            return self._explainer
+
+    def names(self, language: str) -> dict[str, str]:
+        """Display names of the model's classes in `language` (from its catalogue snapshot)."""
+        catalogue = self.predictor.catalogue
+        return {c: catalogue[c].name(language) for c in self.predictor.class_ids}
+
+    def provenance(self) -> dict[str, Any]:
+        """What a saved record adds to the prediction about how it was made."""
+        bundle = self.predictor.bundle
+        backend = self.predictor.backend
+        return {
+            "routing_sha256": routing_sha256(bundle.meta["routing"]),
+            "backend": backend.name,
+            "model_file_sha256": bundle.meta["files"][backend.file],
+        }
+
+
+@dataclass(frozen=True)
+class BundleChoice:
+    key: str  # STARTUP, or a folder name under <data_dir>/bundles
+    path: Path
+    name: str
+    version: str
+
+
+class AppState:
+    def __init__(self, cfg: AppConfig, predictor: Predictor, bundle_path: str | Path):
+        self.cfg = cfg
+        if cfg.threads > 0:
+            # Requests run side by side in threads. A PyTorch op split over every core waits for
+            # its slowest thread, and on a busy machine that thread waits for a core: on 2 shared
+            # cores, heat maps took 0.1-2.3 s with 2 threads and 0.02-0.05 s with 1.
+            torch.set_num_threads(cfg.threads)
+        self.data_dir = Path(cfg.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        database = Path(cfg.database) if cfg.database else self.data_dir / "review.sqlite3"
+        self.store = ReviewStore(database, self.data_dir / "photos")
+        self.startup_bundle = Path(bundle_path).resolve()
+        self.code_version = code_version()
+        self.downloads = Downloads(max_age_s=max(cfg.cache_max_age_s, 600))
+        self._model = ActiveModel(predictor, self.startup_bundle, STARTUP)
+        self._lock = threading.Lock()
+        self.training = threading.Lock()  # one workshop training at a time
+
+    @property
+    def bundles_dir(self) -> Path:
+        return self.data_dir / "bundles"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+    @property
+    def model(self) -> ActiveModel:
+        with self._lock:
+            return self._model
+
+    def bundle_choices(self) -> list[BundleChoice]:
+        """The startup bundle, then the workshop bundles (newest first)."""
+        choices = [self._choice(STARTUP, self.startup_bundle)]
+        if self.bundles_dir.is_dir():
+            found = [p for p in self.bundles_dir.iterdir() if (p / META_FILE).is_file()]
+            for path in sorted(found, key=lambda p: p.name, reverse=True):
+                choices.append(self._choice(path.name, path))
+        return [c for c in choices if c is not None]
+
+    def _choice(self, key: str, path: Path) -> BundleChoice | None:
+        try:
+            meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return BundleChoice(key, path, str(meta.get("name", "")), str(meta.get("version", "")))
+
+    def switch(self, key: str) -> ActiveModel:
+        """Make the bundle `key` (from `bundle_choices`) the active model for everyone.
+
+        Only listed bundles can be chosen: a request cannot make the app load an arbitrary path.
+        Loading verifies every hash before the swap; a damaged bundle leaves the old one active.
+        """
+        choices = {c.key: c for c in self.bundle_choices()}
+        if key not in choices:
+            raise BundleError(f"no bundle {key!r} here; choose one of {sorted(choices)}")
+        path = choices[key].path
+        # The slow part, outside the lock: requests go on meanwhile.
+        predictor = Predictor(
+            load_bundle(path),
+            device=self.cfg.device,
+            top_k=self.cfg.top_k,
+            threads=self.cfg.threads,
+        )
+        model = ActiveModel(predictor, path, key)
+        with self._lock:
+            self._model = model
+        return model
+
+
+class Downloads:
+    """Files handed to the browser, in a private temporary folder Gradio copies them from.
+
+    Exports and reports are kept under the data folder; the browser gets a copy from here (the
+    system temp folder is one Gradio may serve from once a handler returns a file, so no folder of
+    ours is added to Gradio's allowed paths). Copies older than `max_age_s` are removed.
+    """
+
+    def __init__(self, max_age_s: int):
+        self.root = Path(tempfile.mkdtemp(prefix="wildlens-downloads-"))
+        self.max_age_s = max_age_s
+
+    def put(self, name: str, data: bytes) -> str:
+        self._prune()
+        folder = Path(tempfile.mkdtemp(dir=self.root))
+        path = folder / Path(name).name
+        path.write_bytes(data)
+        return str(path)
+
+    def _prune(self) -> None:
+        cutoff = time.time() - self.max_age_s
+        for folder in self.root.iterdir():
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)

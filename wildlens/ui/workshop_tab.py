@@ -1,0 +1,339 @@
+"""Workshop tab (trainers): labelled photos (a zip of class folders, or a dataset folder on this
+computer) -> a fast-mode model with a progress bar -> per-class accuracy, confusion matrix and
+mistakes -> try it at once; switch between the app's models.
+
+Uploaded zips are copied into `<data_dir>/datasets/` through the archive reader (hostile members
+refused, one wrapping folder such as `photos/` removed, so `photos/bone/1.jpg` reads as class
+`bone`), which keeps the training data beside the model trained on it. Models go to
+`<data_dir>/bundles/<name>-<time>/`; only those and the startup model can be switched to.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+from PIL import Image
+
+from data.sources import SPLIT_NAMES, DatasetError, Sample, iter_archive
+from model.backbones import WeightsError
+from model.bundle import Bundle, BundleError
+from model.catalogue import CatalogueError
+from wildlens.config import TrainConfig
+from wildlens.i18n import text
+from wildlens.ui import render
+from wildlens.ui.labels import Labels
+from wildlens.ui.state import STARTUP, AppState
+
+MISTAKES_SHOWN = 50
+
+
+def dataset_choices(state: AppState) -> list[str]:
+    """Folders and zip files in `<data_dir>/datasets/` (what "pick a dataset" offers)."""
+    folder = state.datasets_dir
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() == ".zip")
+    )
+
+
+def bundle_choices(state: AppState, language: str) -> list[tuple[str, str]]:
+    choices = []
+    for choice in state.bundle_choices():
+        label = f"{choice.name} · {choice.version}"
+        if choice.key == STARTUP:
+            label += f" ({text(language, 'workshop.startup_model')})"
+        choices.append((label, choice.key))
+    return choices
+
+
+def copy_archive(archive: Path, target: Path) -> int:
+    """Copy the photos of `archive` into a new zip at `target` via the safe archive reader.
+
+    One folder wrapping everything (not a split name) is removed from the member names. Returns
+    the number of photos copied.
+    """
+    samples = [s for s in iter_archive(archive) if isinstance(s, Sample)]
+    parts = [PurePosixPath(s.key).parts for s in samples]
+    tops = {p[0] for p in parts if len(p) > 1}
+    wrapped = (
+        len(tops) == 1
+        and all(len(p) > 2 for p in parts)
+        and next(iter(tops)).lower() not in SPLIT_NAMES
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_suffix(".partial")
+    with zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as out:
+        for sample, part in zip(samples, parts, strict=True):
+            out.writestr("/".join(part[1:] if wrapped else part), sample.source)
+    temp.replace(target)
+    return len(samples)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "workshop"
+
+
+def training_source(
+    state: AppState, archive: str | None, dataset: str | None, name: str, language: str
+) -> Path:
+    if archive:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        target = state.datasets_dir / f"{slug(name)}-{stamp}.zip"
+        try:
+            copy_archive(Path(archive), target)
+        except DatasetError as error:
+            raise gr.Error(str(error)) from error
+        return target
+    if dataset:
+        if dataset not in dataset_choices(state):  # only what the list offers: no other paths
+            raise gr.Error(text(language, "error.no_dataset", name=dataset))
+        return state.datasets_dir / dataset
+    raise gr.Error(text(language, "error.no_training_photos"))
+
+
+def train_model(
+    state: AppState,
+    archive: str | None,
+    dataset: str | None,
+    name: str,
+    use_now: bool,
+    language: str,
+    progress: Any = None,
+) -> tuple[Any, ...]:
+    """Train in fast mode; (summary, per-class, confusion, mistakes, contact sheet, bundle key)."""
+    from model.training import train  # the training stack loads only when someone trains
+
+    name = (name or "").strip() or "workshop"
+    if not state.training.acquire(blocking=False):
+        raise gr.Error(text(language, "error.training_busy"))
+    try:
+        source = training_source(state, archive, dataset, name, language)
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        out = state.bundles_dir / f"{slug(name)}-{stamp}"
+        cfg = TrainConfig(
+            data=str(source),
+            out=str(out),
+            mode="fast",
+            name=name,
+            description=f"Workshop model trained in the app on {source.name}",
+            image_size=state.cfg.workshop_image_size,
+            workers=0,
+            device=state.cfg.device,
+        )
+        log: list[str] = []
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if progress is not None:
+                progress((done, total), desc=text(language, "workshop.stage", stage=stage))
+
+        started = time.monotonic()
+        try:
+            bundle = train(cfg, progress=False, log=log.append, on_progress=on_progress)
+        except (DatasetError, CatalogueError, WeightsError, BundleError) as error:
+            raise gr.Error(str(error)) from error
+        seconds = time.monotonic() - started
+    finally:
+        state.training.release()
+    if use_now:
+        state.switch(out.name)
+    return (*training_results(bundle, language, seconds), out.name)
+
+
+def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any, ...]:
+    """What a trainer looks at after training: summary, tables, the worst mistakes."""
+    catalogue = bundle.catalogue
+    names = {c: catalogue[c].name(language) for c in bundle.class_ids}
+    metrics = bundle.meta["metrics"]
+    evaluation = metrics["evaluation"]["calibrated"]
+    routing = metrics.get("routing", {})
+    counts = bundle.meta["data"]["counts"]
+    lines = [
+        "### "
+        + text(
+            language,
+            "workshop.trained",
+            name=bundle.name,
+            version=bundle.version,
+            photos=sum(counts.get("train", {}).values()),
+            classes=len(bundle.class_ids),
+            seconds=f"{seconds:.0f}",
+        ),
+        "",
+        text(
+            language,
+            "workshop.scores",
+            photos=evaluation.get("num_images", 0),
+            accuracy=f"{evaluation.get('accuracy', 0):.1%}",
+            macro_f1=f"{evaluation.get('macro_f1', 0):.2f}",
+        ),
+        "",
+        text(language, "workshop.auto_accepted", value=f"{routing.get('coverage', 0):.0%}"),
+    ]
+    rules = bundle.meta["routing"]["classes"]
+    short = [names[c] for c, rule in rules.items() if rule["status"] == "insufficient_calibration"]
+    if short:
+        lines += ["", text(language, "workshop.insufficient", classes=", ".join(short))]
+    lines += ["", text(language, "workshop.folder", folder=str(bundle.path))]
+
+    per_class = pd.DataFrame(
+        [
+            [
+                names[c],
+                values["support"],
+                f"{values['recall']:.0%}",
+                f"{values['precision']:.0%}",
+                text(language, "routing." + rules[c]["status"]),
+            ]
+            for c, values in evaluation.get("per_class", {}).items()
+        ],
+        columns=[text(language, f"workshop.col_{c}") for c in PER_CLASS_COLUMNS],
+    )
+    matrix = evaluation.get("confusion_matrix", [])
+    labels = [names[c] for c in bundle.class_ids]
+    confusion = pd.DataFrame(
+        [[labels[i], *row] for i, row in enumerate(matrix)],
+        columns=[text(language, "workshop.true_predicted"), *labels],
+    )
+    return "\n".join(lines), per_class, confusion, mistakes(bundle, names, language), sheet(bundle)
+
+
+PER_CLASS_COLUMNS = ("class", "photos", "accuracy", "precision", "routing")
+
+
+def mistakes(bundle: Bundle, names: dict[str, str], language: str) -> pd.DataFrame:
+    """The held-out photos the model got wrong, most confident first."""
+    path = bundle.path / "report" / "predictions.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    wrong = sorted(
+        (r for r in rows if r["label"] != r["predicted"]),
+        key=lambda r: -float(r["confidence"]),
+    )[:MISTAKES_SHOWN]
+    return pd.DataFrame(
+        [
+            [
+                r["key"],
+                names.get(r["label"], r["label"]),
+                names.get(r["predicted"], r["predicted"]),
+                f"{float(r['confidence']):.0%}",
+            ]
+            for r in wrong
+        ],
+        columns=[
+            text(language, f"workshop.col_{c}") for c in ("photo", "true", "predicted", "conf")
+        ],
+    )
+
+
+def sheet(bundle: Bundle) -> Image.Image | None:
+    """The report's contact sheet of the most confident mistakes."""
+    path = bundle.path / "report" / "confidently_wrong.jpg"
+    if not path.is_file():
+        return None
+    with Image.open(path) as image:
+        return image.convert("RGB")
+
+
+def demo_flag(state: AppState) -> Any:
+    """Show the demo warning exactly while the demo model is active."""
+    return gr.update(visible=state.model.bundle.is_demo)
+
+
+def switch_model(state: AppState, key: str | None, language: str) -> tuple[str, str]:
+    """(status, model line) after making `key` the active model."""
+    if not key:
+        raise gr.Error(text(language, "error.choose_model"))
+    try:
+        model = state.switch(key)
+    except BundleError as error:
+        raise gr.Error(str(error)) from error
+    line = render.model_line(model.bundle, language)
+    return text(language, "workshop.switched", name=model.bundle.name), line
+
+
+def build(
+    state: AppState,
+    labels: Labels,
+    language: gr.Radio,
+    model_line: gr.Markdown,
+    banner: gr.Markdown,
+) -> None:
+    """The tab's components and events; `model_line` and `banner` follow a model switch."""
+    labels.make(gr.Markdown, {"value": "workshop.help"})
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            archive = labels.make(
+                gr.File,
+                {"label": "workshop.archive"},
+                file_types=[".zip"],
+                type="filepath",
+                elem_id="workshop-archive",
+            )
+            with gr.Row():
+                dataset = labels.make(
+                    gr.Dropdown,
+                    {"label": "workshop.dataset", "info": "workshop.dataset_info"},
+                    choices=dataset_choices(state),
+                    value=None,
+                    scale=3,
+                )
+                labels.dynamic(dataset, lambda _: {"choices": dataset_choices(state)})
+                refresh = labels.make(gr.Button, {"value": "workshop.refresh"}, scale=1)
+            name = labels.make(gr.Textbox, {"label": "workshop.name"}, value="workshop")
+            use_now = labels.make(gr.Checkbox, {"label": "workshop.use_now"}, value=True)
+            train_button = labels.make(gr.Button, {"value": "workshop.train"}, variant="primary")
+        with gr.Column():
+            summary = gr.Markdown(elem_id="workshop-summary")
+            per_class = labels.make(
+                gr.Dataframe, {"label": "workshop.per_class"}, interactive=False
+            )
+    confusion = labels.make(gr.Dataframe, {"label": "workshop.confusion"}, interactive=False)
+    with gr.Row(equal_height=False):
+        wrong = labels.make(gr.Dataframe, {"label": "workshop.mistakes"}, interactive=False)
+        contact = labels.make(gr.Image, {"label": "workshop.sheet"}, interactive=False, type="pil")
+    labels.make(gr.Markdown, {"value": "workshop.models_help"})
+    with gr.Row():
+        choices = bundle_choices(state, labels.language)
+        chosen = labels.make(
+            gr.Dropdown, {"label": "workshop.models"}, choices=choices, value=STARTUP, scale=3
+        )
+        labels.dynamic(chosen, lambda lang: {"choices": bundle_choices(state, lang)})
+        use = labels.make(gr.Button, {"value": "workshop.use"}, scale=1)
+    switched = gr.Markdown()
+
+    # Gradio finds the progress bar through this default (its documented idiom).
+    def on_train(path, picked, label, now, lang, progress=gr.Progress()):  # noqa: B008
+        *results, key = train_model(state, path, picked, label, now, lang, progress)
+        update = gr.update(choices=bundle_choices(state, lang), value=key if now else None)
+        line = render.model_line(state.model.bundle, lang)
+        return (*results, update, line, demo_flag(state))
+
+    def on_switch(key, lang):
+        return (*switch_model(state, key, lang), demo_flag(state))
+
+    def on_refresh():
+        return gr.update(choices=dataset_choices(state))
+
+    train_button.click(
+        on_train,
+        [archive, dataset, name, use_now, language],
+        [summary, per_class, confusion, wrong, contact, chosen, model_line, banner],
+        api_name="train",
+        concurrency_limit=1,
+        concurrency_id="train",
+    )
+    use.click(
+        on_switch, [chosen, language], [switched, model_line, banner], api_name="switch_model"
+    )
+    refresh.click(on_refresh, None, dataset, api_visibility="private")
