@@ -187,24 +187,30 @@ def main() -> None:
     found, _ = dataset_splits(data)
     class_ids = sorted({s.label for s in found["train"]})
     print(f"{data}: " + ", ".join(f"{k} {len(v)}" for k, v in found.items()), flush=True)
+    methods = {
+        "a": ("(a) logistic-regression probe", lambda: probe(found, class_ids, scratch / "probe")),
+        "b": (
+            "(b) plain fine-tune (timm defaults)",
+            lambda: plain_fine_tune(found, class_ids, args.epochs, args.batch_size, args.workers),
+        ),
+        "c": ("(c) WildLens fast mode", lambda: wildlens_mode(data, "fast", args, scratch)),
+        "d": ("(d) WildLens full recipe", lambda: wildlens_mode(data, "full", args, scratch)),
+    }
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         os.environ["WILDLENS_CACHE"] = str(scratch / "cache")  # cold: nothing cached
-        chosen = args.only.split(",")
-        if "a" in chosen:
-            results["(a) logistic-regression probe"] = probe(found, class_ids, scratch / "probe")
-        if "b" in chosen:
-            results["(b) plain fine-tune (timm defaults)"] = plain_fine_tune(
-                found, class_ids, args.epochs, args.batch_size, args.workers
-            )
-        if "c" in chosen:
-            results["(c) WildLens fast mode"] = wildlens_mode(data, "fast", args, scratch)
-        if "d" in chosen:
-            results["(d) WildLens full recipe"] = wildlens_mode(data, "full", args, scratch)
+        for key in args.only.split(","):
+            name, run = methods[key]
+            results[name] = run()
+            print_table({name: results[name]})  # as it comes: a long run may be cut short
     print(f"\ntest split, tf_efficientnet_lite0 at 224 px, {args.epochs} epochs for (b) and (d)\n")
+    print_table(results)
+
+
+def print_table(results: dict[str, dict]) -> None:
     print("| method | test accuracy | macro-F1 | ECE | wall time |")
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|", flush=True)
     for name, row in results.items():
         print(
             f"| {name} | {row['accuracy']:.3f} | {row['macro_f1']:.3f} | {row['ece']:.3f} | "
