@@ -59,7 +59,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         os.environ.setdefault("WILDLENS_CACHE", str(scratch / "cache"))
-        known, other = write_manifests(Path(args.data), unknown, scratch)
+        known, other = write_manifests(Path(args.data).resolve(), unknown, scratch)
         for score in ("energy", "mahalanobis"):
             cfg = load_config(
                 TrainConfig,

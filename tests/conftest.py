@@ -10,7 +10,9 @@ os.environ.update(
     GRADIO_ANALYTICS_ENABLED="False",
 )
 
+import gc
 import io
+import warnings
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,16 @@ from data.synthetic import write_dataset
 from wildlens.config import TrainConfig, load_config
 
 TINY_CLASSES = ("elephant_ivory", "rosewood", "bone")
+
+
+@pytest.fixture(scope="module")
+def collected_garbage():
+    """Finalise earlier modules' garbage (gradio's servers and clients leave event loops and
+    sockets in reference cycles) before a module that turns every warning into an error, so a
+    ResourceWarning there comes from the module's own code, not from whoever ran before it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -49,8 +49,10 @@ def server(tiny_bundle, tmp_path_factory):
 
 
 @pytest.fixture
-def client(server) -> Client:
-    return Client(server[0], verbose=False)
+def client(server):
+    client = Client(server[0], verbose=False)
+    yield client
+    client.close()
 
 
 def val_photo(tiny_dataset: Path, class_id: str, index: int = 0) -> Path:
@@ -293,10 +295,11 @@ def test_login_from_environment_variables(tiny_bundle, tmp_path, monkeypatch):
     try:
         assert httpx.get(f"{url}config").status_code == 401
         client = Client(url, verbose=False, auth=("officer", "s3cret-phrase"))
-        assert (
-            "/identify"
-            in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-        )
+        try:
+            endpoints = client.view_api(print_info=False, return_format="dict")
+        finally:
+            client.close()
+        assert "/identify" in endpoints["named_endpoints"]
     finally:
         demo.close()
 

@@ -17,7 +17,10 @@ from PIL import Image
 
 from data.images import ERROR_CODES, ImageError, LoadedImage, load_image, to_rgb
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [
+    pytest.mark.filterwarnings("error"),
+    pytest.mark.usefixtures("collected_garbage"),
+]
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:

@@ -21,7 +21,10 @@ from data.sources import (
     read_manifest,
 )
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [
+    pytest.mark.filterwarnings("error"),
+    pytest.mark.usefixtures("collected_garbage"),
+]
 
 
 def jpeg(color="red", size=(16, 16)) -> bytes:
