@@ -27,7 +27,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from data.audit import markdown_report
+from data.audit import audit, markdown_report
 from data.datasets import ImageDataset, photo_loader
 from data.prepare import PreparedSplits, prepare_splits
 from data.quality import QualityLimits
@@ -64,6 +64,12 @@ class Splits:
     class_ids: list[str]
     prepared: PreparedSplits
     unknown: list[Sample] = field(default_factory=list)  # out-of-catalogue photos, for the report
+    unknown_sha256: dict[str, str] = field(default_factory=dict)  # their key -> content hash
+
+    def sha256(self) -> dict[str, str]:
+        """Every readable photo's key -> sha256 of its bytes (the feature cache's key)."""
+        records = self.prepared.report["records"]
+        return {**{r["key"]: r["sha256"] for r in records}, **self.unknown_sha256}
 
     def labels(self, split: str) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.class_ids)}
@@ -340,7 +346,7 @@ def _fit_fast(
     on_progress=None,
 ) -> Fitted:
     """Cached backbone features of a few views per photo, and a linear head on them."""
-    sha256 = {r["key"]: r["sha256"] for r in splits.prepared.report["records"]}
+    sha256 = splits.sha256()
     cache = FeatureCache.for_backbone(model, pre)
     views = feature_views(pre, cfg.fast_views, cfg.seed)
     embedder = Embedder(model.to(device), pre, device)  # one backbone export for every split
@@ -457,12 +463,30 @@ def load_splits(cfg: TrainConfig, mode: str = "full") -> Splits:
     if mode == "fast":
         val_samples = calibration  # one split, one list: the summary counts it once
     test_samples = [s for s in parts.get("test", []) if s.label in known]
-    unknown = []
+    unknown, unknown_sha256 = [], {}
     if cfg.unknown_data:
-        unknown = [s for s in open_source(cfg.unknown_data) if not isinstance(s, Skipped)]
+        unknown, unknown_sha256 = _readable(cfg.unknown_data, cfg.workers)
     return Splits(
-        train_samples, val_samples, calibration, test_samples, class_ids, prepared, unknown
+        train_samples,
+        val_samples,
+        calibration,
+        test_samples,
+        class_ids,
+        prepared,
+        unknown,
+        unknown_sha256,
     )
+
+
+def _readable(source: str, workers: int) -> tuple[list[Sample], dict[str, str]]:
+    """The photos of a source that decode, and their sha256; unreadable ones are left out."""
+    samples = [s for s in open_source(source) if not isinstance(s, Skipped)]
+    records = audit(samples, workers=workers)["records"]
+    sha256 = {r["key"]: r["sha256"] for r in records if not r["error_code"]}
+    readable = [s for s in samples if s.key in sha256]
+    if not readable:
+        raise DatasetError(f"{source}: no readable images ({len(samples)} unreadable)")
+    return readable, sha256
 
 
 def audit_files(prepared: PreparedSplits) -> dict[str, bytes]:
@@ -476,7 +500,7 @@ def audit_files(prepared: PreparedSplits) -> dict[str, bytes]:
 
 def data_summary(root: str, splits: Splits) -> dict[str, Any]:
     """Counts per split and class, and a fingerprint over every file's content and label."""
-    sha256 = {r["key"]: r["sha256"] for r in splits.prepared.report["records"]}
+    sha256 = splits.sha256()
     digest = hashlib.sha256()
     parts = {
         "train": splits.train,

@@ -14,6 +14,7 @@ import torch
 from safetensors.torch import load_file
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
+from data.synthetic import write_dataset
 from model.bundle import load_bundle
 from model.checkpoint import load_checkpoint, save_checkpoint
 from model.finetune import class_weights, learning_rate_factor
@@ -67,6 +68,25 @@ def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, m
     [prediction] = predictor.predict([predictor.load(photo).image])
     assert prediction.label in predictor.class_ids
     assert not Path(f"{bundle.path}.partial").exists()  # the resume checkpoint is cleaned up
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_out_of_catalogue_photos_are_measured_and_unreadable_ones_left_out(
+    tiny_dataset, tmp_path, mode
+):
+    others = write_dataset(
+        tmp_path / "unknown", {"": 3}, size=64, seed=5, classes=["pangolin_scale"]
+    )
+    (others / "pangolin_scale" / "broken.jpg").write_bytes(b"not a photo")
+    bundle = train(
+        config(tiny_dataset, tmp_path / mode, f"mode={mode}", "epochs=1", f"unknown_data={others}"),
+        progress=False,
+        log=lambda _: None,
+    )
+    metrics = json.loads((bundle.path / "report" / "metrics.json").read_text())
+    assert metrics["unknown"]["unknown_photos"] == 3
+    assert 0.0 <= metrics["unknown"]["auroc"] <= 1.0
 
 
 @pytest.mark.slow
