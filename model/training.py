@@ -174,9 +174,10 @@ def _train(cfg, dist, progress, log, extra_meta, on_epoch_end, on_progress) -> B
     if mode == "fast" and dist.enabled:
         raise ValueError("fast mode runs in one process; use mode=full under torchrun")
     splits = load_splits(cfg, mode)
+    validation = "" if splits.val is splits.calibration else f"{len(splits.val)} validation, "
     log(
-        f"{len(splits.class_ids)} classes; {len(splits.train)} training, {len(splits.val)} "
-        f"validation, {len(splits.calibration)} calibration, {len(splits.test)} test photos; "
+        f"{len(splits.class_ids)} classes; {len(splits.train)} training, {validation}"
+        f"{len(splits.calibration)} calibration, {len(splits.test)} test photos; "
         f"{mode} mode on {device}"
     )
     if splits.prepared.excluded:
