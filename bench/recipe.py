@@ -1,6 +1,6 @@
 """Training recipes compared in one run: probe, plain fine-tune, fast mode, full recipe.
 
-    python bench/recipe.py [DATA] [--epochs 8] [--only a,b,c,d]
+    python bench/recipe.py [DATA] [--epochs 8] [--only a,b,c,d] [--set key=value ...]
 
 DATA (default ../shared/datasets/clothing-small) needs train/, validation/ (or val/) and test/.
 (a) logistic-regression probe: scikit-learn on frozen eval-view features (C chosen on val);
@@ -162,6 +162,7 @@ def wildlens_mode(data: Path, mode: str, args: argparse.Namespace, scratch: Path
             f"epochs={args.epochs}",
             f"batch_size={args.batch_size}",
             f"workers={args.workers}",
+            *args.set,
         ],
     )
     bundle = train(cfg)
@@ -182,19 +183,33 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", default="a,b,c,d")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="train.py setting for (c) and (d), e.g. --set augment_strength=0.5 (repeatable)",
+    )
     args = parser.parse_args()
     data = Path(args.data)
     found, _ = dataset_splits(data)
     class_ids = sorted({s.label for s in found["train"]})
     print(f"{data}: " + ", ".join(f"{k} {len(v)}" for k, v in found.items()), flush=True)
+    settings = f" ({', '.join(args.set)})" if args.set else ""
     methods = {
         "a": ("(a) logistic-regression probe", lambda: probe(found, class_ids, scratch / "probe")),
         "b": (
             "(b) plain fine-tune (timm defaults)",
             lambda: plain_fine_tune(found, class_ids, args.epochs, args.batch_size, args.workers),
         ),
-        "c": ("(c) WildLens fast mode", lambda: wildlens_mode(data, "fast", args, scratch)),
-        "d": ("(d) WildLens full recipe", lambda: wildlens_mode(data, "full", args, scratch)),
+        "c": (
+            "(c) WildLens fast mode" + settings,
+            lambda: wildlens_mode(data, "fast", args, scratch),
+        ),
+        "d": (
+            "(d) WildLens full recipe" + settings,
+            lambda: wildlens_mode(data, "full", args, scratch),
+        ),
     }
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
