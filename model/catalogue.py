@@ -17,11 +17,24 @@ import yaml
 LANGUAGES = ("en", "zh", "lo")
 GROUPS = ("ivory", "keratin", "timber", "lookalike", "other")
 CITES_APPENDICES = ("I", "II", "III", "none")
-_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# A class id is a dataset's folder name: lowercase letters, digits, "_" and "-" (cattle_horn,
+# t-shirt); it appears in file names, CSV columns and URLs, so nothing else.
+CLASS_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 class CatalogueError(ValueError):
     """The catalogue file is malformed; the message names the entry and the field."""
+
+
+def check_class_id(class_id: Any) -> str:
+    """`class_id` if it is a valid class id, else a CatalogueError saying what is allowed."""
+    if not isinstance(class_id, str) or not CLASS_ID_PATTERN.match(class_id):
+        raise CatalogueError(
+            f"class id {class_id!r} must be 1-64 lowercase letters, digits, '_' or '-', starting "
+            "with a letter or digit (e.g. cattle_horn, t-shirt); rename the class folder or "
+            "label"
+        )
+    return class_id
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class Catalogue:
     def for_classes(self, class_ids: Iterable[str], default_target_precision: float) -> Catalogue:
         """The entries of `class_ids`, in that order; a class missing here gets a plain entry."""
         entries = {}
-        for class_id in class_ids:
+        for class_id in map(check_class_id, class_ids):
             entries[class_id] = self.entries.get(class_id) or CatalogueEntry(
                 id=class_id,
                 names={lang: class_id.replace("_", " ") for lang in LANGUAGES},
@@ -122,8 +135,10 @@ def _entry_from_dict(raw: Any, source: str) -> CatalogueEntry:
         raise CatalogueError(f"{source}: every class needs an 'id'")
     class_id = raw["id"]
     where = f"{source}: {class_id}"
-    if not isinstance(class_id, str) or not _ID_PATTERN.match(class_id):
-        raise CatalogueError(f"{where}: id must be snake_case (a-z, 0-9, _)")
+    try:
+        check_class_id(class_id)
+    except CatalogueError as error:
+        raise CatalogueError(f"{source}: {error}") from None
     names = raw.get("names") or {}
     missing = [lang for lang in LANGUAGES if not isinstance(names.get(lang), str)]
     if missing:

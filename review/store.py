@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,13 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from model.catalogue import CatalogueError, check_class_id
 from review.photos import PhotoError, PhotoFiles
 from review.schema import SCHEMA_VERSION, schema_script
 
 # The label of an item the expert judges to be outside the catalogue (and of `unknown` answers).
 NOT_IN_CATALOGUE = "not_in_catalogue"
 IDENTIFIED, PENDING, CONFIRMED, CORRECTED = "identified", "pending_review", "confirmed", "corrected"
-_LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
 _TEXT_LIMIT = 2000  # characters of a name, id or comment: enough for people, not for abuse
 
 
@@ -311,8 +310,10 @@ class ReviewStore:
         reviewer = _required(reviewer, "reviewer's name")
         comment = _required(comment, "comment (why the label is corrected)")
         label = (label or "").strip()
-        if not _LABEL.match(label):
-            raise StoreError(f"label {label!r} is not a class id (snake_case: a-z, 0-9, _)")
+        try:
+            check_class_id(label)
+        except CatalogueError as error:
+            raise StoreError(f"label: {error}") from None
         with self._transaction() as db:
             current = self._current(db, record_id, expected_event)
             if label == current["label"]:

@@ -34,6 +34,18 @@ def test_for_classes_keeps_order_and_fills_unknown_classes():
     assert catalogue["my_resin"].target_precision == 0.9
 
 
+@pytest.mark.parametrize("class_id", ["t-shirt", "2nd_grade", "a" * 64])
+def test_dataset_folder_names_are_class_ids_that_survive_a_snapshot(class_id):
+    catalogue = load_catalogue(DEFAULT_CATALOGUE).for_classes(["bone", class_id], 0.9)
+    assert catalogue_from_dict(catalogue.to_dict()).ids == ["bone", class_id]
+
+
+@pytest.mark.parametrize("class_id", ["T-Shirt", "pangolin scales", "-x", "a/b", "", "a" * 65])
+def test_unusable_class_ids_are_refused_before_anything_is_trained(class_id):
+    with pytest.raises(CatalogueError, match="rename the class folder"):
+        load_catalogue(DEFAULT_CATALOGUE).for_classes(["bone", class_id], 0.9)
+
+
 def _write(tmp_path, classes):
     path = tmp_path / "catalogue.yaml"
     path.write_text(yaml.safe_dump({"classes": classes}, allow_unicode=True))
@@ -53,7 +65,7 @@ def _entry(**overrides):
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        (_entry(id="Bad Id"), "snake_case"),
+        (_entry(id="Bad Id"), "lowercase letters, digits"),
         (_entry(names={"en": "T"}), "names missing"),
         (_entry(routing={}), "target_precision or always_review"),
         (_entry(routing={"target_precision": 1.5}), "in (0, 1]"),

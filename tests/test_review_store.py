@@ -132,7 +132,7 @@ def test_a_stale_verdict_is_refused(store):
     [
         (lambda s, r: s.confirm(r, "  "), "reviewer's name is required"),
         (lambda s, r: s.correct(r, "Dr Vong", "bone", ""), "comment"),
-        (lambda s, r: s.correct(r, "Dr Vong", "Bone!", "why"), "not a class id"),
+        (lambda s, r: s.correct(r, "Dr Vong", "Bone!", "why"), "lowercase letters, digits"),
         (lambda s, r: s.correct(r, "Dr Vong", "elephant_ivory", "why"), "confirm it instead"),
         (lambda s, r: s.confirm(r + 99, "Dr Vong"), "no record"),
     ],
