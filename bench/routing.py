@@ -3,12 +3,13 @@
     python bench/routing.py [DATA] [--unknown hat,skirt] [--mode fast] [--calibration-share 0.5]
 
 DATA (default ../shared/datasets/clothing-small) with train/, validation/ and test/ folders.
-The `--unknown` classes are held out of training entirely; their test photos play the items
-outside the catalogue. Every other class gets target precision 0.98 (delta 0.1) through
-`default_target_precision`. A 0.98 guarantee at delta 0.1 needs at least 114 right answers of
-a class among its calibration photos (0.98^114 < 0.1), more than the dataset's validation
-split holds, so the calibration split is the validation photos plus `--calibration-share` of
-the training photos (stratified, seeded, near-duplicates kept together).
+The `--unknown` classes are held out of training entirely; all their photos (train, validation
+and test folders: none was seen) play the items outside the catalogue. Every other class gets
+target precision 0.98 (delta 0.1) through `default_target_precision`. A 0.98 guarantee at
+delta 0.1 needs at least 114 right answers of a class among its calibration photos
+(0.98^114 < 0.1), more than the dataset's validation split holds, so the calibration split is
+the validation photos plus `--calibration-share` of the training photos (stratified, seeded,
+near-duplicates kept together).
 Trains once per unknown score (energy, Mahalanobis; the second run reuses the cached features)
 and prints, on the test split: ECE before/after calibration, precision of the auto-accepted
 answers and the share sent to review, shortlist coverage and size at nominal 95%, and
@@ -39,8 +40,8 @@ from wildlens.config import TrainConfig, load_config
 def write_manifests(
     data: Path, unknown: set[str], folder: Path, calibration_share: float
 ) -> tuple[Path, Path]:
-    """A manifest of the known classes (train, calibration, test) and one of the held-out test
-    photos. Validation photos and `calibration_share` of the training photos calibrate."""
+    """A manifest of the known classes (train, calibration, test) and one of the held-out
+    classes' photos. Validation photos and `calibration_share` of the training photos calibrate."""
     found, _ = dataset_splits(data)
     train = [s for s in found["train"] if s.label not in unknown]
     clusters = cluster_of(audit(train))
@@ -58,8 +59,7 @@ def write_manifests(
         for split, samples in found.items():
             for sample in samples:
                 if sample.label in unknown:
-                    if split == "test":
-                        other_rows.writerow([str(sample.source), sample.label])
+                    other_rows.writerow([str(sample.source), sample.label])
                     continue
                 row_split = {"train": split_of.get(sample.key), "val": "calibration"}.get(
                     split, split
@@ -102,7 +102,10 @@ def main() -> None:
             seconds = time.perf_counter() - started
             metrics = json.loads((bundle.path / "report" / "metrics.json").read_text())
             rows.append((score, metrics, bundle.meta["metrics"]["calibration"], seconds))
-    print(f"\nheld out as unknown: {sorted(unknown)}; {args.mode} mode; test split\n")
+    print(
+        f"\nheld out as unknown: {sorted(unknown)} ({rows[0][1]['unknown']['unknown_photos']} "
+        f"photos); {args.mode} mode; test split; calibration split: {rows[0][2]['num_images']}\n"
+    )
     print(
         "| unknown score | ECE before | ECE after | auto-accepted | precision of accepted | "
         "sent to review | shortlist coverage (95%) | mean shortlist size | unknown AUROC | "
