@@ -62,7 +62,7 @@ def main() -> None:
         defaults.head_epochs,
         defaults.head_lr,
         defaults.weight_decay,
-        defaults.label_smoothing,
+        defaults.head_label_smoothing,
         defaults.head_dropout,
         defaults.class_balance,
         seed=0,

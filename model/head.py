@@ -2,7 +2,9 @@
 
 Features are standardised for training, and the standardisation is folded back into the weights,
 so the result drops into the network's own classifier layer: the bundle is an ordinary model.
-Regularised by label smoothing, weight decay, feature dropout and the augmented views.
+Regularised by weight decay, feature dropout and the augmented views. Label smoothing is off by
+default (`head_label_smoothing`): it flattens the logits of every photo alike, and the energy
+unknown score reads their size (bench/unknown_pairs.py measures it).
 
     weight, bias = train_linear_head(train_features, train_labels, settings)
     install_head(model, weight, bias)

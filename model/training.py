@@ -373,7 +373,7 @@ def _fit_fast(
         epochs=cfg.head_epochs,
         lr=cfg.head_lr,
         weight_decay=cfg.weight_decay,
-        label_smoothing=cfg.label_smoothing,
+        label_smoothing=cfg.head_label_smoothing,
         dropout=cfg.head_dropout,
         class_balance=cfg.class_balance,
         seed=cfg.seed,

@@ -21,6 +21,7 @@ from model.finetune import class_weights, learning_rate_factor
 from model.head import HeadSettings, head_logits, train_linear_head
 from model.predictor import Predictor
 from model.training import train
+from model.unknown import energy_scores
 from wildlens.config import TrainConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +178,15 @@ def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
     a = load_file(str(first.path / "model.safetensors"))
     b = load_file(str(second.path / "model.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)
+    # The head's own label smoothing reaches the head (and nothing else changes).
+    smoothed = train(
+        config(tiny_dataset, tmp_path / "smoothed", "mode=fast", "head_label_smoothing=0.3"),
+        progress=False,
+        log=lambda _: None,
+    )
+    c = load_file(str(smoothed.path / "model.safetensors"))
+    changed = {k for k in a if not torch.equal(a[k], c[k])}
+    assert changed == {"classifier.weight", "classifier.bias"}
     # Another backbone (another input size) does not reuse them.
     with pytest.raises(AssertionError, match="backbone ran"):
         train(
@@ -257,6 +267,25 @@ def test_linear_head_folds_standardisation_into_its_weights():
     )
     weight, bias = train_linear_head(features[:, None, :], labels, 3, settings)
     assert (head_logits(features, weight, bias).argmax(1) == labels).mean() > 0.95
+
+
+def test_label_smoothing_shrinks_the_energy_gap_to_unfamiliar_features():
+    """Why fast mode's head trains without label smoothing: smoothing caps every class's logit
+    margin, so familiar photos' energy moves towards unfamiliar ones' (the unknown score)."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 1, (4, 32)) * 3
+    labels = np.repeat(np.arange(4), 50)
+    features = centres[labels] + rng.normal(0, 1, (200, 32))
+    unfamiliar = rng.normal(0, 1, (200, 32))  # near no class centre
+
+    def energy_gap(smoothing: float) -> float:
+        settings = HeadSettings(60, 0.01, 0.0, smoothing, 0.0, "none", seed=0)
+        weight, bias = train_linear_head(features[:, None, :], labels, 4, settings)
+        known = energy_scores(head_logits(features, weight, bias))
+        other = energy_scores(head_logits(unfamiliar, weight, bias))
+        return float(np.median(other) - np.median(known))
+
+    assert energy_gap(0.0) > 1.5 * energy_gap(0.3) > 0
 
 
 def test_checkpoint_round_trip_without_pickle(tmp_path):

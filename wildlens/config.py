@@ -67,6 +67,7 @@ class TrainConfig:
     head_epochs: int = 60
     head_lr: float = 1e-3
     head_dropout: float = 0.2
+    head_label_smoothing: float = 0.0
     # calibration and routing
     calibration_fraction: float = 0.15
     routing_delta: float = 0.1
