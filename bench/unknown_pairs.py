@@ -9,10 +9,11 @@ bench/routing.py holds out one pair of classes; one pair can favour a score by c
 of the C(C, 2) pairs is held out in turn. For each pair the fast-mode head (the config's
 defaults, with each `--smoothing` value of `head_label_smoothing`) is trained on the other
 classes' training photos (eval view plus the default light views), its temperature fitted on
-their validation photos; the unknown score is the energy of the calibrated logits, and the
-Mahalanobis distance of the eval-view features for comparison. AUROC: test photos of the known
-classes against every photo of the held-out pair (none was seen). The backbone is frozen, so its
-features are extracted once for all pairs.
+their validation photos; the unknown score is the energy of the calibrated logits. For
+comparison: the Mahalanobis distance of the eval-view features, and the sum of the two scores
+(energy of the default head), each standardised by the validation photos' scores. AUROC: test
+photos of the known classes against every photo of the held-out pair (none was seen). The
+backbone is frozen, so its features are extracted once for all pairs.
 """
 
 from __future__ import annotations
@@ -77,9 +78,13 @@ def main() -> None:
     every = np.concatenate([train[:, 0], val[:, 0], test[:, 0]])
     y_every = np.concatenate([y_train, y_val, y_test])
     smoothing = [float(value) for value in args.smoothing.split(",")]
-    names = [f"energy, head_label_smoothing={value:g}" for value in smoothing] + ["mahalanobis"]
+    if defaults.head_label_smoothing not in smoothing:
+        parser.error(f"--smoothing must include the default, {defaults.head_label_smoothing:g}")
+    combined = "energy + mahalanobis (sum of standardised scores)"
+    names = [f"energy, head_label_smoothing={value:g}" for value in smoothing]
+    names += ["mahalanobis", combined]
     auroc = {name: [] for name in names}
-    accuracy = {name: [] for name in names[:-1]}
+    accuracy = {name: [] for name in names[: len(smoothing)]}
     pairs = list(itertools.combinations(classes, 2))
     for pair in pairs:
         known = [c for c in classes if c not in pair]
@@ -102,17 +107,23 @@ def main() -> None:
             weight, bias = train_linear_head(train[keep_train], labels, len(known), settings)
             temperature = fit_temperature(head_logits(val[keep_val, 0], weight, bias), val_labels)
             inside = head_logits(test[keep_test, 0], weight, bias)
-            auroc[name].append(
-                unknown_auroc(
-                    energy_scores(inside, temperature),
-                    energy_scores(head_logits(outside, weight, bias), temperature),
-                )
-            )
+            energy = [
+                energy_scores(head_logits(features, weight, bias), temperature)
+                for features in (val[keep_val, 0], test[keep_test, 0], outside)
+            ]
+            auroc[name].append(unknown_auroc(*energy[1:]))
             accuracy[name].append(float((inside.argmax(1) == test_labels).mean()))
+            if value == defaults.head_label_smoothing:
+                shipped = energy
         scorer = fit_mahalanobis(train[keep_train, 0], labels, len(known))
-        auroc["mahalanobis"].append(
-            unknown_auroc(scorer.score(test[keep_test, 0]), scorer.score(outside))
-        )
+        distance = [scorer.score(f) for f in (val[keep_val, 0], test[keep_test, 0], outside)]
+        auroc["mahalanobis"].append(unknown_auroc(*distance[1:]))
+        # Each score standardised by its validation (in-catalogue) photos, then summed.
+        both = [
+            sum((score[i] - score[0].mean()) / score[0].std() for score in (shipped, distance))
+            for i in (1, 2)
+        ]
+        auroc[combined].append(unknown_auroc(*both))
         print(f"{'/'.join(pair)}: " + ", ".join(f"{auroc[n][-1]:.3f}" for n in names), flush=True)
     first = np.array(auroc[names[0]])
     print(
