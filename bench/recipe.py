@@ -18,7 +18,6 @@ their temperature scaling; (a): logistic regression's own; (b): plain softmax).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -36,13 +35,14 @@ from sklearn.preprocessing import StandardScaler
 from torch.utils.data import DataLoader, Dataset
 
 import wildlens  # noqa: F401  (offline defaults)
-from data.images import load_image, read_bytes
+from bench.frozen import frozen_features
+from data.images import load_image
 from data.sources import dataset_splits
 from data.transforms import Preprocessing
 from model.backbones import build_model
 from model.calibration import expected_calibration_error, softmax
 from model.device import autocast, resolve_precision
-from model.features import FeatureCache, extract_features, feature_views
+from model.features import FeatureCache, feature_views
 from model.finetune import learning_rate_factor
 from model.metrics import macro_f1
 from model.training import train
@@ -68,8 +68,7 @@ def probe(splits, class_ids, cache_root: Path) -> dict[str, float]:
     view = feature_views(pre, 0, 0)
 
     def features(samples):
-        sha = [hashlib.sha256(read_bytes(s.source)).hexdigest() for s in samples]
-        return extract_features(model, samples, sha, view, cache, pre, 64, True, "probe")[:, 0]
+        return frozen_features(model, pre, samples, view, cache, name="probe")[:, 0]
 
     index = {c: i for i, c in enumerate(class_ids)}
     x = {name: features(splits[name]) for name in ("train", "val", "test")}

@@ -19,7 +19,7 @@ backbone is frozen, so its features are extracted once for all pairs.
 from __future__ import annotations
 
 import argparse
-import hashlib
+import dataclasses
 import itertools
 import sys
 import tempfile
@@ -31,13 +31,14 @@ import numpy as np
 import torch
 
 import wildlens  # noqa: F401  (offline defaults)
-from data.images import read_bytes
+from bench.frozen import frozen_features
 from data.sources import dataset_splits
 from data.transforms import Preprocessing
 from model.backbones import build_model
 from model.calibration import fit_temperature
-from model.features import Embedder, FeatureCache, extract_features, feature_views
-from model.head import HeadSettings, head_logits, train_linear_head
+from model.features import Embedder, FeatureCache, feature_views
+from model.head import head_logits, train_linear_head
+from model.training import head_settings
 from model.unknown import energy_scores, fit_mahalanobis, unknown_auroc
 from wildlens.config import TrainConfig
 
@@ -54,11 +55,8 @@ def extract(data: Path, views: int):
         cache = FeatureCache.for_backbone(model, pre, base=Path(scratch))
         embedder = Embedder(model, pre, torch.device("cpu"))
         for split, samples in found.items():
-            keys = [hashlib.sha256(read_bytes(s.source)).hexdigest() for s in samples]
             wanted = chosen if split == "train" else chosen[:1]
-            features = extract_features(
-                model, samples, keys, wanted, cache, pre, 64, True, split, embedder
-            )
+            features = frozen_features(model, pre, samples, wanted, cache, embedder, split)
             out[split] = (features, np.array([s.label for s in samples]))
     return classes, out
 
@@ -70,6 +68,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)  # many small heads: threads only add overhead
     defaults = TrainConfig()
+    smoothing = [float(value) for value in args.smoothing.split(",")]
+    if defaults.head_label_smoothing not in smoothing:
+        parser.error(f"--smoothing must include the default, {defaults.head_label_smoothing:g}")
     classes, splits = extract(Path(args.data), defaults.fast_views)
     validation = next(name for name in splits if name not in ("train", "test"))
     (train, y_train), (val, y_val), (test, y_test) = (
@@ -77,9 +78,6 @@ def main() -> None:
     )
     every = np.concatenate([train[:, 0], val[:, 0], test[:, 0]])
     y_every = np.concatenate([y_train, y_val, y_test])
-    smoothing = [float(value) for value in args.smoothing.split(",")]
-    if defaults.head_label_smoothing not in smoothing:
-        parser.error(f"--smoothing must include the default, {defaults.head_label_smoothing:g}")
     combined = "energy + mahalanobis (sum of standardised scores)"
     names = [f"energy, head_label_smoothing={value:g}" for value in smoothing]
     names += ["mahalanobis", combined]
@@ -95,24 +93,16 @@ def main() -> None:
         test_labels = np.array([index[c] for c in y_test[keep_test]])
         outside = every[np.isin(y_every, pair)]
         for name, value in zip(names, smoothing, strict=False):
-            settings = HeadSettings(
-                defaults.head_epochs,
-                defaults.head_lr,
-                defaults.weight_decay,
-                value,
-                defaults.head_dropout,
-                defaults.class_balance,
-                seed=0,
-            )
+            settings = dataclasses.replace(head_settings(defaults), label_smoothing=value)
             weight, bias = train_linear_head(train[keep_train], labels, len(known), settings)
-            temperature = fit_temperature(head_logits(val[keep_val, 0], weight, bias), val_labels)
-            inside = head_logits(test[keep_test, 0], weight, bias)
-            energy = [
-                energy_scores(head_logits(features, weight, bias), temperature)
+            logits = [
+                head_logits(features, weight, bias)
                 for features in (val[keep_val, 0], test[keep_test, 0], outside)
             ]
+            temperature = fit_temperature(logits[0], val_labels)
+            energy = [energy_scores(rows, temperature) for rows in logits]
             auroc[name].append(unknown_auroc(*energy[1:]))
-            accuracy[name].append(float((inside.argmax(1) == test_labels).mean()))
+            accuracy[name].append(float((logits[1].argmax(1) == test_labels).mean()))
             if value == defaults.head_label_smoothing:
                 shipped = energy
         scorer = fit_mahalanobis(train[keep_train, 0], labels, len(known))

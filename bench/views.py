@@ -11,7 +11,6 @@ linear head (fast mode's settings) is trained on each combination, on all traini
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import tempfile
 from pathlib import Path
@@ -22,12 +21,13 @@ import numpy as np
 import torch
 
 import wildlens  # noqa: F401  (offline defaults)
-from data.images import read_bytes
+from bench.frozen import frozen_features
 from data.sources import dataset_splits
 from data.transforms import Preprocessing, eval_transforms, train_transforms, view_transforms
 from model.backbones import build_model
-from model.features import Embedder, FeatureCache, View, extract_features
-from model.head import HeadSettings, head_logits, train_linear_head
+from model.features import Embedder, FeatureCache, View
+from model.head import head_logits, train_linear_head
+from model.training import head_settings
 from wildlens.config import TrainConfig
 
 
@@ -47,26 +47,12 @@ def main() -> None:
         cache = FeatureCache.for_backbone(model, pre, base=Path(scratch))
         embedder = Embedder(model, pre, torch.device("cpu"))
 
-        def features(samples, chosen):
-            keys = [hashlib.sha256(read_bytes(s.source)).hexdigest() for s in samples]
-            return extract_features(
-                model, samples, keys, chosen, cache, pre, 64, True, "views", embedder
-            )
-
-        train = features(found["train"], views)
-        test = features(found["test"], views[:1])[:, 0]
+        train = frozen_features(model, pre, found["train"], views, cache, embedder, "views")
+        test = frozen_features(model, pre, found["test"], views[:1], cache, embedder, "views")
+        test = test[:, 0]
     y_train = np.array([index[s.label] for s in found["train"]])
     y_test = np.array([index[s.label] for s in found["test"]])
-    defaults = TrainConfig()
-    settings = HeadSettings(
-        defaults.head_epochs,
-        defaults.head_lr,
-        defaults.weight_decay,
-        defaults.head_label_smoothing,
-        defaults.head_dropout,
-        defaults.class_balance,
-        seed=0,
-    )
+    settings = head_settings(TrainConfig())
     combinations = {
         "eval view only": [0],
         "eval + 1 light view (default)": [0, 1],

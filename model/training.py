@@ -333,6 +333,19 @@ def _fit_full(
     return Fitted(result.model, outputs, result.history, notes)
 
 
+def head_settings(cfg: TrainConfig) -> HeadSettings:
+    """Fast mode's linear head settings from a training config."""
+    return HeadSettings(
+        epochs=cfg.head_epochs,
+        lr=cfg.head_lr,
+        weight_decay=cfg.weight_decay,
+        label_smoothing=cfg.head_label_smoothing,
+        dropout=cfg.head_dropout,
+        class_balance=cfg.class_balance,
+        seed=cfg.seed,
+    )
+
+
 def _fit_fast(
     model,
     splits,
@@ -369,17 +382,8 @@ def _fit_fast(
         )
 
     train_features = features(splits.train, views, "features (train)")
-    settings = HeadSettings(
-        epochs=cfg.head_epochs,
-        lr=cfg.head_lr,
-        weight_decay=cfg.weight_decay,
-        label_smoothing=cfg.head_label_smoothing,
-        dropout=cfg.head_dropout,
-        class_balance=cfg.class_balance,
-        seed=cfg.seed,
-    )
     weight, bias = train_linear_head(
-        train_features, splits.labels("train"), len(splits.class_ids), settings
+        train_features, splits.labels("train"), len(splits.class_ids), head_settings(cfg)
     )
     install_head(model, weight, bias)
     outputs = {}
