@@ -25,6 +25,12 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# Import layers and cycles (import-linter), checked on the package as it installs: data/,
+	@# model/ and review/ become wildlens.data, wildlens.model and wildlens.review there.
+	rm -rf build/layers
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir build/layers .
+	$(BIN)/python -m zipfile -e build/layers/wildlens-*.whl build/layers/site
+	cd build/layers && PYTHONPATH=site ../../$(BIN)/lint-imports ../../pyproject.toml
 
 test: lint
 	$(BIN)/python -m pytest
@@ -34,4 +40,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) build .pytest_cache .ruff_cache *.egg-info

@@ -21,10 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 
 import wildlens  # noqa: F401  (offline defaults)
-from data.transforms import Preprocessing
-from model.backbones import build_model
-from model.training import train
-from wildlens.config import TrainConfig, load_config
+from wildlens.data.config import load_config
+from wildlens.data.transforms import Preprocessing
+from wildlens.model.backbones import build_model
+from wildlens.model.config import TrainConfig
+from wildlens.model.training import train
 
 ARCHITECTURES = ("tf_efficientnet_lite0", "tf_efficientnet_lite1", "tf_efficientnet_lite2")
 

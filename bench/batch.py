@@ -43,18 +43,17 @@ from PIL import Image
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.photos import write_photos
-from data.parallel import parallel_map
-from data.synthetic import CLASSES
-from data.transforms import Preprocessing
-from model.backbones import build_model
-from model.bundle import META_FILE, load_bundle, save_bundle
-from model.catalogue import load_catalogue
-from model.export import export_to_bundle
-from model.predictor import Predictor
-from model.routing import fit_policy
-from wildlens.batch import auto_size, available_cores, prepare_input
-from wildlens.config import InferConfig
-from wildlens.paths import DEFAULT_CATALOGUE
+from wildlens.data.parallel import parallel_map
+from wildlens.data.synthetic import CLASSES
+from wildlens.data.transforms import Preprocessing
+from wildlens.model.backbones import build_model
+from wildlens.model.bundle import META_FILE, BundleMeta, load_bundle, save_bundle
+from wildlens.model.catalogue import default_catalogue
+from wildlens.model.export import export_to_bundle
+from wildlens.model.predictor import Predictor
+from wildlens.model.routing import fit_policy
+from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.stages import auto_size, available_cores, prepare_input
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHITECTURE = "tf_efficientnet_lite0"
@@ -68,22 +67,25 @@ def bench_bundle(folder: Path) -> Path:
     model = build_model(ARCHITECTURE, len(CLASSES), weights="package").eval()
     classes = sorted(CLASSES)
     n = len(classes)
-    meta = {
-        "name": "bench",
-        "version": "0",
-        "description": "benchmark only: random classifier head",
-        "demo": True,
-        "architecture": ARCHITECTURE,
-        "preprocessing": Preprocessing.from_model(model).to_dict(),
-        "class_ids": classes,
-        "catalogue": load_catalogue(DEFAULT_CATALOGUE).for_classes(classes, 0.95).to_dict(),
-        "temperature": 1.0,
+    meta = BundleMeta(
+        name="bench",
+        version="0",
+        description="benchmark only: random classifier head",
+        demo=True,
+        architecture=ARCHITECTURE,
+        preprocessing=Preprocessing.from_model(model).to_dict(),
+        class_ids=classes,
+        catalogue=default_catalogue().for_classes(classes, 0.95).to_dict(),
+        temperature=1.0,
         # No calibration photos: every class is reviewed (insufficient_calibration).
-        "routing": fit_policy(
+        routing=fit_policy(
             np.zeros((0, n)), np.zeros(0, int), np.zeros(0), classes, [0.95] * n, [False] * n
         ).to_dict(),
-        "unknown": None,
-    }
+        unknown={"score": "energy", "file": None},
+        data={},
+        metrics={},
+        config={},
+    )
     bundle = save_bundle(folder, model, meta, overwrite=True)
     export_to_bundle(bundle, model)
     return folder
@@ -141,7 +143,7 @@ def link_archive(photos: list[Path], folder: Path, repeat: int) -> list[Path]:
 def decode_stage(predictor: Predictor, paths: list[Path], workers: int) -> float:
     """Images/second of the decode stage alone with infer.py's decode workers, after start-up
     (from the first finished chunk to the last, as for infer.py)."""
-    from data.sources import Sample
+    from wildlens.data.sources import Sample
 
     samples = [Sample(key=p.name, source=p) for p in paths]
     prepare = partial(prepare_input, preparer=predictor.preparer)

@@ -23,7 +23,7 @@ from PIL import Image
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.photos import write_photos
-from data.images import load_image
+from wildlens.data.images import load_image
 
 
 def rate(function, paths, rounds: int = 2) -> float:

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image
 
 import wildlens  # noqa: F401  (offline defaults)
-from data.duplicates import candidate_pairs, image_signature, same_photo
-from data.images import load_image
-from data.sources import list_images
+from wildlens.data.duplicates import candidate_pairs, image_signature, same_photo
+from wildlens.data.images import load_image
+from wildlens.data.sources import list_images
 
 EDITS = {
     "half size, quality 60": lambda im: _jpeg(im.resize((im.width // 2, im.height // 2)), 60),

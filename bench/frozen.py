@@ -11,10 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from data.images import read_bytes
-from data.sources import Sample
-from data.transforms import Preprocessing
-from model.features import Embedder, FeatureCache, View, extract_features
+from wildlens.data.images import read_bytes
+from wildlens.data.sources import Sample
+from wildlens.data.transforms import Preprocessing
+from wildlens.model.features import Embedder, FeatureCache, View, extract_features
 
 
 def frozen_features(

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from data.synthetic import CLASSES, render
+from wildlens.data.synthetic import CLASSES, render
 
 
 def phone_photo(seed: int, size: tuple[int, int] = (4000, 3000)) -> Image.Image:

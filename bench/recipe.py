@@ -28,7 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
-import timm
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -36,17 +35,18 @@ from torch.utils.data import DataLoader, Dataset
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.frozen import frozen_features
-from data.images import load_image
-from data.sources import dataset_splits
-from data.transforms import Preprocessing
-from model.backbones import build_model
-from model.calibration import expected_calibration_error, softmax
-from model.device import autocast, resolve_precision
-from model.features import FeatureCache, feature_views
-from model.finetune import learning_rate_factor
-from model.metrics import macro_f1
-from model.training import train
-from wildlens.config import TrainConfig, load_config
+from wildlens.data.config import load_config
+from wildlens.data.images import load_image
+from wildlens.data.sources import dataset_splits
+from wildlens.data.transforms import Preprocessing
+from wildlens.model.backbones import build_model
+from wildlens.model.calibration import expected_calibration_error, softmax
+from wildlens.model.config import TrainConfig
+from wildlens.model.device import autocast, resolve_precision
+from wildlens.model.features import FeatureCache, feature_views
+from wildlens.model.finetune import learning_rate_factor
+from wildlens.model.metrics import macro_f1
+from wildlens.model.training import train
 
 
 def scores(probs: np.ndarray, labels: np.ndarray, seconds: float) -> dict[str, float]:
@@ -108,6 +108,8 @@ def plain_fine_tune(splits, class_ids, epochs: int, batch_size: int, workers: in
     model = build_model("tf_efficientnet_lite0", len(class_ids)).to(
         memory_format=torch.channels_last
     )
+    import timm.data  # after wildlens: its offline defaults are already in force
+
     config = timm.data.resolve_model_data_config(model)
     index = {c: i for i, c in enumerate(class_ids)}
     train_set = TimmDataset(

@@ -35,12 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 import wildlens  # noqa: F401  (offline defaults)
-from data.audit import audit, cluster_of
-from data.sources import dataset_splits
-from data.splits import group_split
-from model.calibration import expected_calibration_error
-from model.training import train
-from wildlens.config import TrainConfig, load_config
+from wildlens.data.audit import audit, cluster_of
+from wildlens.data.config import load_config
+from wildlens.data.sources import dataset_splits
+from wildlens.data.splits import group_split
+from wildlens.model.calibration import expected_calibration_error
+from wildlens.model.config import TrainConfig
+from wildlens.model.training import train
 
 
 def write_manifests(
@@ -139,7 +140,7 @@ def main() -> None:
             bundle = train(cfg, progress=False)
             seconds = time.perf_counter() - started
             metrics = json.loads((bundle.path / "report" / "metrics.json").read_text())
-            rows.append((score, metrics, bundle.meta["metrics"]["calibration"], seconds))
+            rows.append((score, metrics, bundle.meta.metrics["calibration"], seconds))
             if len(rows) == 1:  # calibration is the same in every run: simulate it once
                 floor = ece_floor(
                     bundle.path / "report" / "predictions.csv", metrics["calibrated"]["ece"]

@@ -32,15 +32,15 @@ import torch
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.frozen import frozen_features
-from data.sources import dataset_splits
-from data.transforms import Preprocessing
-from model.backbones import build_model
-from model.calibration import fit_temperature
-from model.features import Embedder, FeatureCache, feature_views
-from model.head import head_logits, train_linear_head
-from model.training import head_settings
-from model.unknown import energy_scores, fit_mahalanobis, unknown_auroc
-from wildlens.config import TrainConfig
+from wildlens.data.sources import dataset_splits
+from wildlens.data.transforms import Preprocessing
+from wildlens.model.backbones import build_model
+from wildlens.model.calibration import fit_temperature
+from wildlens.model.config import TrainConfig
+from wildlens.model.features import Embedder, FeatureCache, feature_views
+from wildlens.model.head import head_logits, train_linear_head
+from wildlens.model.modes import head_settings
+from wildlens.model.unknown import energy_scores, fit_mahalanobis, unknown_auroc
 
 
 def extract(data: Path, views: int):

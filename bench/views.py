@@ -22,13 +22,18 @@ import torch
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.frozen import frozen_features
-from data.sources import dataset_splits
-from data.transforms import Preprocessing, eval_transforms, train_transforms, view_transforms
-from model.backbones import build_model
-from model.features import Embedder, FeatureCache, View
-from model.head import head_logits, train_linear_head
-from model.training import head_settings
-from wildlens.config import TrainConfig
+from wildlens.data.sources import dataset_splits
+from wildlens.data.transforms import (
+    Preprocessing,
+    eval_transforms,
+    train_transforms,
+    view_transforms,
+)
+from wildlens.model.backbones import build_model
+from wildlens.model.config import TrainConfig
+from wildlens.model.features import Embedder, FeatureCache, View
+from wildlens.model.head import head_logits, train_linear_head
+from wildlens.model.modes import head_settings
 
 
 def main() -> None:

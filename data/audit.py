@@ -21,10 +21,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from data.duplicates import Signature, duplicate_clusters, image_signature
-from data.images import ImageError, load_image
-from data.parallel import parallel_map
-from data.sources import Sample, Skipped
+from wildlens.data.duplicates import Signature, duplicate_clusters, image_signature
+from wildlens.data.images import ImageError, load_image
+from wildlens.data.parallel import parallel_map
+from wildlens.data.sources import Sample, Skipped
 
 DEFAULT_MIN_SIDE = 64
 DEFAULT_MAX_ASPECT = 4.0
@@ -279,9 +279,3 @@ def write_report(report: dict[str, Any], samples: Sequence[Sample], out: str | P
     (out / "audit.md").write_text(markdown_report(report), encoding="utf-8")
     (out / "audit.html").write_text(html_report(report, samples), encoding="utf-8")
     return out
-
-
-if __name__ == "__main__":  # python -m data.audit DATA [key=value ...]
-    from wildlens.cli import audit_main
-
-    raise SystemExit(audit_main())

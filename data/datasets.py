@@ -21,9 +21,9 @@ import albumentations as A
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from data.images import ImageError, load_image
-from data.sources import Sample
-from data.transforms import apply
+from wildlens.data.images import ImageError, load_image
+from wildlens.data.sources import Sample
+from wildlens.data.transforms import apply
 
 
 class ImageDataset(Dataset):

@@ -41,11 +41,6 @@ def _init_worker(parent: int) -> None:
         pass
 
 
-def default_workers() -> int:
-    """One worker per core, leaving none idle but never more than 8."""
-    return max(1, min(8, os.cpu_count() or 1))
-
-
 def _run_chunk(function: Callable[[T], R], chunk: list[T]) -> list[R]:
     return [function(item) for item in chunk]
 

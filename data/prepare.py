@@ -2,17 +2,23 @@
 
 prepared = prepare_splits("photos/", {"train": 0.8, "val": 0.2}, seed=0)
 prepared.splits["train"], prepared.report["summary"], prepared.excluded
+splits = training_splits("photos/", Fractions(0.15, 0.15, 0.0), one_held_out_split=True)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from data.audit import audit, cluster_of
-from data.sources import DatasetError, Sample, dataset_splits
-from data.splits import group_split
+import numpy as np
+
+from wildlens.data.audit import audit, cluster_of, markdown_report
+from wildlens.data.sources import DatasetError, Sample, Skipped, dataset_splits, open_source
+from wildlens.data.splits import group_split
 
 
 @dataclass(frozen=True)
@@ -76,3 +82,170 @@ def _split(
     groups = [s.group or f"cluster:{clusters[s.key]}" for s in samples]
     parts = group_split([s.label for s in samples], groups, fractions, seed)
     return {name: [samples[i] for i in indices] for name, indices in parts.items()}
+
+
+@dataclass(frozen=True)
+class Fractions:
+    """Shares of each class held out, when the dataset has no such split of its own."""
+
+    val: float
+    calibration: float
+    test: float
+
+
+@dataclass(frozen=True)
+class TrainingSplits:
+    train: list[Sample]
+    val: list[Sample]
+    calibration: list[Sample]
+    test: list[Sample]
+    class_ids: list[str]
+    prepared: PreparedSplits
+    unknown: list[Sample] = field(default_factory=list)  # out-of-catalogue photos, for the report
+    unknown_sha256: dict[str, str] = field(default_factory=dict)  # their key -> content hash
+
+    def sha256(self) -> dict[str, str]:
+        """Every readable photo's key -> sha256 of its bytes (the feature cache's key)."""
+        records = self.prepared.report["records"]
+        return {**{r["key"]: r["sha256"] for r in records}, **self.unknown_sha256}
+
+    def labels(self, split: str) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.class_ids)}
+        return np.array([index[s.label] for s in getattr(self, split)], dtype=np.int64)
+
+    @property
+    def one_held_out_split(self) -> bool:
+        """Validation and calibration are one split (fast mode selects nothing on validation)."""
+        return self.val is self.calibration
+
+
+def training_splits(
+    source: str,
+    fractions: Fractions,
+    *,
+    one_held_out_split: bool,
+    seed: int = 0,
+    allow_leakage: bool = False,
+    workers: int = 0,
+    unknown_data: str = "",
+) -> TrainingSplits:
+    """Audited, leakage-safe splits for training: the dataset's own, or a group split.
+
+    Calibration photos must be ones the model was neither fitted nor selected on. A model
+    selected on validation (full mode's best epoch) needs a calibration split of its own, so a
+    dataset with train/ and val/ but no calibration/ gives up `fractions.calibration` of train
+    for it. With `one_held_out_split` (fast mode selects nothing on validation) validation and
+    calibration are one split: a dataset's val/ (when it has no calibration/), or
+    `val + calibration` of a dataset split here.
+    """
+    if not source:
+        raise DatasetError("no dataset given: train.py data=PATH (an ImageFolder tree)")
+    held_out = fractions.val + fractions.calibration + fractions.test
+    if held_out >= 1 or fractions.val <= 0 or fractions.calibration <= 0:
+        raise DatasetError(
+            "val_fraction and calibration_fraction must be > 0, and with test_fraction below 1"
+        )
+    if one_held_out_split:
+        shares = {"train": 1.0 - held_out, "calibration": fractions.val + fractions.calibration}
+        carve = None
+    else:
+        shares = {
+            "train": 1.0 - held_out,
+            "val": fractions.val,
+            "calibration": fractions.calibration,
+        }
+        carve = {"calibration": fractions.calibration}
+    shares["test"] = fractions.test
+    prepared = prepare_splits(
+        source,
+        {name: f for name, f in shares.items() if f > 0},
+        seed=seed,
+        allow_leakage=allow_leakage,
+        workers=workers,
+        carve=carve,
+    )
+    parts = prepared.splits
+    train_samples = parts.get("train", [])
+    if one_held_out_split and not parts.get("calibration"):
+        parts = {**parts, "calibration": parts.get("val", [])}
+    val_samples = parts.get("calibration", []) if one_held_out_split else parts.get("val", [])
+    if not train_samples or not val_samples:
+        raise DatasetError(
+            f"{source}: need training and validation photos; found splits "
+            f"{sorted(k for k, v in parts.items() if v)} (name folders train/ and val/, "
+            "or give one folder of class folders to split automatically)"
+        )
+    class_ids = sorted({s.label for s in train_samples})
+    unseen = sorted({s.label for s in val_samples} - set(class_ids))
+    if unseen:
+        raise DatasetError(f"{source}: classes {unseen} are in val but not in train")
+    if len(class_ids) < 2:
+        raise DatasetError(f"{source}: need at least 2 classes, found {class_ids}")
+    known = set(class_ids)
+    calibration = [s for s in parts.get("calibration", []) if s.label in known]
+    if not calibration:
+        raise DatasetError(f"{source}: no calibration photos of the training classes")
+    if one_held_out_split:
+        val_samples = calibration  # one split, one list: the summary counts it once
+    test_samples = [s for s in parts.get("test", []) if s.label in known]
+    unknown, unknown_sha256 = [], {}
+    if unknown_data:
+        unknown, unknown_sha256 = readable_photos(unknown_data, workers)
+    return TrainingSplits(
+        train_samples,
+        val_samples,
+        calibration,
+        test_samples,
+        class_ids,
+        prepared,
+        unknown,
+        unknown_sha256,
+    )
+
+
+def readable_photos(source: str, workers: int) -> tuple[list[Sample], dict[str, str]]:
+    """The photos of a source that decode, and their sha256; unreadable ones are left out."""
+    samples = [s for s in open_source(source) if not isinstance(s, Skipped)]
+    records = audit(samples, workers=workers)["records"]
+    sha256 = {r["key"]: r["sha256"] for r in records if not r["error_code"]}
+    readable = [s for s in samples if s.key in sha256]
+    if not readable:
+        raise DatasetError(f"{source}: no readable images ({len(samples)} unreadable)")
+    return readable, sha256
+
+
+def audit_files(prepared: PreparedSplits) -> dict[str, bytes]:
+    """The dataset audit, for the bundle's report folder (per-image records left out)."""
+    report = {k: v for k, v in prepared.report.items() if k != "records"}
+    return {
+        "report/audit.json": (json.dumps(report, indent=1, ensure_ascii=False) + "\n").encode(),
+        "report/audit.md": markdown_report(prepared.report).encode(),
+    }
+
+
+def data_summary(root: str, splits: TrainingSplits) -> dict[str, Any]:
+    """Counts per split and class, and a fingerprint over every file's content and label."""
+    sha256 = splits.sha256()
+    digest = hashlib.sha256()
+    parts = {
+        "train": splits.train,
+        "val": splits.val,
+        "calibration": splits.calibration,
+        "test": splits.test,
+    }
+    if splits.one_held_out_split:
+        del parts["val"]
+    for name, samples in parts.items():
+        for sample in sorted(samples, key=lambda s: s.key):
+            digest.update(f"{name}\t{sample.key}\t{sample.label}\t{sha256[sample.key]}\n".encode())
+    return {
+        "source": str(Path(root).resolve()),
+        "fingerprint": digest.hexdigest(),
+        "split_by": splits.prepared.split_by,
+        "excluded": splits.prepared.excluded,
+        "counts": {
+            name: dict(sorted(Counter(s.label for s in samples).items()))
+            for name, samples in parts.items()
+            if samples
+        },
+    }

@@ -5,7 +5,7 @@ the shorter side of the original, sharpness (variance of the Laplacian: low when
 contrast (standard deviation of the grey levels: low when nearly uniform).
 
     quality = measure_quality(loaded.image)
-    poor = is_poor(quality, QualityLimits())
+    poor = policy.quality.is_poor(quality)     # limits: wildlens.model.routing.QualityLimits
 """
 
 from __future__ import annotations
@@ -29,20 +29,6 @@ class ImageQuality:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class QualityLimits:
-    """Below any of these a photo is `poor_image`. Measured here: sharp phone and product photos
-    score sharpness >= 97 (1st percentile), a Gaussian blur of sigma 6 px drops them to 3-12;
-    ordinary photos have contrast >= 19, a blank wall or lens cap under 5."""
-
-    min_side: int = 64
-    min_sharpness: float = 8.0
-    min_contrast: float = 5.0
-
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-
 def measure_quality(image: Image.Image) -> ImageQuality:
     """Quality of a decoded RGB photo. Reduced decoding never goes below the model's input size,
     so a decoded side under `min_side` means the original was that small too."""
@@ -53,12 +39,4 @@ def measure_quality(image: Image.Image) -> ImageQuality:
         min_side=int(min(image.size)),
         sharpness=float(cv2.Laplacian(pixels, cv2.CV_32F).var()),
         contrast=float(pixels.std()),
-    )
-
-
-def is_poor(quality: ImageQuality, limits: QualityLimits) -> bool:
-    return (
-        quality.min_side < limits.min_side
-        or quality.sharpness < limits.min_sharpness
-        or quality.contrast < limits.min_contrast
     )

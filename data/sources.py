@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from data.images import IMAGE_EXTENSIONS
+from wildlens.data.images import IMAGE_EXTENSIONS
 
 # Folder names accepted for each split; the key is the split's canonical name.
 SPLIT_FOLDERS = {

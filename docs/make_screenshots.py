@@ -25,11 +25,11 @@ from browser import CHROMIUM, CHROMIUM_ARGS, ensure_chromium  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import wildlens  # noqa: E402, F401  (offline defaults)
-from data.synthetic import render, write_dataset  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
-from wildlens.config import AppConfig  # noqa: E402
-from wildlens.demo import ensure_demo_bundle  # noqa: E402
+from wildlens.data.synthetic import render, write_dataset  # noqa: E402
+from wildlens.model.demo import ensure_demo_bundle  # noqa: E402
+from wildlens.model.predictor import Predictor  # noqa: E402
 from wildlens.ui import AppState, build_app, launch  # noqa: E402
+from wildlens.ui.config import AppConfig  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 DESKTOP = {"width": 1180, "height": 1000}

@@ -16,10 +16,14 @@ import importlib
 import logging
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import timm
 import torch
 from safetensors.torch import load_file
+
+if TYPE_CHECKING:
+    from wildlens.model.bundle import Bundle
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,14 @@ def build_model(
     if num_classes != model.num_classes:
         model.reset_classifier(num_classes)
     return model
+
+
+def network_from_bundle(bundle: Bundle) -> torch.nn.Module:
+    """The bundle's network on the CPU, in eval mode, from its hash-checked safetensors weights:
+    how every PyTorch consumer of a bundle (backend, ONNX export, heat maps) builds it."""
+    model = build_model(bundle.architecture, len(bundle.class_ids), weights="none")
+    model.load_state_dict(bundle.load_state_dict(), strict=True)
+    return model.eval()
 
 
 def resolve_weight_source(architecture: str, weights: str) -> str:

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from model.bundle import Bundle, BundleError
+from wildlens.model.bundle import Bundle, BundleError
 
 ONNX_FILE = "model.onnx"
 ONNX_INPUT = "input"
@@ -30,6 +30,15 @@ Precision = Literal["auto", "fp32", "bf16", "fp16"]
 class ModelOutputs:
     logits: np.ndarray  # (N, C) float32
     features: np.ndarray  # (N, D) float32, pooled features before the classifier
+
+
+def logits_and_features(
+    model: torch.nn.Module, x: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The one forward pass: logits (N, C) and the pooled features before the classifier (N, D),
+    what every backend returns and the unknown-item scores read."""
+    features = model.forward_head(model.forward_features(x), pre_logits=True)
+    return model.get_classifier()(features), features
 
 
 class TorchBackend:
@@ -62,8 +71,7 @@ class TorchBackend:
         with torch.autocast(
             self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None
         ):
-            features = self.model.forward_head(self.model.forward_features(x), pre_logits=True)
-            logits = self.model.get_classifier()(features)
+            logits, features = logits_and_features(self.model, x)
         return ModelOutputs(logits.float().cpu().numpy(), features.float().cpu().numpy())
 
 
@@ -121,7 +129,7 @@ def select_backend(
         BundleError: `onnx` asked for a bundle without `model.onnx`.
         ValueError: `onnx` asked on a GPU.
     """
-    has_onnx = ONNX_FILE in bundle.meta["files"]
+    has_onnx = ONNX_FILE in bundle.meta.files
     if backend == "auto":
         backend = "onnx" if device.type == "cpu" and has_onnx else "torch"
     if backend == "onnx":
@@ -134,16 +142,14 @@ def select_backend(
             )
         return OnnxBackend(read_verified(bundle, ONNX_FILE), threads)
     # Imported here: timm takes seconds to import, and ONNX runs and decode workers need none.
-    from model.backbones import build_model
+    from wildlens.model.backbones import network_from_bundle
 
-    model = build_model(bundle.architecture, len(bundle.class_ids), weights="none")
-    model.load_state_dict(bundle.load_state_dict(), strict=True)
-    return TorchBackend(model, device, precision, threads)
+    return TorchBackend(network_from_bundle(bundle), device, precision, threads)
 
 
 def read_verified(bundle: Bundle, name: str) -> bytes:
     """A bundle file's bytes, checked against bundle.json again as they are used."""
     data = (bundle.path / name).read_bytes()
-    if hashlib.sha256(data).hexdigest() != bundle.meta["files"][name]:
+    if hashlib.sha256(data).hexdigest() != bundle.meta.files[name]:
         raise BundleError(f"{bundle.path}: {name} does not match its sha256 in bundle.json")
     return data

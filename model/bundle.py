@@ -10,13 +10,14 @@ routing policy, metrics, config, library versions, and the sha256 of every other
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import platform
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -25,10 +26,10 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from data.transforms import Preprocessing
-from model.catalogue import Catalogue, catalogue_from_dict
-from model.routing import Policy
-from model.unknown import Mahalanobis
+from wildlens.data.transforms import Preprocessing
+from wildlens.model.catalogue import Catalogue, catalogue_from_dict
+from wildlens.model.routing import Policy
+from wildlens.model.unknown import Mahalanobis
 
 FORMAT_VERSION = 1
 META_FILE = "bundle.json"
@@ -41,21 +42,118 @@ class BundleError(ValueError):
 
 
 @dataclass(frozen=True)
+class BundleMeta:
+    """bundle.json, typed: the one reader and writer of its schema.
+
+    Top-level fields are checked here; nested parts are parsed by their owners (`Preprocessing`,
+    `Catalogue`, `Policy`). The last four are set by `save_bundle` (and `onnx` by the export).
+    """
+
+    name: str
+    version: str
+    description: str
+    demo: bool
+    architecture: str
+    preprocessing: dict[str, Any]
+    class_ids: list[str]
+    catalogue: dict[str, Any]
+    temperature: float
+    routing: dict[str, Any]
+    unknown: dict[str, Any]
+    data: dict[str, Any]  # source, split counts, fingerprint, excluded photos
+    metrics: dict[str, Any]
+    config: dict[str, Any]  # the resolved training config
+    format_version: int = FORMAT_VERSION
+    created: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    onnx: dict[str, Any] | None = None  # the export's facts, once model.onnx is in the bundle
+
+    @classmethod
+    def from_dict(cls, raw: Any, source: str) -> BundleMeta:
+        """Check a bundle.json document: every field present, of its type, and no other."""
+        if not isinstance(raw, dict):
+            raise BundleError(f"{source}: expected a JSON object")
+        if raw.get("format_version") != FORMAT_VERSION:
+            raise BundleError(
+                f"{source}: bundle format {raw.get('format_version')!r}, this WildLens reads "
+                f"{FORMAT_VERSION}"
+            )
+        fields_ = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(raw) - set(fields_))
+        missing = sorted(n for n, f in fields_.items() if n not in raw and n != "onnx")
+        if unknown or missing:
+            raise BundleError(f"{source}: unknown fields {unknown}, missing fields {missing}")
+        for name, value in raw.items():
+            expected = _FIELD_TYPES[name]
+            # bool is an int to isinstance: only the `demo` field may hold one.
+            wrong = not isinstance(value, expected) or (isinstance(value, bool) and name != "demo")
+            if wrong and not (name == "onnx" and value is None):
+                raise BundleError(f"{source}: field {name!r} has the wrong type")
+        return cls(**raw)
+
+    def to_dict(self) -> dict[str, Any]:
+        raw = dataclasses.asdict(self)
+        if raw["onnx"] is None:
+            del raw["onnx"]
+        return raw
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def read(cls, path: str | Path) -> BundleMeta:
+        """The bundle.json of the bundle folder `path` (its files' hashes are not checked)."""
+        meta_path = Path(path) / META_FILE
+        if not meta_path.is_file():
+            raise BundleError(f"{path} is not a bundle (no {META_FILE}); train one with train.py")
+        try:
+            raw = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise BundleError(f"{meta_path} is unreadable: {error}") from error
+        return cls.from_dict(raw, str(meta_path))
+
+
+# The JSON type of each field of bundle.json.
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "version": str,
+    "description": str,
+    "demo": bool,
+    "architecture": str,
+    "preprocessing": dict,
+    "class_ids": list,
+    "catalogue": dict,
+    "temperature": (int, float),
+    "routing": dict,
+    "unknown": dict,
+    "data": dict,
+    "metrics": dict,
+    "config": dict,
+    "format_version": int,
+    "created": str,
+    "versions": dict,
+    "files": dict,
+    "onnx": dict,
+}
+
+
+@dataclass(frozen=True)
 class Bundle:
     path: Path
-    meta: dict[str, Any]
+    meta: BundleMeta
 
     @property
     def name(self) -> str:
-        return self.meta["name"]
+        return self.meta.name
 
     @property
     def version(self) -> str:
-        return self.meta["version"]
+        return self.meta.version
 
     @property
     def weights_sha256(self) -> str:
-        return self.meta["files"][WEIGHTS_FILE]
+        return self.meta.files[WEIGHTS_FILE]
 
     @property
     def identity(self) -> dict[str, str]:
@@ -68,36 +166,35 @@ class Bundle:
 
     @property
     def architecture(self) -> str:
-        return self.meta["architecture"]
+        return self.meta.architecture
 
     @property
     def class_ids(self) -> list[str]:
-        return list(self.meta["class_ids"])
+        return list(self.meta.class_ids)
 
     @property
     def preprocessing(self) -> Preprocessing:
-        return Preprocessing.from_dict(self.meta["preprocessing"])
+        return Preprocessing.from_dict(self.meta.preprocessing)
 
     @property
     def catalogue(self) -> Catalogue:
-        return catalogue_from_dict(self.meta["catalogue"], source=f"{self.path}/{META_FILE}")
+        return catalogue_from_dict(self.meta.catalogue, source=f"{self.path}/{META_FILE}")
 
     @property
     def temperature(self) -> float:
-        return float(self.meta["temperature"])
+        return float(self.meta.temperature)
 
     @property
     def routing(self) -> Policy:
-        return Policy.from_dict(self.meta["routing"])
+        return Policy.from_dict(self.meta.routing)
 
     def mahalanobis(self) -> Mahalanobis:
         """The unknown-item statistics (class means, precision matrix) kept in the bundle."""
-        tensors = load_file(str(self.path / UNKNOWN_FILE))
-        return Mahalanobis(tensors["means"].numpy(), tensors["precision"].numpy())
+        return Mahalanobis.from_safetensors((self.path / UNKNOWN_FILE).read_bytes())
 
     @property
     def is_demo(self) -> bool:
-        return bool(self.meta.get("demo", False))
+        return self.meta.demo
 
     def load_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as tensors (safetensors: no code runs while loading)."""
@@ -126,7 +223,7 @@ def library_versions() -> dict[str, str]:
 def save_bundle(
     out: str | Path,
     model: torch.nn.Module,
-    meta: dict[str, Any],
+    meta: BundleMeta,
     extra_files: dict[str, bytes] | None = None,
     overwrite: bool = False,
 ) -> Bundle:
@@ -135,7 +232,7 @@ def save_bundle(
     Args:
         out: the bundle folder to create.
         model: its `state_dict()` is saved as safetensors.
-        meta: bundle.json fields; `format_version`, `created`, `versions` and `files` are added.
+        meta: bundle.json; `format_version`, `created`, `versions` and `files` are set here.
         extra_files: more files (relative path -> bytes), e.g. a report; hashed like the weights.
         overwrite: replace an existing bundle at `out`.
     """
@@ -156,14 +253,14 @@ def save_bundle(
             for p in sorted(staging.rglob("*"))
             if p.is_file()
         }
-        full = {
-            "format_version": FORMAT_VERSION,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            **meta,
-            "versions": library_versions(),
-            "files": files,
-        }
-        (staging / META_FILE).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n")
+        full = dataclasses.replace(
+            meta,
+            format_version=FORMAT_VERSION,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            versions=library_versions(),
+            files=files,
+        )
+        (staging / META_FILE).write_text(full.to_json(), encoding="utf-8")
         if out.exists():
             shutil.rmtree(out)
         os.replace(staging, out)
@@ -177,18 +274,8 @@ def load_bundle(path: str | Path) -> Bundle:
     """Read bundle.json and verify the sha256 of every file it lists."""
     path = Path(path)
     meta_path = path / META_FILE
-    if not meta_path.is_file():
-        raise BundleError(f"{path} is not a bundle (no {META_FILE}); train one with train.py")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise BundleError(f"{meta_path} is unreadable: {error}") from error
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise BundleError(
-            f"{path}: bundle format {meta.get('format_version')!r}, this WildLens reads "
-            f"{FORMAT_VERSION}"
-        )
-    files = meta.get("files") or {}
+    meta = BundleMeta.read(path)
+    files = meta.files
     if WEIGHTS_FILE not in files:
         raise BundleError(f"{meta_path} lists no {WEIGHTS_FILE}")
     for relative, expected in files.items():

@@ -1,4 +1,5 @@
-"""Probability calibration and its measures: pure functions over numpy arrays.
+"""Probability calibration (temperature scaling) and its measures: pure functions over numpy
+arrays. `wildlens.model.trust` uses them to fit the whole trust policy.
 
 temperature = fit_temperature(val_logits, val_labels)
 probs = softmax(test_logits, temperature)

@@ -1,6 +1,6 @@
 """The catalogue: the classes a model may name, their names in three languages, and routing policy.
 
-catalogue = load_catalogue("configs/catalogue.yaml")
+catalogue = default_catalogue()     # or load_catalogue("my-catalogue.yaml")
 entry = catalogue["elephant_ivory"]; entry.name("zh"); entry.always_review
 """
 
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from wildlens.data.files import config_path
 
 LANGUAGES = ("en", "zh", "lo")
 GROUPS = ("ivory", "keratin", "timber", "lookalike", "other")
@@ -98,6 +100,11 @@ class Catalogue:
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": 1, "classes": [entry.to_dict() for entry in self]}
+
+
+def default_catalogue() -> Catalogue:
+    """The catalogue WildLens ships (configs/catalogue.yaml): default classes and look-alikes."""
+    return load_catalogue(config_path("catalogue.yaml"))
 
 
 def load_catalogue(path: str | Path) -> Catalogue:

@@ -11,6 +11,7 @@ to). It is replaced atomically at every epoch end.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +23,15 @@ import torch
 from safetensors.torch import load_file, save_file
 
 STATE_FILE = "state.json"
+# Config keys that change where or how fast a run goes, not what it computes.
+NON_SEMANTIC_KEYS = ("out", "overwrite", "workers", "resume", "name", "version", "description")
+
+
+def run_fingerprint(config: dict[str, Any], data_fingerprint: str) -> str:
+    """What a resume checkpoint must match: the semantic part of the config, and the data."""
+    semantic = {k: v for k, v in config.items() if k not in NON_SEMANTIC_KEYS}
+    text = json.dumps({"config": semantic, "data": data_fingerprint}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _contiguous(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

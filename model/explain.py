@@ -23,9 +23,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from data.transforms import Preprocessing, apply, eval_transforms
-from model.backbones import build_model
-from model.bundle import Bundle
+from wildlens.data.transforms import Preprocessing, apply, eval_transforms
+from wildlens.model.backbones import network_from_bundle
+from wildlens.model.bundle import Bundle
 
 
 class ExplainError(ValueError):
@@ -42,9 +42,7 @@ class GradCam:
     @classmethod
     def from_bundle(cls, bundle: Bundle) -> GradCam:
         """A CPU PyTorch copy of the bundle's network (its hash-checked safetensors weights)."""
-        model = build_model(bundle.architecture, len(bundle.class_ids), weights="none")
-        model.load_state_dict(bundle.load_state_dict(), strict=True)
-        return cls(model, bundle.preprocessing)
+        return cls(network_from_bundle(bundle), bundle.preprocessing)
 
     def class_map(self, image: Image.Image, class_index: int) -> np.ndarray:
         """Grad-CAM of `class_index` on the network's input crop: (h, w) >= 0, max 1 (or all 0)."""

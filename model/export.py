@@ -16,18 +16,25 @@ silenced here only; `check_parity` guards whichever exporter this module uses.
 
 from __future__ import annotations
 
+import dataclasses
 import io
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from model.backbones import build_model
-from model.backends import ONNX_FILE, ONNX_INPUT, ONNX_OUTPUTS, OnnxBackend, read_verified
-from model.bundle import META_FILE, Bundle, BundleError, load_bundle, sha256_file
-from wildlens.files import write_atomically
+from wildlens.data.files import write_atomically
+from wildlens.model.backbones import network_from_bundle
+from wildlens.model.backends import (
+    ONNX_FILE,
+    ONNX_INPUT,
+    ONNX_OUTPUTS,
+    OnnxBackend,
+    logits_and_features,
+    read_verified,
+)
+from wildlens.model.bundle import META_FILE, Bundle, BundleError, load_bundle, sha256_file
 
 OPSET = 17
 # Largest difference from PyTorch accepted at export (logits and features, float32), relative to
@@ -45,8 +52,7 @@ class LogitsAndFeatures(torch.nn.Module):
         self.model = model
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.model.forward_head(self.model.forward_features(x), pre_logits=True)
-        return self.model.get_classifier()(features), features
+        return logits_and_features(self.model, x)
 
 
 def export_onnx(model: torch.nn.Module, input_size: int) -> bytes:
@@ -107,12 +113,11 @@ def export_to_bundle(bundle: Bundle | str | Path, model: torch.nn.Module | None 
     """
     if not isinstance(bundle, Bundle):
         bundle = load_bundle(bundle)
-    if ONNX_FILE in bundle.meta["files"]:
+    if ONNX_FILE in bundle.meta.files:
         read_verified(bundle, ONNX_FILE)
         return bundle
     if model is None:
-        model = build_model(bundle.architecture, len(bundle.class_ids), weights="none")
-        model.load_state_dict(bundle.load_state_dict(), strict=True)
+        model = network_from_bundle(bundle)
     size = bundle.preprocessing.input_size
     onnx_bytes = export_onnx(model, size)
     error, relative = parity_error(model, onnx_bytes, size)
@@ -124,10 +129,10 @@ def export_to_bundle(bundle: Bundle | str | Path, model: torch.nn.Module | None 
     # The ONNX file first, then bundle.json: a crash between the two leaves an unlisted file
     # that loading ignores and the next export replaces.
     write_atomically(bundle.path / ONNX_FILE, onnx_bytes)
-    meta = {
-        **bundle.meta,
-        "files": {**bundle.meta["files"], ONNX_FILE: sha256_file(bundle.path / ONNX_FILE)},
-        "onnx": {
+    meta = dataclasses.replace(
+        bundle.meta,
+        files={**bundle.meta.files, ONNX_FILE: sha256_file(bundle.path / ONNX_FILE)},
+        onnx={
             "file": ONNX_FILE,
             "opset": OPSET,
             "exporter": f"torch.onnx TorchScript exporter, torch {torch.__version__}",
@@ -136,7 +141,6 @@ def export_to_bundle(bundle: Bundle | str | Path, model: torch.nn.Module | None 
             "parity_max_abs_error": error,
             "parity_relative_error": relative,
         },
-    }
-    text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
-    write_atomically(bundle.path / META_FILE, text.encode("utf-8"))
+    )
+    write_atomically(bundle.path / META_FILE, meta.to_json().encode("utf-8"))
     return Bundle(bundle.path, meta)

@@ -24,10 +24,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from data.images import load_image
-from data.sources import Sample
-from data.transforms import Preprocessing, apply, eval_transforms, view_transforms
-from wildlens.paths import cache_dir
+from wildlens.data.files import cache_dir
+from wildlens.data.images import load_image
+from wildlens.data.sources import Sample
+from wildlens.data.transforms import Preprocessing, apply, eval_transforms, view_transforms
+from wildlens.model.backends import logits_and_features
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,13 @@ class Embedder:
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         if self.device.type == "cpu":
             if self.session is None:
-                from model.backends import OnnxBackend
-                from model.export import export_onnx
+                from wildlens.model.backends import OnnxBackend
+                from wildlens.model.export import export_onnx
 
                 self.session = OnnxBackend(export_onnx(self.model, self.pre.input_size))
             return self.session(batch).features
         x = torch.from_numpy(batch).to(self.device, memory_format=torch.channels_last)
-        pooled = self.model.forward_head(self.model.forward_features(x), pre_logits=True)
+        _, pooled = logits_and_features(self.model, x)
         return pooled.float().cpu().numpy()
 
 

@@ -26,11 +26,16 @@ from timm.utils import ModelEmaV3
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, WeightedRandomSampler
 from tqdm import tqdm
 
-from data.datasets import ImageDataset, SeededOrder, photo_loader
-from model.checkpoint import load_checkpoint, load_tensors, read_checkpoint_state, save_checkpoint
-from model.device import autocast
-from model.distributed import Distributed
-from model.metrics import macro_f1
+from wildlens.data.datasets import ImageDataset, SeededOrder, photo_loader
+from wildlens.model.checkpoint import (
+    load_checkpoint,
+    load_tensors,
+    read_checkpoint_state,
+    save_checkpoint,
+)
+from wildlens.model.device import autocast
+from wildlens.model.distributed import Distributed
+from wildlens.model.metrics import macro_f1
 
 EpochCallback = Callable[[dict[str, Any]], None]
 

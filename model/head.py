@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from model.finetune import class_weights, learning_rate_factor
+from wildlens.model.finetune import class_weights, learning_rate_factor
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from model.calibration import expected_calibration_error, negative_log_likelihood
-from model.routing import IDENTIFIED, REVIEW, UNKNOWN
+from wildlens.model.calibration import expected_calibration_error, negative_log_likelihood
+from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN
 
 
 def macro_f1(predicted: np.ndarray, labels: np.ndarray, num_classes: int) -> float:

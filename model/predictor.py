@@ -14,18 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 
-from data.images import LoadedImage, load_image
-from data.quality import ImageQuality, is_poor, measure_quality
-from data.transforms import Preprocessing, apply, eval_transforms
-from model.backends import BackendName, ModelOutputs, Precision, select_backend
-from model.bundle import Bundle, load_bundle
-from model.calibration import softmax
-from model.device import select_device
-from model.routing import Decision, decide
-from model.unknown import unknown_scores
+from wildlens.data.images import ImageError, LoadedImage, load_image
+from wildlens.data.quality import ImageQuality, measure_quality
+from wildlens.data.transforms import Preprocessing, apply, eval_transforms
+from wildlens.model.backends import BackendName, ModelOutputs, Precision, select_backend
+from wildlens.model.bundle import Bundle, load_bundle
+from wildlens.model.calibration import softmax
+from wildlens.model.device import select_device
+from wildlens.model.routing import Decision, decide
+from wildlens.model.unknown import unknown_scores
+
+# What the eval transform raises on a pathological photo (an extreme aspect ratio resized to the
+# model's size), reported as the decoder's errors are, with the code UNPROCESSABLE.
+UNPROCESSABLE = "unprocessable"
+UNPROCESSABLE_ERRORS = (ValueError, MemoryError, cv2.error)
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,17 @@ class ImagePreparer:
         return load_image(source, target_size=self.preprocessing.resize_size)
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
-        """The shared eval transform: a (3, H, W) float32 array."""
-        return apply(_eval_transform(self.preprocessing), image).numpy()
+        """The shared eval transform: a (3, H, W) float32 array.
+
+        Raises:
+            ImageError: `unprocessable`, a photo the transform cannot resize (an extreme aspect
+                ratio): that photo's failure, never the run's.
+        """
+        try:
+            return apply(_eval_transform(self.preprocessing), image).numpy()
+        except UNPROCESSABLE_ERRORS as error:
+            message = f"the photo could not be resized for the model ({type(error).__name__})"
+            raise ImageError(UNPROCESSABLE, message) from error
 
     @staticmethod
     def quality(image: Image.Image) -> ImageQuality:
@@ -175,7 +190,7 @@ class Predictor:
         """
         probs = softmax(outputs.logits, self.temperature)
         unknown = self.unknown_scores(outputs)
-        poor = None if qualities is None else [is_poor(q, self.policy.quality) for q in qualities]
+        poor = None if qualities is None else [self.policy.quality.is_poor(q) for q in qualities]
         decisions = decide(probs, unknown, poor, self.policy)
         qualities = qualities or [None] * len(probs)
         return [
@@ -197,7 +212,7 @@ class Predictor:
         photos = self.decide(outputs, qualities)
         probs = softmax(outputs.logits, self.temperature)
         unknown = self.unknown_scores(outputs)
-        poor = np.array([is_poor(q, self.policy.quality) for q in qualities])
+        poor = np.array([self.policy.quality.is_poor(q) for q in qualities])
         usable = ~poor if (~poor).any() else np.ones(len(poor), dtype=bool)
         mean_probs = probs[usable].mean(axis=0, keepdims=True)
         mean_unknown = unknown[usable].mean(keepdims=True)

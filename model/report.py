@@ -24,9 +24,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image, ImageDraw
 
-from data.images import ImageError, load_image
-from data.sources import Sample
-from model.metrics import classification_metrics, reliability_bins
+from wildlens.data.images import ImageError, load_image
+from wildlens.data.sources import Sample
+from wildlens.model.bundle import BundleMeta
+from wildlens.model.metrics import classification_metrics, reliability_bins
 
 WRONG_SHOWN = 16
 THUMBNAIL = 160
@@ -250,8 +251,8 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _routing_card(meta: dict[str, Any], catalogue: dict[str, Any]) -> list[str]:
-    policy, metrics = meta["routing"], meta["metrics"]
+def _routing_card(meta: BundleMeta, catalogue: dict[str, Any]) -> list[str]:
+    policy, metrics = meta.routing, meta.metrics
     routing, shortlist, unknown = metrics["routing"], metrics["shortlist"], metrics["unknown"]
     calibration = metrics["calibration"]
     split = metrics["evaluation"]["split"]
@@ -259,7 +260,7 @@ def _routing_card(meta: dict[str, Any], catalogue: dict[str, Any]) -> list[str]:
         "",
         "## Calibration and routing",
         "",
-        f"Temperature {meta['temperature']:.3f}, fitted on {calibration['num_images']} calibration "
+        f"Temperature {meta.temperature:.3f}, fitted on {calibration['num_images']} calibration "
         f"photos (group-disjoint from training): ECE {calibration['ece_before']:.3f} -> "
         f"{calibration['ece_after']:.3f}, NLL {calibration['nll_before']:.3f} -> "
         f"{calibration['nll_after']:.3f}.",
@@ -313,16 +314,16 @@ def _routing_card(meta: dict[str, Any], catalogue: dict[str, Any]) -> list[str]:
     return lines
 
 
-def model_card(meta: dict[str, Any]) -> str:
+def model_card(meta: BundleMeta) -> str:
     """MODEL_CARD.md: intended use, data, metrics, limits and routing policy of a bundle."""
-    metrics = meta["metrics"]
+    metrics = meta.metrics
     evaluated = metrics["evaluation"]["calibrated"]
-    catalogue = {c["id"]: c for c in meta["catalogue"]["classes"]}
-    data = meta["data"]
+    catalogue = {c["id"]: c for c in meta.catalogue["classes"]}
+    data = meta.data
     counts = data["counts"]
-    demo = meta.get("demo")
+    demo = meta.demo
     lines = [
-        f"# Model card: {meta['name']} {meta['version']}",
+        f"# Model card: {meta.name} {meta.version}",
         "",
         "> **Demo model trained on synthetic images: it knows nothing about real items.**"
         if demo
@@ -338,9 +339,9 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
         "## Model",
         "",
-        f"- Architecture: `{meta['architecture']}`, input {meta['preprocessing']['input_size']} px",
-        f"- Training mode: {meta['config'].get('mode', 'full')} (weights hash: bundle.json)",
-        f"- Temperature (calibration): {meta['temperature']:.3f}",
+        f"- Architecture: `{meta.architecture}`, input {meta.preprocessing['input_size']} px",
+        f"- Training mode: {meta.config.get('mode', 'full')} (weights hash: bundle.json)",
+        f"- Temperature (calibration): {meta.temperature:.3f}",
         "",
         "## Data",
         "",
@@ -350,7 +351,7 @@ def model_card(meta: dict[str, Any]) -> str:
         "| class | " + " | ".join(counts) + " |",
         "|---|" + "---:|" * len(counts),
     ]
-    for class_id in meta["class_ids"]:
+    for class_id in meta.class_ids:
         lines.append(
             f"| {class_id} | " + " | ".join(str(counts[s].get(class_id, 0)) for s in counts) + " |"
         )

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.stats import binom
 
-from data.quality import QualityLimits
-from model.conformal import ShortlistRule, fit_shortlist, shortlists
-from model.unknown import unknown_threshold
+from wildlens.model.conformal import ShortlistRule, fit_shortlist, shortlists
+from wildlens.model.unknown import unknown_threshold
+
+if TYPE_CHECKING:
+    from wildlens.data.quality import ImageQuality
 
 IDENTIFIED, REVIEW, UNKNOWN = "identified", "review", "unknown"
 DECISIONS = (IDENTIFIED, REVIEW, UNKNOWN)
@@ -54,6 +56,28 @@ REASONS = (
 
 # Thresholds tested, most cautious first: dense near 1, where calibrated confidences crowd.
 THRESHOLD_GRID = np.unique(np.r_[np.linspace(0.0, 1.0, 1001), 1.0 - np.logspace(-6, -3, 31)])[::-1]
+
+
+@dataclass(frozen=True)
+class QualityLimits:
+    """Below any of these a photo is `poor_image`. Measured here: sharp phone and product photos
+    score sharpness >= 97 (1st percentile), a Gaussian blur of sigma 6 px drops them to 3-12;
+    ordinary photos have contrast >= 19, a blank wall or lens cap under 5."""
+
+    min_side: int = 64
+    min_sharpness: float = 8.0
+    min_contrast: float = 5.0
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    def is_poor(self, quality: ImageQuality) -> bool:
+        """Whether a photo measured by `wildlens.data.quality.measure_quality` is below a limit."""
+        return (
+            quality.min_side < self.min_side
+            or quality.sharpness < self.min_sharpness
+            or quality.contrast < self.min_contrast
+        )
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from safetensors.numpy import load, save
 from scipy.special import logsumexp
 from sklearn.covariance import LedoitWolf
 from sklearn.metrics import roc_auc_score
 
-from model.calibration import check_logits
-from model.conformal import conformal_quantile
-
-SCORES = ("energy", "mahalanobis")
+from wildlens.model.calibration import check_logits
+from wildlens.model.conformal import conformal_quantile
 
 
 def energy_scores(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -48,6 +47,14 @@ class Mahalanobis:
         cross = projected @ self.means.T  # (N, C)
         means = np.einsum("cd,de,ce->c", self.means, self.precision, self.means)
         return np.min(own[:, None] - 2 * cross + means[None, :], axis=1)
+
+    def to_safetensors(self) -> bytes:
+        return save({"means": self.means, "precision": self.precision})
+
+    @classmethod
+    def from_safetensors(cls, data: bytes) -> Mahalanobis:
+        tensors = load(data)
+        return cls(tensors["means"], tensors["precision"])
 
 
 def fit_mahalanobis(features: np.ndarray, labels: np.ndarray, num_classes: int) -> Mahalanobis:

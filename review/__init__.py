@@ -11,7 +11,7 @@ Records, photos and events are append-only, enforced by SQLite triggers; a recor
 and status are those of its latest event. Photos are stored once, by the sha256 of their bytes.
 """
 
-from review.store import (
+from wildlens.review.store import (
     NOT_IN_CATALOGUE,
     ConflictError,
     Event,

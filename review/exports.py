@@ -1,9 +1,8 @@
-"""What leaves the review store: expert-labelled photos for retraining, and case reports.
+"""What leaves the review store for retraining: expert-labelled photos (case reports, which speak
+the app's languages, are `wildlens.ui.case_report`).
 
     summary = export_for_retraining(store, Path("runs/app/exports/retrain-1"), "folder")
     python train.py data=runs/app/exports/retrain-1/manifest.csv ...
-    csv_bytes = case_report_csv(store.records("C-17"))
-    html_text = case_report_html(store, "C-17", language="zh", names=names)
 
 Retraining exports hold only records an expert has confirmed or corrected, labelled with the
 expert's label; each photo is grouped by its case (`group` column), so photos of one seizure
@@ -13,20 +12,16 @@ labels is left out and listed as a conflict rather than guessed.
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from data.images import ImageError, load_image
-from review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto
-from wildlens.files import write_atomically
-from wildlens.i18n import text
+from wildlens.data.files import write_atomically
+from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto
 
 Layout = Literal["folder", "manifest"]
 LAYOUTS = ("folder", "manifest")
@@ -48,7 +43,6 @@ PROVENANCE_COLUMNS = (
     "bundle_version",
     "bundle_sha256",
 )
-THUMBNAIL_SIDE = 360
 
 
 @dataclass
@@ -114,9 +108,9 @@ def export_for_retraining(store: ReviewStore, out: Path, layout: Layout) -> Expo
         )
     summary.photos, summary.unknown = len(manifest), len(unknown)
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / "manifest.csv", _csv(["path", "label", "group"], manifest))
-    write_atomically(out / "unknown.csv", _csv(["path", "group"], unknown))
-    write_atomically(out / "provenance.csv", _csv(list(PROVENANCE_COLUMNS), provenance))
+    write_atomically(out / "manifest.csv", csv_bytes(["path", "label", "group"], manifest))
+    write_atomically(out / "unknown.csv", csv_bytes(["path", "group"], unknown))
+    write_atomically(out / "provenance.csv", csv_bytes(list(PROVENANCE_COLUMNS), provenance))
     write_atomically(out / "README.txt", _readme(summary).encode())
     return summary
 
@@ -132,7 +126,7 @@ def _place(store: ReviewStore, record: RecordView, photo: StoredPhoto, out: Path
     return relative
 
 
-def _csv(columns: list[str], rows: Sequence[dict]) -> bytes:
+def csv_bytes(columns: list[str], rows: Sequence[dict]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
@@ -156,234 +150,3 @@ def _readme(summary: ExportSummary) -> str:
     if summary.conflicts:
         lines += ["", "Left out (conflicting expert labels):", *summary.conflicts]
     return "\n".join(lines) + "\n"
-
-
-# -- case reports ---------------------------------------------------------------------------
-
-CASE_COLUMNS = (
-    "case_id",
-    "record_id",
-    "saved",
-    "officer",
-    "location",
-    "account",
-    "photo",
-    "file_name",
-    "sha256",
-    "format",
-    "width",
-    "height",
-    "photo_decision",
-    "photo_label",
-    "photo_confidence",
-    "item_decision",
-    "item_label",
-    "item_confidence",
-    "reasons",
-    "shortlist",
-    "current_label",
-    "status",
-    "last_verdict_by",
-    "last_verdict_time",
-    "last_verdict_comment",
-    "history",
-    "bundle_name",
-    "bundle_version",
-    "bundle_sha256",
-    "code_version",
-)
-
-
-def case_report_csv(records: Sequence[RecordView]) -> bytes:
-    """One row per photo of every record: hashes, both decisions, the verdicts, the model."""
-    rows = []
-    for record in records:
-        last = record.events[-1]
-        verdict = last if last.action != "created" else None
-        history = "; ".join(
-            f"{e.time} {e.actor} {e.action} {e.previous_label or '-'} -> {e.label}"
-            + (f" ({e.comment})" if e.comment else "")
-            for e in record.events
-        )
-        for photo in record.photos:
-            rows.append(
-                {
-                    "case_id": record.case_id,
-                    "record_id": record.id,
-                    "saved": record.created,
-                    "officer": record.officer,
-                    "location": record.location,
-                    "account": record.account,
-                    "photo": photo.position + 1,
-                    "file_name": photo.file_name,
-                    "sha256": photo.sha256,
-                    "format": photo.format,
-                    "width": photo.width,
-                    "height": photo.height,
-                    "photo_decision": photo.prediction.get("decision", ""),
-                    "photo_label": photo.prediction.get("label", ""),
-                    "photo_confidence": f"{photo.prediction.get('confidence', 0.0):.4f}",
-                    "item_decision": record.decision,
-                    "item_label": record.predicted_label,
-                    "item_confidence": f"{record.confidence:.4f}",
-                    "reasons": ";".join(record.reasons),
-                    "shortlist": ";".join(record.shortlist),
-                    "current_label": record.label,
-                    "status": record.status,
-                    "last_verdict_by": verdict.actor if verdict else "",
-                    "last_verdict_time": verdict.time if verdict else "",
-                    "last_verdict_comment": verdict.comment if verdict else "",
-                    "history": history,
-                    **record.bundle,
-                    "code_version": record.code_version,
-                }
-            )
-    return _csv(list(CASE_COLUMNS), rows)
-
-
-REPORT_STYLE = """
-body { font-family: system-ui, "Noto Sans", "Noto Sans CJK SC", "Noto Sans Lao", sans-serif;
-       margin: 2em; color: #111; }
-h1 { margin-bottom: .2em; } .meta { color: #444; }
-section.record { border: 1px solid #999; border-radius: 6px; padding: .8em 1em; margin: 1.2em 0;
-                 page-break-inside: avoid; break-inside: avoid; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; }
-dt { font-weight: 600; } dd { margin: 0; }
-.photos { display: flex; flex-wrap: wrap; gap: 12px; }
-figure { margin: 0; width: 370px; } figure img { max-width: 360px; max-height: 360px; }
-figcaption, code { font-size: 11px; overflow-wrap: anywhere; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-td, th { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
-.identified { color: #176117; } .review { color: #8a5200; } .unknown { color: #a31515; }
-@media print { body { margin: 0; } section.record { border-color: #000; } }
-"""
-
-
-def case_report_html(
-    store: ReviewStore,
-    case_id: str,
-    language: str = "en",
-    names: Mapping[str, str] | None = None,
-    integrity: Sequence[str] | None = None,
-) -> str:
-    """A self-contained, printable HTML page of a case: photos embedded, in `language`.
-
-    Args:
-        store: the review store.
-        case_id: the case (seizure) id.
-        language: en, zh or lo.
-        names: class id -> display name in `language` (default: the id).
-        integrity: problems from `store.verify(case_id)` to print (None: the check was not run).
-    """
-    records = store.records(case_id)
-
-    def t(key: str, **values) -> str:
-        return html.escape(text(language, key, **values))
-
-    def name(label: str) -> str:
-        if label == NOT_IN_CATALOGUE:
-            return t("label.not_in_catalogue")
-        return html.escape((names or {}).get(label, label))
-
-    generated = datetime.now(UTC).isoformat(timespec="seconds")
-    parts = [
-        f'<!doctype html><html lang="{html.escape(language)}"><head><meta charset="utf-8">',
-        f"<title>{t('report.title')} {html.escape(case_id)}</title>",
-        f"<style>{REPORT_STYLE}</style></head><body>",
-        f"<h1>{t('report.title')}: {html.escape(case_id)}</h1>",
-        f'<p class="meta">{t("report.generated", time=generated)} · '
-        f"{t('report.record_count', count=len(records))}</p>",
-    ]
-    if integrity is not None:
-        key = "report.integrity_ok" if not integrity else "report.integrity_problems"
-        parts.append(f"<p><strong>{t(key, count=len(integrity))}</strong></p>")
-        parts += [f"<p>{html.escape(problem)}</p>" for problem in integrity]
-    if not records:
-        parts.append(f"<p>{t('report.no_records')}</p>")
-    for record in records:
-        parts.append(_record_html(store, record, t, name))
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:
-    decision = f'<span class="{record.decision}">{t("decision." + record.decision)}</span>'
-    reasons = ", ".join(t("reason." + r) for r in record.reasons) or "-"
-    rows = [
-        (t("report.saved"), html.escape(record.created)),
-        (t("report.officer"), html.escape(record.officer)),
-        (t("report.location"), html.escape(record.location or "-")),
-        (t("report.decision"), f"{decision} <code>{record.decision}</code>"),
-        (
-            t("report.predicted"),
-            f"{name(record.predicted_label)} ({record.confidence:.1%}) "
-            f"<code>{html.escape(record.predicted_label)}</code>",
-        ),
-        (t("report.reasons"), reasons),
-        (t("report.shortlist"), ", ".join(name(c) for c in record.shortlist) or "-"),
-        (
-            t("report.current_label"),
-            f"<strong>{name(record.label)}</strong> · {t('status.' + record.status)}",
-        ),
-        (
-            t("report.model"),
-            f"{html.escape(record.bundle['bundle_name'])} "
-            f"{html.escape(record.bundle['bundle_version'])} · weights sha256 "
-            f"<code>{html.escape(record.bundle['bundle_sha256'])}</code>",
-        ),
-        (t("report.code_version"), f"<code>{html.escape(record.code_version)}</code>"),
-    ]
-    if record.account:
-        rows.insert(2, (t("report.account"), html.escape(record.account)))
-    details = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-    figures = "".join(_photo_html(store, photo, t, name) for photo in record.photos)
-    history = "".join(
-        "<tr>"
-        f"<td>{html.escape(e.time)}</td>"
-        f"<td>{html.escape(e.actor)}{' (' + html.escape(e.account) + ')' if e.account else ''}</td>"
-        f"<td>{t('action.' + e.action)}</td>"
-        f"<td>{name(e.previous_label) if e.previous_label else '-'} → {name(e.label)}</td>"
-        f"<td>{t('status.' + e.status)}</td>"
-        f"<td>{html.escape(e.comment)}</td>"
-        "</tr>"
-        for e in record.events
-    )
-    header = "".join(
-        f"<th>{t(k)}</th>"
-        for k in (
-            "report.time",
-            "report.who",
-            "report.action",
-            "report.label_change",
-            "report.status",
-            "report.comment",
-        )
-    )
-    return (
-        f'<section class="record"><h2>{t("report.record", id=record.id)}</h2>'
-        f"<dl>{details}</dl>"
-        f'<h3>{t("report.photos")}</h3><div class="photos">{figures}</div>'
-        f"<h3>{t('report.history')}</h3><table><tr>{header}</tr>{history}</table></section>"
-    )
-
-
-def _photo_html(store: ReviewStore, photo: StoredPhoto, t, name) -> str:
-    try:
-        data = store.photo_bytes(photo)
-        image = load_image(data, target_size=THUMBNAIL_SIDE).image.copy()
-        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=85)
-        encoded = base64.b64encode(buffer.getvalue()).decode()
-        img = f'<img alt="{html.escape(photo.file_name)}" src="data:image/jpeg;base64,{encoded}">'
-    except (ImageError, ValueError) as error:  # PhotoError is a ValueError
-        img = f"<p><strong>{t('report.photo_unavailable')}</strong> {html.escape(str(error))}</p>"
-    prediction = photo.prediction
-    label = prediction.get("label", "")
-    return (
-        f"<figure>{img}<figcaption>{t('report.photo', n=photo.position + 1)}: "
-        f"{html.escape(photo.file_name)} · {html.escape(photo.format)} "
-        f"{photo.width}×{photo.height}<br>sha256 <code>{photo.sha256}</code><br>"
-        f"{t('decision.' + prediction.get('decision', 'review'))}: {name(label)} "
-        f"({prediction.get('confidence', 0.0):.1%})</figcaption></figure>"
-    )

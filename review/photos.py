@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from wildlens.files import write_atomically
+from wildlens.data.files import write_atomically
 
 EXTENSIONS = {
     "JPEG": ".jpg",

@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from model.catalogue import CatalogueError, check_class_id
-from review.photos import PhotoError, PhotoFiles
-from review.schema import SCHEMA_VERSION, schema_script
+from wildlens.model.catalogue import CatalogueError, check_class_id
+from wildlens.review.photos import PhotoError, PhotoFiles
+from wildlens.review.schema import SCHEMA_VERSION, schema_script
 
 # The label of an item the expert judges to be outside the catalogue (and of `unknown` answers).
 NOT_IN_CATALOGUE = "not_in_catalogue"

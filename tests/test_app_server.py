@@ -12,11 +12,12 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from model.bundle import BundleError
-from model.predictor import Predictor
-from wildlens.config import AppConfig, ConfigError
+from wildlens.data.config import ConfigError
+from wildlens.model.bundle import BundleError
+from wildlens.model.predictor import Predictor
 from wildlens.ui import AppState, build_app, launch
 from wildlens.ui.app import check_exposure, credentials
+from wildlens.ui.config import AppConfig
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from data.audit import audit
-from data.prepare import prepare_splits
-from data.sources import DatasetError, dataset_splits
-from data.synthetic import render
+from wildlens.data.audit import audit
+from wildlens.data.prepare import prepare_splits
+from wildlens.data.sources import DatasetError, dataset_splits
+from wildlens.data.synthetic import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,7 +143,7 @@ def test_group_split_keeps_duplicates_together(planted, tmp_path):
 def test_audit_command_writes_reports(planted, tmp_path):
     out = tmp_path / "audit"
     result = subprocess.run(
-        [sys.executable, "-m", "data.audit", str(planted), f"out={out}", "workers=2"],
+        [sys.executable, "-m", "wildlens", "audit", str(planted), f"out={out}", "workers=2"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -6,9 +6,9 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from data.images import load_image
-from data.transforms import Preprocessing, apply, eval_transforms
-from model.backbones import WeightsError, build_model
+from wildlens.data.images import load_image
+from wildlens.data.transforms import Preprocessing, apply, eval_transforms
+from wildlens.model.backbones import WeightsError, build_model
 
 CHEETAH = Path(gradio.__file__).parent / "media_assets" / "images" / "cheetah1.jpg"
 IMAGENET_CHEETAH = 293

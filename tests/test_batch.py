@@ -14,11 +14,20 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from model.predictor import Predictor
-from wildlens.batch import Outputs, Sizing, auto_size, run_batch
 from wildlens.cli import infer_main
-from wildlens.config import InferConfig, load_config
-from wildlens.records import RecordsError, csv_columns, csv_row, open_log, read_records
+from wildlens.data.config import load_config
+from wildlens.model.predictor import Predictor
+from wildlens.pipeline.batch import run_batch
+from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.records import (
+    Outputs,
+    RecordsError,
+    csv_columns,
+    csv_row,
+    open_log,
+    read_records,
+)
+from wildlens.pipeline.stages import Sizing, auto_size
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +93,7 @@ def test_one_record_per_file_and_each_as_if_classified_alone(
         assert probs == pytest.approx([p for _, p in alone["top_k"]], abs=1e-5)
         # Evidence: who made it, with what, when.
         assert record["backend"] == "onnx/cpu/fp32"
-        assert record["model_file_sha256"] == predictor.bundle.meta["files"]["model.onnx"]
+        assert record["model_file_sha256"] == predictor.bundle.meta.files["model.onnx"]
         assert len(record["routing_sha256"]) == 64 and record["code_version"]
         assert record["input"] == str(mixed_folder.resolve()) and record["time"]
 

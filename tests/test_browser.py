@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, ensure_chromium
 
-from model.predictor import Predictor
-from wildlens.config import AppConfig
-from wildlens.i18n import text
+from wildlens.model.predictor import Predictor
 from wildlens.ui import AppState, build_app, launch
+from wildlens.ui.config import AppConfig
+from wildlens.ui.i18n import text
 
 pytestmark = pytest.mark.slow
 TIMEOUT_MS = 60_000

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from data.images import load_image
-from model.bundle import FORMAT_VERSION, META_FILE, WEIGHTS_FILE, BundleError, load_bundle
-from model.predictor import Predictor
+from wildlens.data.images import load_image
+from wildlens.model.bundle import FORMAT_VERSION, META_FILE, WEIGHTS_FILE, BundleError, load_bundle
+from wildlens.model.predictor import Predictor
 
 
 def test_bundle_records_what_design_requires(tiny_bundle):
     bundle = load_bundle(tiny_bundle)
-    meta = bundle.meta
+    meta = bundle.meta.to_dict()
     for key in (
         "format_version",
         "name",
@@ -130,7 +130,7 @@ def test_predictor_uses_the_shared_decoder(tiny_bundle, tiny_dataset):
 
 
 def test_forward_gives_logits_equal_to_the_plain_model_and_features(tiny_bundle, tiny_dataset):
-    from model.backbones import build_model
+    from wildlens.model.backbones import build_model
 
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
     images = [predictor.load(p).image for p in sorted((tiny_dataset / "val").rglob("*.jpg"))[:3]]

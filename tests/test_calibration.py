@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from model.calibration import (
+from wildlens.model.calibration import (
     expected_calibration_error,
     fit_temperature,
     negative_log_likelihood,

@@ -1,12 +1,17 @@
 import pytest
 import yaml
 
-from model.catalogue import LANGUAGES, CatalogueError, catalogue_from_dict, load_catalogue
-from wildlens.paths import DEFAULT_CATALOGUE
+from wildlens.model.catalogue import (
+    LANGUAGES,
+    CatalogueError,
+    catalogue_from_dict,
+    default_catalogue,
+    load_catalogue,
+)
 
 
 def test_default_catalogue_has_the_design_classes():
-    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    catalogue = default_catalogue()
     assert {"pangolin_scale", "elephant_ivory", "rhino_horn", "rosewood"} <= set(catalogue.ids)
     assert {"bone", "cattle_horn", "resin_imitation", "other_timber"} <= set(catalogue.ids)
     for entry in catalogue:
@@ -16,19 +21,19 @@ def test_default_catalogue_has_the_design_classes():
 
 
 def test_protected_species_are_cites_listed_and_lookalikes_are_not():
-    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    catalogue = default_catalogue()
     for entry in catalogue:
         listed = entry.cites_appendix != "none"
         assert listed == (entry.group != "lookalike"), entry.id
 
 
 def test_snapshot_round_trip():
-    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    catalogue = default_catalogue()
     assert catalogue_from_dict(catalogue.to_dict()) == catalogue
 
 
 def test_for_classes_keeps_order_and_fills_unknown_classes():
-    catalogue = load_catalogue(DEFAULT_CATALOGUE).for_classes(["rosewood", "my_resin"], 0.9)
+    catalogue = default_catalogue().for_classes(["rosewood", "my_resin"], 0.9)
     assert catalogue.ids == ["rosewood", "my_resin"]
     assert catalogue["my_resin"].name("zh") == "my resin"
     assert catalogue["my_resin"].target_precision == 0.9
@@ -36,14 +41,14 @@ def test_for_classes_keeps_order_and_fills_unknown_classes():
 
 @pytest.mark.parametrize("class_id", ["t-shirt", "2nd_grade", "a" * 64])
 def test_dataset_folder_names_are_class_ids_that_survive_a_snapshot(class_id):
-    catalogue = load_catalogue(DEFAULT_CATALOGUE).for_classes(["bone", class_id], 0.9)
+    catalogue = default_catalogue().for_classes(["bone", class_id], 0.9)
     assert catalogue_from_dict(catalogue.to_dict()).ids == ["bone", class_id]
 
 
 @pytest.mark.parametrize("class_id", ["T-Shirt", "pangolin scales", "-x", "a/b", "", "a" * 65])
 def test_unusable_class_ids_are_refused_before_anything_is_trained(class_id):
     with pytest.raises(CatalogueError, match="rename the class folder"):
-        load_catalogue(DEFAULT_CATALOGUE).for_classes(["bone", class_id], 0.9)
+        default_catalogue().for_classes(["bone", class_id], 0.9)
 
 
 def _write(tmp_path, classes):

@@ -3,17 +3,18 @@ import re
 import pytest
 import yaml
 
-from wildlens.config import (
-    DEFAULT_YAML,
-    SECTIONS,
-    AppConfig,
+from wildlens.cli import CONFIGS
+from wildlens.data.config import (
+    SECTION_NAMES,
     ConfigError,
-    InferConfig,
-    TrainConfig,
     config_to_dict,
     load_config,
     section_help,
 )
+from wildlens.data.files import config_path
+from wildlens.model.config import TrainConfig
+from wildlens.pipeline.config import InferConfig
+from wildlens.ui.config import AppConfig
 
 
 def test_defaults_without_arguments():
@@ -80,14 +81,14 @@ def test_yaml_int_is_accepted_for_a_float_key(tmp_path):
 
 
 def test_default_yaml_matches_the_dataclass_defaults():
-    document = yaml.safe_load(DEFAULT_YAML.read_text())
-    assert set(document) == set(SECTIONS)
-    for name, cls in SECTIONS.items():
-        assert document[name] == config_to_dict(cls()), name
+    document = yaml.safe_load(config_path("default.yaml").read_text())
+    assert list(document) == list(SECTION_NAMES) == [cls.section for cls in CONFIGS]
+    for cls in CONFIGS:
+        assert document[cls.section] == config_to_dict(cls()), cls.section
 
 
 def test_every_default_yaml_key_has_a_comment():
-    for line in DEFAULT_YAML.read_text().splitlines():
+    for line in config_path("default.yaml").read_text().splitlines():
         if line.startswith("  ") and ":" in line:
             assert " # " in line, f"key without a comment: {line.strip()}"
 

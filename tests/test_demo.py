@@ -2,12 +2,12 @@
 
 import pytest
 
-import wildlens.demo
-from model.bundle import WEIGHTS_FILE, BundleError, load_bundle
-from model.predictor import Predictor
-from wildlens.config import AppConfig
-from wildlens.i18n import text
-from wildlens.webapp import AppState, build_app
+import wildlens.model.demo
+from wildlens.model.bundle import WEIGHTS_FILE, BundleError, load_bundle
+from wildlens.model.predictor import Predictor
+from wildlens.ui import AppState, build_app
+from wildlens.ui.config import AppConfig
+from wildlens.ui.i18n import text
 
 pytestmark = pytest.mark.slow
 
@@ -20,33 +20,33 @@ def tiny_recipe(tmp_path, monkeypatch):
         f"  render_size: 64\n  cache_dir: {tmp_path / 'cache'}\n"
         "train:\n  name: wildlens-demo\n  image_size: 64\n  epochs: 1\n  workers: 0\n"
     )
-    monkeypatch.setattr(wildlens.demo, "DEMO_CONFIG", recipe)
+    monkeypatch.setattr(wildlens.model.demo, "DEMO_CONFIG", recipe)
     return recipe
 
 
 def test_demo_bundle_is_built_once_and_marked(tiny_recipe):
     messages = []
-    path = wildlens.demo.ensure_demo_bundle(log=messages.append, progress=False)
+    path = wildlens.model.demo.ensure_demo_bundle(log=messages.append, progress=False)
     bundle = load_bundle(path)
     assert bundle.is_demo and bundle.name == "wildlens-demo"
     assert len(bundle.class_ids) == 8
     assert any("Building the demo bundle" in m for m in messages)
     messages.clear()
-    assert wildlens.demo.ensure_demo_bundle(log=messages.append, progress=False) == path
+    assert wildlens.model.demo.ensure_demo_bundle(log=messages.append, progress=False) == path
     assert messages == []  # cached: no second build
 
 
 def test_a_new_recipe_gets_a_new_bundle(tiny_recipe):
-    first = wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    first = wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
     tiny_recipe.write_text(tiny_recipe.read_text().replace("epochs: 1", "epochs: 2"))
-    assert wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False) != first
+    assert wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False) != first
 
 
 def test_a_damaged_cache_is_an_error_not_a_silent_rebuild(tiny_recipe):
-    path = wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    path = wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
     (path / WEIGHTS_FILE).write_bytes(b"tampered")
     with pytest.raises(BundleError):
-        wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+        wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
 
 
 def demo_banner(bundle_path, tmp_path) -> dict:
@@ -65,7 +65,7 @@ def demo_banner(bundle_path, tmp_path) -> dict:
 
 
 def test_the_app_says_it_is_a_demo(tiny_recipe, tiny_bundle, tmp_path):
-    demo_path = wildlens.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    demo_path = wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
     shown = demo_banner(demo_path, tmp_path / "demo")
     assert shown["visible"] is True and shown["value"] == text("en", "app.demo_banner")
     assert demo_banner(tiny_bundle, tmp_path / "real")["visible"] is False

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from model.bundle import load_bundle
-from model.predictor import Predictor
-from wildlens.config import AppConfig
+from wildlens.model.bundle import load_bundle
+from wildlens.model.predictor import Predictor
 from wildlens.ui import AppState
+from wildlens.ui.config import AppConfig
 from wildlens.ui.identify import identify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +50,9 @@ def trained(tiny_dataset, tmp_path_factory) -> Path:
 
 def test_train_writes_a_loadable_bundle(trained):
     bundle = load_bundle(trained)
-    assert bundle.meta["config"]["epochs"] == 1
-    assert bundle.meta["config"]["mode"] == "full"
-    [epoch] = bundle.meta["metrics"]["history"]
+    assert bundle.meta.config["epochs"] == 1
+    assert bundle.meta.config["mode"] == "full"
+    [epoch] = bundle.meta.metrics["history"]
     assert epoch["phase"] == "head" and epoch["train_loss"] > 0
 
 
@@ -126,5 +126,5 @@ def test_train_from_a_zip_archive_and_refuse_leakage(tiny_dataset, tmp_path):
     allowed = run("train.py", *common, "allow_leakage=true")
     assert allowed.returncode == 0, allowed.stderr
     bundle = load_bundle(out)
-    assert bundle.meta["data"]["split_by"] == "source"
+    assert bundle.meta.data["split_by"] == "source"
     assert (out / "report" / "audit.md").is_file()

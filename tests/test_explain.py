@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from data.synthetic import render
-from model.bundle import load_bundle
-from model.explain import ExplainError, GradCam, crop_box, outside_mask, overlay
-from model.predictor import Predictor
+from wildlens.data.synthetic import render
+from wildlens.model.bundle import load_bundle
+from wildlens.model.explain import ExplainError, GradCam, crop_box, outside_mask, overlay
+from wildlens.model.predictor import Predictor
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ import shutil
 import numpy as np
 import pytest
 
-from data.synthetic import CLASSES, render
-from model.backends import ONNX_FILE, OnnxBackend, TorchBackend
-from model.bundle import META_FILE, BundleError, load_bundle
-from model.export import export_to_bundle
-from model.predictor import Predictor
 from wildlens.cli import main
+from wildlens.data.synthetic import CLASSES, render
+from wildlens.model.backends import ONNX_FILE, OnnxBackend, TorchBackend
+from wildlens.model.bundle import META_FILE, BundleError, load_bundle
+from wildlens.model.export import export_to_bundle
+from wildlens.model.predictor import Predictor
 
 
 def generated_images(n: int = 12):
@@ -55,8 +55,8 @@ def test_an_older_bundle_gets_onnx_from_the_command_line(tiny_bundle, tmp_path, 
     assert main(["export", f"bundle={older}"]) == 0
     assert "max difference from PyTorch" in capsys.readouterr().out
     bundle = load_bundle(older)
-    assert ONNX_FILE in bundle.meta["files"] and bundle.meta["onnx"]["opset"] == 17
-    assert bundle.meta["onnx"]["parity_max_abs_error"] < 1e-4
+    assert ONNX_FILE in bundle.meta.files and bundle.meta.onnx["opset"] == 17
+    assert bundle.meta.onnx["parity_max_abs_error"] < 1e-4
     assert isinstance(Predictor.from_bundle(older, device="cpu").backend, OnnxBackend)
     assert export_to_bundle(older).meta == bundle.meta  # a second export changes nothing
 
@@ -74,7 +74,7 @@ def test_an_altered_onnx_file_is_refused(tiny_bundle, tmp_path):
 def small_network(seed: int):
     import torch
 
-    from model.backbones import build_model
+    from wildlens.model.backbones import build_model
 
     torch.manual_seed(seed)
     return build_model("tf_efficientnet_lite0", 3, weights="none").eval()
@@ -82,7 +82,7 @@ def small_network(seed: int):
 
 def test_export_leaves_the_network_in_eval_mode():
     """The exporter restores its wrapper's mode; the caller's network must stay in eval mode."""
-    from model.export import export_onnx
+    from wildlens.model.export import export_onnx
 
     model = small_network(0)
     export_onnx(model, 64)
@@ -92,7 +92,7 @@ def test_export_leaves_the_network_in_eval_mode():
 def test_parity_is_relative_to_large_outputs_and_catches_a_wrong_export():
     import torch
 
-    from model.export import PARITY_TOLERANCE, export_onnx, parity_error
+    from wildlens.model.export import PARITY_TOLERANCE, export_onnx, parity_error
 
     model = small_network(0)
     with torch.no_grad():  # a fast-mode head folds standardisation into large weights

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from data.images import ERROR_CODES
-from model.catalogue import GROUPS
-from model.routing import DECISIONS, REASONS
-from wildlens.i18n import LANGUAGES, language_from_header, text
-from wildlens.strings import STRINGS
+from wildlens.data.images import ERROR_CODES
+from wildlens.model.catalogue import GROUPS
+from wildlens.model.routing import DECISIONS, REASONS
 from wildlens.ui import render, review_tab, workshop_tab
+from wildlens.ui.i18n import LANGUAGES, language_from_header, text
+from wildlens.ui.strings import STRINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = sorted((ROOT / "wildlens" / "ui").glob("*.py")) + sorted((ROOT / "review").glob("*.py"))
@@ -120,9 +120,9 @@ def test_language_from_the_browser(header, language):
 
 @pytest.mark.slow
 def test_the_built_app_relabels_every_component_in_every_language(tiny_bundle, tmp_path):
-    from model.predictor import Predictor
-    from wildlens.config import AppConfig
+    from wildlens.model.predictor import Predictor
     from wildlens.ui import AppState
+    from wildlens.ui.config import AppConfig
     from wildlens.ui.labels import Labels
 
     cfg = AppConfig(data_dir=str(tmp_path))

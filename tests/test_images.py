@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from data.images import ERROR_CODES, ImageError, LoadedImage, load_image, to_rgb
+from wildlens.data.images import ERROR_CODES, ImageError, LoadedImage, load_image, to_rgb
 
 pytestmark = [
     pytest.mark.filterwarnings("error"),

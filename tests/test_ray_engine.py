@@ -3,8 +3,7 @@
 import pytest
 from test_batch import infer
 
-from wildlens.batch import Outputs
-from wildlens.records import read_records
+from wildlens.pipeline.records import Outputs, read_records
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

@@ -9,9 +9,17 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from data.sources import read_manifest
-from review import NOT_IN_CATALOGUE, ConflictError, NewPhoto, NewRecord, ReviewStore, StoreError
-from review.exports import case_report_csv, case_report_html, export_for_retraining
+from wildlens.data.sources import read_manifest
+from wildlens.review import (
+    NOT_IN_CATALOGUE,
+    ConflictError,
+    NewPhoto,
+    NewRecord,
+    ReviewStore,
+    StoreError,
+)
+from wildlens.review.exports import export_for_retraining
+from wildlens.ui.case_report import case_report_csv, case_report_html
 
 
 def jpeg(colour: tuple[int, int, int]) -> bytes:

@@ -6,9 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from data.quality import QualityLimits
-from model.conformal import class_scores, conformal_quantile, fit_shortlist, shortlists
-from model.routing import (
+from wildlens.model.conformal import class_scores, conformal_quantile, fit_shortlist, shortlists
+from wildlens.model.routing import (
     ALWAYS_REVIEW_CLASS,
     AMBIGUOUS,
     IDENTIFIED,
@@ -20,13 +19,14 @@ from model.routing import (
     UNKNOWN,
     ClassRule,
     Policy,
+    QualityLimits,
     binomial_p_value,
     decide,
     fit_class_rules,
     fit_policy,
     ltt_threshold,
 )
-from model.unknown import energy_scores, fit_mahalanobis, unknown_auroc, unknown_threshold
+from wildlens.model.unknown import energy_scores, fit_mahalanobis, unknown_auroc, unknown_threshold
 
 INF = float("inf")
 
@@ -35,7 +35,7 @@ def policy(thresholds, statuses=None, unknown=INF, shortlist_thresholds=None):
     n = len(thresholds)
     statuses = statuses or ["auto"] * n
     rules = tuple(ClassRule(t, s, 0.9, 50) for t, s in zip(thresholds, statuses, strict=True))
-    from model.conformal import ShortlistRule
+    from wildlens.model.conformal import ShortlistRule
 
     shortlist = ShortlistRule(0.95, tuple(shortlist_thresholds or [0.0] * n), (False,) * n, 100)
     return Policy(

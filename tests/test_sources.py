@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from data.images import load_image
-from data.sources import (
+from wildlens.data.images import load_image
+from wildlens.data.sources import (
     DatasetError,
     Sample,
     Skipped,

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from data.splits import group_split
+from wildlens.data.splits import group_split
 
 FRACTIONS = {"train": 0.6, "val": 0.2, "calibration": 0.2}
 

@@ -1,14 +1,13 @@
 import numpy as np
 
-from data.images import load_image
-from data.sources import dataset_splits
-from data.synthetic import CLASSES, render, write_dataset
-from model.catalogue import load_catalogue
-from wildlens.paths import DEFAULT_CATALOGUE
+from wildlens.data.images import load_image
+from wildlens.data.sources import dataset_splits
+from wildlens.data.synthetic import CLASSES, render, write_dataset
+from wildlens.model.catalogue import default_catalogue
 
 
 def test_every_default_catalogue_class_has_a_renderer():
-    assert set(CLASSES) == set(load_catalogue(DEFAULT_CATALOGUE).ids)
+    assert set(CLASSES) == set(default_catalogue().ids)
 
 
 def test_render_is_a_function_of_the_seed():

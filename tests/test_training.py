@@ -14,15 +14,16 @@ import torch
 from safetensors.torch import load_file
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from data.synthetic import write_dataset
-from model.bundle import load_bundle
-from model.checkpoint import load_checkpoint, save_checkpoint
-from model.finetune import class_weights, learning_rate_factor
-from model.head import HeadSettings, head_logits, train_linear_head
-from model.predictor import Predictor
-from model.training import train
-from model.unknown import energy_scores
-from wildlens.config import TrainConfig, load_config
+from wildlens.data.config import load_config
+from wildlens.data.synthetic import write_dataset
+from wildlens.model.bundle import load_bundle
+from wildlens.model.checkpoint import load_checkpoint, save_checkpoint
+from wildlens.model.config import TrainConfig
+from wildlens.model.finetune import class_weights, learning_rate_factor
+from wildlens.model.head import HeadSettings, head_logits, train_linear_head
+from wildlens.model.predictor import Predictor
+from wildlens.model.training import train
+from wildlens.model.unknown import energy_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,8 +43,8 @@ def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, m
         progress=False,
         log=lambda _: None,
     )
-    assert bundle.meta["metrics"]["mode"] == mode
-    counts = bundle.meta["data"]["counts"]
+    assert bundle.meta.metrics["mode"] == mode
+    counts = bundle.meta.data["counts"]
     if mode == "full":  # val/ selects the epoch, so calibration photos come out of train/
         assert counts["calibration"] == {"bone": 1, "elephant_ivory": 1, "rosewood": 1}
         assert counts["train"] == {"bone": 7, "elephant_ivory": 7, "rosewood": 7}
@@ -106,7 +107,7 @@ def test_report_numbers_match_scikit_learn(tiny_bundle):
     )
     # The predictions themselves are the predictor's: the report and infer.py agree.
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
-    data_root = Path(load_bundle(tiny_bundle).meta["data"]["source"])
+    data_root = Path(load_bundle(tiny_bundle).meta.data["source"])
     for row in rows[:4]:
         [alone] = predictor.predict([predictor.load(data_root / row["key"]).image])
         assert alone.label == row["predicted"]
@@ -137,10 +138,10 @@ def test_resume_after_a_crash_equals_an_uninterrupted_run(tiny_dataset, tmp_path
     a = load_file(str(whole.path / "model.safetensors"))
     b = load_file(str(resumed.path / "model.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert whole.meta["metrics"]["history"][-1]["val_loss"] == pytest.approx(
-        resumed.meta["metrics"]["history"][-1]["val_loss"], abs=0
+    assert whole.meta.metrics["history"][-1]["val_loss"] == pytest.approx(
+        resumed.meta.metrics["history"][-1]["val_loss"], abs=0
     )
-    assert len(resumed.meta["metrics"]["history"]) == 3
+    assert len(resumed.meta.metrics["history"]) == 3
 
 
 @pytest.mark.slow
@@ -157,7 +158,7 @@ def test_a_checkpoint_of_another_config_is_not_resumed(tiny_dataset, tmp_path):
         tiny_dataset, tmp_path / "b", "mode=full", "epochs=2", "precision=fp32", "lr=0.0005"
     )
     bundle = train(changed, progress=False, log=lambda _: None)
-    assert len(bundle.meta["metrics"]["history"]) == 2  # started over
+    assert len(bundle.meta.metrics["history"]) == 2  # started over
 
 
 @pytest.mark.slow
@@ -166,12 +167,13 @@ def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
     first = train(
         config(tiny_dataset, tmp_path / "one", "mode=fast"), progress=False, log=lambda _: None
     )
-    import model.features
+
+    import wildlens.model.features
 
     def no_backbone(*_):
         raise AssertionError("the backbone ran although every feature was cached")
 
-    monkeypatch.setattr(model.features.Embedder, "__call__", no_backbone)
+    monkeypatch.setattr(wildlens.model.features.Embedder, "__call__", no_backbone)
     second = train(
         config(tiny_dataset, tmp_path / "two", "mode=fast"), progress=False, log=lambda _: None
     )
@@ -232,7 +234,7 @@ def test_two_process_ddp_step_with_gloo(tiny_dataset, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     bundle = load_bundle(out)
     # 24 training photos, 2 processes, 4 per step: each process took 3 steps.
-    assert bundle.meta["metrics"]["history"][0]["phase"] == "full"
+    assert bundle.meta.metrics["history"][0]["phase"] == "full"
     assert result.stdout.count("bundle written to") == 1  # rank 0 only
 
 
@@ -373,8 +375,8 @@ def test_decode_workers_change_nothing_but_speed(tiny_dataset, tmp_path):
 
 
 def test_loaders_spawn_their_workers():
-    from data.datasets import ImageDataset, photo_loader
-    from data.transforms import Preprocessing, eval_transforms
+    from wildlens.data.datasets import ImageDataset, photo_loader
+    from wildlens.data.transforms import Preprocessing, eval_transforms
 
     dataset = ImageDataset([], ["a"], eval_transforms(Preprocessing(64, (0.5,) * 3, (0.5,) * 3)))
     loader = photo_loader(dataset, batch_size=4, workers=2)

@@ -4,8 +4,8 @@ import timm
 import torch
 from PIL import Image
 
-from data.synthetic import render
-from data.transforms import Preprocessing, apply, eval_transforms, train_transforms
+from wildlens.data.synthetic import render
+from wildlens.data.transforms import Preprocessing, apply, eval_transforms, train_transforms
 
 
 def _pre():
@@ -67,7 +67,7 @@ def test_strength_zero_is_the_eval_transform():
 
 
 def test_fast_mode_views_are_light_seeded_and_model_sized():
-    from data.transforms import view_transforms
+    from wildlens.data.transforms import view_transforms
 
     photo = render("rosewood", np.random.default_rng(3), size=300)
     a = apply(view_transforms(_pre(), seed=1), photo)

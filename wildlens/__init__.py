@@ -1,8 +1,10 @@
-"""WildLens application layer: typed config, command line, batch pipeline and web app.
+"""WildLens: identify seized wildlife products from photos, with calibrated confidence.
 
-`data/` knows images and datasets, `model/` knows networks and their outputs; this package wires
-them into the product. Importing it sets privacy and offline defaults (never overriding a value
-the user set) before any library that reads them is imported.
+One package: `wildlens.data` (images and datasets), `wildlens.model` (networks, training, trust
+policy, bundles, prediction), `wildlens.review` (the review store), `wildlens.pipeline` (infer.py),
+`wildlens.ui` (the web app) and `wildlens.cli` (the command line); docs/architecture.md has the
+layers. Importing any part of it first sets privacy and offline defaults (never overriding a
+value the user set), before any library that reads them is imported.
 """
 
 import os

@@ -11,16 +11,20 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from wildlens.config import (
-    AppConfig,
-    AuditConfig,
-    ConfigError,
-    EvaluateConfig,
-    ExportConfig,
-    InferConfig,
+from wildlens.data.config import AuditConfig, ConfigError, load_config, section_help
+from wildlens.model.config import DemoConfig, EvaluateConfig, ExportConfig, TrainConfig
+from wildlens.pipeline.config import InferConfig
+from wildlens.ui.config import AppConfig
+
+# Every command's config: one section of configs/default.yaml each.
+CONFIGS = (
     TrainConfig,
-    load_config,
-    section_help,
+    InferConfig,
+    AppConfig,
+    EvaluateConfig,
+    AuditConfig,
+    ExportConfig,
+    DemoConfig,
 )
 
 
@@ -31,13 +35,13 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
         print(section_help(cls))
         return 0
     # Imported late so `--help` and config errors answer at once.
-    from data.images import ImageError
-    from data.sources import DatasetError
-    from model.backbones import WeightsError
-    from model.bundle import BundleError
-    from model.catalogue import CatalogueError
-    from review.store import StoreError
-    from wildlens.records import RecordsError
+    from wildlens.data.images import ImageError
+    from wildlens.data.sources import DatasetError
+    from wildlens.model.backbones import WeightsError
+    from wildlens.model.bundle import BundleError
+    from wildlens.model.catalogue import CatalogueError
+    from wildlens.pipeline.records import RecordsError
+    from wildlens.review.store import StoreError
 
     try:
         return command(load_config(cls, args))
@@ -60,20 +64,21 @@ def resolve_bundle(path: str, log: Callable[[str], None] = print) -> str:
     """The bundle to serve: the given path, or the embedded demo (built on first use)."""
     if path:
         return path
-    from wildlens.demo import ensure_demo_bundle
+    from wildlens.model.demo import ensure_demo_bundle
 
     return str(ensure_demo_bundle(log=log))
 
 
 def train_command(cfg: TrainConfig) -> int:
-    from model.training import train
+    from wildlens.model.training import train
 
     train(cfg)
     return 0
 
 
 def infer_command(cfg: InferConfig) -> int:
-    from wildlens.batch import Outputs, run_batch
+    from wildlens.pipeline.batch import run_batch
+    from wildlens.pipeline.records import Outputs
 
     if not cfg.input:
         raise ConfigError("no input given: infer.py input=FOLDER|LIST.csv|ARCHIVE out=FILE.csv")
@@ -98,18 +103,18 @@ def infer_command(cfg: InferConfig) -> int:
 
 
 def export_command(cfg: ExportConfig) -> int:
-    from model.export import ONNX_FILE, export_to_bundle
+    from wildlens.model.export import ONNX_FILE, export_to_bundle
 
     if not cfg.bundle:
         raise ConfigError("no bundle given: wildlens export bundle=PATH")
     bundle = export_to_bundle(cfg.bundle)
-    error = bundle.meta["onnx"]["parity_max_abs_error"]
+    error = bundle.meta.onnx["parity_max_abs_error"]
     print(f"{bundle.path / ONNX_FILE}: max difference from PyTorch {error:.1e}")
     return 0
 
 
 def app_command(cfg: AppConfig) -> int:
-    from model.predictor import Predictor
+    from wildlens.model.predictor import Predictor
     from wildlens.ui import AppState, build_app, launch
     from wildlens.ui.app import check_exposure, credentials
 
@@ -121,8 +126,8 @@ def app_command(cfg: AppConfig) -> int:
 
 
 def audit_command(cfg: AuditConfig) -> int:
-    from data.audit import audit, write_report
-    from data.sources import Sample, open_source
+    from wildlens.data.audit import audit, write_report
+    from wildlens.data.sources import Sample, open_source
 
     if not cfg.data:
         raise ConfigError("no dataset given: wildlens audit data=PATH")
@@ -144,10 +149,10 @@ def audit_command(cfg: AuditConfig) -> int:
 
 
 def evaluate_command(cfg: EvaluateConfig) -> int:
-    from data.sources import dataset_splits
-    from model.evaluate import evaluate_bundle
-    from model.predictor import Predictor
-    from model.report import evaluation_files, summary_lines
+    from wildlens.data.sources import dataset_splits
+    from wildlens.model.evaluate import evaluate_bundle
+    from wildlens.model.predictor import Predictor
+    from wildlens.model.report import evaluation_files, summary_lines
 
     if not cfg.data:
         raise ConfigError("no dataset given: wildlens evaluate bundle=PATH data=PATH")
@@ -206,7 +211,7 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     if argv:
         print("usage: wildlens demo   (takes no keys; see configs/demo.yaml)")
         return 0 if argv[0] in ("-h", "--help") else 2
-    from wildlens.demo import ensure_demo_bundle
+    from wildlens.model.demo import ensure_demo_bundle
 
     print(ensure_demo_bundle())
     return 0
@@ -247,3 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"usage: wildlens {{{','.join(COMMANDS)}}} [key=value ...]   (--help for keys)")
         return 0 if args and args[0] in ("-h", "--help") else 2
     return COMMANDS[args[0]](args[1:])
+
+
+if __name__ == "__main__":  # python -m wildlens.cli ...
+    raise SystemExit(main())

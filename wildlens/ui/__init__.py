@@ -6,10 +6,23 @@ trainers, in English, Chinese and Lao.
 
 One module per tab (`identify`, `review_tab`, `batch_tab`, `workshop_tab`), the shared state
 (`state`: active model, review store), words and labels (`labels`, `render`; the table is
-`wildlens.strings`), and the app with its hardened launch (`app`).
+`wildlens.ui.strings`), and the app with its hardened launch (`app`).
 """
 
-from wildlens.ui.app import build_app, launch
-from wildlens.ui.state import AppState
+from typing import Any
 
 __all__ = ["AppState", "build_app", "launch"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: `wildlens.ui.config` (read by the command line) must not pull in
+    # Gradio, which takes seconds to import.
+    if name in ("build_app", "launch"):
+        from wildlens.ui import app
+
+        return getattr(app, name)
+    if name == "AppState":
+        from wildlens.ui.state import AppState
+
+        return AppState
+    raise AttributeError(f"module 'wildlens.ui' has no attribute {name!r}")

@@ -21,9 +21,10 @@ from typing import Any
 
 import gradio as gr
 
-from wildlens.config import AppConfig, ConfigError
-from wildlens.i18n import LANGUAGE_NAMES, language_from_header, text
+from wildlens.data.config import ConfigError
 from wildlens.ui import batch_tab, identify, render, review_tab, workshop_tab
+from wildlens.ui.config import AppConfig
+from wildlens.ui.i18n import LANGUAGE_NAMES, language_from_header, text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import AppState
 

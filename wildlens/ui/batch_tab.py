@@ -1,5 +1,5 @@
 """Batch tab: a zip of photos -> the CSV and summary of `infer.py`'s pipeline (the same code,
-`wildlens.batch.run_batch`, on the active model), kept under `<data_dir>/batch/`.
+`wildlens.pipeline.batch.run_batch`, on the active model), kept under `<data_dir>/batch/`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from data.sources import DatasetError
-from wildlens.batch import Outputs, run_batch
-from wildlens.config import InferConfig
-from wildlens.i18n import text
-from wildlens.records import RecordsError
+from wildlens.data.sources import DatasetError
+from wildlens.pipeline.batch import run_batch
+from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.records import Outputs, RecordsError
 from wildlens.ui import render
+from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import AppState
 

@@ -20,13 +20,12 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
-from model.explain import ExplainError, outside_mask, overlay
-from model.predictor import Prediction
-from review.store import NewPhoto, NewRecord, StoreError
-from wildlens.batch import UNPROCESSABLE_ERRORS
-from wildlens.i18n import text
+from wildlens.data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
+from wildlens.model.explain import ExplainError, outside_mask, overlay
+from wildlens.model.predictor import Prediction
+from wildlens.review.store import NewPhoto, NewRecord, StoreError
 from wildlens.ui import render
+from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import ActiveModel, AppState
 
@@ -67,9 +66,9 @@ def analyse(
     images = [item.image for item in loaded]
     try:
         item = predictor.predict_item(images)
-    except UNPROCESSABLE_ERRORS as error:  # an extreme shape the eval transform cannot resize
+    except ImageError as error:  # unprocessable: a shape the eval transform cannot resize
         index = _first_unprocessable(predictor, images)
-        raise photo_error(language, index, Path(paths[index - 1]).name, "unprocessable") from error
+        raise photo_error(language, index, Path(paths[index - 1]).name, error.code) from error
     photos = tuple(
         AnalysedPhoto(Path(path).name, one.facts, prediction)
         for path, one, prediction in zip(paths, loaded, item.photos, strict=True)
@@ -88,7 +87,7 @@ def _first_unprocessable(predictor, images) -> int:
     for index, image in enumerate(images, start=1):
         try:
             predictor.preprocess(image)
-        except UNPROCESSABLE_ERRORS:
+        except ImageError:
             return index
     return 1
 

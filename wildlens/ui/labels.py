@@ -9,7 +9,7 @@ Why not Gradio's `gr.I18n` (checked in Gradio 6.31): its translations are applie
 for the browser's locale or the one picked in Gradio's settings menu, which offers only Gradio's
 own 33 languages: Lao is not one, so a Lao officer could never get Lao, and the frontend has no
 API an app can call to change the locale. So the language is a control of the app's own: changing
-it re-labels every registered component from the one table in `wildlens.strings`, and on page
+it re-labels every registered component from the one table in `wildlens.ui.strings`, and on page
 load it is preset from `?lang=` or the browser's Accept-Language header (server side, in any of
 the three languages). Gradio's built-in words (e.g. the upload area's "Drop File Here") still
 follow the browser's locale.
@@ -22,7 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from wildlens.i18n import text
+from wildlens.ui.i18n import text
 
 Props = dict[str, str]  # component property (label, value, info, placeholder) -> string key
 

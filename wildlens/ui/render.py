@@ -1,6 +1,6 @@
 """What the app shows, as text: decisions, reasons, catalogue cards, tables. Pure functions.
 
-Every word comes from `wildlens.i18n.text` in the chosen language; class names from the model's
+Every word comes from `wildlens.ui.i18n.text` in the chosen language; class names from the model's
 catalogue snapshot. HTML is built here with every value escaped, and carries the codes
 (`data-decision`, `data-reason`) so tests and scripts can read it in any language.
 """
@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from model.bundle import Bundle
-from model.catalogue import Catalogue, CatalogueEntry
-from model.predictor import Prediction
-from model.routing import IDENTIFIED, UNKNOWN
-from review.store import NOT_IN_CATALOGUE
-from wildlens.i18n import LANGUAGES, text
+from wildlens.model.bundle import Bundle
+from wildlens.model.catalogue import Catalogue, CatalogueEntry
+from wildlens.model.predictor import Prediction
+from wildlens.model.routing import IDENTIFIED, UNKNOWN
+from wildlens.review.store import NOT_IN_CATALOGUE
+from wildlens.ui.i18n import LANGUAGES, text
 
 # Glyphs every common font has (no emoji font needed on a border-post laptop).
 DECISION_ICONS = {"identified": "✔", "review": "⚠", "unknown": "?"}

@@ -18,12 +18,13 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from data.images import ImageError, load_image
-from review.exports import case_report_csv, case_report_html, export_for_retraining
-from review.photos import PhotoError
-from review.store import NOT_IN_CATALOGUE, RecordView, StoreError
-from wildlens.i18n import text
+from wildlens.data.images import ImageError, load_image
+from wildlens.review.exports import export_for_retraining
+from wildlens.review.photos import PhotoError
+from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, StoreError
 from wildlens.ui import render
+from wildlens.ui.case_report import case_report_csv, case_report_html
+from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import AppState
 

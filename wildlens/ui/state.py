@@ -10,7 +10,6 @@ request that started on the old model finishes on it, and its record names that 
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import threading
@@ -21,12 +20,12 @@ from typing import Any
 
 import torch
 
-from model.bundle import META_FILE, Bundle, BundleError, load_bundle
-from model.explain import GradCam
-from model.predictor import Predictor
-from review.store import ReviewStore
-from wildlens.config import AppConfig
-from wildlens.records import code_version, routing_sha256
+from wildlens.model.bundle import META_FILE, Bundle, BundleError, BundleMeta, load_bundle
+from wildlens.model.explain import GradCam
+from wildlens.model.predictor import Predictor
+from wildlens.model.provenance import Provenance, code_version
+from wildlens.review.store import ReviewStore
+from wildlens.ui.config import AppConfig
 
 STARTUP = "startup"  # the key of the bundle the app was started with
 
@@ -58,13 +57,7 @@ class ActiveModel:
 
     def provenance(self) -> dict[str, Any]:
         """What a saved record adds to the prediction about how it was made."""
-        bundle = self.predictor.bundle
-        backend = self.predictor.backend
-        return {
-            "routing_sha256": routing_sha256(bundle.meta["routing"]),
-            "backend": backend.name,
-            "model_file_sha256": bundle.meta["files"][backend.file],
-        }
+        return Provenance.of(self.predictor).fields()
 
 
 @dataclass(frozen=True)
@@ -118,10 +111,10 @@ class AppState:
 
     def _choice(self, key: str, path: Path) -> BundleChoice | None:
         try:
-            meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            meta = BundleMeta.read(path)  # listed only; hashes are checked when switching to it
+        except BundleError:
             return None
-        return BundleChoice(key, path, str(meta.get("name", "")), str(meta.get("version", "")))
+        return BundleChoice(key, path, meta.name, meta.version)
 
     def switch(self, key: str) -> ActiveModel:
         """Make the bundle `key` (from `bundle_choices`) the active model for everyone.

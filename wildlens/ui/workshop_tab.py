@@ -23,13 +23,13 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from data.sources import SPLIT_NAMES, DatasetError, Sample, iter_archive
-from model.backbones import WeightsError
-from model.bundle import Bundle, BundleError
-from model.catalogue import CatalogueError
-from wildlens.config import TrainConfig
-from wildlens.i18n import text
+from wildlens.data.sources import SPLIT_NAMES, DatasetError, Sample, iter_archive
+from wildlens.model.backbones import WeightsError
+from wildlens.model.bundle import Bundle, BundleError
+from wildlens.model.catalogue import CatalogueError
+from wildlens.model.config import TrainConfig
 from wildlens.ui import render
+from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import STARTUP, AppState
 
@@ -113,7 +113,7 @@ def train_model(
     progress: Any = None,
 ) -> tuple[Any, ...]:
     """Train in fast mode; (summary, per-class, confusion, mistakes, contact sheet, bundle key)."""
-    from model.training import train  # the training stack loads only when someone trains
+    from wildlens.model.training import train  # the training stack loads only when someone trains
 
     name = (name or "").strip() or "workshop"
     if not state.training.acquire(blocking=False):
@@ -155,10 +155,10 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
     """What a trainer looks at after training: summary, tables, the worst mistakes."""
     catalogue = bundle.catalogue
     names = {c: catalogue[c].name(language) for c in bundle.class_ids}
-    metrics = bundle.meta["metrics"]
+    metrics = bundle.meta.metrics
     evaluation = metrics["evaluation"]["calibrated"]
     routing = metrics.get("routing", {})
-    counts = bundle.meta["data"]["counts"]
+    counts = bundle.meta.data["counts"]
     lines = [
         "### "
         + text(
@@ -181,7 +181,7 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
         "",
         text(language, "workshop.auto_accepted", value=f"{routing.get('coverage', 0):.0%}"),
     ]
-    rules = bundle.meta["routing"]["classes"]
+    rules = bundle.meta.routing["classes"]
     short = [names[c] for c, rule in rules.items() if rule["status"] == "insufficient_calibration"]
     if short:
         lines += ["", text(language, "workshop.insufficient", classes=", ".join(short))]

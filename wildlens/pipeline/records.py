@@ -7,7 +7,7 @@ applied, `accept_threshold` and `unknown_threshold`, among them), and the run's 
 (bundle identity, routing policy hash, backend, code version, time). The JSONL log is
 append-only and is the source of the CSV and the summary.
 
-    provenance = Provenance.of(predictor, input_path)
+    provenance = RunProvenance.of(predictor, input_path)
     record = ok_record(item, facts, prediction, provenance)
     append_records(handle, [record]); records = read_records(path)
 """
@@ -17,11 +17,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
-import hashlib
 import io
 import json
 import os
-import subprocess
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,13 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import wildlens
-from data.images import ImageFacts
-from data.sources import Skipped
-from model.bundle import Bundle
-from model.routing import IDENTIFIED, REVIEW, UNKNOWN
-from wildlens.files import write_atomically
-from wildlens.inputs import FILTERED_REASONS
+from wildlens.data.files import write_atomically
+from wildlens.data.images import ImageFacts
+from wildlens.data.sources import Skipped
+from wildlens.model.bundle import Bundle
+from wildlens.model.predictor import Predictor
+from wildlens.model.provenance import Provenance, routing_sha256
+from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN
+from wildlens.pipeline.inputs import FILTERED_REASONS
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 STATUSES = (OK, FAILED, SKIPPED)
@@ -67,77 +66,47 @@ PROVENANCE_COLUMNS = (
 CSV_EXPANDED = frozenset({"top_k", "label", "confidence"})
 
 
+@dataclass(frozen=True)
+class Outputs:
+    """The files of one run, named after `out` (the CSV)."""
+
+    csv: Path
+
+    @property
+    def records(self) -> Path:
+        return self.csv.with_suffix(".jsonl")
+
+    @property
+    def summary(self) -> Path:
+        return self.csv.with_suffix(".summary.json")
+
+    @property
+    def review(self) -> Path:
+        return self.csv.with_suffix(".review")
+
+
 class RecordsError(ValueError):
     """A records file that cannot be resumed: damaged, or written by another run."""
 
 
 @dataclass(frozen=True)
-class Provenance:
-    """What every record of a run says about how it was made (all but the time)."""
+class RunProvenance:
+    """What every record of a run says about how it was made: the model's provenance (one
+    builder, `wildlens.model.provenance`, for records and the app alike), the input, the time."""
 
-    input: str
-    bundle: dict[str, str]  # bundle_name, bundle_version, bundle_sha256
-    routing: dict[str, Any]  # the bundle's routing policy, as stored
-    backend: str  # e.g. onnx/cpu/fp32, torch/cuda/bf16
-    model_file_sha256: str  # of the file the backend ran (model.onnx or model.safetensors)
-    code_version: str
+    model: Provenance
+    input: str  # absolute path of the folder, archive or list
 
     @classmethod
-    def of(cls, predictor: Any, input_path: str | Path) -> Provenance:
-        bundle = predictor.bundle
-        return cls(
-            input=str(Path(input_path).resolve()),
-            bundle=dict(bundle.identity),
-            routing=bundle.meta["routing"],
-            backend=predictor.backend.name,
-            model_file_sha256=bundle.meta["files"][predictor.backend.file],
-            code_version=code_version(),
-        )
-
-    @property
-    def routing_sha256(self) -> str:
-        return routing_sha256(self.routing)
+    def of(cls, predictor: Predictor, input_path: str | Path) -> RunProvenance:
+        return cls(Provenance.of(predictor), str(Path(input_path).resolve()))
 
     def fields(self) -> dict[str, Any]:
         return {
-            **self.bundle,
-            "routing_sha256": self.routing_sha256,
-            "backend": self.backend,
-            "model_file_sha256": self.model_file_sha256,
-            "code_version": self.code_version,
+            **self.model.fields(),
             "input": self.input,
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
-
-
-def routing_sha256(routing: dict[str, Any]) -> str:
-    """sha256 of a routing policy's canonical JSON: names the thresholds a record was routed by."""
-    canonical = json.dumps(routing, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def code_version() -> str:
-    """The package version, plus the git commit (and `-dirty`) when run from a checkout."""
-    root = Path(wildlens.__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):  # no git: an installed package
-        return wildlens.__version__
-    if commit.returncode != 0:
-        return wildlens.__version__
-    suffix = "-dirty" if dirty.stdout.strip() else ""
-    return f"{wildlens.__version__}+g{commit.stdout.strip()}{suffix}"
 
 
 def _facts_fields(facts: ImageFacts | None) -> dict[str, Any]:
@@ -148,7 +117,7 @@ def _facts_fields(facts: ImageFacts | None) -> dict[str, Any]:
 
 
 def ok_record(
-    key: str, facts: ImageFacts, prediction: dict[str, Any], provenance: Provenance
+    key: str, facts: ImageFacts, prediction: dict[str, Any], provenance: RunProvenance
 ) -> dict[str, Any]:
     """The record of a classified photo; `prediction` is `Prediction.to_dict()`."""
     return {
@@ -164,7 +133,7 @@ def ok_record(
 
 
 def failed_record(
-    key: str, code: str, message: str, sha256: str | None, provenance: Provenance
+    key: str, code: str, message: str, sha256: str | None, provenance: RunProvenance
 ) -> dict[str, Any]:
     """The record of a photo that could not be decoded (`code` from data.images.ERROR_CODES)."""
     return {
@@ -178,7 +147,7 @@ def failed_record(
     }
 
 
-def skipped_record(item: Skipped, provenance: Provenance) -> dict[str, Any]:
+def skipped_record(item: Skipped, provenance: RunProvenance) -> dict[str, Any]:
     """The record of an archive member the data layer refused or filtered out.
 
     Filtered members (hidden files, other extensions) are `skipped`; a refused member (a link,
@@ -328,8 +297,8 @@ def summarise(
         "missing": sorted(keys - recorded),
         "not_in_input": sorted(recorded - keys),
         "bundle": bundle.identity,
-        "routing": bundle.meta["routing"],
-        "routing_sha256": routing_sha256(bundle.meta["routing"]),
+        "routing": bundle.meta.routing,
+        "routing_sha256": routing_sha256(bundle.meta.routing),
         "backend": _counts(r.get("backend") for r in ok),
         "code_version": _counts(r.get("code_version") for r in records),
     }

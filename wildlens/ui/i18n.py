@@ -3,7 +3,7 @@
     text("zh", "decision.review")               # "需要专家审核"
     text("lo", "identify.saved", id=12)          # with {placeholders} filled in
 
-The table is `wildlens.strings.STRINGS` (key -> {en, zh, lo}); a test checks that every key has
+The table is `wildlens.ui.strings.STRINGS` (key -> {en, zh, lo}); a test checks that every key has
 all three languages with the same placeholders, and that every key the code uses exists. Codes
 stay codes everywhere they are stored (decisions, reasons, labels): only what is shown is
 translated. Catalogue names come from the bundle's catalogue snapshot, not from here.
@@ -11,7 +11,7 @@ translated. Catalogue names come from the bundle's catalogue snapshot, not from 
 
 from __future__ import annotations
 
-from wildlens.strings import STRINGS
+from wildlens.ui.strings import STRINGS
 
 LANGUAGES = ("en", "zh", "lo")
 # Each language named in itself, so anyone can find their own.

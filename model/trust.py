@@ -1,4 +1,7 @@
-"""From held-out network outputs to a trustworthy policy, and the measures of that trust.
+"""Fits the trust policy: from held-out network outputs to everything a decision needs (the
+temperature from `wildlens.model.calibration`, the routing thresholds of
+`wildlens.model.routing`, the shortlist and the unknown-item threshold), and the measures of
+that trust.
 
 The calibration split (group-disjoint from training) fits the temperature, the per-class
 auto-accept thresholds, the conformal shortlist and the unknown-item threshold; the evaluation
@@ -17,18 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from data.quality import QualityLimits
-from model.backends import ModelOutputs
-from model.calibration import (
+from wildlens.model.backends import ModelOutputs
+from wildlens.model.bundle import UNKNOWN_FILE
+from wildlens.model.calibration import (
     expected_calibration_error,
     fit_temperature,
     negative_log_likelihood,
     softmax,
 )
-from model.catalogue import CatalogueEntry
-from model.metrics import risk_coverage, routing_metrics, shortlist_metrics
-from model.routing import Policy, decide, fit_policy
-from model.unknown import Mahalanobis, fit_mahalanobis, unknown_auroc, unknown_scores
+from wildlens.model.catalogue import CatalogueEntry
+from wildlens.model.config import TrainConfig
+from wildlens.model.metrics import risk_coverage, routing_metrics, shortlist_metrics
+from wildlens.model.routing import Policy, QualityLimits, decide, fit_policy
+from wildlens.model.unknown import Mahalanobis, fit_mahalanobis, unknown_auroc, unknown_scores
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,18 @@ class TrustSettings:
     accept_floor: float = 0.5
     quality: QualityLimits = field(default_factory=QualityLimits)
 
+    @classmethod
+    def from_config(cls, cfg: TrainConfig) -> TrustSettings:
+        return cls(
+            delta=cfg.routing_delta,
+            coverage=cfg.shortlist_coverage,
+            class_conditional=cfg.shortlist_class_conditional,
+            unknown_score=cfg.unknown_score,
+            unknown_keep=cfg.unknown_keep,
+            accept_floor=cfg.accept_floor,
+            quality=QualityLimits(cfg.poor_min_side, cfg.poor_min_sharpness, cfg.poor_min_contrast),
+        )
+
 
 @dataclass(frozen=True)
 class Trust:
@@ -51,6 +67,19 @@ class Trust:
 
     def scores(self, outputs: ModelOutputs) -> np.ndarray:
         return unknown_scores(outputs.logits, outputs.features, self.temperature, self.mahalanobis)
+
+    def unknown_meta(self) -> dict[str, Any]:
+        """bundle.json's `unknown`: the score, and the file of its statistics if it has one."""
+        return {
+            "score": self.policy.unknown_score,
+            "file": UNKNOWN_FILE if self.mahalanobis is not None else None,
+        }
+
+    def files(self) -> dict[str, bytes]:
+        """The bundle files the policy needs besides bundle.json (Mahalanobis statistics)."""
+        if self.mahalanobis is None:
+            return {}
+        return {UNKNOWN_FILE: self.mahalanobis.to_safetensors()}
 
 
 def fit_trust(

@@ -12,7 +12,6 @@ travel as bytes), and every node needs WildLens installed (`pip install "wildlen
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,14 @@ from typing import Any
 import numpy as np
 import ray
 
-from data.images import ImageFacts
-from data.quality import ImageQuality
-from data.sources import Sample, Skipped
-from model.bundle import Bundle
-from model.predictor import ImagePreparer, Predictor
-from wildlens.batch import Prepared, Sizing, prepare_input, records_for
-from wildlens.config import InferConfig
-from wildlens.paths import PROJECT_ROOT
-from wildlens.records import Provenance, dumps
+from wildlens.data.images import ImageFacts
+from wildlens.data.quality import ImageQuality
+from wildlens.data.sources import Sample, Skipped
+from wildlens.model.bundle import Bundle
+from wildlens.model.predictor import ImagePreparer, Predictor
+from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.records import RunProvenance, dumps
+from wildlens.pipeline.stages import Prepared, Sizing, prepare_input, records_for
 
 # Inputs per Ray dataset: large enough to amortise an actor pool's start, small enough that a
 # chunk of archive members (held as bytes in the object store) stays well below its memory.
@@ -60,13 +58,8 @@ def connect(address: str) -> bool:
     if address:
         ray.init(address=address, log_to_driver=False)
         return False
-    # A local instance runs this checkout's code: its workers import it from PROJECT_ROOT.
-    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
-    ray.init(
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
+    # Local workers run this interpreter, so they import the same installed wildlens.
+    ray.init(include_dashboard=False, log_to_driver=False)
     return True
 
 
@@ -195,7 +188,7 @@ class RecordActor:
             precision=cfg.precision,
             threads=threads,
         )
-        self.provenance = Provenance.of(self.predictor, cfg.input)
+        self.provenance = RunProvenance.of(self.predictor, cfg.input)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         group = [

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from data.sources import (
+from wildlens.data.sources import (
     DatasetError,
     Sample,
     Skipped,

@@ -11,11 +11,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from data import synthetic
-from data.synthetic import CLASSES, write_dataset
-from model.bundle import META_FILE, load_bundle
-from wildlens.config import DemoConfig, TrainConfig, load_config
-from wildlens.paths import DEMO_CONFIG, cache_dir
+from wildlens.data import synthetic
+from wildlens.data.config import load_config
+from wildlens.data.files import cache_dir, config_path
+from wildlens.data.synthetic import CLASSES, write_dataset
+from wildlens.model.bundle import META_FILE, load_bundle
+from wildlens.model.config import DemoConfig, TrainConfig
+
+DEMO_CONFIG = config_path("demo.yaml")  # the recipe: synthetic photos per class, training keys
 
 
 def demo_bundle_path(demo: DemoConfig) -> Path:
@@ -33,7 +36,7 @@ def ensure_demo_bundle(log: Callable[[str], None] = print, progress: bool = True
         load_bundle(out)  # verifies hashes: a damaged cache is an error, not a silent retrain
         return out
     # Imported here: training pulls in the whole training stack, which the app does not need.
-    from model.training import train
+    from wildlens.model.training import train
 
     log(f"Building the demo bundle (first run only) into {out} ...")
     with tempfile.TemporaryDirectory(prefix="wildlens-demo-") as scratch:
@@ -51,5 +54,5 @@ def ensure_demo_bundle(log: Callable[[str], None] = print, progress: bool = True
         cfg = load_config(TrainConfig, [f"config={DEMO_CONFIG}", f"data={data}", f"out={out}"])
         if out.exists():
             shutil.rmtree(out)  # an incomplete earlier attempt
-        train(cfg, progress=progress, log=log, extra_meta={"demo": True})
+        train(cfg, progress=progress, log=log, demo=True)
     return out

@@ -18,14 +18,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from data.images import ImageError, load_image
-from data.parallel import parallel_map
-from data.sources import Sample
-from wildlens.batch import available_cores
-from wildlens.config import InferConfig
-from wildlens.files import write_atomically
-from wildlens.inputs import iter_inputs
-from wildlens.records import OK
+from wildlens.data.files import write_atomically
+from wildlens.data.images import ImageError, load_image
+from wildlens.data.parallel import parallel_map
+from wildlens.data.sources import Sample
+from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.inputs import iter_inputs
+from wildlens.pipeline.records import OK
+from wildlens.pipeline.stages import available_cores
 
 PAGE_SIZE = 120
 THUMBNAIL_SIDE = 192

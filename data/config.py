@@ -1,9 +1,12 @@
 """Typed configuration: dataclass defaults < YAML files < `key=value` on the command line.
 
-Each entry point owns one section (`train`, `infer`, `app`, `demo`); `configs/default.yaml`
-documents every key of every section with its default. A YAML file given as `config=FILE` may hold
-any subset of sections. Unknown keys, unknown sections and values of the wrong type are errors
-that name the key, the expected type and where the value came from.
+Each entry point owns one section (`train`, `infer`, `app`, ...), declared by its config
+dataclass's `section` class attribute; the dataclasses live with the layer that reads them
+(`wildlens.model.config`, `wildlens.pipeline.config`, `wildlens.ui.config`, ...), this module only
+loads and checks them. `configs/default.yaml` documents every key of every section with its
+default. A YAML file given as `config=FILE` may hold any subset of sections. Unknown keys, unknown
+sections and values of the wrong type are errors that name the key, the expected type and where
+the value came from.
 
     cfg = load_config(TrainConfig, ["data=photos/", "epochs=3"])
 """
@@ -15,18 +18,19 @@ import difflib
 import types
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import yaml
 
-from data.images import IMAGE_EXTENSIONS
-from wildlens.paths import CONFIGS_DIR
+from wildlens.data.files import config_path
 
 T = TypeVar("T")
 
 Device = Literal["auto", "cpu", "cuda", "mps"]
+# The sections a config file may hold: one per command (train.py, infer.py, app.py, wildlens ...).
+SECTION_NAMES = ("train", "infer", "app", "evaluate", "audit", "export", "demo")
 
 
 class ConfigError(ValueError):
@@ -34,128 +38,10 @@ class ConfigError(ValueError):
 
 
 @dataclass
-class TrainConfig:
-    data: str = ""
-    out: str = "runs/train"
-    overwrite: bool = False
-    resume: bool = True
-    name: str = "wildlens"
-    version: str = ""
-    description: str = ""
-    catalogue: str = ""
-    architecture: str = "tf_efficientnet_lite0"
-    weights: str = "auto"
-    image_size: int = 0
-    mode: Literal["auto", "full", "fast"] = "auto"
-    # full mode
-    epochs: int = 10
-    warmup_epochs: int = 1
-    batch_size: int = 32
-    lr: float = 1e-3
-    layer_decay: float = 0.85
-    weight_decay: float = 0.05
-    label_smoothing: float = 0.1
-    drop_rate: float = 0.2
-    class_balance: Literal["none", "loss_weights", "sampler"] = "loss_weights"
-    ema_decay: float = 0.998
-    grad_clip: float = 1.0
-    patience: int = 3
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
-    channels_last: bool = True
-    # fast mode
-    fast_views: int = 1
-    head_epochs: int = 60
-    head_lr: float = 1e-3
-    head_dropout: float = 0.2
-    head_label_smoothing: float = 0.0
-    # calibration and routing
-    calibration_fraction: float = 0.15
-    routing_delta: float = 0.1
-    accept_floor: float = 0.5
-    shortlist_coverage: float = 0.95
-    shortlist_class_conditional: bool = True
-    unknown_score: Literal["energy", "mahalanobis"] = "energy"
-    unknown_keep: float = 0.95
-    unknown_data: str = ""
-    poor_min_side: int = 64
-    poor_min_sharpness: float = 8.0
-    poor_min_contrast: float = 5.0
-    # data
-    val_fraction: float = 0.15
-    test_fraction: float = 0.0
-    allow_leakage: bool = False
-    augment_strength: float = 1.0
-    default_target_precision: float = 0.95
-    seed: int = 0
-    deterministic: bool = False
-    workers: int = 2
-    device: Device = "auto"
-
-
-@dataclass
-class InferConfig:
-    bundle: str = ""
-    input: str = ""
-    out: str = "predictions.csv"
-    top_k: int = 3
-    extensions: list[str] = field(default_factory=lambda: list(IMAGE_EXTENSIONS))
-    strict: bool = False
-    dry_run: bool = False
-    report: bool = False
-    progress: bool = True
-    device: Device = "auto"
-    backend: Literal["auto", "onnx", "torch"] = "auto"
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
-    batch_size: int = 0
-    workers: int = -1
-    threads: int = 0
-    engine: Literal["local", "ray"] = "local"
-    address: str = ""
-    actors: int = 0
-
-
-@dataclass
-class AppConfig:
-    bundle: str = ""
-    host: str = "127.0.0.1"
-    port: int = 7860
-    language: Literal["en", "zh", "lo"] = "en"
-    data_dir: str = "runs/app"
-    database: str = ""
-    auth_user_env: str = "WILDLENS_APP_USER"
-    auth_password_env: str = "WILDLENS_APP_PASSWORD"
-    allow_network_without_login: bool = False
-    max_file_size_mb: int = 50
-    max_photos: int = 12
-    concurrency: int = 2
-    queue_size: int = 16
-    cache_cleanup_s: int = 3600
-    cache_max_age_s: int = 7200
-    heat_map: bool = True
-    top_k: int = 3
-    workshop: bool = True
-    workshop_image_size: int = 0
-    device: Device = "auto"
-    threads: int = 1
-
-
-@dataclass
-class EvaluateConfig:
-    bundle: str = ""
-    data: str = ""
-    split: str = ""
-    out: str = "runs/evaluate"
-    batch_size: int = 32
-    device: Device = "auto"
-
-
-@dataclass
-class ExportConfig:
-    bundle: str = ""
-
-
-@dataclass
 class AuditConfig:
+    """`wildlens audit`'s keys: the data layer's own command."""
+
+    section: ClassVar[str] = "audit"
     data: str = ""
     out: str = "runs/audit"
     min_side: int = 64
@@ -163,41 +49,11 @@ class AuditConfig:
     workers: int = 2
 
 
-@dataclass
-class DemoConfig:
-    train_per_class: int = 40
-    val_per_class: int = 10
-    calibration_per_class: int = 120
-    render_size: int = 192
-    seed: int = 0
-    cache_dir: str = ""
-
-
-SECTIONS: dict[str, type] = {
-    "train": TrainConfig,
-    "infer": InferConfig,
-    "app": AppConfig,
-    "evaluate": EvaluateConfig,
-    "audit": AuditConfig,
-    "export": ExportConfig,
-    "demo": DemoConfig,
-}
-DEFAULT_YAML = CONFIGS_DIR / "default.yaml"
-
-
-def section_of(cls: type) -> str:
-    """The YAML section name of a config dataclass."""
-    for name, section_cls in SECTIONS.items():
-        if section_cls is cls:
-            return name
-    raise KeyError(cls)
-
-
 def load_config(cls: type[T], args: Sequence[str] = ()) -> T:
     """Build a `cls` config from its defaults, `config=FILE` YAML files, then `key=value` args.
 
     Args:
-        cls: one of the dataclasses in `SECTIONS`.
+        cls: a config dataclass with a `section` class attribute (one of SECTION_NAMES).
         args: command-line words, each `key=value`; `config=PATH` may repeat (later wins).
     Returns:
         The resolved, type-checked config.
@@ -229,14 +85,14 @@ def read_yaml_section(path: Path, cls: type) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid YAML: {error}") from error
     if not isinstance(document, dict):
         raise ConfigError(f"config file {path} must map section names to keys")
-    unknown = set(document) - set(SECTIONS)
+    unknown = set(document) - set(SECTION_NAMES)
     if unknown:
         raise ConfigError(
-            f"{path}: unknown section(s) {sorted(unknown)}; known: {sorted(SECTIONS)}"
+            f"{path}: unknown section(s) {sorted(unknown)}; known: {sorted(SECTION_NAMES)}"
         )
-    section = document.get(section_of(cls)) or {}
+    section = document.get(cls.section) or {}
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: section {section_of(cls)!r} must be a mapping")
+        raise ConfigError(f"{path}: section {cls.section!r} must be a mapping")
     return {key: coerce(cls, key, value, source=str(path)) for key, value in section.items()}
 
 
@@ -247,14 +103,14 @@ def coerce(cls: type, key: str, value: Any, *, source: str) -> Any:
     if key not in names:
         close = difflib.get_close_matches(key, names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(names)}"
-        raise ConfigError(f"unknown {section_of(cls)} key {key!r} ({source}){hint}")
+        raise ConfigError(f"unknown {cls.section} key {key!r} ({source}){hint}")
     expected = hints[key]
     from_text = source == "command line"
     try:
         return _convert(expected, value, from_text)
     except (TypeError, ValueError) as error:
         raise ConfigError(
-            f"{section_of(cls)}.{key}: expected {_type_name(expected)}, got {value!r} ({source})"
+            f"{cls.section}.{key}: expected {_type_name(expected)}, got {value!r} ({source})"
         ) from error
 
 
@@ -324,8 +180,8 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
 
 def section_help(cls: type) -> str:
     """The commented YAML of `cls`'s section in configs/default.yaml, for `--help`."""
-    lines = DEFAULT_YAML.read_text(encoding="utf-8").splitlines()
-    header = f"{section_of(cls)}:"
+    lines = config_path("default.yaml").read_text(encoding="utf-8").splitlines()
+    header = f"{cls.section}:"
     start = lines.index(header)
     end = next(
         (i for i in range(start + 1, len(lines)) if lines[i] and not lines[i][0].isspace()),

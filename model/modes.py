@@ -1,0 +1,210 @@
+"""The two ways training fits a network, behind one signature:
+
+- `full`: fine-tune the whole network (`wildlens.model.finetune`); the default on a GPU;
+- `fast`: cached backbone features and a linear head (`wildlens.model.features`,
+  `wildlens.model.head`); the default on a CPU, for workshops: hundreds of photos in well under
+  a minute.
+
+Either returns the fitted network and its outputs (logits, pooled features) on the photos that
+calibration, routing and the report need.
+
+    fitted = FIT_MODES[resolve_mode(cfg.mode, device)](FitInputs(...))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from wildlens.data.datasets import ImageDataset, photo_loader
+from wildlens.data.prepare import TrainingSplits
+from wildlens.data.transforms import Preprocessing, eval_transforms, train_transforms
+from wildlens.model.backends import ModelOutputs, logits_and_features
+from wildlens.model.config import TrainConfig
+from wildlens.model.device import resolve_precision
+from wildlens.model.distributed import Distributed
+from wildlens.model.features import Embedder, FeatureCache, extract_features, feature_views
+from wildlens.model.finetune import EpochCallback, FineTuneSettings, fine_tune
+from wildlens.model.head import HeadSettings, head_logits, install_head, train_linear_head
+
+# stage ("features (train)", ...), photos done, photos in the stage: fast mode's progress.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class FitInputs:
+    """Everything a training mode needs: the network to fit, the photos and the settings."""
+
+    model: torch.nn.Module
+    splits: TrainingSplits
+    preprocessing: Preprocessing
+    cfg: TrainConfig
+    device: torch.device
+    dist: Distributed
+    checkpoint_dir: Path  # full mode's resume checkpoints
+    fingerprint: str  # of the run's config and data: what a resume checkpoint must match
+    progress: bool = True
+    on_epoch_end: EpochCallback | None = None  # full mode: each epoch's metrics
+    on_progress: ProgressCallback | None = None  # fast mode: backbone features, photo by photo
+
+
+@dataclass
+class Fitted:
+    """What a training mode returns: the model and its outputs on the other splits."""
+
+    model: torch.nn.Module
+    # "val", "calibration"; "test", "unknown" when there are such photos; "train" when the
+    # unknown score needs the training features.
+    outputs: dict[str, ModelOutputs]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_mode(mode: str, device: torch.device) -> str:
+    """`auto`: full fine-tuning on a GPU, fast mode on a CPU."""
+    if mode == "auto":
+        return "full" if device.type == "cuda" else "fast"
+    return mode
+
+
+def splits_to_embed(splits: TrainingSplits, cfg: TrainConfig) -> list[str]:
+    """The splits whose network outputs calibration, routing and the report need."""
+    names = ["val", "calibration", "test", "unknown"]
+    if cfg.unknown_score == "mahalanobis":
+        names.append("train")
+    return [name for name in names if getattr(splits, name)]
+
+
+def fit_full(job: FitInputs) -> Fitted:
+    """Fine-tune the whole network (`fine_tune`), then the outputs of the held-out splits."""
+    cfg, splits, pre = job.cfg, job.splits, job.preprocessing
+    decode = pre.resize_size
+    train_set = ImageDataset(
+        splits.train,
+        splits.class_ids,
+        train_transforms(pre, cfg.augment_strength, seed=cfg.seed),
+        decode,
+    )
+    val_set = ImageDataset(splits.val, splits.class_ids, eval_transforms(pre), decode)
+    settings = FineTuneSettings(
+        epochs=cfg.epochs,
+        warmup_epochs=min(cfg.warmup_epochs, cfg.epochs),
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        layer_decay=cfg.layer_decay,
+        weight_decay=cfg.weight_decay,
+        label_smoothing=cfg.label_smoothing,
+        class_balance=cfg.class_balance,
+        ema_decay=cfg.ema_decay,
+        grad_clip=cfg.grad_clip,
+        patience=cfg.patience,
+        seed=cfg.seed,
+        workers=cfg.workers,
+        dtype=resolve_precision(cfg.precision, job.device),
+        channels_last=cfg.channels_last,
+        fingerprint=job.fingerprint,
+    )
+    result = fine_tune(
+        job.model,
+        train_set,
+        val_set,
+        settings,
+        job.device,
+        job.checkpoint_dir,
+        job.dist,
+        job.on_epoch_end,
+        job.progress,
+    )
+    outputs = {}
+    if job.dist.is_main:
+        for split in splits_to_embed(splits, cfg):
+            held_out = ImageDataset(
+                getattr(splits, split), splits.class_ids, eval_transforms(pre), decode
+            )
+            loader = photo_loader(held_out, cfg.batch_size, cfg.workers)
+            outputs[split] = collect_outputs(result.model, loader, job.device, job.progress, split)
+    notes = {"best_epoch": result.best_epoch, "stopped_early": result.stopped_early}
+    return Fitted(result.model, outputs, result.history, notes)
+
+
+def head_settings(cfg: TrainConfig) -> HeadSettings:
+    """Fast mode's linear head settings from a training config."""
+    return HeadSettings(
+        epochs=cfg.head_epochs,
+        lr=cfg.head_lr,
+        weight_decay=cfg.weight_decay,
+        label_smoothing=cfg.head_label_smoothing,
+        dropout=cfg.head_dropout,
+        class_balance=cfg.class_balance,
+        seed=cfg.seed,
+    )
+
+
+def fit_fast(job: FitInputs) -> Fitted:
+    """Cached backbone features of a few views per photo, and a linear head on them."""
+    cfg, splits, pre, model = job.cfg, job.splits, job.preprocessing, job.model
+    sha256 = splits.sha256()
+    cache = FeatureCache.for_backbone(model, pre)
+    views = feature_views(pre, cfg.fast_views, cfg.seed)
+    embedder = Embedder(model.to(job.device), pre, job.device)  # one backbone export for all
+
+    def features(samples, chosen, name):
+        keys = [sha256[s.key] for s in samples]
+        on_photo = None if job.on_progress is None else partial(job.on_progress, name)
+        return extract_features(
+            model,
+            samples,
+            keys,
+            chosen,
+            cache,
+            pre,
+            cfg.batch_size,
+            job.progress,
+            name,
+            embedder,
+            on_photo=on_photo,
+        )
+
+    train_features = features(splits.train, views, "features (train)")
+    weight, bias = train_linear_head(
+        train_features, splits.labels("train"), len(splits.class_ids), head_settings(cfg)
+    )
+    install_head(model, weight, bias)
+    outputs = {}
+    for split in splits_to_embed(splits, cfg):
+        eval_view = features(getattr(splits, split), views[:1], f"features ({split})")[:, 0]
+        outputs[split] = ModelOutputs(head_logits(eval_view, weight, bias), eval_view)
+    return Fitted(model.eval(), outputs, notes={"views_per_photo": len(views)})
+
+
+FIT_MODES: dict[str, Callable[[FitInputs], Fitted]] = {"full": fit_full, "fast": fit_fast}
+
+
+@torch.inference_mode()
+def collect_outputs(
+    model: torch.nn.Module,
+    loader: DataLoader,
+    device: torch.device,
+    progress: bool = False,
+    name: str = "evaluate",
+) -> ModelOutputs:
+    """Logits and pooled features of a whole loader, in order, in fp32 as at inference."""
+    model = model.to(device).eval()
+    logits, features = [], []
+    for images, _ in tqdm(loader, desc=name, disable=not progress, leave=False):
+        batch_logits, pooled = logits_and_features(model, images.to(device))
+        features.append(pooled.float().cpu().numpy())
+        logits.append(batch_logits.float().cpu().numpy())
+    if not logits:
+        return ModelOutputs(
+            np.zeros((0, model.num_classes), np.float32), np.zeros((0, 0), np.float32)
+        )
+    return ModelOutputs(np.concatenate(logits), np.concatenate(features))

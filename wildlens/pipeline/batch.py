@@ -1,0 +1,174 @@
+"""Batch classification: every input of a folder, file list or archive gets exactly one record.
+
+    summary = run_batch(load_config(InferConfig, ["input=archive/", "out=runs/a.csv"]))
+
+Records are appended to `<out>.jsonl` and pushed to disk as they are made; rerunning the same
+command skips the keys already recorded (a torn last line is cut off), so a killed run resumes
+without gaps or duplicates. The final step writes the CSV (`out`) and `<out>.summary.json`
+atomically, sorted, from the log, and optionally the review pages (`<out>.review/`).
+
+The local engine decodes in spawned worker processes (JPEG draft decoding, then the shared eval
+transform) while the main process runs the model on the previous batch; `engine=ray` runs the
+same two stages on Ray Data (`wildlens.pipeline.ray_engine`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from wildlens.data.parallel import parallel_map
+from wildlens.data.sources import Sample, Skipped
+from wildlens.model.bundle import Bundle, load_bundle
+from wildlens.model.device import select_device
+from wildlens.model.predictor import Predictor
+from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.inputs import count_inputs, input_kind, iter_inputs
+from wildlens.pipeline.records import (
+    Outputs,
+    RunProvenance,
+    append_records,
+    check_resumable,
+    open_log,
+    read_records,
+    summarise,
+    write_csv,
+    write_summary,
+)
+from wildlens.pipeline.stages import (
+    Sizing,
+    auto_size,
+    available_cores,
+    groups,
+    prepare_input,
+    records_for,
+)
+
+
+def local_engine(
+    items: Iterator[Sample | Skipped], cfg: InferConfig, bundle: Bundle, sizing: Sizing
+) -> Iterator[list[dict[str, Any]]]:
+    """Decode in worker processes while this process runs the model; yields record lists."""
+    predictor = Predictor(
+        bundle,
+        device=cfg.device,
+        top_k=cfg.top_k,
+        backend=cfg.backend,
+        precision=cfg.precision,
+        threads=sizing.threads,
+    )
+    provenance = RunProvenance.of(predictor, cfg.input)
+    chunksize = 4
+    # Keep about two batches decoding ahead, so the model never waits on the workers.
+    prefetch = max(2, math.ceil(2 * sizing.batch_size / (max(1, sizing.workers) * chunksize)))
+    prepare = partial(prepare_input, preparer=predictor.preparer)
+    prepared = parallel_map(prepare, items, sizing.workers, chunksize, prefetch)
+    for group in groups(prepared, sizing.batch_size):
+        yield records_for(group, predictor, provenance)
+
+
+def ray_engine(
+    items: Iterator[Sample | Skipped], cfg: InferConfig, bundle: Bundle, sizing: Sizing
+) -> Iterator[list[dict[str, Any]]]:
+    from wildlens.pipeline.ray_engine import classify_on_ray  # Ray is an optional dependency
+
+    return classify_on_ray(items, cfg, bundle, sizing)
+
+
+ENGINES: dict[str, Callable[..., Iterator[list[dict[str, Any]]]]] = {
+    "local": local_engine,
+    "ray": ray_engine,
+}
+
+
+def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Classify `cfg.input` into `cfg.out` (resuming), then write the CSV, summary and pages.
+
+    Returns:
+        The summary (what `<out>.summary.json` holds, without its creation time).
+    """
+    input_kind(cfg.input)  # a clear error for a missing or unusable input, before any work
+    if cfg.dry_run:
+        return dry_run(cfg, log)
+    bundle = load_bundle(cfg.bundle)
+    outputs = Outputs(Path(cfg.out))
+    input_path = str(Path(cfg.input).resolve())
+    cfg = dataclasses.replace(cfg, input=input_path)  # records name the input absolutely
+    input_keys: list[str] = []
+    with open_log(outputs.records) as (handle, done):
+        check_resumable(done, bundle.identity["bundle_sha256"], input_path, outputs.records)
+        total = count_inputs(cfg.input, cfg.extensions)
+        on_gpu = select_device(cfg.device).type != "cpu"
+        sizing = auto_size(cfg, on_gpu, available_cores(), pending=max(0, total - len(done)))
+        log(
+            f"{total} inputs, {len(done)} already recorded in {outputs.records}; "
+            f"engine {cfg.engine}, batch {sizing.batch_size}, {sizing.workers} decode workers"
+        )
+
+        def pending() -> Iterator[Sample | Skipped]:
+            for item in iter_inputs(cfg.input, cfg.extensions):
+                input_keys.append(item.key)
+                if item.key not in done:
+                    yield item
+
+        written = set(done)
+        bar = tqdm(
+            total=total, initial=len(done), unit="img", smoothing=0.05, disable=not cfg.progress
+        )
+        with bar:
+            for records in ENGINES[cfg.engine](pending(), cfg, bundle, sizing):
+                # An engine that retries work (Ray) could hand a key back twice: keep the first.
+                fresh = [r for r in records if r["key"] not in written]
+                written.update(r["key"] for r in fresh)
+                append_records(handle, fresh)
+                bar.update(len(fresh))
+        return finish(cfg, bundle, outputs, input_keys, input_path, log)
+
+
+def finish(
+    cfg: InferConfig,
+    bundle: Bundle,
+    outputs: Outputs,
+    input_keys: list[str],
+    input_path: str,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """The CSV, the summary and the review pages, from the whole log."""
+    records = list(read_records(outputs.records).values())
+    write_csv(outputs.csv, records, cfg.top_k)
+    summary = summarise(records, input_keys, bundle, input_path)
+    write_summary(outputs.summary, summary)
+    if cfg.report:
+        from wildlens.pipeline.review_pages import write_review_pages
+
+        write_review_pages(records, cfg, outputs.review)
+        log(f"review pages: {outputs.review / 'index.html'}")
+    if summary["missing"] or summary["not_in_input"]:
+        log(
+            f"warning: {len(summary['missing'])} inputs have no record and "
+            f"{len(summary['not_in_input'])} records are of files no longer in the input"
+        )
+    return summary
+
+
+def dry_run(cfg: InferConfig, log: Callable[[str], None]) -> dict[str, Any]:
+    """Count what a run would do, reading no photo: inputs, already recorded, to classify."""
+    done = read_records(Outputs(Path(cfg.out)).records)
+    counts: Counter[str] = Counter()
+    for item in iter_inputs(cfg.input, cfg.extensions):
+        if item.key in done:
+            counts["already recorded"] += 1
+        elif isinstance(item, Skipped):
+            counts[f"not read: {item.reason}"] += 1
+        else:
+            counts["to classify"] += 1
+    summary = {"inputs": sum(counts.values()), **dict(sorted(counts.items()))}
+    log(", ".join(f"{key} {value}" for key, value in summary.items()))
+    return summary

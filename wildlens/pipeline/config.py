@@ -1,0 +1,32 @@
+"""infer.py's typed config (keys and defaults documented in configs/default.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from wildlens.data.config import Device
+from wildlens.data.images import IMAGE_EXTENSIONS
+
+
+@dataclass
+class InferConfig:
+    section: ClassVar[str] = "infer"
+    bundle: str = ""
+    input: str = ""
+    out: str = "predictions.csv"
+    top_k: int = 3
+    extensions: list[str] = field(default_factory=lambda: list(IMAGE_EXTENSIONS))
+    strict: bool = False
+    dry_run: bool = False
+    report: bool = False
+    progress: bool = True
+    device: Device = "auto"
+    backend: Literal["auto", "onnx", "torch"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    batch_size: int = 0
+    workers: int = -1
+    threads: int = 0
+    engine: Literal["local", "ray"] = "local"
+    address: str = ""
+    actors: int = 0

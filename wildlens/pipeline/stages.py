@@ -1,0 +1,126 @@
+"""The two stages of a batch run, shared by every engine (local workers, Ray): decode one input
+into model-ready pixels (`prepare_input`, in worker processes), then run the model over a group
+of them and make one record per input (`records_for`, where the model lives).
+
+    prepared = prepare_input(sample, predictor.preparer)
+    records = records_for([prepared, ...], predictor, provenance)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from wildlens.data.images import ImageError, ImageFacts
+from wildlens.data.quality import ImageQuality
+from wildlens.data.sources import Sample, Skipped
+from wildlens.model.predictor import ImagePreparer, Predictor
+from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.records import RunProvenance, failed_record, ok_record, skipped_record
+
+# Records of failed and skipped inputs wait for at most this many batches' worth before being
+# written, so an archive of mostly non-photos still writes (and resumes) as it goes.
+MAX_GROUP_BATCHES = 4
+
+
+@dataclass(frozen=True)
+class Sizing:
+    workers: int  # decode worker processes; 0 decodes in the main process
+    batch_size: int  # photos per model call
+    threads: int  # CPU threads of the model; 0 lets the library choose
+
+
+def available_cores() -> int:
+    """CPU cores this process may use (a container's share, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def auto_size(cfg: InferConfig, on_gpu: bool, cores: int, pending: int) -> Sizing:
+    """Batch size, decode workers and model threads: the config's, or sized for this machine.
+
+    On a CPU, decoding a phone photo (about 25 ms of one core at 1/8 scale) costs more than the
+    ONNX model (about 15 ms), and both share the cores: one decode worker per core keeps the
+    cores busy while the model runs in the main process with one thread (its spare cycles go
+    to the workers). On a GPU the model is nearly free and every core but the feeding one
+    decodes. A run with at most one batch to do decodes in-process: workers would only add
+    their start-up time.
+    """
+    batch_size = cfg.batch_size or (128 if on_gpu else 32)
+    if cfg.workers >= 0:
+        workers = cfg.workers
+    elif pending <= batch_size:
+        workers = 0
+    else:
+        workers = max(1, min(32, cores - 1 if on_gpu else cores))
+    threads = cfg.threads or (0 if on_gpu else 1)
+    return Sizing(workers=workers, batch_size=batch_size, threads=threads)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One input after the decode stage: model-ready pixels, or why there are none."""
+
+    key: str
+    pixels: np.ndarray | None = field(default=None, repr=False)  # (3, H, W) float32
+    facts: ImageFacts | None = None
+    quality: ImageQuality | None = None  # for the poor_image check, measured where decoded
+    error: tuple[str, str, str] | None = None  # code, message, sha256 of the bytes if read
+    skipped: Skipped | None = None
+
+
+def prepare_input(item: Sample | Skipped, preparer: ImagePreparer) -> Prepared:
+    """Decode and preprocess one input (runs in a worker process; the result is picklable)."""
+    if isinstance(item, Skipped):
+        return Prepared(item.key, skipped=item)
+    try:
+        loaded = preparer.load(item.source)
+    except ImageError as error:
+        return Prepared(item.key, error=(error.code, error.message, error.sha256))
+    try:
+        pixels = preparer.preprocess(loaded.image)
+    except ImageError as error:  # `unprocessable`: a shape the eval transform cannot resize
+        return Prepared(item.key, error=(error.code, error.message, loaded.facts.sha256))
+    quality = preparer.quality(loaded.image)
+    return Prepared(item.key, pixels=pixels, facts=loaded.facts, quality=quality)
+
+
+def records_for(
+    group: list[Prepared], predictor: Predictor, provenance: RunProvenance
+) -> list[dict[str, Any]]:
+    """One record per prepared input, in order; the decoded ones go through the model at once."""
+    decoded = [p for p in group if p.pixels is not None]
+    predictions = (
+        predictor.decide(
+            predictor.forward(np.stack([p.pixels for p in decoded])), [p.quality for p in decoded]
+        )
+        if decoded
+        else []
+    )
+    by_key = {p.key: pred.to_dict() for p, pred in zip(decoded, predictions, strict=True)}
+    records = []
+    for p in group:
+        if p.skipped is not None:
+            records.append(skipped_record(p.skipped, provenance))
+        elif p.error is not None:
+            records.append(failed_record(p.key, *p.error, provenance))
+        else:
+            records.append(ok_record(p.key, p.facts, by_key[p.key], provenance))
+    return records
+
+
+def groups(prepared: Iterable[Prepared], batch_size: int) -> Iterator[list[Prepared]]:
+    """Consecutive runs of inputs holding `batch_size` decoded photos (the rest ride along)."""
+    group: list[Prepared] = []
+    decoded = 0
+    for item in prepared:
+        group.append(item)
+        decoded += item.pixels is not None
+        if decoded == batch_size or len(group) >= MAX_GROUP_BATCHES * batch_size:
+            yield group
+            group, decoded = [], 0
+    if group:
+        yield group

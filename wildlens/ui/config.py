@@ -1,0 +1,34 @@
+"""app.py's typed config (keys and defaults documented in configs/default.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from wildlens.data.config import Device
+
+
+@dataclass
+class AppConfig:
+    section: ClassVar[str] = "app"
+    bundle: str = ""
+    host: str = "127.0.0.1"
+    port: int = 7860
+    language: Literal["en", "zh", "lo"] = "en"
+    data_dir: str = "runs/app"
+    database: str = ""
+    auth_user_env: str = "WILDLENS_APP_USER"
+    auth_password_env: str = "WILDLENS_APP_PASSWORD"
+    allow_network_without_login: bool = False
+    max_file_size_mb: int = 50
+    max_photos: int = 12
+    concurrency: int = 2
+    queue_size: int = 16
+    cache_cleanup_s: int = 3600
+    cache_max_age_s: int = 7200
+    heat_map: bool = True
+    top_k: int = 3
+    workshop: bool = True
+    workshop_image_size: int = 0
+    device: Device = "auto"
+    threads: int = 1
