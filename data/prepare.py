@@ -2,7 +2,7 @@
 
 prepared = prepare_splits("photos/", {"train": 0.8, "val": 0.2}, seed=0)
 prepared.splits["train"], prepared.report["summary"], prepared.excluded
-splits = training_splits("photos/", Fractions(0.15, 0.15, 0.0), one_held_out_split=True)
+splits = training_splits("photos/", Fractions(0.15, 0.15, 0.0), cross_fit=True)
 """
 
 from __future__ import annotations
@@ -96,11 +96,12 @@ class Fractions:
 @dataclass(frozen=True)
 class TrainingSplits:
     train: list[Sample]
-    val: list[Sample]
-    calibration: list[Sample]
+    val: list[Sample]  # full mode: model selection (early stopping); empty when cross-fitting
+    calibration: list[Sample]  # full mode: the trust policy's photos; empty when cross-fitting
     test: list[Sample]
     class_ids: list[str]
     prepared: PreparedSplits
+    cross_fit: bool  # every non-test photo trains and calibrates (out of fold)
     unknown: list[Sample] = field(default_factory=list)  # out-of-catalogue photos, for the report
     unknown_sha256: dict[str, str] = field(default_factory=dict)  # their key -> content hash
 
@@ -113,17 +114,18 @@ class TrainingSplits:
         index = {c: i for i, c in enumerate(self.class_ids)}
         return np.array([index[s.label] for s in getattr(self, split)], dtype=np.int64)
 
-    @property
-    def one_held_out_split(self) -> bool:
-        """Validation and calibration are one split (fast mode selects nothing on validation)."""
-        return self.val is self.calibration
+    def groups(self, split: str) -> list[str]:
+        """Each photo's group: its manifest group, else its duplicate cluster (photos of one item
+        or near-copies never sit on both sides of a fold)."""
+        clusters = cluster_of(self.prepared.report)
+        return [s.group or f"cluster:{clusters.get(s.key, s.key)}" for s in getattr(self, split)]
 
 
 def training_splits(
     source: str,
     fractions: Fractions,
     *,
-    one_held_out_split: bool,
+    cross_fit: bool,
     seed: int = 0,
     allow_leakage: bool = False,
     workers: int = 0,
@@ -131,30 +133,31 @@ def training_splits(
 ) -> TrainingSplits:
     """Audited, leakage-safe splits for training: the dataset's own, or a group split.
 
-    Calibration photos must be ones the model was neither fitted nor selected on. A model
-    selected on validation (full mode's best epoch) needs a calibration split of its own, so a
-    dataset with train/ and val/ but no calibration/ gives up `fractions.calibration` of train
-    for it. With `one_held_out_split` (fast mode selects nothing on validation) validation and
-    calibration are one split: a dataset's val/ (when it has no calibration/), or
-    `val + calibration` of a dataset split here.
+    With `cross_fit` (fast mode) every photo that is not a test photo trains and calibrates:
+    the dataset's train/, val/ and calibration/ are one pool, and the trust policy is fitted out
+    of fold. Otherwise (full mode) calibration photos must be ones the model was neither fitted
+    nor selected on: a dataset without val/ or calibration/ gives up `fractions.val` or
+    `fractions.calibration` of train for each. A test split is the dataset's test/, or
+    `fractions.test` of a dataset split here.
     """
     if not source:
         raise DatasetError("no dataset given: train.py data=PATH (an ImageFolder tree)")
     held_out = fractions.val + fractions.calibration + fractions.test
-    if held_out >= 1 or fractions.val <= 0 or fractions.calibration <= 0:
+    if not 0 <= fractions.test < 1 or (
+        not cross_fit and (held_out >= 1 or fractions.val <= 0 or fractions.calibration <= 0)
+    ):
         raise DatasetError(
             "val_fraction and calibration_fraction must be > 0, and with test_fraction below 1"
         )
-    if one_held_out_split:
-        shares = {"train": 1.0 - held_out, "calibration": fractions.val + fractions.calibration}
-        carve = None
+    if cross_fit:
+        shares, carve = {"train": 1.0 - fractions.test}, None
     else:
         shares = {
             "train": 1.0 - held_out,
             "val": fractions.val,
             "calibration": fractions.calibration,
         }
-        carve = {"calibration": fractions.calibration}
+        carve = {"val": fractions.val, "calibration": fractions.calibration}
     shares["test"] = fractions.test
     prepared = prepare_splits(
         source,
@@ -165,28 +168,31 @@ def training_splits(
         carve=carve,
     )
     parts = prepared.splits
+    if cross_fit:
+        pool = [s for name in ("train", "val", "calibration") for s in parts.get(name, [])]
+        parts = {"train": pool, "test": parts.get("test", [])}
     train_samples = parts.get("train", [])
-    if one_held_out_split and not parts.get("calibration"):
-        parts = {**parts, "calibration": parts.get("val", [])}
-    val_samples = parts.get("calibration", []) if one_held_out_split else parts.get("val", [])
-    if not train_samples or not val_samples:
+    if not train_samples:
         raise DatasetError(
-            f"{source}: need training and validation photos; found splits "
-            f"{sorted(k for k, v in parts.items() if v)} (name folders train/ and val/, "
+            f"{source}: no training photos; found splits "
+            f"{sorted(k for k, v in parts.items() if v)} (name folders train/ [val/ test/], "
             "or give one folder of class folders to split automatically)"
         )
     class_ids = sorted({s.label for s in train_samples})
-    unseen = sorted({s.label for s in val_samples} - set(class_ids))
-    if unseen:
-        raise DatasetError(f"{source}: classes {unseen} are in val but not in train")
     if len(class_ids) < 2:
         raise DatasetError(f"{source}: need at least 2 classes, found {class_ids}")
     known = set(class_ids)
+    for name in ("val", "calibration"):
+        unseen = sorted({s.label for s in parts.get(name, [])} - known)
+        if unseen:
+            raise DatasetError(f"{source}: classes {unseen} are in {name} but not in train")
+    val_samples = parts.get("val", [])
     calibration = [s for s in parts.get("calibration", []) if s.label in known]
-    if not calibration:
-        raise DatasetError(f"{source}: no calibration photos of the training classes")
-    if one_held_out_split:
-        val_samples = calibration  # one split, one list: the summary counts it once
+    if not cross_fit and (not val_samples or not calibration):
+        raise DatasetError(
+            f"{source}: need validation and calibration photos for full mode, and too few "
+            "training photos to set them aside; add photos, or train with mode=fast"
+        )
     test_samples = [s for s in parts.get("test", []) if s.label in known]
     unknown, unknown_sha256 = [], {}
     if unknown_data:
@@ -198,6 +204,7 @@ def training_splits(
         test_samples,
         class_ids,
         prepared,
+        cross_fit,
         unknown,
         unknown_sha256,
     )
@@ -233,8 +240,6 @@ def data_summary(root: str, splits: TrainingSplits) -> dict[str, Any]:
         "calibration": splits.calibration,
         "test": splits.test,
     }
-    if splits.one_held_out_split:
-        del parts["val"]
     for name, samples in parts.items():
         for sample in sorted(samples, key=lambda s: s.key):
             digest.update(f"{name}\t{sample.key}\t{sample.label}\t{sha256[sample.key]}\n".encode())

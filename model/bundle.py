@@ -24,17 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.numpy import load as load_arrays
 from safetensors.torch import load_file, save_file
 
 from wildlens.data.transforms import Preprocessing
 from wildlens.model.catalogue import Catalogue, catalogue_from_dict
 from wildlens.model.routing import Policy
-from wildlens.model.unknown import Mahalanobis
+from wildlens.model.unknown import UnknownModel
 
 FORMAT_VERSION = 1
 META_FILE = "bundle.json"
 WEIGHTS_FILE = "model.safetensors"
-UNKNOWN_FILE = "unknown.safetensors"  # Mahalanobis statistics, when the policy uses them
+UNKNOWN_FILE = "unknown.safetensors"  # the unknown-item scores' kNN banks (and the head's bias)
 
 
 class BundleError(ValueError):
@@ -188,9 +189,15 @@ class Bundle:
     def routing(self) -> Policy:
         return Policy.from_dict(self.meta.routing)
 
-    def mahalanobis(self) -> Mahalanobis:
-        """The unknown-item statistics (class means, precision matrix) kept in the bundle."""
-        return Mahalanobis.from_safetensors((self.path / UNKNOWN_FILE).read_bytes())
+    def unknown_model(self) -> UnknownModel:
+        """The unknown-item scores' kNN banks, from the hash-checked unknown.safetensors."""
+        data = (self.path / UNKNOWN_FILE).read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.meta.files.get(UNKNOWN_FILE):
+            raise BundleError(f"{self.path}: {UNKNOWN_FILE} does not match bundle.json")
+        policy = self.routing
+        return UnknownModel.from_arrays(
+            load_arrays(data), policy.unknown.neighbours, self.temperature
+        )
 
     @property
     def is_demo(self) -> bool:

@@ -48,6 +48,9 @@ class CatalogueEntry:
     group: str = "other"
     lookalikes: tuple[str, ...] = ()
     features: str = ""
+    # A target of the class's own: its auto-accept threshold then comes from its own photos
+    # (stricter than the pooled target, e.g. for look-alikes, whose wrong answer clears an item).
+    # None: the class shares the pooled threshold and guarantee (train key target_precision).
     target_precision: float | None = None
     always_review: bool = False
 
@@ -62,6 +65,8 @@ class CatalogueEntry:
             {"always_review": True}
             if self.always_review
             else {"target_precision": self.target_precision}
+            if self.target_precision is not None
+            else {}
         )
         del data["target_precision"], data["always_review"]
         return data
@@ -87,14 +92,13 @@ class Catalogue:
     def ids(self) -> list[str]:
         return list(self.entries)
 
-    def for_classes(self, class_ids: Iterable[str], default_target_precision: float) -> Catalogue:
-        """The entries of `class_ids`, in that order; a class missing here gets a plain entry."""
+    def for_classes(self, class_ids: Iterable[str]) -> Catalogue:
+        """The entries of `class_ids`, in that order; a class missing here gets a plain entry
+        (its id as its name, the pooled guarantee)."""
         entries = {}
         for class_id in map(check_class_id, class_ids):
             entries[class_id] = self.entries.get(class_id) or CatalogueEntry(
-                id=class_id,
-                names={lang: class_id.replace("_", " ") for lang in LANGUAGES},
-                target_precision=default_target_precision,
+                id=class_id, names={lang: class_id.replace("_", " ") for lang in LANGUAGES}
             )
         return Catalogue(entries)
 
@@ -157,8 +161,8 @@ def _entry_from_dict(raw: Any, source: str) -> CatalogueEntry:
     routing = raw.get("routing") or {}
     always_review = routing.get("always_review", False) is True
     target = routing.get("target_precision")
-    if always_review == (target is not None):
-        raise CatalogueError(f"{where}: routing needs target_precision or always_review: true")
+    if always_review and target is not None:
+        raise CatalogueError(f"{where}: routing takes target_precision or always_review, not both")
     if target is not None and not (isinstance(target, int | float) and 0 < target <= 1):
         raise CatalogueError(f"{where}: target_precision must be a number in (0, 1]")
     return CatalogueEntry(

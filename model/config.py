@@ -41,19 +41,21 @@ class TrainConfig:
     channels_last: bool = True
     # fast mode
     fast_views: int = 1
-    head_epochs: int = 60
-    head_lr: float = 1e-3
-    head_dropout: float = 0.2
-    head_label_smoothing: float = 0.0
+    cross_fit_folds: int = 5
+    head_c: float = 0.0
     # calibration and routing
     calibration_fraction: float = 0.15
+    target_precision: float = 0.95
     routing_delta: float = 0.1
     accept_floor: float = 0.5
     shortlist_coverage: float = 0.95
     shortlist_class_conditional: bool = True
-    unknown_score: Literal["energy", "mahalanobis"] = "energy"
     unknown_keep: float = 0.95
+    familiar_keep: float = 0.9
     unknown_data: str = ""
+    shift_tolerance: float = 0.03
+    shift_alpha: float = 0.05
+    shift_window: int = 50
     poor_min_side: int = 64
     poor_min_sharpness: float = 8.0
     poor_min_contrast: float = 5.0
@@ -62,7 +64,6 @@ class TrainConfig:
     test_fraction: float = 0.0
     allow_leakage: bool = False
     augment_strength: float = 1.0
-    default_target_precision: float = 0.95
     seed: int = 0
     deterministic: bool = False
     workers: int = 2

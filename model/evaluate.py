@@ -19,8 +19,8 @@ from wildlens.data.images import ImageError
 from wildlens.data.prepare import TrainingSplits
 from wildlens.data.sources import Sample
 from wildlens.model.calibration import softmax
+from wildlens.model.card import advice_lines
 from wildlens.model.catalogue import Catalogue
-from wildlens.model.metrics import routing_metrics
 from wildlens.model.modes import Fitted
 from wildlens.model.predictor import ModelOutputs, Predictor
 from wildlens.model.report import Evaluation, evaluation_files, summary_lines
@@ -49,9 +49,11 @@ class HeldOut:
 def evaluate_held_out(
     splits: TrainingSplits, fitted: Fitted, trust: Trust, catalogue: Catalogue
 ) -> HeldOut:
-    """Measure the fitted model and its policy on the test split (else validation, else the
-    calibration split), and make the report's files."""
-    fallback = "calibration" if splits.one_held_out_split else "val"
+    """Measure the fitted model and its policy on the test split, else on the training photos
+    out of fold (fast mode: a cross-validated measure; the policy was fitted on these answers,
+    so its own measures there are not independent), else on the validation split (full mode),
+    and make the report's files."""
+    fallback = "train" if splits.cross_fit else "val"
     split = "test" if splits.test else fallback
     outputs = fitted.outputs[split]
     evaluation = Evaluation(
@@ -62,7 +64,14 @@ def evaluate_held_out(
         probs=softmax(outputs.logits, trust.temperature),
         class_ids=splits.class_ids,
     )
-    measures = routing_measures(outputs, evaluation.labels, trust, fitted.outputs.get("unknown"))
+    measures = routing_measures(
+        outputs,
+        evaluation.labels,
+        trust,
+        fitted.outputs.get("unknown"),
+        trust.calibration_scores,
+    )
+    measures["split"] = "cross-validated" if split == "train" else split
     names = [catalogue[c].name() for c in splits.class_ids]
     files = evaluation_files(
         evaluation, names, fitted.history, {"calibration": trust.calibration, **measures}
@@ -71,23 +80,52 @@ def evaluate_held_out(
 
 
 def training_summary(held_out: HeldOut, trust: Trust) -> list[str]:
-    """The lines training prints at the end: accuracy, calibration, what routing would do."""
-    routing, shortlist = held_out.measures["routing"], held_out.measures["shortlist"]
-    precision = routing["accepted_precision"]
+    """The lines training prints at the end: accuracy, calibration, what routing would do, and
+    advice when little or nothing can be auto-accepted."""
+    policy = trust.policy.to_dict()
+    threshold = policy["pooled"]["threshold"]
     return [
         *summary_lines(held_out.evaluation.metrics()),
         f"calibration: T={trust.temperature:.2f}, ECE {trust.calibration['ece_before']:.3f} -> "
-        f"{trust.calibration['ece_after']:.3f}; on {held_out.evaluation.split}: auto-accepted "
-        f"{routing['coverage']:.0%}"
-        + (f" at precision {precision:.3f}" if precision else "")
-        + f", shortlist coverage {shortlist['coverage']:.3f} (size {shortlist['mean_size']:.2f})",
+        f"{trust.calibration['ece_after']:.3f}; pooled threshold "
+        f"{'none' if threshold is None else f'{threshold:.3f}'} "
+        f"(target {policy['pooled']['target_precision']:.0%})",
+        *measure_lines(held_out.measures, policy),
     ]
+
+
+def measure_lines(measures: dict[str, Any], policy: dict[str, Any]) -> list[str]:
+    """What the policy did on evaluated photos: decisions, shortlist, foreign items, the shift
+    guard, and advice when little or nothing was auto-accepted."""
+    routing, shortlist = measures["routing"], measures["shortlist"]
+    unknown, guard = measures["unknown"], measures["shift_guard"]
+    precision = routing["accepted_precision"]
+    lines = [
+        f"on {measures['split']}: auto-accepted {routing['coverage']:.0%}"
+        + (f" at precision {precision:.3f}" if precision is not None else "")
+        + f", review {routing['review_rate']:.0%}, unknown {routing['unknown_rate']:.0%}; "
+        f"shortlist coverage {shortlist['coverage']:.3f} (size {shortlist['mean_size']:.2f})"
+    ]
+    if unknown.get("unknown_photos"):
+        lines.append(
+            f"photos of other items ({unknown['unknown_photos']}): called unknown "
+            f"{unknown['called_unknown']:.0%}, auto-accepted {unknown['auto_accepted']:.1%}, "
+            f"AUROC {unknown['auroc']['combined']:.3f}"
+        )
+    if guard["fired"]:
+        lines.append(
+            f"shift guard: these photos stop looking like the calibration photos at photo "
+            f"{guard['fired_at']} of {guard['photos']} (rates {guard['means']} against "
+            f"{guard['calibration_means']})"
+        )
+    lines += [f"advice: {line}" for line in advice_lines(policy, routing)]
+    return lines
 
 
 @dataclass
 class EvaluationRun:
     evaluation: Evaluation
-    extra: dict[str, Any] = field(default_factory=dict)  # routing, unreadable, other classes
+    extra: dict[str, Any] = field(default_factory=dict)  # measures, unreadable, other classes
 
 
 def evaluate_bundle(
@@ -97,44 +135,64 @@ def evaluate_bundle(
     batch_size: int = 32,
     progress: bool = True,
 ) -> EvaluationRun:
-    """Predict every labelled sample whose class the bundle knows; count the rest."""
+    """Predict every labelled sample: those of the bundle's classes are evaluated as training
+    evaluates its held-out photos (accuracy, calibration, routing, shortlist, unknown items, the
+    shift guard over them in order); those of other classes are the foreign items the unknown
+    rule should catch. Unreadable photos are counted, never the run's end."""
     index = {c: i for i, c in enumerate(predictor.class_ids)}
     known = [s for s in samples if s.label in index]
+    foreign = [s for s in samples if s.label not in index]
     others: dict[str, int] = {}
-    for sample in samples:
-        if sample.label not in index:
-            others[str(sample.label)] = others.get(str(sample.label), 0) + 1
-    kept, outputs, unreadable = [], [], {}
-    for start in tqdm(range(0, len(known), batch_size), disable=not progress, desc="evaluate"):
-        batch, arrays = [], []
-        for sample in known[start : start + batch_size]:
-            try:
-                arrays.append(predictor.preprocess(predictor.load(sample.source).image))
-                batch.append(sample)
-            except ImageError as error:
-                unreadable[sample.key] = error.code
-        if arrays:
-            outputs.append(predictor.forward(np.stack(arrays)))
-            kept += batch
+    for sample in foreign:
+        others[str(sample.label)] = others.get(str(sample.label), 0) + 1
+    unreadable: dict[str, str] = {}
+    kept, outputs = _outputs(predictor, known, batch_size, progress, unreadable, "evaluate")
     if not kept:
         raise ValueError("no readable photos of the bundle's classes to evaluate")
-    combined = ModelOutputs(
-        np.concatenate([o.logits for o in outputs]), np.concatenate([o.features for o in outputs])
-    )
-    all_logits = combined.logits
+    _, foreign_outputs = _outputs(predictor, foreign, batch_size, progress, unreadable, "others")
     labels = np.array([index[s.label] for s in kept], dtype=np.int64)
     evaluation = Evaluation(
         split=split,
         samples=kept,
         labels=labels,
-        probs_uncalibrated=softmax(all_logits),
-        probs=softmax(all_logits, predictor.temperature),
+        probs_uncalibrated=softmax(outputs.logits),
+        probs=softmax(outputs.logits, predictor.temperature),
         class_ids=predictor.class_ids,
     )
+    measures = routing_measures(outputs, labels, predictor.trust(), foreign_outputs)
     extra = {
-        "routing": routing_metrics(evaluation.probs, labels, predictor.decide(combined)),
+        **measures,
+        "split": split,
+        "calibration": predictor.bundle.meta.metrics.get("calibration"),
         "unreadable": unreadable,
         "classes_not_in_bundle": others,
         "bundle": predictor.bundle.identity,
     }
     return EvaluationRun(evaluation, extra)
+
+
+def _outputs(
+    predictor: Predictor,
+    samples: Sequence[Sample],
+    batch_size: int,
+    progress: bool,
+    unreadable: dict[str, str],
+    name: str,
+) -> tuple[list[Sample], ModelOutputs | None]:
+    """The network's outputs of the readable samples (the others go into `unreadable`)."""
+    kept, parts = [], []
+    for start in tqdm(range(0, len(samples), batch_size), disable=not progress, desc=name):
+        batch, arrays = [], []
+        for sample in samples[start : start + batch_size]:
+            try:
+                arrays.append(predictor.preprocess(predictor.load(sample.source).image))
+                batch.append(sample)
+            except ImageError as error:  # unreadable, or a shape the transform cannot resize
+                unreadable[sample.key] = error.code
+        if arrays:
+            parts.append(predictor.forward(np.stack(arrays)))
+            kept += batch
+    if not parts:
+        return kept, None
+    logits = np.concatenate([o.logits for o in parts])
+    return kept, ModelOutputs(logits, np.concatenate([o.features for o in parts]))

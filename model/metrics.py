@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from wildlens.model.calibration import expected_calibration_error, negative_log_likelihood
-from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN
+from wildlens.model.routing import DECISIONS, IDENTIFIED, REVIEW, UNKNOWN
 
 
 def macro_f1(predicted: np.ndarray, labels: np.ndarray, num_classes: int) -> float:
@@ -79,10 +79,11 @@ def classification_metrics(
 def routing_metrics(
     probs: np.ndarray, labels: np.ndarray, decisions: Sequence[Any], policy: Any = None
 ) -> dict[str, Any]:
-    """Share of photos per decision, precision of the auto-accepted ones, review rate per class.
+    """Share of photos per decision, precision of the auto-accepted ones, and per class.
 
     `decisions` are `model.routing.Decision`s or predictions (anything with `.decision`);
-    `policy` (optional) adds each class's target and calibration status.
+    `policy` (optional) adds each class's target, guarantee, status and photos needed.
+    `review_rate` counts review decisions only (unknown answers are `unknown_rate`).
     """
     probs, labels = np.asarray(probs), np.asarray(labels)
     kinds = np.array([d.decision for d in decisions])
@@ -98,18 +99,25 @@ def routing_metrics(
             "predicted": int(mine.sum()),
             "auto_accepted": int(taken.sum()),
             "accepted_precision": float(correct[taken].mean()) if taken.any() else None,
-            "review_rate": float(1 - accepted[mine].mean()) if mine.any() else None,
+            "accepted_share": float(accepted[mine].mean()) if mine.any() else None,
         }
         if policy is not None:
             rule = policy.rules[c]
-            row.update(target_precision=rule.target_precision, status=rule.status)
+            row.update(
+                target_precision=rule.target_precision,
+                guarantee=rule.guarantee,
+                status=rule.status,
+                photos_needed=rule.photos_needed,
+            )
         per_class[policy.class_ids[c] if policy is not None else str(c)] = row
+    share = {kind: float((kinds == kind).mean()) if len(kinds) else 0.0 for kind in DECISIONS}
     return {
         "photos": len(kinds),
-        "decisions": {kind: int((kinds == kind).sum()) for kind in (IDENTIFIED, REVIEW, UNKNOWN)},
+        "decisions": {kind: int((kinds == kind).sum()) for kind in DECISIONS},
         "auto_accepted": n_accepted,
-        "coverage": float(accepted.mean()) if len(kinds) else 0.0,
-        "review_rate": float(1 - accepted.mean()) if len(kinds) else 1.0,
+        "coverage": share[IDENTIFIED],
+        "review_rate": share[REVIEW],
+        "unknown_rate": share[UNKNOWN],
         "accepted_precision": float(correct[accepted].mean()) if n_accepted else None,
         "per_class": per_class,
     }

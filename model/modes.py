@@ -1,12 +1,13 @@
 """The two ways training fits a network, behind one signature:
 
 - `full`: fine-tune the whole network (`wildlens.model.finetune`); the default on a GPU;
-- `fast`: cached backbone features and a linear head (`wildlens.model.features`,
-  `wildlens.model.head`); the default on a CPU, for workshops: hundreds of photos in well under
-  a minute.
+- `fast`: cached backbone features and a cross-fitted logistic-regression head
+  (`wildlens.model.features`, `wildlens.model.crossfit`); the default on a CPU, for workshops:
+  hundreds of photos in well under a minute.
 
-Either returns the fitted network and its outputs (logits, pooled features) on the photos that
-calibration, routing and the report need.
+Either returns the fitted network, what the trust layer is fitted on (out-of-fold answers of
+every photo in fast mode, the calibration split's in full mode) and its outputs on the photos
+the report measures.
 
     fitted = FIT_MODES[resolve_mode(cfg.mode, device)](FitInputs(...))
 """
@@ -29,12 +30,22 @@ from wildlens.data.prepare import TrainingSplits
 from wildlens.data.transforms import Preprocessing, eval_transforms, train_transforms
 from wildlens.model.backends import ModelOutputs, logits_and_features
 from wildlens.model.config import TrainConfig
+from wildlens.model.crossfit import (
+    C_GRID,
+    CrossFit,
+    CrossFitSettings,
+    assign_folds,
+    cross_fit,
+    out_of_fold_knn,
+)
 from wildlens.model.device import resolve_precision
 from wildlens.model.distributed import Distributed
 from wildlens.model.features import Embedder, FeatureCache, extract_features, feature_views
 from wildlens.model.finetune import EpochCallback, FineTuneSettings, fine_tune
-from wildlens.model.head import HeadSettings, head_logits, install_head, train_linear_head
+from wildlens.model.head import head_logits, install_head
+from wildlens.model.trust import TrustInputs
 
+_NO_OUTPUTS = ModelOutputs(np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32))
 # stage ("features (train)", ...), photos done, photos in the stage: fast mode's progress.
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -58,11 +69,12 @@ class FitInputs:
 
 @dataclass
 class Fitted:
-    """What a training mode returns: the model and its outputs on the other splits."""
+    """What a training mode returns: the network, what the trust layer is fitted on, and its
+    outputs on the photos the report measures."""
 
     model: torch.nn.Module
-    # "val", "calibration"; "test", "unknown" when there are such photos; "train" when the
-    # unknown score needs the training features.
+    trust_inputs: TrustInputs
+    # "train" (fast mode: out of fold), "val", "test", "unknown" as the photos exist.
     outputs: dict[str, ModelOutputs]
     history: list[dict[str, Any]] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
@@ -73,14 +85,6 @@ def resolve_mode(mode: str, device: torch.device) -> str:
     if mode == "auto":
         return "full" if device.type == "cuda" else "fast"
     return mode
-
-
-def splits_to_embed(splits: TrainingSplits, cfg: TrainConfig) -> list[str]:
-    """The splits whose network outputs calibration, routing and the report need."""
-    names = ["val", "calibration", "test", "unknown"]
-    if cfg.unknown_score == "mahalanobis":
-        names.append("train")
-    return [name for name in names if getattr(splits, name)]
 
 
 def fit_full(job: FitInputs) -> Fitted:
@@ -125,31 +129,29 @@ def fit_full(job: FitInputs) -> Fitted:
     )
     outputs = {}
     if job.dist.is_main:
-        for split in splits_to_embed(splits, cfg):
-            held_out = ImageDataset(
-                getattr(splits, split), splits.class_ids, eval_transforms(pre), decode
-            )
-            loader = photo_loader(held_out, cfg.batch_size, cfg.workers)
-            outputs[split] = collect_outputs(result.model, loader, job.device, job.progress, split)
+        for split in ("train", "val", "calibration", "test", "unknown"):
+            samples = getattr(splits, split)
+            if samples:
+                held_out = ImageDataset(samples, splits.class_ids, eval_transforms(pre), decode)
+                loader = photo_loader(held_out, cfg.batch_size, cfg.workers)
+                outputs[split] = collect_outputs(
+                    result.model, loader, job.device, job.progress, f"outputs ({split})"
+                )
     notes = {"best_epoch": result.best_epoch, "stopped_early": result.stopped_early}
-    return Fitted(result.model, outputs, result.history, notes)
-
-
-def head_settings(cfg: TrainConfig) -> HeadSettings:
-    """Fast mode's linear head settings from a training config."""
-    return HeadSettings(
-        epochs=cfg.head_epochs,
-        lr=cfg.head_lr,
-        weight_decay=cfg.weight_decay,
-        label_smoothing=cfg.head_label_smoothing,
-        dropout=cfg.head_dropout,
-        class_balance=cfg.class_balance,
-        seed=cfg.seed,
+    trust_inputs = TrustInputs(
+        calibration=outputs.get("calibration", _NO_OUTPUTS),
+        labels=splits.labels("calibration"),
+        reference=outputs.get("train", _NO_OUTPUTS),
+        bias=result.model.get_classifier().bias.detach().cpu().numpy(),
     )
+    kept = {k: v for k, v in outputs.items() if k in ("val", "test", "unknown")}
+    return Fitted(result.model, trust_inputs, kept, result.history, notes)
 
 
 def fit_fast(job: FitInputs) -> Fitted:
-    """Cached backbone features of a few views per photo, and a linear head on them."""
+    """Cached backbone features of a few views per photo; a logistic-regression head
+    cross-fitted on them (`wildlens.model.crossfit`): the fold ensemble is the shipped head and
+    its out-of-fold answers calibrate it."""
     cfg, splits, pre, model = job.cfg, job.splits, job.preprocessing, job.model
     sha256 = splits.sha256()
     cache = FeatureCache.for_backbone(model, pre)
@@ -173,16 +175,57 @@ def fit_fast(job: FitInputs) -> Fitted:
             on_photo=on_photo,
         )
 
-    train_features = features(splits.train, views, "features (train)")
-    weight, bias = train_linear_head(
-        train_features, splits.labels("train"), len(splits.class_ids), head_settings(cfg)
+    pool = features(splits.train, views, "features (train)")
+    settings = CrossFitSettings(
+        folds=cfg.cross_fit_folds,
+        c_grid=(cfg.head_c,) if cfg.head_c > 0 else C_GRID,
+        class_balance=cfg.class_balance != "none",
     )
-    install_head(model, weight, bias)
-    outputs = {}
-    for split in splits_to_embed(splits, cfg):
-        eval_view = features(getattr(splits, split), views[:1], f"features ({split})")[:, 0]
-        outputs[split] = ModelOutputs(head_logits(eval_view, weight, bias), eval_view)
-    return Fitted(model.eval(), outputs, notes={"views_per_photo": len(views)})
+    labels_text = [s.label for s in splits.train]
+    fit, trust_inputs = cross_fitted_head(
+        pool,
+        splits.labels("train"),
+        len(splits.class_ids),
+        assign_folds(labels_text, splits.groups("train"), cfg.cross_fit_folds, cfg.seed),
+        settings,
+    )
+    install_head(model, fit.weight, fit.bias)
+    outputs = {"train": trust_inputs.calibration}
+    for split in ("test", "unknown"):
+        samples = getattr(splits, split)
+        if samples:
+            eval_view = features(samples, views[:1], f"features ({split})")[:, 0]
+            outputs[split] = ModelOutputs(head_logits(eval_view, fit.weight, fit.bias), eval_view)
+    notes = {
+        "views_per_photo": len(views),
+        "cross_fit": {"folds": len(np.unique(fit.fold_of)), "c": fit.c, "search": fit.search},
+    }
+    return Fitted(model.eval(), trust_inputs, outputs, notes=notes)
+
+
+def cross_fitted_head(
+    pool: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int,
+    fold_of: np.ndarray,
+    settings: CrossFitSettings,
+) -> tuple[CrossFit, TrustInputs]:
+    """Fast mode after the features: the cross-fitted head, and what the trust layer is fitted
+    on (every photo's eval view out of fold; kNN scores against the other folds only).
+
+    Args:
+        pool: (N, V, D) features of the training photos, view 0 the eval view.
+    """
+    fit = cross_fit(pool, labels, fold_of, num_classes, settings)
+    eval_features = pool[:, 0]
+    trust_inputs = TrustInputs(
+        calibration=ModelOutputs(fit.oof_logits.astype(np.float32), eval_features),
+        labels=labels,
+        reference=ModelOutputs(head_logits(eval_features, fit.weight, fit.bias), eval_features),
+        bias=fit.bias,
+        calibration_knn=out_of_fold_knn(eval_features, fit.fold_of, fit.heads),
+    )
+    return fit, trust_inputs
 
 
 FIT_MODES: dict[str, Callable[[FitInputs], Fitted]] = {"full": fit_full, "fast": fit_fast}

@@ -26,7 +26,7 @@ from wildlens.model.bundle import Bundle, load_bundle
 from wildlens.model.calibration import softmax
 from wildlens.model.device import select_device
 from wildlens.model.routing import Decision, decide
-from wildlens.model.unknown import unknown_scores
+from wildlens.model.trust import Trust
 
 # What the eval transform raises on a pathological photo (an extreme aspect ratio resized to the
 # model's size), reported as the decoder's errors are, with the code UNPROCESSABLE.
@@ -43,9 +43,9 @@ class Prediction:
     decision: str  # identified | review | unknown
     reasons: list[str]
     shortlist: list[str]  # conformal set: the true class is among these with the set coverage
-    unknown_score: float
+    unknown_scores: dict[str, float]  # energy, knn_features[, knn_logits]: higher, less familiar
     accept_threshold: float | None  # the top class's auto-accept threshold (None: never)
-    unknown_threshold: float | None
+    signals: dict[str, bool]  # what the shift guard counts: unknown, unfamiliar, low_confidence
     quality: dict[str, float] | None = None
     bundle: dict[str, str] = field(default_factory=dict)
 
@@ -57,9 +57,9 @@ class Prediction:
             "decision": self.decision,
             "reasons": list(self.reasons),
             "shortlist": list(self.shortlist),
-            "unknown_score": self.unknown_score,
+            "unknown_scores": dict(self.unknown_scores),
             "accept_threshold": self.accept_threshold,
-            "unknown_threshold": self.unknown_threshold,
+            "signals": dict(self.signals),
             "quality": self.quality,
             **self.bundle,
         }
@@ -128,9 +128,7 @@ class Predictor:
         self.preparer = ImagePreparer(self.preprocessing)
         self.temperature = bundle.temperature
         self.policy = bundle.routing
-        self.mahalanobis = (
-            bundle.mahalanobis() if self.policy.unknown_score == "mahalanobis" else None
-        )
+        self.unknown = bundle.unknown_model()
         self.backend = select_backend(bundle, self.device, backend, precision, threads)
 
     @classmethod
@@ -143,6 +141,11 @@ class Predictor:
     def load(self, source: Any) -> LoadedImage:
         """Decode a photo with the shared decoder, reduced to what the eval transform needs."""
         return self.preparer.load(source)
+
+    def trust(self) -> Trust:
+        """The bundle's trust policy as training fitted it, to measure it on other photos."""
+        calibration = self.bundle.meta.metrics.get("calibration") or {}
+        return Trust(self.temperature, self.policy, self.unknown, calibration, {})
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
         """The shared eval transform: a (3, H, W) float32 array ready for `forward`."""
@@ -173,58 +176,73 @@ class Predictor:
         """Raw logits (N, C) for RGB images."""
         return self.outputs(images).logits
 
-    def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
+    def predict(
+        self, images: Sequence[Image.Image], suspended: Sequence[bool] | None = None
+    ) -> list[Prediction]:
         """Calibrated, routed predictions for RGB images, in order."""
-        return self.decide(self.outputs(images), [self.quality(image) for image in images])
+        qualities = [self.quality(image) for image in images]
+        return self.decide(self.outputs(images), qualities, suspended)
 
-    def unknown_scores(self, outputs: ModelOutputs) -> np.ndarray:
-        """The bundle's out-of-catalogue score of each row (higher: less like any class)."""
-        return unknown_scores(outputs.logits, outputs.features, self.temperature, self.mahalanobis)
+    def unknown_scores(self, outputs: ModelOutputs) -> dict[str, np.ndarray]:
+        """The bundle's out-of-catalogue scores of each row (higher: less like the catalogue)."""
+        return self.unknown.scores(outputs.logits, outputs.features)
 
     def decide(
-        self, outputs: ModelOutputs, qualities: Sequence[ImageQuality] | None = None
+        self,
+        outputs: ModelOutputs,
+        qualities: Sequence[ImageQuality] | None = None,
+        suspended: Sequence[bool] | None = None,
     ) -> list[Prediction]:
         """Calibrated probabilities, decisions and reasons from the network's outputs.
 
-        Without `qualities` the `poor_image` check is skipped.
+        Without `qualities` the `poor_image` check is skipped; `suspended` (the shift guard's
+        verdict for each row) withholds auto-accept.
         """
         probs = softmax(outputs.logits, self.temperature)
-        unknown = self.unknown_scores(outputs)
+        scores = self.unknown_scores(outputs)
         poor = None if qualities is None else [self.policy.quality.is_poor(q) for q in qualities]
-        decisions = decide(probs, unknown, poor, self.policy)
+        decisions = decide(probs, scores, poor, self.policy, suspended)
         qualities = qualities or [None] * len(probs)
         return [
-            self._prediction(row, score, d, q)
-            for row, score, d, q in zip(probs, unknown, decisions, qualities, strict=True)
+            self._prediction(probs[i], {k: v[i] for k, v in scores.items()}, d, q)
+            for i, (d, q) in enumerate(zip(decisions, qualities, strict=True))
         ]
 
-    def predict_item(self, images: Sequence[Image.Image]) -> ItemPrediction:
-        """Combine the photos of one item: the mean calibrated probabilities and unknown score of
-        its usable photos (poor ones count only when every photo is poor) give one decision.
+    def predict_item(
+        self, images: Sequence[Image.Image], suspended: bool = False
+    ) -> ItemPrediction:
+        """Combine the photos of one item: the mean calibrated probabilities and unknown scores
+        of its usable photos (poor ones count only when every photo is poor) give one decision.
 
         The thresholds were calibrated on single photos; averaging several photos of one item
-        makes the combined answer steadier, not less careful.
+        makes the combined answer steadier, not less careful. `suspended`: the shift guard
+        withholds auto-accept.
         """
         if not images:
             raise ValueError("an item needs at least one photo")
         outputs = self.outputs(images)
         qualities = [self.quality(image) for image in images]
-        photos = self.decide(outputs, qualities)
+        photos = self.decide(outputs, qualities, [suspended] * len(images))
         probs = softmax(outputs.logits, self.temperature)
-        unknown = self.unknown_scores(outputs)
+        scores = self.unknown_scores(outputs)
         poor = np.array([self.policy.quality.is_poor(q) for q in qualities])
         usable = ~poor if (~poor).any() else np.ones(len(poor), dtype=bool)
         mean_probs = probs[usable].mean(axis=0, keepdims=True)
-        mean_unknown = unknown[usable].mean(keepdims=True)
-        [decision] = decide(mean_probs, mean_unknown, [bool(poor.all())], self.policy)
-        combined = self._prediction(mean_probs[0], float(mean_unknown[0]), decision, None)
+        mean_scores = {k: v[usable].mean(keepdims=True) for k, v in scores.items()}
+        [decision] = decide(mean_probs, mean_scores, [bool(poor.all())], self.policy, [suspended])
+        combined = self._prediction(
+            mean_probs[0], {k: v[0] for k, v in mean_scores.items()}, decision, None
+        )
         return ItemPrediction(combined, photos)
 
     def _prediction(
-        self, row: np.ndarray, unknown: float, decision: Decision, quality: ImageQuality | None
+        self,
+        row: np.ndarray,
+        scores: dict[str, float],
+        decision: Decision,
+        quality: ImageQuality | None,
     ) -> Prediction:
         order = np.argsort(-row, kind="stable")
-        threshold = self.policy.unknown_threshold
         return Prediction(
             label=self.class_ids[order[0]],
             confidence=float(row[order[0]]),
@@ -233,11 +251,11 @@ class Predictor:
             decision=decision.decision,
             reasons=list(decision.reasons),
             shortlist=[self.class_ids[i] for i in decision.shortlist],
-            unknown_score=float(unknown),
+            unknown_scores={k: float(v) for k, v in scores.items()},
             accept_threshold=None
             if np.isinf(decision.accept_threshold)
             else decision.accept_threshold,
-            unknown_threshold=None if np.isinf(threshold) else float(threshold),
+            signals=dict(decision.signals),
             quality=quality.to_dict() if quality is not None else None,
             bundle=self.bundle.identity,
         )

@@ -1,10 +1,10 @@
-"""The evaluation report: metrics, plots, a contact sheet of the worst mistakes, the model card.
+"""The evaluation report: metrics, plots, a contact sheet of the worst mistakes (the model card
+is `wildlens.model.card`).
 
 Every function returns file contents (name -> bytes) so the same report goes into a bundle
 (hashed with its other files) or into any folder (`wildlens evaluate`).
 
     files = evaluation_files(evaluation, class_names, history)
-    files["MODEL_CARD.md"] = model_card(meta).encode()
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from PIL import Image, ImageDraw
 
 from wildlens.data.images import ImageError, load_image
 from wildlens.data.sources import Sample
-from wildlens.model.bundle import BundleMeta
 from wildlens.model.metrics import classification_metrics, reliability_bins
 
 WRONG_SHOWN = 16
@@ -249,139 +248,3 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     worst = sorted(after["per_class"].items(), key=lambda item: item[1]["f1"])[:3]
     lines.append("weakest classes (F1): " + ", ".join(f"{c} {v['f1']:.2f}" for c, v in worst))
     return lines
-
-
-def _routing_card(meta: BundleMeta, catalogue: dict[str, Any]) -> list[str]:
-    policy, metrics = meta.routing, meta.metrics
-    routing, shortlist, unknown = metrics["routing"], metrics["shortlist"], metrics["unknown"]
-    calibration = metrics["calibration"]
-    split = metrics["evaluation"]["split"]
-    lines = [
-        "",
-        "## Calibration and routing",
-        "",
-        f"Temperature {meta.temperature:.3f}, fitted on {calibration['num_images']} calibration "
-        f"photos (group-disjoint from training): ECE {calibration['ece_before']:.3f} -> "
-        f"{calibration['ece_after']:.3f}, NLL {calibration['nll_before']:.3f} -> "
-        f"{calibration['nll_after']:.3f}.",
-        "",
-        f"Auto-accept thresholds: Learn-then-Test with an exact binomial test, delta "
-        f"{policy['delta']}: with probability >= {1 - policy['delta']:.2f} over the calibration "
-        "draw, a class's auto-accepted answers reach its target precision, for photos like the "
-        "calibration photos. A class that cannot show this is always reviewed.",
-        "",
-        f"| class | CITES | policy | threshold | calibration photos predicted | on {split}: "
-        "accepted | precision | review rate |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for class_id, rule in policy["classes"].items():
-        entry = catalogue.get(class_id, {})
-        status = {
-            "auto": f"target {rule['target_precision']}",
-            "always_review": "always reviewed",
-            "insufficient_calibration": f"target {rule['target_precision']}: too few "
-            "calibration photos, always reviewed",
-        }[rule["status"]]
-        threshold = "-" if rule["threshold"] is None else f"{rule['threshold']:.4f}"
-        row = routing["per_class"].get(class_id, {})
-        precision = row.get("accepted_precision")
-        review = row.get("review_rate")
-        lines.append(
-            f"| {class_id} | {entry.get('cites_appendix', 'none')} | {status} | {threshold} | "
-            f"{rule['calibration_predictions']} | {row.get('auto_accepted', 0)} | "
-            f"{'-' if precision is None else f'{precision:.3f}'} | "
-            f"{'-' if review is None else f'{review:.2f}'} |"
-        )
-    precision = routing["accepted_precision"]
-    lines += [
-        "",
-        f"On {split} ({routing['photos']} photos): {routing['coverage']:.0%} answered "
-        "automatically"
-        + (f" at precision {precision:.3f}" if precision is not None else "")
-        + f", {routing['review_rate']:.0%} to review. Shortlists (split-conformal RAPS, nominal "
-        f"coverage {shortlist['nominal_coverage']:.0%}): true class included in "
-        f"{shortlist['coverage']:.1%}, mean size {shortlist['mean_size']:.2f}.",
-        "",
-        f"Unknown items: {unknown['score']} score, threshold keeps "
-        f"{policy['unknown']['keep']:.0%} of calibration photos; "
-        + (
-            f"AUROC {unknown['auroc']:.3f} against {unknown['unknown_photos']} out-of-catalogue "
-            "photos."
-            if unknown.get("auroc") is not None
-            else "not measured (train with unknown_data=PATH to measure it)."
-        ),
-    ]
-    return lines
-
-
-def model_card(meta: BundleMeta) -> str:
-    """MODEL_CARD.md: intended use, data, metrics, limits and routing policy of a bundle."""
-    metrics = meta.metrics
-    evaluated = metrics["evaluation"]["calibrated"]
-    catalogue = {c["id"]: c for c in meta.catalogue["classes"]}
-    data = meta.data
-    counts = data["counts"]
-    demo = meta.demo
-    lines = [
-        f"# Model card: {meta.name} {meta.version}",
-        "",
-        "> **Demo model trained on synthetic images: it knows nothing about real items.**"
-        if demo
-        else "",
-        "",
-        "## Intended use",
-        "",
-        "Screening of photographs of seized wildlife products by customs and enforcement "
-        "officers: a first opinion that says how sure it is, and sends anything uncertain to an "
-        "expert. It is **not forensic proof**: species identification for prosecution needs "
-        "laboratory methods (DNA, wood anatomy, mass spectrometry). Every answer carries the "
-        "photo's sha256 and this bundle's identity for the audit trail.",
-        "",
-        "## Model",
-        "",
-        f"- Architecture: `{meta.architecture}`, input {meta.preprocessing['input_size']} px",
-        f"- Training mode: {meta.config.get('mode', 'full')} (weights hash: bundle.json)",
-        f"- Temperature (calibration): {meta.temperature:.3f}",
-        "",
-        "## Data",
-        "",
-        f"- Source: `{data['source']}` (fingerprint `{data['fingerprint'][:16]}...`)",
-        f"- Split: {data['split_by']}; left out as unreadable: {len(data['excluded'])}",
-        "",
-        "| class | " + " | ".join(counts) + " |",
-        "|---|" + "---:|" * len(counts),
-    ]
-    for class_id in meta.class_ids:
-        lines.append(
-            f"| {class_id} | " + " | ".join(str(counts[s].get(class_id, 0)) for s in counts) + " |"
-        )
-    lines += [
-        "",
-        f"## Metrics ({metrics['evaluation']['split']} split, {evaluated['num_images']} photos)",
-        "",
-        f"- Accuracy {evaluated['accuracy']:.3f}, top-2 {evaluated['top2_accuracy']:.3f}, "
-        f"macro-F1 {evaluated['macro_f1']:.3f}",
-        f"- Calibration error (ECE): {metrics['evaluation']['uncalibrated']['ece']:.3f} before, "
-        f"{evaluated['ece']:.3f} after temperature scaling",
-        "",
-        "| class | precision | recall | F1 | photos |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for class_id, row in evaluated["per_class"].items():
-        scores = " | ".join(f"{row[k]:.3f}" for k in ("precision", "recall", "f1"))
-        lines.append(f"| {class_id} | {scores} | {row['support']} |")
-    lines += _routing_card(meta, catalogue)
-    lines += [
-        "",
-        "## Limits",
-        "",
-        "- Only the classes above: an item of any other kind is forced into one of them unless the "
-        "unknown-item check flags it; look-alikes not in the training data are a known risk.",
-        "- Photos unlike the training photos (lighting, background, camera, processing stage) "
-        "lower accuracy without warning; re-evaluate on photos from each new setting "
-        "(`wildlens evaluate`).",
-        "- Metrics come from a held-out split of the same collection; photos of one seizure share "
-        "conditions, so field accuracy is usually lower.",
-        "- Calibration and routing thresholds hold only for data like the calibration photos.",
-    ]
-    return "\n".join(line for line in lines if line is not None) + "\n"

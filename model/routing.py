@@ -1,29 +1,36 @@
 """Routing: `identified`, `review` or `unknown` for each photo, with the reasons. Pure functions
 over arrays and the policy; no I/O.
 
-Auto-accept thresholds (Learn-then-Test, Angelopoulos et al. 2021, with a binomial test): for
-class c with target precision t, candidate thresholds run down a grid fixed in advance (from 1
-towards 0). At each one, the calibration photos predicted as c with confidence >= threshold are
-n photos with k errors; the null hypothesis "error rate among them >= 1 - t" is rejected when
-P(Binomial(n, 1 - t) <= k) <= delta (the exact Clopper-Pearson test). The scan stops at the first
-threshold not rejected (fixed-sequence testing, so no multiplicity correction), and the last
-rejected one is kept. Thresholds accepting fewer photos than could ever reject (n < log(delta) /
-log(t): even 0 errors would not do) are passed over rather than tested: they can never be
-rejected, so testing them would only end the scan; the first true null actually tested is still
-rejected with probability <= delta, which is what fixed-sequence testing needs.
+Auto-accept (Learn-then-Test, Angelopoulos, Bates, Candès, Jordan and Lei 2021, with an exact
+binomial test). One threshold on the calibrated top-class confidence is fitted for the pooled
+classes together, and one per class for classes whose catalogue entry asks for a stricter target
+of their own (look-alikes, whose wrong answer clears a protected item). For a target precision t:
+candidate thresholds run down a grid fixed in advance, from 1 towards `floor`. At each one, the
+calibration photos accepted (predicted as a class of the family, confidence at or above the
+threshold, and familiar: see `wildlens.model.unknown`) are n photos with k wrong answers; the null
+hypothesis "the error rate among accepted answers is above 1 - t" is rejected when
+P(Binomial(n, 1 - t) <= k) <= delta. The scan stops at the first threshold not rejected
+(fixed-sequence testing: no multiplicity correction), and the last rejected one is kept.
+Thresholds accepting fewer photos than could ever reject (n < log(delta) / log(t): 45 at 0.95,
+114 at 0.98 with delta 0.1) are passed over rather than tested: n depends on the confidences only,
+not on the labels, so the order is still fixed before the labels are looked at.
 
 Guarantee: if the calibration photos and future photos are exchangeable (same source, no drift),
-then with probability >= 1 - delta over the calibration draw the precision of the accepted
-predictions of c is >= t. A class whose calibration photos cannot show
-it, however high the threshold, is never auto-accepted (`insufficient_calibration`).
+then with probability at least 1 - delta over the calibration photos, the precision of the
+answers accepted by the pooled threshold is at least the pooled target; and the same holds,
+separately, for each class with a target of its own. Cross-fitting (fast mode) makes every
+labelled photo a calibration photo, scored by the fold head that did not see it. Photos unlike
+the calibration photos void it: the shift guard (`wildlens.model.shift`) notices and suspends
+auto-accept.
 
-    policy = fit_policy(cal_probs, cal_labels, cal_unknown, class_ids, targets, always_review, ...)
-    decisions = decide(probs, unknown_scores, poor, policy)
+    policy = fit_policy(cal_probs, cal_labels, cal_scores, class_ids, own_targets, ...)
+    decisions = decide(probs, scores, poor, policy, suspended)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +38,8 @@ import numpy as np
 from scipy.stats import binom
 
 from wildlens.model.conformal import ShortlistRule, fit_shortlist, shortlists
-from wildlens.model.unknown import unknown_threshold
+from wildlens.model.shift import GuardPolicy, signal_means
+from wildlens.model.unknown import UnknownRule, fit_unknown_rule
 
 if TYPE_CHECKING:
     from wildlens.data.quality import ImageQuality
@@ -42,17 +50,31 @@ DECISIONS = (IDENTIFIED, REVIEW, UNKNOWN)
 OUT_OF_CATALOGUE = "out_of_catalogue"
 POOR_IMAGE = "poor_image"
 ALWAYS_REVIEW_CLASS = "always_review_class"
-INSUFFICIENT_CALIBRATION = "insufficient_calibration"
+INSUFFICIENT_CALIBRATION = "insufficient_calibration"  # too few photos to show the target
+TARGET_NOT_SHOWN = "target_not_shown"  # enough photos, but their mistakes keep the target unshown
 LOW_CONFIDENCE = "low_confidence"
+UNFAMILIAR = "unfamiliar"
+SHIFT_SUSPECTED = "shift_suspected"
 AMBIGUOUS = "ambiguous"
 REASONS = (
     OUT_OF_CATALOGUE,
     POOR_IMAGE,
     ALWAYS_REVIEW_CLASS,
     INSUFFICIENT_CALIBRATION,
+    TARGET_NOT_SHOWN,
     LOW_CONFIDENCE,
+    UNFAMILIAR,
+    SHIFT_SUSPECTED,
     AMBIGUOUS,
 )
+# Rule statuses: auto-accepted at a threshold, or why not.
+AUTO, ALWAYS_REVIEW = "auto", "always_review"
+STATUS_REASONS = {
+    ALWAYS_REVIEW: ALWAYS_REVIEW_CLASS,
+    INSUFFICIENT_CALIBRATION: INSUFFICIENT_CALIBRATION,
+    TARGET_NOT_SHOWN: TARGET_NOT_SHOWN,
+}
+POOLED, OWN = "pooled", "own"  # which guarantee a class's threshold comes from
 
 # Thresholds tested, most cautious first: dense near 1, where calibrated confidences crowd.
 THRESHOLD_GRID = np.unique(np.r_[np.linspace(0.0, 1.0, 1001), 1.0 - np.logspace(-6, -3, 31)])[::-1]
@@ -81,11 +103,33 @@ class QualityLimits:
 
 
 @dataclass(frozen=True)
+class AcceptTest:
+    """The outcome of one Learn-then-Test scan: the threshold, and the evidence behind it."""
+
+    threshold: float  # inf: nothing can be accepted
+    status: str  # auto | insufficient_calibration | target_not_shown
+    target_precision: float
+    photos: int  # calibration photos of the family (predicted as one of its classes)
+    accepted: int  # of them, accepted at the threshold (at the first failed one when refused)
+    errors: int  # wrong answers among those
+    photos_needed: int | None  # more photos of this kind that would likely show the target
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "threshold": _finite(self.threshold)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AcceptTest:
+        return cls(**{**data, "threshold": _infinite(data["threshold"])})
+
+
+@dataclass(frozen=True)
 class ClassRule:
     threshold: float  # confidence at or above which the class is auto-accepted; inf: never
-    status: str  # auto | always_review | insufficient_calibration
+    status: str  # auto | always_review | insufficient_calibration | target_not_shown
+    guarantee: str | None  # pooled | own | None (always reviewed)
     target_precision: float | None
     calibration_predictions: int  # calibration photos predicted as this class
+    photos_needed: int | None  # more photos of this class that would likely earn auto-accept
 
 
 @dataclass(frozen=True)
@@ -93,22 +137,25 @@ class Policy:
     class_ids: tuple[str, ...]
     rules: tuple[ClassRule, ...]
     delta: float
+    pooled: AcceptTest  # the shared threshold of the pooled classes
+    own: dict[str, AcceptTest]  # classes with a target of their own
     shortlist: ShortlistRule
-    unknown_score: str  # energy | mahalanobis
-    unknown_threshold: float  # inf: unknown detection off
-    unknown_keep: float
+    unknown: UnknownRule
+    guard: GuardPolicy
     quality: QualityLimits
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "method": "learn_then_test_binomial",
+            "method": "learn_then_test_binomial_pooled",
             "delta": self.delta,
+            "pooled": self.pooled.to_dict(),
+            "own": {c: test.to_dict() for c, test in self.own.items()},
             "classes": {
                 class_id: {**asdict(rule), "threshold": _finite(rule.threshold)}
                 for class_id, rule in zip(self.class_ids, self.rules, strict=True)
             },
             "shortlist": {
-                "method": "raps_split_conformal",
+                "method": "lac_split_conformal",
                 "coverage": self.shortlist.coverage,
                 "calibration_size": self.shortlist.calibration_size,
                 "thresholds": {
@@ -121,16 +168,13 @@ class Policy:
                     )
                 },
             },
-            "unknown": {
-                "score": self.unknown_score,
-                "threshold": _finite(self.unknown_threshold),
-                "keep": self.unknown_keep,
-            },
+            "unknown": self.unknown.to_dict(),
+            "guard": self.guard.to_dict(),
             "quality": self.quality.to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Policy:
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
         classes = data["classes"]
         shortlist = data["shortlist"]["thresholds"]
         return cls(
@@ -140,15 +184,16 @@ class Policy:
                 for rule in classes.values()
             ),
             delta=float(data["delta"]),
+            pooled=AcceptTest.from_dict(data["pooled"]),
+            own={c: AcceptTest.from_dict(test) for c, test in data["own"].items()},
             shortlist=ShortlistRule(
                 coverage=float(data["shortlist"]["coverage"]),
                 thresholds=tuple(_infinite(shortlist[c]["threshold"]) for c in classes),
                 class_conditional=tuple(bool(shortlist[c]["class_conditional"]) for c in classes),
                 calibration_size=int(data["shortlist"]["calibration_size"]),
             ),
-            unknown_score=data["unknown"]["score"],
-            unknown_threshold=_infinite(data["unknown"]["threshold"]),
-            unknown_keep=float(data["unknown"]["keep"]),
+            unknown=UnknownRule.from_dict(data["unknown"]),
+            guard=GuardPolicy.from_dict(data["guard"]),
             quality=QualityLimits(**data["quality"]),
         )
 
@@ -167,11 +212,20 @@ class Decision:
     reasons: tuple[str, ...]
     shortlist: tuple[int, ...]  # class indices, most likely first
     accept_threshold: float  # the top class's threshold (inf: never auto-accepted)
+    signals: dict[str, float]  # what the shift guard watches (wildlens.model.shift.SIGNALS)
 
 
 def binomial_p_value(errors: int, n: int, max_error_rate: float) -> float:
     """P(Binomial(n, max_error_rate) <= errors): small when the true error rate is lower."""
     return float(binom.cdf(errors, n, max_error_rate))
+
+
+def smallest_showing_set(target_precision: float, delta: float) -> int:
+    """Accepted answers needed before even 0 mistakes can show `target_precision`."""
+    max_error = 1.0 - target_precision
+    if max_error <= 0:
+        return 1 << 62
+    return max(1, int(np.ceil(np.log(delta) / np.log1p(-max_error))))
 
 
 def ltt_threshold(
@@ -180,137 +234,263 @@ def ltt_threshold(
     target_precision: float,
     delta: float,
     grid: np.ndarray = THRESHOLD_GRID,
-) -> float:
-    """The lowest grid threshold whose accepted set passes, scanning down from the most cautious;
-    inf when even the most cautious non-empty set fails.
+) -> AcceptTest:
+    """The lowest grid threshold whose accepted set passes, scanning down from the most cautious
+    one that could pass; the evidence, and how many more photos would likely show the target.
 
     Args:
-        confidence: calibrated top-1 confidence of the calibration photos predicted as one class.
+        confidence: calibrated top-1 confidence of the calibration photos that may be accepted
+            (predicted as a class of the family and familiar); others are simply not given.
         correct: whether each of those predictions was right.
         target_precision: required precision of the accepted predictions.
-        delta: allowed probability that the calibration draw makes the guarantee fail.
+        delta: allowed probability that the calibration photos make the guarantee fail.
     """
     if not 0 < target_precision <= 1 or not 0 < delta < 1:
         raise ValueError("target_precision must be in (0, 1] and delta in (0, 1)")
     max_error = 1.0 - target_precision
-    # Smallest accepted set in which 0 errors would reject: n >= log(delta) / log(1 - max_error).
-    smallest = 1 if max_error >= 1 else int(np.ceil(np.log(delta) / np.log1p(-max_error)))
+    smallest = smallest_showing_set(target_precision, delta)
     confidence = np.asarray(confidence, dtype=np.float64)
     wrong = ~np.asarray(correct, dtype=bool)
     order = np.argsort(-confidence, kind="stable")
     sorted_confidence, sorted_wrong = confidence[order], np.cumsum(wrong[order])
-    chosen = float("inf")
+    chosen, accepted, errors = float("inf"), 0, 0
+    tested = None  # (n, errors) of the first threshold that failed
     for threshold in grid:
         n = int(np.searchsorted(-sorted_confidence, -threshold, side="right"))
-        if n < max(1, smallest):
+        if n < smallest:
             continue  # too few photos for the test to ever reject: look further down
-        errors = int(sorted_wrong[n - 1])
-        if binomial_p_value(errors, n, max_error) > delta:
+        k = int(sorted_wrong[n - 1])
+        if binomial_p_value(k, n, max_error) > delta:
+            tested = (n, k)
             break
-        chosen = float(threshold)
-    return chosen
+        chosen, accepted, errors = float(threshold), n, k
+    if np.isfinite(chosen):
+        status, needed = AUTO, None
+    elif tested is None:  # never enough photos to test
+        status = INSUFFICIENT_CALIBRATION
+        needed = _photos_needed(sorted_wrong, len(confidence), max_error, delta, smallest)
+        accepted, errors = len(confidence), int(sorted_wrong[-1]) if len(confidence) else 0
+    else:
+        status = TARGET_NOT_SHOWN
+        needed = _photos_needed(sorted_wrong, len(confidence), max_error, delta, smallest)
+        accepted, errors = tested
+    return AcceptTest(chosen, status, target_precision, len(confidence), accepted, errors, needed)
+
+
+def _photos_needed(
+    cumulative_wrong: np.ndarray, total: int, max_error: float, delta: float, smallest: int
+) -> int | None:
+    """How many more photos, with the same mix of confident right and wrong answers, would let
+    the test pass: the smallest scale factor f at which some top-n of the current photos, grown
+    to f n answers with f k mistakes, is rejected. None when no growth would do (the accepted
+    sets' error rates are above the target)."""
+    if total == 0:
+        return None
+    n = np.arange(1, total + 1)
+    k = cumulative_wrong.astype(np.int64)
+    usable = k / n < max_error  # only error rates below the target can ever pass
+    if not usable.any():
+        return None
+    for factor in np.r_[np.linspace(1.0, 4.0, 31)[1:], np.linspace(4.5, 40.0, 72)]:
+        grown_n = np.ceil(n[usable] * factor).astype(np.int64)
+        grown_k = np.floor(k[usable] * factor).astype(np.int64)
+        ok = (grown_n >= smallest) & (binom.cdf(grown_k, grown_n, max_error) <= delta)
+        if ok.any():
+            return int(np.ceil(total * (factor - 1)))
+    return None
+
+
+def accept_candidates(
+    probs: np.ndarray, labels: np.ndarray, familiar: np.ndarray, members: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence and correctness of the calibration photos that a family's threshold decides:
+    predicted as one of `members`, and familiar enough to be auto-accepted at all."""
+    predicted = probs.argmax(axis=1)
+    chosen = np.isin(predicted, list(members)) & familiar
+    return probs.max(axis=1)[chosen], (predicted == labels)[chosen]
 
 
 def fit_class_rules(
     probs: np.ndarray,
     labels: np.ndarray,
-    target_precision: Sequence[float | None],
+    familiar: np.ndarray,
+    target_precision: float,
+    own_targets: Sequence[float | None],
     always_review: Sequence[bool],
     delta: float,
     floor: float = 0.5,
-) -> tuple[ClassRule, ...]:
-    """One rule per class; no threshold goes below `floor`, whatever the calibration shows."""
+) -> tuple[tuple[ClassRule, ...], AcceptTest, dict[int, AcceptTest]]:
+    """The pooled test, each own-target class's test, and every class's rule from them."""
     grid = THRESHOLD_GRID[floor <= THRESHOLD_GRID]
     probs, labels = np.asarray(probs), np.asarray(labels)
+    familiar = np.asarray(familiar, dtype=bool)
     predicted = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=int)
-    confidence = probs.max(axis=1) if len(probs) else np.zeros(0)
+    num_classes = probs.shape[1]
+    own = {c for c in range(num_classes) if own_targets[c] is not None and not always_review[c]}
+    pooled_members = [c for c in range(num_classes) if c not in own and not always_review[c]]
+    pooled = ltt_threshold(
+        *accept_candidates(probs, labels, familiar, pooled_members), target_precision, delta, grid
+    )
+    own_tests = {
+        c: ltt_threshold(
+            *accept_candidates(probs, labels, familiar, [c]), own_targets[c], delta, grid
+        )
+        for c in sorted(own)
+    }
     rules = []
-    for c, (target, review) in enumerate(zip(target_precision, always_review, strict=True)):
-        mine = predicted == c
-        count = int(mine.sum())
-        if review or target is None:
-            rules.append(ClassRule(float("inf"), "always_review", target, count))
+    for c in range(num_classes):
+        count = int((predicted == c).sum())
+        if always_review[c]:
+            rules.append(ClassRule(np.inf, ALWAYS_REVIEW, None, own_targets[c], count, None))
             continue
-        threshold = ltt_threshold(confidence[mine], labels[mine] == c, target, delta, grid)
-        status = "insufficient_calibration" if np.isinf(threshold) else "auto"
-        rules.append(ClassRule(threshold, status, target, count))
-    return tuple(rules)
+        test, guarantee = (own_tests[c], OWN) if c in own else (pooled, POOLED)
+        needed = test.photos_needed
+        if c not in own and needed is not None and test.photos:
+            # The pool's need, in this class's share of the pool's photos.
+            needed = int(np.ceil(needed * max(count, 1) / max(len(predicted), 1)))
+        rules.append(
+            ClassRule(
+                test.threshold,
+                test.status,
+                guarantee,
+                test.target_precision,
+                count,
+                needed,
+            )
+        )
+    return tuple(rules), pooled, {c: own_tests[c] for c in own_tests}
 
 
 def fit_policy(
     probs: np.ndarray,
     labels: np.ndarray,
-    unknown_scores: np.ndarray,
+    scores: Mapping[str, np.ndarray],
     class_ids: Sequence[str],
-    target_precision: Sequence[float | None],
+    own_targets: Sequence[float | None],
     always_review: Sequence[bool],
     *,
+    target_precision: float = 0.95,
     delta: float = 0.1,
     coverage: float = 0.95,
     class_conditional: Sequence[bool] | None = None,
-    unknown_score: str = "energy",
     unknown_keep: float = 0.95,
+    familiar_keep: float = 0.9,
+    guard_tolerance: float = 0.03,
+    guard_alpha: float = 0.05,
+    guard_window: int = 50,
     quality: QualityLimits | None = None,
     floor: float = 0.5,
 ) -> Policy:
-    """Every threshold of the policy from calibration-split outputs (calibrated probabilities,
-    true labels, unknown scores)."""
-    return Policy(
+    """Every threshold of the policy from calibration photos' outputs: calibrated probabilities,
+    true labels and unknown-item scores (out-of-fold in fast mode)."""
+    probs, labels = np.asarray(probs, dtype=np.float64), np.asarray(labels)
+    unknown = fit_unknown_rule(scores, unknown_keep, familiar_keep)
+    is_unknown = unknown.is_unknown(scores) if len(labels) else np.zeros(0, dtype=bool)
+    familiar = unknown.is_familiar(scores) & ~is_unknown if len(labels) else is_unknown
+    rules, pooled, own = fit_class_rules(
+        probs, labels, familiar, target_precision, own_targets, always_review, delta, floor
+    )
+    shortlist = fit_shortlist(probs, labels, coverage, class_conditional)
+    guard = GuardPolicy(
+        means={},
+        calibration_size=len(labels),
+        tolerance=guard_tolerance,
+        alpha=guard_alpha,
+        window=guard_window,
+    )
+    policy = Policy(
         class_ids=tuple(class_ids),
-        rules=fit_class_rules(probs, labels, target_precision, always_review, delta, floor),
+        rules=rules,
         delta=delta,
-        shortlist=fit_shortlist(probs, labels, coverage, class_conditional),
-        unknown_score=unknown_score,
-        unknown_threshold=unknown_threshold(unknown_scores, unknown_keep),
-        unknown_keep=unknown_keep,
+        pooled=pooled,
+        own={class_ids[c]: test for c, test in own.items()},
+        shortlist=shortlist,
+        unknown=unknown,
+        guard=guard,
         quality=quality or QualityLimits(),
     )
+    # The guard's calibration means: the same decisions on the calibration photos themselves.
+    signals = [d.signals for d in decide(probs, scores, None, policy)] if len(labels) else []
+    guard = dataclasses.replace(guard, means=signal_means(signals))
+    return dataclasses.replace(policy, guard=guard)
 
 
 def decide(
     probs: np.ndarray,
-    unknown_scores: np.ndarray,
+    scores: Mapping[str, np.ndarray],
     poor: Sequence[bool] | None,
     policy: Policy,
+    suspended: Sequence[bool] | None = None,
 ) -> list[Decision]:
     """The decision for each row of calibrated probabilities.
 
     Order of precedence: a poor photo goes to review (`poor_image`, plus `out_of_catalogue` if it
-    also scores unknown): ask for a better photo before calling anything unknown. Otherwise an
-    unknown score above the threshold gives `unknown`, never a species. Otherwise the top class is
-    accepted when its rule allows and its confidence reaches its threshold; if not, `review`
-    with the reason, and `ambiguous` when the shortlist holds more than one class.
+    also scores unknown): ask for a better photo before calling anything unknown. Otherwise any
+    unknown score above its threshold gives `unknown`, never a species. Otherwise the top class is
+    accepted when its rule allows, its confidence reaches its threshold and the photo is familiar;
+    if not, `review` with every reason that applies, and `ambiguous` when the shortlist holds more
+    than one class. An answer that would be accepted while auto-accept is suspended (`suspended`,
+    by the shift guard) goes to review as `shift_suspected`.
     """
     probs = np.asarray(probs, dtype=np.float64)
-    unknown_scores = np.asarray(unknown_scores, dtype=np.float64)
     if probs.ndim != 2 or probs.shape[1] != len(policy.class_ids):
         raise ValueError(f"probs shape {probs.shape} does not fit {len(policy.class_ids)} classes")
-    if not (np.all(np.isfinite(probs)) and np.all(np.isfinite(unknown_scores))):
+    names = policy.unknown.thresholds
+    scores = {name: np.asarray(scores[name], dtype=np.float64) for name in names}
+    if not np.all(np.isfinite(probs)) or not all(np.all(np.isfinite(s)) for s in scores.values()):
         raise ValueError("probabilities or unknown scores contain NaN or infinite values")
-    if len(unknown_scores) != len(probs):
+    if any(len(s) != len(probs) for s in scores.values()):
         raise ValueError("one unknown score per row is needed")
-    poor = [False] * len(probs) if poor is None else list(poor)
+    n = len(probs)
+    poor = [False] * n if poor is None else list(poor)
+    suspended = [False] * n if suspended is None else list(suspended)
+    unknown = policy.unknown.is_unknown(scores) if n else np.zeros(0, dtype=bool)
+    familiar = policy.unknown.is_familiar(scores) if n else np.zeros(0, dtype=bool)
+    atypicality = policy.unknown.atypicality(scores) if n else np.zeros(0)
     sets = shortlists(probs, policy.shortlist)
     decisions = []
-    for row, score, is_poor, members in zip(probs, unknown_scores, poor, sets, strict=True):
+    for i in range(n):
+        row = probs[i]
         top = int(row.argmax())
         rule = policy.rules[top]
-        members = tuple(int(m) for m in members)
-        is_unknown = score > policy.unknown_threshold
-        if is_poor:
-            reasons = (POOR_IMAGE, OUT_OF_CATALOGUE) if is_unknown else (POOR_IMAGE,)
-            decisions.append(Decision(REVIEW, reasons, members, rule.threshold))
+        members = tuple(int(m) for m in sets[i])
+        low = bool(row[top] < rule.threshold)
+        signals = {
+            "unknown": bool(unknown[i]),
+            "low_confidence": low,
+            "atypicality": round(float(atypicality[i]), 4),
+        }
+        if poor[i]:
+            reasons = (POOR_IMAGE, OUT_OF_CATALOGUE) if unknown[i] else (POOR_IMAGE,)
+            decisions.append(Decision(REVIEW, reasons, members, rule.threshold, signals))
             continue
-        if is_unknown:
-            decisions.append(Decision(UNKNOWN, (OUT_OF_CATALOGUE,), members, rule.threshold))
+        if unknown[i]:
+            decisions.append(
+                Decision(UNKNOWN, (OUT_OF_CATALOGUE,), members, rule.threshold, signals)
+            )
             continue
-        if rule.status == "auto" and row[top] >= rule.threshold:
-            decisions.append(Decision(IDENTIFIED, (), members, rule.threshold))
+        reasons = []
+        if rule.status != AUTO:
+            reasons.append(STATUS_REASONS[rule.status])
+        elif low:
+            reasons.append(LOW_CONFIDENCE)
+        if not familiar[i] and rule.status == AUTO:
+            reasons.append(UNFAMILIAR)
+        if not reasons and suspended[i]:
+            decisions.append(
+                Decision(REVIEW, suspended_reasons(len(members)), members, rule.threshold, signals)
+            )
             continue
-        reason = {
-            "always_review": ALWAYS_REVIEW_CLASS,
-            "insufficient_calibration": INSUFFICIENT_CALIBRATION,
-        }.get(rule.status, LOW_CONFIDENCE)
-        reasons = (reason, AMBIGUOUS) if len(members) > 1 else (reason,)
-        decisions.append(Decision(REVIEW, reasons, members, rule.threshold))
+        if not reasons:
+            decisions.append(Decision(IDENTIFIED, (), members, rule.threshold, signals))
+            continue
+        if len(members) > 1:
+            reasons.append(AMBIGUOUS)
+        decisions.append(Decision(REVIEW, tuple(reasons), members, rule.threshold, signals))
     return decisions
+
+
+def suspended_reasons(shortlist_size: int) -> tuple[str, ...]:
+    """The reasons of an answer that would have been `identified` while the shift guard has
+    suspended auto-accept (it goes to review)."""
+    return (SHIFT_SUSPECTED, AMBIGUOUS) if shortlist_size > 1 else (SHIFT_SUSPECTED,)

@@ -31,6 +31,7 @@ from wildlens.data.prepare import (
 from wildlens.data.transforms import Preprocessing
 from wildlens.model.backbones import build_model
 from wildlens.model.bundle import Bundle, BundleMeta, save_bundle
+from wildlens.model.card import model_card
 from wildlens.model.catalogue import default_catalogue, load_catalogue
 from wildlens.model.checkpoint import run_fingerprint
 from wildlens.model.config import TrainConfig
@@ -40,7 +41,6 @@ from wildlens.model.evaluate import evaluate_held_out, training_summary
 from wildlens.model.export import export_to_bundle
 from wildlens.model.finetune import EpochCallback
 from wildlens.model.modes import FIT_MODES, FitInputs, ProgressCallback, resolve_mode
-from wildlens.model.report import model_card
 from wildlens.model.trust import TrustSettings, fit_trust
 
 
@@ -92,7 +92,7 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
     splits = load_splits(cfg, mode)
     log(describe_splits(splits, mode, device))
     catalogue = load_catalogue(cfg.catalogue) if cfg.catalogue else default_catalogue()
-    catalogue = catalogue.for_classes(splits.class_ids, cfg.default_target_precision)
+    catalogue = catalogue.for_classes(splits.class_ids)
     model = build_model(cfg.architecture, len(splits.class_ids), cfg.weights, cfg.drop_rate)
     pre = Preprocessing.from_model(model, cfg.image_size)
     data = data_summary(cfg.data, splits)
@@ -118,15 +118,7 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
         return None
 
     entries = [catalogue[c] for c in splits.class_ids]
-    train_outputs = fitted.outputs.get("train")
-    trust = fit_trust(
-        fitted.outputs["calibration"],
-        splits.labels("calibration"),
-        train_outputs,
-        splits.labels("train") if train_outputs is not None else None,
-        entries,
-        TrustSettings.from_config(cfg),
-    )
+    trust = fit_trust(fitted.trust_inputs, entries, TrustSettings.from_config(cfg))
     held_out = evaluate_held_out(splits, fitted, trust, catalogue)
     meta = BundleMeta(
         name=cfg.name,
@@ -167,12 +159,12 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
 
 
 def load_splits(cfg: TrainConfig, mode: str = "full") -> TrainingSplits:
-    """The config's audited, leakage-safe splits; fast mode uses one held-out split for
-    validation and calibration (it selects nothing on validation)."""
+    """The config's audited, leakage-safe splits; fast mode cross-fits (no validation or
+    calibration split: every labelled photo that is not a test photo trains and calibrates)."""
     return training_splits(
         cfg.data,
         Fractions(cfg.val_fraction, cfg.calibration_fraction, cfg.test_fraction),
-        one_held_out_split=mode == "fast",
+        cross_fit=mode == "fast",
         seed=cfg.seed,
         allow_leakage=cfg.allow_leakage,
         workers=cfg.workers,
@@ -181,11 +173,13 @@ def load_splits(cfg: TrainConfig, mode: str = "full") -> TrainingSplits:
 
 
 def describe_splits(splits: TrainingSplits, mode: str, device: torch.device) -> str:
-    validation = "" if splits.one_held_out_split else f"{len(splits.val)} validation, "
+    if splits.cross_fit:
+        held = "all of them also calibrate, out of fold"
+    else:
+        held = f"{len(splits.val)} validation, {len(splits.calibration)} calibration"
     line = (
-        f"{len(splits.class_ids)} classes; {len(splits.train)} training, {validation}"
-        f"{len(splits.calibration)} calibration, {len(splits.test)} test photos; "
-        f"{mode} mode on {device}"
+        f"{len(splits.class_ids)} classes; {len(splits.train)} training photos ({held}), "
+        f"{len(splits.test)} test photos; {mode} mode on {device}"
     )
     if splits.prepared.excluded:
         line += (

@@ -1,24 +1,25 @@
-"""Fits the trust policy: from held-out network outputs to everything a decision needs (the
-temperature from `wildlens.model.calibration`, the routing thresholds of
-`wildlens.model.routing`, the shortlist and the unknown-item threshold), and the measures of
-that trust.
+"""Fits the trust policy: from calibration photos' network outputs to everything a decision needs
+(the temperature from `wildlens.model.calibration`, the auto-accept thresholds, shortlist,
+unknown-item rule and shift-guard means of `wildlens.model.routing`), and the measures of that
+trust on other photos.
 
-The calibration split (group-disjoint from training) fits the temperature, the per-class
-auto-accept thresholds, the conformal shortlist and the unknown-item threshold; the evaluation
-split (test, else validation) then measures what an officer would see: precision of accepted
-answers, review rate, shortlist coverage and size, and how well unknown items are caught.
+Calibration photos are, in fast mode, every labelled photo scored out of fold (cross-fitting:
+`wildlens.model.crossfit`); in full mode, the held-out calibration split. The unknown-item
+scores compare a photo with the training photos (kNN banks of their eval views); a calibration
+photo is compared only with photos its own head did not see.
 
-    trust = fit_trust(cal_outputs, cal_labels, train_outputs, train_labels, entries, settings)
-    measures = routing_measures(eval_outputs, eval_labels, trust, unknown_outputs)
+    trust = fit_trust(TrustInputs(calibration, labels, reference, bias), entries, settings)
+    measures = routing_measures(test_outputs, test_labels, trust, unknown_outputs)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from safetensors.numpy import save
 
 from wildlens.model.backends import ModelOutputs
 from wildlens.model.bundle import UNKNOWN_FILE
@@ -31,79 +32,101 @@ from wildlens.model.calibration import (
 from wildlens.model.catalogue import CatalogueEntry
 from wildlens.model.config import TrainConfig
 from wildlens.model.metrics import risk_coverage, routing_metrics, shortlist_metrics
-from wildlens.model.routing import Policy, QualityLimits, decide, fit_policy
-from wildlens.model.unknown import Mahalanobis, fit_mahalanobis, unknown_auroc, unknown_scores
+from wildlens.model.routing import Decision, Policy, QualityLimits, decide, fit_policy
+from wildlens.model.shift import ShiftGuard
+from wildlens.model.unknown import (
+    ENERGY,
+    UnknownModel,
+    combined_statistic,
+    energy_scores,
+    reference_model,
+    unknown_auroc,
+)
 
 
 @dataclass(frozen=True)
 class TrustSettings:
+    target_precision: float = 0.95  # of all answers accepted by the pooled threshold together
     delta: float = 0.1
     coverage: float = 0.95
     class_conditional: bool = True  # per-class shortlist thresholds for CITES-listed classes
-    unknown_score: str = "energy"
     unknown_keep: float = 0.95
+    familiar_keep: float = 0.9
     accept_floor: float = 0.5
+    shift_tolerance: float = 0.03
+    shift_alpha: float = 0.05
+    shift_window: int = 50
     quality: QualityLimits = field(default_factory=QualityLimits)
 
     @classmethod
     def from_config(cls, cfg: TrainConfig) -> TrustSettings:
         return cls(
+            target_precision=cfg.target_precision,
             delta=cfg.routing_delta,
             coverage=cfg.shortlist_coverage,
             class_conditional=cfg.shortlist_class_conditional,
-            unknown_score=cfg.unknown_score,
             unknown_keep=cfg.unknown_keep,
+            familiar_keep=cfg.familiar_keep,
             accept_floor=cfg.accept_floor,
+            shift_tolerance=cfg.shift_tolerance,
+            shift_alpha=cfg.shift_alpha,
+            shift_window=cfg.shift_window,
             quality=QualityLimits(cfg.poor_min_side, cfg.poor_min_sharpness, cfg.poor_min_contrast),
         )
+
+
+@dataclass(frozen=True)
+class TrustInputs:
+    """What a training mode hands the trust layer."""
+
+    calibration: ModelOutputs  # out-of-fold (fast) or the calibration split's (full) outputs
+    labels: np.ndarray
+    reference: ModelOutputs  # the training photos' eval views by the shipped network
+    bias: np.ndarray  # the shipped head's bias (the logit space of the kNN score)
+    # Out-of-fold kNN scores of the calibration photos (fast mode), which a bank of every
+    # training photo cannot give; None: score them against `reference`.
+    calibration_knn: Mapping[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
 class Trust:
     temperature: float
     policy: Policy
-    mahalanobis: Mahalanobis | None
-    calibration: dict[str, Any]  # ECE and NLL before/after on the calibration split
+    unknown: UnknownModel
+    calibration: dict[str, Any]  # ECE and NLL before/after on the calibration photos
+    calibration_scores: dict[str, np.ndarray]  # the unknown-item scores the rule was fitted on
 
-    def scores(self, outputs: ModelOutputs) -> np.ndarray:
-        return unknown_scores(outputs.logits, outputs.features, self.temperature, self.mahalanobis)
+    def scores(self, outputs: ModelOutputs) -> dict[str, np.ndarray]:
+        return self.unknown.scores(outputs.logits, outputs.features)
+
+    def decide(self, outputs: ModelOutputs) -> list[Decision]:
+        probs = softmax(outputs.logits, self.temperature)
+        return decide(probs, self.scores(outputs), None, self.policy)
 
     def unknown_meta(self) -> dict[str, Any]:
-        """bundle.json's `unknown`: the score, and the file of its statistics if it has one."""
-        return {
-            "score": self.policy.unknown_score,
-            "file": UNKNOWN_FILE if self.mahalanobis is not None else None,
-        }
+        """bundle.json's `unknown`: its scores and the file of their kNN banks."""
+        return {"scores": list(self.policy.unknown.thresholds), "file": UNKNOWN_FILE}
 
     def files(self) -> dict[str, bytes]:
-        """The bundle files the policy needs besides bundle.json (Mahalanobis statistics)."""
-        if self.mahalanobis is None:
-            return {}
-        return {UNKNOWN_FILE: self.mahalanobis.to_safetensors()}
+        """The bundle files the policy needs besides bundle.json: the kNN banks."""
+        return {UNKNOWN_FILE: save(self.unknown.to_arrays())}
 
 
 def fit_trust(
-    calibration: ModelOutputs,
-    calibration_labels: np.ndarray,
-    train: ModelOutputs | None,
-    train_labels: np.ndarray | None,
-    entries: Sequence[CatalogueEntry],
-    settings: TrustSettings,
+    inputs: TrustInputs, entries: Sequence[CatalogueEntry], settings: TrustSettings
 ) -> Trust:
-    """Temperature, policy and (for the Mahalanobis score) feature statistics.
-
-    Mahalanobis statistics come from the training photos, so the calibration photos that set the
-    unknown threshold were not used to fit them.
-    """
-    labels = np.asarray(calibration_labels)
-    temperature = fit_temperature(calibration.logits, labels)
-    before, after = softmax(calibration.logits), softmax(calibration.logits, temperature)
-    mahalanobis = None
-    if settings.unknown_score == "mahalanobis":
-        if train is None or train_labels is None:
-            raise ValueError("the Mahalanobis score needs the training photos' features")
-        mahalanobis = fit_mahalanobis(train.features, train_labels, len(entries))
-    scores = unknown_scores(calibration.logits, calibration.features, temperature, mahalanobis)
+    """Temperature, policy and the unknown-item banks, from the calibration photos."""
+    labels = np.asarray(inputs.labels)
+    logits = inputs.calibration.logits
+    temperature = fit_temperature(logits, labels)
+    before, after = softmax(logits, temperature=1.0), softmax(logits, temperature)
+    unknown = reference_model(
+        inputs.reference.logits, inputs.reference.features, inputs.bias, temperature
+    )
+    scores = dict(unknown.scores(logits, inputs.calibration.features))
+    if inputs.calibration_knn is not None:
+        scores.update(inputs.calibration_knn)
+    scores[ENERGY] = energy_scores(logits, temperature)
     policy = fit_policy(
         after,
         labels,
@@ -111,26 +134,37 @@ def fit_trust(
         [e.id for e in entries],
         [e.target_precision for e in entries],
         [e.always_review for e in entries],
+        target_precision=settings.target_precision,
         delta=settings.delta,
         coverage=settings.coverage,
         class_conditional=[
             settings.class_conditional and e.cites_appendix != "none" for e in entries
         ],
-        unknown_score=settings.unknown_score,
         unknown_keep=settings.unknown_keep,
+        familiar_keep=settings.familiar_keep,
+        guard_tolerance=settings.shift_tolerance,
+        guard_alpha=settings.shift_alpha,
+        guard_window=settings.shift_window,
         quality=settings.quality,
         floor=settings.accept_floor,
     )
     measured = {
-        "split": "calibration",
-        "num_images": len(labels),
+        "photos": len(labels),
         "temperature": temperature,
         "ece_before": expected_calibration_error(before, labels),
         "ece_after": expected_calibration_error(after, labels),
         "nll_before": negative_log_likelihood(before, labels) if len(labels) else None,
         "nll_after": negative_log_likelihood(after, labels) if len(labels) else None,
+        "score_quantiles": {k: _quantiles(v) for k, v in scores.items()},
     }
-    return Trust(temperature, policy, mahalanobis, measured)
+    return Trust(temperature, policy, unknown, measured, scores)
+
+
+def _quantiles(values: np.ndarray) -> dict[str, float]:
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return {}
+    return {f"q{q}": float(np.quantile(values, q / 100)) for q in (5, 50, 80, 95)}
 
 
 def routing_measures(
@@ -138,11 +172,19 @@ def routing_measures(
     labels: np.ndarray,
     trust: Trust,
     unknown: ModelOutputs | None = None,
+    calibration_scores: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """What the policy does on held-out photos (photo quality is not checked here)."""
+    """What the policy does on labelled photos of the catalogue's classes (photo quality is not
+    checked here), and on photos of items outside it (`unknown`), in the order given.
+
+    `calibration_scores` (the scores the rule was fitted on) give the combined unknown score's
+    AUROC; each single score's AUROC is given too.
+    """
     probs = softmax(outputs.logits, trust.temperature)
     scores = trust.scores(outputs)
     decisions = decide(probs, scores, None, trust.policy)
+    guard = ShiftGuard.over(trust.policy.guard, [d.signals for d in decisions])
+    unknown_rule = trust.policy.unknown
     measures = {
         "routing": routing_metrics(probs, labels, decisions, trust.policy),
         "shortlist": shortlist_metrics(
@@ -150,20 +192,33 @@ def routing_measures(
         ),
         "risk_coverage": risk_coverage(probs, labels),
         "unknown": {
-            "score": trust.policy.unknown_score,
-            "threshold": trust.policy.unknown_threshold,
-            "in_catalogue_called_unknown": float((scores > trust.policy.unknown_threshold).mean())
-            if len(scores)
+            "rule": unknown_rule.to_dict(),
+            "in_catalogue_called_unknown": float(unknown_rule.is_unknown(scores).mean())
+            if len(labels)
             else None,
-            "auroc": None,
+            "in_catalogue_unfamiliar": float((~unknown_rule.is_familiar(scores)).mean())
+            if len(labels)
+            else None,
             "unknown_photos": 0,
         },
+        "shift_guard": guard.state(),
     }
     if unknown is not None and len(unknown.logits):
-        unknown_scores_ = trust.scores(unknown)
+        foreign = trust.scores(unknown)
+        foreign_decisions = decide(
+            softmax(unknown.logits, trust.temperature), foreign, None, trust.policy
+        )
+        kinds = np.array([d.decision for d in foreign_decisions])
+        reference = calibration_scores if calibration_scores else scores
         measures["unknown"].update(
-            auroc=unknown_auroc(scores, unknown_scores_),
-            unknown_photos=len(unknown_scores_),
-            unknown_caught=float((unknown_scores_ > trust.policy.unknown_threshold).mean()),
+            unknown_photos=len(kinds),
+            called_unknown=float((kinds == "unknown").mean()),
+            auto_accepted=float((kinds == "identified").mean()),
+            auroc={
+                **{name: unknown_auroc(scores[name], foreign[name]) for name in foreign},
+                "combined": unknown_auroc(
+                    combined_statistic(reference, scores), combined_statistic(reference, foreign)
+                ),
+            },
         )
     return measures

@@ -1,32 +1,47 @@
 """Is this photo of anything in the catalogue? Scores where higher means "less like the
-training classes", and a threshold that keeps a chosen share of in-catalogue photos.
+catalogue's photos", and the thresholds above which an answer is `unknown`.
 
-Two scores (pick by measurement: bench/routing.py):
-- energy: -T * logsumexp(logits / T) (Liu et al. 2020); needs nothing but the logits;
-- Mahalanobis: the smallest distance of the backbone features to a class mean under a shared,
-  shrunk (Ledoit-Wolf) covariance (Lee et al. 2018); needs class means and a precision matrix,
-  kept in the bundle.
+Three scores, because foreign items come near and far:
+- `energy`: -T * logsumexp(logits / T) (Liu et al. 2020): high when no class has a large logit;
+  finds near look-alikes the head has no class for;
+- `knn_features`: distance from the photo's L2-normalised pooled features to its k-th nearest
+  training photo (Sun, Ming, Zhu and Li 2022): finds items far from every class (a flower given to
+  an ivory model); it needs no assumption about how classes are spread;
+- `knn_logits`: the same distance in the head's space (logits less their bias, normalised):
+  the directions the classes are told apart by; catalogues of 3 or more classes only.
 
-The threshold is the conformal quantile of calibration-split scores at `keep` (default 0.95):
-for photos of catalogue classes exchangeable with the calibration photos, at most 1 - keep of
-them are called unknown.
+The rule: unknown when any score is above its threshold. The thresholds sit at one quantile of
+each score's calibration distribution, the one at which a share 1 - `keep` of the calibration
+photos is called unknown (the conformal quantile of each photo's largest score rank): for photos
+exchangeable with the calibration photos, at most about that share is called unknown.
 
-    scorer = fit_mahalanobis(cal_features, cal_labels, num_classes)
-    threshold = unknown_threshold(scorer.score(cal_features), keep=0.95)
+A stricter line, `familiar`, on `knn_features`: auto-accept only photos at least as close to the
+training photos as a share `familiar_keep` of the calibration photos; the rest go to an expert
+(`unfamiliar`). In few-class catalogues most foreign photos that pass the unknown rule are caught
+here (docs/benchmarks.md).
+
+    bank = KnnBank.of(train_features, k=10)
+    scores = unknown_scores(outputs, temperature, banks)
+    rule = fit_unknown_rule(calibration_scores, keep=0.95, familiar_keep=0.9)
+    unknown = rule.is_unknown(scores); familiar = rule.is_familiar(scores)
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from safetensors.numpy import load, save
 from scipy.special import logsumexp
-from sklearn.covariance import LedoitWolf
 from sklearn.metrics import roc_auc_score
 
 from wildlens.model.calibration import check_logits
 from wildlens.model.conformal import conformal_quantile
+
+ENERGY, KNN_FEATURES, KNN_LOGITS = "energy", "knn_features", "knn_logits"
+NEIGHBOURS = 10  # k: Sun et al. found k in 5-50 alike; k = 1 was noisier here (held-out pairs)
+CHUNK = 1024  # queries per distance block: bounds memory to CHUNK x bank size
 
 
 def energy_scores(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -34,64 +49,211 @@ def energy_scores(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return -temperature * logsumexp(check_logits(logits) / temperature, axis=1)
 
 
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
 @dataclass(frozen=True)
-class Mahalanobis:
-    means: np.ndarray  # (C, D) class means of the features
-    precision: np.ndarray  # (D, D) inverse of the shared covariance
+class KnnBank:
+    """L2-normalised reference vectors; a query's score is its distance to the k-th nearest."""
 
-    def score(self, features: np.ndarray) -> np.ndarray:
-        """Smallest squared Mahalanobis distance to a class mean, per row."""
-        x = np.asarray(features, dtype=np.float64)
-        projected = x @ self.precision  # (N, D)
-        own = np.einsum("nd,nd->n", projected, x)
-        cross = projected @ self.means.T  # (N, C)
-        means = np.einsum("cd,de,ce->c", self.means, self.precision, self.means)
-        return np.min(own[:, None] - 2 * cross + means[None, :], axis=1)
-
-    def to_safetensors(self) -> bytes:
-        return save({"means": self.means, "precision": self.precision})
+    vectors: np.ndarray  # (M, d) float32, normalised
+    k: int = NEIGHBOURS
 
     @classmethod
-    def from_safetensors(cls, data: bytes) -> Mahalanobis:
-        tensors = load(data)
-        return cls(tensors["means"], tensors["precision"])
+    def of(cls, vectors: np.ndarray, k: int = NEIGHBOURS) -> KnnBank:
+        return cls(normalise(vectors), k)
+
+    def score(self, queries: np.ndarray) -> np.ndarray:
+        """(N,) distance of each normalised query to its k-th nearest reference vector."""
+        queries = normalise(queries)
+        k = min(self.k, len(self.vectors))
+        if not len(queries) or k == 0:
+            return np.full(len(queries), np.inf if k == 0 else 0.0)
+        out = np.empty(len(queries), dtype=np.float64)
+        for start in range(0, len(queries), CHUNK):
+            block = queries[start : start + CHUNK]
+            # For unit vectors |a - b|^2 = 2 - 2 a.b; the k-th largest similarity is the k-th
+            # nearest neighbour.
+            similarity = block @ self.vectors.T
+            kth = -np.partition(-similarity, k - 1, axis=1)[:, k - 1]
+            out[start : start + CHUNK] = np.sqrt(np.maximum(2.0 - 2.0 * kth, 0.0))
+        return out
 
 
-def fit_mahalanobis(features: np.ndarray, labels: np.ndarray, num_classes: int) -> Mahalanobis:
-    """Class means and a Ledoit-Wolf shrunk shared covariance; classes without photos get the
-    mean of all photos."""
-    x = np.asarray(features, dtype=np.float64)
-    labels = np.asarray(labels)
-    overall = x.mean(axis=0)
-    means = np.stack(
-        [
-            x[labels == c].mean(axis=0) if (labels == c).any() else overall
-            for c in range(num_classes)
-        ]
+def logit_space(logits: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Pooled features projected on the head's class directions: logits less the head's bias."""
+    return np.asarray(logits, dtype=np.float32) - np.asarray(bias, dtype=np.float32)[None, :]
+
+
+@dataclass(frozen=True)
+class UnknownModel:
+    """What the scores need besides the network's outputs: the reference banks and the bias."""
+
+    features: KnnBank
+    logits: KnnBank | None  # None with fewer than 3 classes (2 logits hold one direction)
+    bias: np.ndarray  # (C,) the head's bias, for the logit space
+    temperature: float
+
+    def scores(self, logits: np.ndarray, features: np.ndarray) -> dict[str, np.ndarray]:
+        scores = {
+            ENERGY: energy_scores(logits, self.temperature),
+            KNN_FEATURES: self.features.score(features),
+        }
+        if self.logits is not None:
+            scores[KNN_LOGITS] = self.logits.score(logit_space(logits, self.bias))
+        return scores
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """For the bundle's unknown.safetensors (the banks as float16: half the size, and the
+        distances change by less than 1e-3)."""
+        arrays = {"knn_features": self.features.vectors.astype(np.float16), "bias": self.bias}
+        if self.logits is not None:
+            arrays["knn_logits"] = self.logits.vectors.astype(np.float16)
+        return arrays
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], k: int, temperature: float
+    ) -> UnknownModel:
+        logits = arrays.get("knn_logits")
+        return cls(
+            features=KnnBank(np.asarray(arrays["knn_features"], dtype=np.float32), k),
+            logits=None if logits is None else KnnBank(np.asarray(logits, np.float32), k),
+            bias=np.asarray(arrays["bias"], dtype=np.float32),
+            temperature=temperature,
+        )
+
+
+def reference_model(
+    logits: np.ndarray, features: np.ndarray, bias: np.ndarray, temperature: float
+) -> UnknownModel:
+    """Banks of the training photos' eval views (their logits by the shipped head)."""
+    logit_bank = None
+    if logits.shape[1] >= 3:
+        logit_bank = KnnBank.of(logit_space(logits, bias))
+    return UnknownModel(KnnBank.of(features), logit_bank, np.asarray(bias), temperature)
+
+
+# Levels of the calibration kNN distribution kept in the policy: ranks of new photos among the
+# calibration photos, to 0.5% (the shift guard's atypicality).
+RANK_LEVELS = np.linspace(0.0, 1.0, 201)
+
+
+@dataclass(frozen=True)
+class UnknownRule:
+    thresholds: dict[str, float]  # score -> above it, unknown (inf: that score is off)
+    familiar_threshold: float  # knn_features at or below it: familiar enough to auto-accept
+    keep: float
+    familiar_keep: float
+    neighbours: int = NEIGHBOURS
+    # knn_features of the calibration photos at RANK_LEVELS (empty: no calibration photos)
+    knn_quantiles: tuple[float, ...] = ()
+
+    def is_unknown(self, scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        flags = [np.asarray(scores[name]) > t for name, t in self.thresholds.items()]
+        return np.any(flags, axis=0) if flags else np.zeros(0, dtype=bool)
+
+    def is_familiar(self, scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(scores[KNN_FEATURES]) <= self.familiar_threshold
+
+    def atypicality(self, scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Each photo's rank among the calibration photos by kNN distance: the share of them
+        closer to the training photos (about uniform on [0, 1] for photos like them)."""
+        values = np.asarray(scores[KNN_FEATURES], dtype=np.float64)
+        if len(self.knn_quantiles) < 2:
+            return np.full(len(values), 0.5)
+        return np.interp(values, self.knn_quantiles, RANK_LEVELS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scores": list(self.thresholds),
+            "thresholds": {k: _finite(v) for k, v in self.thresholds.items()},
+            "familiar_threshold": _finite(self.familiar_threshold),
+            "keep": self.keep,
+            "familiar_keep": self.familiar_keep,
+            "neighbours": self.neighbours,
+            "knn_quantiles": list(self.knn_quantiles),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UnknownRule:
+        return cls(
+            thresholds={k: _infinite(v) for k, v in data["thresholds"].items()},
+            familiar_threshold=_infinite(data["familiar_threshold"]),
+            keep=float(data["keep"]),
+            familiar_keep=float(data["familiar_keep"]),
+            neighbours=int(data["neighbours"]),
+            knn_quantiles=tuple(float(q) for q in data["knn_quantiles"]),
+        )
+
+
+def _finite(value: float) -> float | None:
+    return None if np.isinf(value) else float(value)
+
+
+def _infinite(value: float | None) -> float:
+    return float("inf") if value is None else float(value)
+
+
+def ranks(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Share of `reference` strictly below each value (its empirical CDF level)."""
+    ordered = np.sort(np.asarray(reference, dtype=np.float64))
+    if not len(ordered):
+        return np.zeros(len(values))
+    return np.searchsorted(ordered, np.asarray(values, dtype=np.float64), side="left") / len(
+        ordered
     )
-    centred = x - means[labels]
-    precision = LedoitWolf(assume_centered=True).fit(centred).precision_
-    return Mahalanobis(means.astype(np.float32), precision.astype(np.float32))
 
 
-def unknown_scores(
-    logits: np.ndarray,
-    features: np.ndarray,
-    temperature: float,
-    mahalanobis: Mahalanobis | None = None,
-) -> np.ndarray:
-    """The policy's score: Mahalanobis distance when its statistics are given, else energy."""
-    if mahalanobis is not None:
-        return mahalanobis.score(features)
-    return energy_scores(logits, temperature)
+def fit_unknown_rule(
+    calibration: Mapping[str, np.ndarray],
+    keep: float = 0.95,
+    familiar_keep: float = 0.9,
+    neighbours: int = NEIGHBOURS,
+) -> UnknownRule:
+    """Thresholds from calibration photos' scores (photos of catalogue classes).
 
-
-def unknown_threshold(in_catalogue_scores: np.ndarray, keep: float = 0.95) -> float:
-    """Score above which a photo is called unknown; inf when there are too few scores."""
-    return conformal_quantile(in_catalogue_scores, keep)
+    Each photo's statistic is its largest rank over the scores; the conformal quantile of that
+    statistic at `keep` is the shared level, and each score's threshold is its calibration value
+    at that level. Too few photos: every threshold is inf (nothing is called unknown on scores,
+    and nothing is familiar enough to auto-accept).
+    """
+    if not 0 < keep <= 1 or not 0 < familiar_keep <= 1:
+        raise ValueError("keep and familiar_keep must be in (0, 1]")
+    names = list(calibration)
+    n = len(calibration[names[0]]) if names else 0
+    knn = np.asarray(calibration.get(KNN_FEATURES, np.zeros(0)), dtype=np.float64)
+    familiar = conformal_quantile(knn, familiar_keep)
+    if familiar_keep >= 1:
+        familiar = float("inf")
+    quantiles = tuple(float(q) for q in np.quantile(knn, RANK_LEVELS)) if len(knn) else ()
+    if not n or keep >= 1:
+        thresholds = dict.fromkeys(names, np.inf)
+        return UnknownRule(thresholds, familiar, keep, familiar_keep, neighbours, quantiles)
+    statistic = np.max([ranks(calibration[name], calibration[name]) for name in names], axis=0)
+    level = conformal_quantile(statistic, keep)
+    thresholds = dict.fromkeys(names, np.inf)
+    if np.isfinite(level):
+        for name in names:
+            # A score's rank exceeds the level (= m / n) exactly when it is above the m-th
+            # smallest calibration value (0-based).
+            ordered = np.sort(np.asarray(calibration[name], dtype=np.float64))
+            thresholds[name] = float(ordered[min(round(level * n), n - 1)])
+    return UnknownRule(thresholds, familiar, keep, familiar_keep, neighbours, quantiles)
 
 
 def unknown_auroc(in_catalogue_scores: np.ndarray, unknown_scores: np.ndarray) -> float:
     """Probability that an unknown photo scores higher than a catalogue photo."""
     labels = np.r_[np.zeros(len(in_catalogue_scores)), np.ones(len(unknown_scores))]
     return float(roc_auc_score(labels, np.r_[in_catalogue_scores, unknown_scores]))
+
+
+def combined_statistic(
+    calibration: Mapping[str, np.ndarray], scores: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """Each photo's largest rank among the calibration photos over the scores: the one number the
+    unknown rule thresholds (for AUROC)."""
+    return np.max([ranks(calibration[name], scores[name]) for name in calibration], axis=0)

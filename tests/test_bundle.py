@@ -49,19 +49,17 @@ def test_bundle_records_what_design_requires(tiny_bundle):
         "report/confidently_wrong.jpg",
         "report/predictions.csv",
         "report/risk_coverage.png",
+        "unknown.safetensors",
     }
     assert set(meta["files"]) == expected
-    assert meta["metrics"]["evaluation"]["calibrated"]["num_images"] == 12
-    # Fast mode, no calibration/ folder: val/ is the calibration split (fast mode selects
-    # nothing on validation), and the report says so.
+    # Fast mode cross-fits: train/ and val/ are one pool of 12 photos a class, every one of them
+    # calibrates out of fold, and without a test split the report is cross-validated.
     counts = meta["data"]["counts"]
-    assert counts == {
-        "train": {"bone": 8, "elephant_ivory": 8, "rosewood": 8},
-        "calibration": {"bone": 4, "elephant_ivory": 4, "rosewood": 4},
-    }
-    assert meta["metrics"]["calibration"]["num_images"] == 12
-    assert meta["metrics"]["evaluation"]["split"] == "calibration"
-    assert set(meta["routing"]) >= {"classes", "shortlist", "unknown", "quality", "delta"}
+    assert counts == {"train": {"bone": 12, "elephant_ivory": 12, "rosewood": 12}}
+    assert meta["metrics"]["calibration"]["photos"] == 36
+    assert meta["metrics"]["evaluation"]["split"] == "train"
+    assert meta["metrics"]["evaluation"]["calibrated"]["num_images"] == 36
+    assert set(meta["routing"]) >= {"classes", "pooled", "shortlist", "unknown", "guard", "delta"}
     assert len(bundle.weights_sha256) == 64
 
 
@@ -151,13 +149,14 @@ def test_every_prediction_says_how_it_was_decided(tiny_bundle, tiny_dataset):
     record = prediction.to_dict()
     for key in (
         "shortlist",
-        "unknown_score",
+        "unknown_scores",
         "accept_threshold",
-        "unknown_threshold",
+        "signals",
         "quality",
         "bundle_sha256",
     ):
         assert key in record
+    assert set(record["unknown_scores"]) == {"energy", "knn_features", "knn_logits"}
     assert prediction.label in prediction.shortlist
     assert prediction.quality["min_side"] == 64
 

@@ -9,7 +9,8 @@ import pytest
 
 from wildlens.data.images import ERROR_CODES
 from wildlens.model.catalogue import GROUPS
-from wildlens.model.routing import DECISIONS, REASONS
+from wildlens.model.routing import DECISIONS, REASONS, STATUS_REASONS
+from wildlens.model.shift import SIGNALS
 from wildlens.ui import render, review_tab, workshop_tab
 from wildlens.ui.i18n import LANGUAGES, language_from_header, text
 from wildlens.ui.strings import STRINGS
@@ -28,7 +29,8 @@ DYNAMIC = (
     | {f"status.{s}" for s in ("identified", "pending_review", "confirmed", "corrected")}
     | {f"action.{a}" for a in ("created", "confirmed", "corrected")}
     | {f"group.{g}" for g in GROUPS}
-    | {f"routing.{s}" for s in ("auto", "always_review", "insufficient_calibration")}
+    | {f"routing.{s}" for s in ("auto", "always_review", *STATUS_REASONS)}
+    | {f"shift.signal.{s}" for s in SIGNALS}
     | {f"photos.{c}" for c in render.PHOTO_COLUMNS}
     | {f"queue.{c}" for c in review_tab.QUEUE_COLUMNS}
     | {f"history.{c}" for c in review_tab.HISTORY_COLUMNS}

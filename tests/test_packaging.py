@@ -96,7 +96,7 @@ def test_the_wheel_installs_one_package_that_works_from_another_folder(tmp_path)
     assert "usage: wildlens" in run(str(python), "-m", "wildlens", "--help")
     assert "usage: wildlens" in run(str(python), "-m", "wildlens.cli", "--help")
     train_help = run(str(bin_dir / "wildlens"), "train", "--help")
-    assert "head_epochs:" in train_help and "unknown_keep:" in train_help  # from default.yaml
+    assert "cross_fit_folds:" in train_help and "unknown_keep:" in train_help  # default.yaml
 
     data = write_dataset(
         work / "photos", {"train": 6, "val": 4}, size=64, seed=3, classes=["bone", "rosewood"]

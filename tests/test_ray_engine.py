@@ -31,5 +31,7 @@ def test_ray_records_equal_local_records(tiny_bundle, mixed_folder, tmp_path):
                 assert [p for _, p in got[field]] == pytest.approx([p for _, p in value], abs=1e-5)
             elif field == "confidence" and value is not None:
                 assert got[field] == pytest.approx(value, abs=1e-5)
+            elif field == "unknown_scores" and value:
+                assert got[field] == pytest.approx(value, abs=1e-4)  # batches of other sizes
             else:
                 assert got[field] == value, (key, field)

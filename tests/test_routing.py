@@ -1,12 +1,18 @@
-"""Routing, conformal shortlists and unknown scores: pure functions, edge cases, and statistical
-checks of their guarantees on synthetic exchangeable data."""
+"""Routing and conformal shortlists: pure functions, edge cases, and statistical checks of their
+guarantees on synthetic exchangeable data."""
 
 import math
 
 import numpy as np
 import pytest
 
-from wildlens.model.conformal import class_scores, conformal_quantile, fit_shortlist, shortlists
+from wildlens.model.conformal import (
+    ShortlistRule,
+    class_scores,
+    conformal_quantile,
+    fit_shortlist,
+    shortlists,
+)
 from wildlens.model.routing import (
     ALWAYS_REVIEW_CLASS,
     AMBIGUOUS,
@@ -16,7 +22,11 @@ from wildlens.model.routing import (
     OUT_OF_CATALOGUE,
     POOR_IMAGE,
     REVIEW,
+    SHIFT_SUSPECTED,
+    TARGET_NOT_SHOWN,
+    UNFAMILIAR,
     UNKNOWN,
+    AcceptTest,
     ClassRule,
     Policy,
     QualityLimits,
@@ -25,29 +35,38 @@ from wildlens.model.routing import (
     fit_class_rules,
     fit_policy,
     ltt_threshold,
+    smallest_showing_set,
 )
-from wildlens.model.unknown import energy_scores, fit_mahalanobis, unknown_auroc, unknown_threshold
+from wildlens.model.shift import GuardPolicy
+from wildlens.model.unknown import KNN_FEATURES, UnknownRule
 
 INF = float("inf")
 
 
-def policy(thresholds, statuses=None, unknown=INF, shortlist_thresholds=None):
+def policy(thresholds, statuses=None, unknown=INF, familiar=INF, shortlist_thresholds=None):
     n = len(thresholds)
     statuses = statuses or ["auto"] * n
-    rules = tuple(ClassRule(t, s, 0.9, 50) for t, s in zip(thresholds, statuses, strict=True))
-    from wildlens.model.conformal import ShortlistRule
-
-    shortlist = ShortlistRule(0.95, tuple(shortlist_thresholds or [0.0] * n), (False,) * n, 100)
-    return Policy(
-        tuple(f"c{i}" for i in range(n)),
-        rules,
-        0.1,
-        shortlist,
-        "energy",
-        unknown,
-        0.95,
-        QualityLimits(),
+    rules = tuple(
+        ClassRule(t, s, "pooled", 0.95, 50, None) for t, s in zip(thresholds, statuses, strict=True)
     )
+    shortlist = ShortlistRule(0.95, tuple(shortlist_thresholds or [0.0] * n), (False,) * n, 100)
+    test = AcceptTest(0.5, "auto", 0.95, 100, 100, 0, None)
+    return Policy(
+        class_ids=tuple(f"c{i}" for i in range(n)),
+        rules=rules,
+        delta=0.1,
+        pooled=test,
+        own={},
+        shortlist=shortlist,
+        unknown=UnknownRule({"energy": unknown, KNN_FEATURES: INF}, familiar, 0.95, 0.9),
+        guard=GuardPolicy({}, 100, 0.03, 0.05, 50),
+        quality=QualityLimits(),
+    )
+
+
+def scores(energy, knn=None):
+    energy = np.asarray(energy, dtype=float)
+    return {"energy": energy, KNN_FEATURES: np.zeros(len(energy)) if knn is None else knn}
 
 
 # --- decide -------------------------------------------------------------------------------------
@@ -62,15 +81,22 @@ def test_decide_reasons_in_order_of_precedence():
             [0.0, 0.1, 0.9],
             [0.9, 0.1, 0.0],
             [0.9, 0.1, 0.0],
+            [0.9, 0.1, 0.0],
+            [0.9, 0.1, 0.0],
         ]
     )
-    unknown = np.array([0.0, 0.0, 0.0, 0.0, 5.0, 5.0])
-    poor = [False, False, False, False, False, True]
+    energy = [0, 0, 0, 0, 5, 5, 0, 0]
+    knn = np.array([0, 0, 0, 0, 0, 0, 3.0, 0])
+    poor = [False, False, False, False, False, True, False, False]
+    suspended = [False] * 7 + [True]
     rule = policy(
-        [0.8, 0.5, INF], ["auto", "always_review", "insufficient_calibration"], unknown=1.0
+        [0.8, 0.5, INF],
+        ["auto", "always_review", "insufficient_calibration"],
+        unknown=1.0,
+        familiar=1.0,
     )
-    decisions = decide(probs, unknown, poor, rule)
-    assert [d.decision for d in decisions] == [IDENTIFIED, REVIEW, REVIEW, REVIEW, UNKNOWN, REVIEW]
+    decisions = decide(probs, scores(energy, knn), poor, rule, suspended)
+    assert [d.decision for d in decisions] == [IDENTIFIED] + [REVIEW] * 3 + [UNKNOWN] + [REVIEW] * 3
     assert [d.reasons for d in decisions] == [
         (),
         (LOW_CONFIDENCE,),
@@ -78,93 +104,119 @@ def test_decide_reasons_in_order_of_precedence():
         (INSUFFICIENT_CALIBRATION,),
         (OUT_OF_CATALOGUE,),
         (POOR_IMAGE, OUT_OF_CATALOGUE),
+        (UNFAMILIAR,),
+        (SHIFT_SUSPECTED,),
     ]
     assert decisions[0].accept_threshold == 0.8
+    assert (
+        decisions[6].signals["unknown"] is False and decisions[6].signals["low_confidence"] is False
+    )
+    assert decisions[1].signals["low_confidence"] and decisions[4].signals["unknown"]
 
 
 def test_unknown_is_never_a_species_even_when_confident():
     [decision] = decide(
-        np.array([[0.999, 0.001]]), np.array([9.0]), None, policy([0.5, 0.5], unknown=1.0)
+        np.array([[0.999, 0.001]]), scores([9.0]), None, policy([0.5, 0.5], unknown=1.0)
     )
     assert decision.decision == UNKNOWN
 
 
 def test_ambiguous_when_the_shortlist_holds_several_classes():
     wide = policy([0.99, 0.99], shortlist_thresholds=[1.1, 1.1])
-    [decision] = decide(np.array([[0.6, 0.4]]), np.zeros(1), None, wide)
+    [decision] = decide(np.array([[0.6, 0.4]]), scores([0.0]), None, wide)
     assert decision.reasons == (LOW_CONFIDENCE, AMBIGUOUS)
     assert decision.shortlist == (0, 1)
+    [suspended] = decide(np.array([[0.995, 0.005]]), scores([0.0]), None, wide, [True])
+    assert suspended.reasons == (SHIFT_SUSPECTED, AMBIGUOUS)
 
 
 def test_decide_single_class_and_ties():
-    assert decide(np.array([[1.0]]), np.zeros(1), None, policy([0.5]))[0].decision == IDENTIFIED
-    tie = decide(np.array([[0.5, 0.5]]), np.zeros(1), None, policy([0.4, INF]))
+    assert decide(np.array([[1.0]]), scores([0.0]), None, policy([0.5]))[0].decision == IDENTIFIED
+    tie = decide(np.array([[0.5, 0.5]]), scores([0.0]), None, policy([0.4, INF]))
     assert tie[0].decision == IDENTIFIED  # a tie goes to the first class, deterministically
 
 
 @pytest.mark.parametrize(
-    ("probs", "unknown", "message"),
+    ("probs", "energy", "message"),
     [
-        (np.array([[np.nan, 0.5]]), np.zeros(1), "NaN"),
-        (np.array([[0.5, 0.5]]), np.array([np.nan]), "NaN"),
-        (np.array([[0.5, 0.5, 0.0]]), np.zeros(1), "does not fit"),
-        (np.array([[0.5, 0.5]]), np.zeros(2), "one unknown score per row"),
+        (np.array([[np.nan, 0.5]]), [0.0], "NaN"),
+        (np.array([[0.5, 0.5]]), [np.nan], "NaN"),
+        (np.array([[0.5, 0.5, 0.0]]), [0.0], "does not fit"),
+        (np.array([[0.5, 0.5]]), [0.0, 0.0], "one unknown score per row"),
     ],
 )
-def test_decide_rejects_bad_input(probs, unknown, message):
+def test_decide_rejects_bad_input(probs, energy, message):
     with pytest.raises(ValueError, match=message):
-        decide(probs, unknown, None, policy([0.5, 0.5]))
-
-
-def test_energy_rejects_nan_logits():
-    with pytest.raises(ValueError, match="NaN"):
-        energy_scores(np.array([[np.nan, 1.0]]))
+        decide(probs, scores(energy, np.zeros(len(energy))), None, policy([0.5, 0.5]))
 
 
 # --- Learn-then-Test thresholds -----------------------------------------------------------------
 
 
-def test_binomial_p_value():
+def test_binomial_p_value_and_the_smallest_set_that_can_show_a_target():
     # 0 errors in 114 at a 2% error rate: 0.98 ** 114 ~ 0.1.
     assert binomial_p_value(0, 114, 0.02) == pytest.approx(0.98**114)
     assert binomial_p_value(5, 10, 0.02) > 0.99
+    assert (smallest_showing_set(0.95, 0.1), smallest_showing_set(0.98, 0.1)) == (45, 114)
 
 
-def test_ltt_needs_enough_evidence():
+def test_ltt_needs_enough_evidence_and_says_how_much_more():
     confidence = np.linspace(0.9, 1.0, 50)
-    assert math.isinf(ltt_threshold(confidence, np.ones(50, bool), 0.98, 0.1))  # 50 < 114
+    few = ltt_threshold(confidence, np.ones(50, bool), 0.98, 0.1)  # 50 < 114
+    assert math.isinf(few.threshold) and few.status == INSUFFICIENT_CALIBRATION
+    assert 64 <= few.photos_needed <= 80  # about 114 - 50 more right answers
     confidence = np.linspace(0.5, 1.0, 400)
-    assert ltt_threshold(confidence, np.ones(400, bool), 0.98, 0.1) <= 0.5  # all right: all in
-    rules = fit_class_rules(
-        np.c_[confidence, 1 - confidence],
-        np.zeros(400, int),
-        [0.98, 0.98],
-        [False, False],
-        delta=0.1,
-        floor=0.7,
-    )
-    assert rules[0].threshold == pytest.approx(0.7)  # never below the floor
+    every = ltt_threshold(confidence, np.ones(400, bool), 0.98, 0.1)
+    assert every.threshold <= 0.5 and every.accepted == 400 and every.status == "auto"
 
 
 def test_ltt_stops_where_errors_begin():
     confidence = np.linspace(0.5, 1.0, 1000)
     correct = confidence > 0.7  # every prediction under 0.7 is wrong
-    threshold = ltt_threshold(confidence, correct, 0.99, 0.1)
-    assert 0.69 <= threshold <= 0.75
+    test = ltt_threshold(confidence, correct, 0.99, 0.1)
+    assert 0.69 <= test.threshold <= 0.75
+
+
+def test_a_confident_early_mistake_is_named_as_such_not_as_too_few_photos():
+    confidence = np.linspace(1.0, 0.6, 60)
+    correct = np.ones(60, bool)
+    correct[[2, 5, 9]] = False  # three of the most confident answers are wrong
+    test = ltt_threshold(confidence, correct, 0.95, 0.1)
+    assert test.status == TARGET_NOT_SHOWN and test.errors == 3 and test.accepted == 45
 
 
 def test_ltt_empty_calibration_and_bad_arguments():
-    assert math.isinf(ltt_threshold(np.array([]), np.array([], bool), 0.9, 0.1))
+    assert math.isinf(ltt_threshold(np.array([]), np.array([], bool), 0.9, 0.1).threshold)
     with pytest.raises(ValueError):
         ltt_threshold(np.array([0.9]), np.array([True]), 0.9, 1.5)
 
 
-def test_class_rules_statuses():
-    probs = np.r_[np.tile([0.99, 0.01, 0.0], (200, 1)), np.tile([0.0, 0.99, 0.01], (5, 1))]
-    labels = np.r_[np.zeros(200, int), np.ones(5, int)]
-    rules = fit_class_rules(probs, labels, [0.98, 0.98, 0.9], [False, False, True], delta=0.1)
-    assert [r.status for r in rules] == ["auto", "insufficient_calibration", "always_review"]
-    assert rules[0].calibration_predictions == 200 and rules[1].calibration_predictions == 5
+def test_pooled_classes_share_one_threshold_and_own_targets_their_own():
+    rng = np.random.default_rng(0)
+    # 3 classes of 30 photos each, all confidently right: 90 pooled answers show 0.95 (>= 45),
+    # but 30 photos cannot show a class's own 0.98 (needs 114).
+    probs = np.repeat(np.eye(3) * 0.97 + 0.01, 30, axis=0)
+    labels = np.repeat(np.arange(3), 30)
+    probs += rng.uniform(0, 0.001, probs.shape)
+    rules, pooled, own = fit_class_rules(
+        probs, labels, np.ones(90, bool), 0.95, [None, None, 0.98], [False] * 3, 0.1
+    )
+    assert pooled.status == "auto" and pooled.photos == 60  # classes 0 and 1
+    assert [r.guarantee for r in rules] == ["pooled", "pooled", "own"]
+    assert rules[0].threshold == rules[1].threshold == pooled.threshold
+    assert rules[2].status == INSUFFICIENT_CALIBRATION and own[2].photos_needed > 0
+    alone, _, _ = fit_class_rules(
+        probs[:30], labels[:30], np.ones(30, bool), 0.95, [None] * 3, [False] * 3, 0.1
+    )
+    assert alone[0].status == INSUFFICIENT_CALIBRATION  # 30 < 45: one class alone cannot
+
+
+def test_unfamiliar_photos_are_not_candidates_for_the_threshold():
+    probs = np.tile([0.99, 0.01], (100, 1))
+    labels = np.r_[np.zeros(60, int), np.ones(40, int)]  # 40 confident mistakes...
+    familiar = labels == 0  # ...all of them unfamiliar, so out of the accepted set
+    _, pooled, _ = fit_class_rules(probs, labels, familiar, 0.95, [None, None], [False] * 2, 0.1)
+    assert pooled.status == "auto" and pooled.errors == 0 and pooled.photos == 60
 
 
 def test_accepted_precision_guarantee_holds_over_calibration_draws():
@@ -175,7 +227,7 @@ def test_accepted_precision_guarantee_holds_over_calibration_draws():
     for _ in range(draws):
         confidence = rng.uniform(0.5, 1.0, 600)
         correct = rng.random(600) < confidence
-        threshold = ltt_threshold(confidence, correct, target, delta)
+        threshold = ltt_threshold(confidence, correct, target, delta).threshold
         if not math.isinf(threshold) and (1 + threshold) / 2 < target:
             failures += 1
     # Binomial(400, 0.1) exceeds 55 with probability < 0.01.
@@ -185,21 +237,33 @@ def test_accepted_precision_guarantee_holds_over_calibration_draws():
 # --- conformal shortlists -----------------------------------------------------------------------
 
 
-def test_class_scores_are_cumulative_mass_in_rank_order_plus_rank_penalty():
-    scores = class_scores(np.array([[0.2, 0.5, 0.3]]), penalty=0.0)
-    assert np.allclose(scores, [[1.0, 0.5, 0.8]])
-    penalised = class_scores(np.array([[0.2, 0.5, 0.3]]), penalty=0.1, free_ranks=1)
-    assert np.allclose(penalised, [[1.2, 0.5, 0.9]])
+def test_class_scores_are_one_minus_probability():
+    assert np.allclose(class_scores(np.array([[0.2, 0.5, 0.3]])), [[0.8, 0.5, 0.7]])
 
 
 def test_a_confident_model_gets_short_lists():
-    """A confident, accurate model: the true class is first with ~0.999; without the penalty
-    the threshold sits just under 1 and drags in classes of negligible mass."""
     rng = np.random.default_rng(6)
     top = rng.uniform(0.995, 0.9999, 400)
     probs = np.c_[top, (1 - top)[:, None] * np.full((1, 7), 1 / 7)]
     rule = fit_shortlist(probs, np.zeros(400, int), 0.95)
-    assert np.mean([len(s) for s in shortlists(probs, rule)]) < 1.5
+    assert np.mean([len(s) for s in shortlists(probs, rule)]) == 1.0
+
+
+def test_two_class_shortlists_narrow_with_confidence_not_with_rounding():
+    """At 92% accuracy a 2-class shortlist lists the runner-up only for uncertain photos."""
+    rng = np.random.default_rng(7)
+    top = rng.beta(5, 1, 4000) * 0.5 + 0.5  # calibrated, 92% right
+    right = rng.random(4000) < top
+    probs = np.c_[top, 1 - top]
+    labels = np.where(right, 0, 1)
+    rule = fit_shortlist(probs[:2000], labels[:2000], 0.95)
+    sets = shortlists(probs[2000:], rule)
+    sizes = np.array([len(s) for s in sets])
+    assert 1.05 < sizes.mean() < 1.25  # the RAPS score listed both classes 93-97% of the time
+    # The size is a function of confidence: every photo more confident than a 2-class one has
+    # a set no larger.
+    confident = probs[2000:, 0]
+    assert confident[sizes == 1].min() >= confident[sizes == 2].max()
 
 
 def test_conformal_quantile_small_samples():
@@ -228,7 +292,6 @@ def test_conformal_coverage_is_nominal_over_many_draws():
         rule = fit_shortlist(probs[:500], labels[:500], 0.9)
         sets = shortlists(probs[500:], rule)
         coverages.append(np.mean([y in s for s, y in zip(sets, labels[500:], strict=True)]))
-    # Non-randomised RAPS plus the top class: at least nominal on average, and not much more.
     assert 0.9 - 0.005 <= np.mean(coverages) <= 0.9 + 0.03
 
 
@@ -245,34 +308,6 @@ def test_class_conditional_coverage_for_a_protected_class():
     assert np.mean(hits) >= 0.9 - 0.01
 
 
-# --- unknown items ------------------------------------------------------------------------------
-
-
-def test_unknown_threshold_keeps_the_chosen_share():
-    rng = np.random.default_rng(3)
-    calibration = rng.normal(0, 1, 2000)
-    threshold = unknown_threshold(calibration, 0.95)
-    future = rng.normal(0, 1, 20000)
-    assert (future > threshold).mean() == pytest.approx(0.05, abs=0.01)
-    assert math.isinf(unknown_threshold(np.array([1.0]), 0.95))
-
-
-def test_mahalanobis_separates_a_new_cluster():
-    rng = np.random.default_rng(4)
-    means = rng.normal(0, 3, (3, 20))
-    labels = rng.integers(0, 3, 600)
-    features = means[labels] + rng.normal(0, 1, (600, 20))
-    scorer = fit_mahalanobis(features, labels, 3)
-    inside = scorer.score(means[labels[:200]] + rng.normal(0, 1, (200, 20)))
-    outside = scorer.score(rng.normal(0, 3, (1, 20)) + rng.normal(0, 1, (200, 20)))
-    assert unknown_auroc(inside, outside) > 0.95
-
-
-def test_energy_is_higher_when_no_class_stands_out():
-    scores = energy_scores(np.array([[10.0, 0.0, 0.0], [0.1, 0.0, 0.0]]))
-    assert scores[1] > scores[0]
-
-
 # --- the whole policy ---------------------------------------------------------------------------
 
 
@@ -282,18 +317,28 @@ def test_fit_policy_round_trip_and_empty_calibration():
     fitted = fit_policy(
         probs,
         labels,
-        rng.normal(0, 1, 800),
+        {"energy": rng.normal(0, 1, 800), KNN_FEATURES: rng.uniform(0, 1, 800)},
         ["a", "b", "c"],
-        [0.9, 0.95, None],
+        [None, 0.95, None],
         [False, False, True],
         class_conditional=[True, False, False],
     )
     assert Policy.from_dict(fitted.to_dict()) == fitted
+    assert [r.guarantee for r in fitted.rules] == ["pooled", "own", None]
     assert fitted.rules[2].status == "always_review"
+    assert set(fitted.guard.means) == {"unknown", "low_confidence", "atypicality"}
+    assert fitted.guard.means["unknown"] == pytest.approx(0.05, abs=0.01)
+    assert fitted.guard.means["atypicality"] == pytest.approx(0.5, abs=0.02)
     empty = fit_policy(
-        np.zeros((0, 2)), np.zeros(0, int), np.zeros(0), ["a", "b"], [0.9, 0.9], [False, False]
+        np.zeros((0, 2)),
+        np.zeros(0, int),
+        {"energy": np.zeros(0), KNN_FEATURES: np.zeros(0)},
+        ["a", "b"],
+        [None, None],
+        [False, False],
     )
-    assert all(r.status == "insufficient_calibration" for r in empty.rules)
-    assert math.isinf(empty.unknown_threshold) and all(map(math.isinf, empty.shortlist.thresholds))
-    [decision] = decide(np.array([[0.9, 0.1]]), np.zeros(1), None, empty)
+    assert all(r.status == INSUFFICIENT_CALIBRATION for r in empty.rules)
+    assert all(map(math.isinf, empty.unknown.thresholds.values()))
+    assert all(map(math.isinf, empty.shortlist.thresholds))
+    [decision] = decide(np.array([[0.9, 0.1]]), scores([0.0], np.zeros(1)), None, empty)
     assert decision.decision == REVIEW and decision.shortlist == (0, 1)

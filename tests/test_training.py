@@ -19,13 +19,14 @@ from wildlens.data.synthetic import write_dataset
 from wildlens.model.bundle import load_bundle
 from wildlens.model.checkpoint import load_checkpoint, save_checkpoint
 from wildlens.model.config import TrainConfig
+from wildlens.model.crossfit import CrossFitSettings, fit_head
 from wildlens.model.finetune import class_weights, learning_rate_factor
-from wildlens.model.head import HeadSettings, head_logits, train_linear_head
+from wildlens.model.head import head_logits
 from wildlens.model.predictor import Predictor
 from wildlens.model.training import train
-from wildlens.model.unknown import energy_scores
 
 ROOT = Path(__file__).resolve().parent.parent
+TINY = ["bone", "elephant_ivory", "rosewood"]
 
 
 def config(data, out, *extra) -> TrainConfig:
@@ -49,8 +50,11 @@ def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, m
         assert counts["calibration"] == {"bone": 1, "elephant_ivory": 1, "rosewood": 1}
         assert counts["train"] == {"bone": 7, "elephant_ivory": 7, "rosewood": 7}
         assert counts["val"] == {"bone": 4, "elephant_ivory": 4, "rosewood": 4}
-    else:  # fast mode selects nothing on val/: it is the calibration split
-        assert set(counts) == {"train", "calibration"}
+    else:  # fast mode cross-fits: train/ and val/ are one pool, every photo calibrates
+        assert counts == {"train": {"bone": 12, "elephant_ivory": 12, "rosewood": 12}}
+        cross_fit = bundle.meta.metrics["cross_fit"]
+        assert cross_fit["folds"] == 5 and cross_fit["c"] in [r["c"] for r in cross_fit["search"]]
+        assert bundle.meta.metrics["calibration"]["photos"] == 36
     for name in (
         "MODEL_CARD.md",
         "report/metrics.json",
@@ -64,7 +68,7 @@ def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, m
         assert (bundle.path / "report" / "training_curves.png").is_file()
         assert (bundle.path / "report" / "epochs.csv").is_file()
     card = (bundle.path / "MODEL_CARD.md").read_text()
-    assert "not forensic proof" in card and "Calibration and routing" in card
+    assert "not forensic proof" in card and "**Guarantee.**" in card
     predictor = Predictor.from_bundle(bundle.path, device="cpu")
     photo = next((tiny_dataset / "val" / "bone").glob("*.jpg"))
     [prediction] = predictor.predict([predictor.load(photo).image])
@@ -88,16 +92,19 @@ def test_out_of_catalogue_photos_are_measured_and_unreadable_ones_left_out(
     )
     metrics = json.loads((bundle.path / "report" / "metrics.json").read_text())
     assert metrics["unknown"]["unknown_photos"] == 3
-    assert 0.0 <= metrics["unknown"]["auroc"] <= 1.0
+    assert 0.0 <= metrics["unknown"]["auroc"]["combined"] <= 1.0
+    assert 0.0 <= metrics["unknown"]["called_unknown"] <= 1.0
 
 
 @pytest.mark.slow
-def test_report_numbers_match_scikit_learn(tiny_bundle):
-    report = tiny_bundle / "report"
+def test_report_numbers_match_scikit_learn(tmp_path):
+    data = write_dataset(tmp_path / "data", {"train": 8, "test": 4}, size=64, seed=2, classes=TINY)
+    bundle = train(config(data, tmp_path / "bundle", "mode=fast"), progress=False, log=print)
+    report = bundle.path / "report"
     metrics = json.loads((report / "metrics.json").read_text())["calibrated"]
     rows = list(csv.DictReader((report / "predictions.csv").open()))
     truth, predicted = [r["label"] for r in rows], [r["predicted"] for r in rows]
-    classes = load_bundle(tiny_bundle).class_ids
+    classes = bundle.class_ids
     assert metrics["accuracy"] == pytest.approx(accuracy_score(truth, predicted))
     assert metrics["macro_f1"] == pytest.approx(
         f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)
@@ -105,9 +112,11 @@ def test_report_numbers_match_scikit_learn(tiny_bundle):
     assert (
         metrics["confusion_matrix"] == confusion_matrix(truth, predicted, labels=classes).tolist()
     )
-    # The predictions themselves are the predictor's: the report and infer.py agree.
-    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
-    data_root = Path(load_bundle(tiny_bundle).meta.data["source"])
+    # On a test split the report's predictions are the predictor's: the report and infer.py
+    # agree (without one, the report holds each training photo's out-of-fold answer).
+    assert bundle.meta.metrics["evaluation"]["split"] == "test" and len(rows) == 12
+    predictor = Predictor.from_bundle(bundle.path, device="cpu")
+    data_root = Path(bundle.meta.data["source"])
     for row in rows[:4]:
         [alone] = predictor.predict([predictor.load(data_root / row["key"]).image])
         assert alone.label == row["predicted"]
@@ -180,9 +189,9 @@ def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
     a = load_file(str(first.path / "model.safetensors"))
     b = load_file(str(second.path / "model.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)
-    # The head's own label smoothing reaches the head (and nothing else changes).
+    # The head's own regularisation reaches the head (and nothing else changes).
     smoothed = train(
-        config(tiny_dataset, tmp_path / "smoothed", "mode=fast", "head_label_smoothing=0.3"),
+        config(tiny_dataset, tmp_path / "smoothed", "mode=fast", "head_c=0.5"),
         progress=False,
         log=lambda _: None,
     )
@@ -253,41 +262,13 @@ def test_learning_rate_schedule():
     assert all(a >= b for a, b in itertools.pairwise(factors[10:]))
 
 
-def test_linear_head_folds_standardisation_into_its_weights():
+def test_the_head_folds_standardisation_into_its_weights():
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 1, (3, 16))
     labels = np.repeat(np.arange(3), 20)
     features = (centres[labels] + rng.normal(0, 0.3, (60, 16))) * 50 + 200  # far from standard
-    settings = HeadSettings(
-        epochs=40,
-        lr=0.01,
-        weight_decay=0.0,
-        label_smoothing=0.0,
-        dropout=0.0,
-        class_balance="none",
-        seed=0,
-    )
-    weight, bias = train_linear_head(features[:, None, :], labels, 3, settings)
+    weight, bias = fit_head(features[:, None, :], labels, 3, 1.0, CrossFitSettings())
     assert (head_logits(features, weight, bias).argmax(1) == labels).mean() > 0.95
-
-
-def test_label_smoothing_shrinks_the_energy_gap_to_unfamiliar_features():
-    """Why fast mode's head trains without label smoothing: smoothing caps every class's logit
-    margin, so familiar photos' energy moves towards unfamiliar ones' (the unknown score)."""
-    rng = np.random.default_rng(0)
-    centres = rng.normal(0, 1, (4, 32)) * 3
-    labels = np.repeat(np.arange(4), 50)
-    features = centres[labels] + rng.normal(0, 1, (200, 32))
-    unfamiliar = rng.normal(0, 1, (200, 32))  # near no class centre
-
-    def energy_gap(smoothing: float) -> float:
-        settings = HeadSettings(60, 0.01, 0.0, smoothing, 0.0, "none", seed=0)
-        weight, bias = train_linear_head(features[:, None, :], labels, 4, settings)
-        known = energy_scores(head_logits(features, weight, bias))
-        other = energy_scores(head_logits(unfamiliar, weight, bias))
-        return float(np.median(other) - np.median(known))
-
-    assert energy_gap(0.0) > 1.5 * energy_gap(0.3) > 0
 
 
 def test_checkpoint_round_trip_without_pickle(tmp_path):
@@ -321,7 +302,8 @@ def test_evaluate_command_reports_on_any_labelled_set(tiny_bundle, tiny_dataset,
     for path in sorted((tiny_dataset / "val" / "bone").glob("*.jpg")):
         (extra / "bone" / path.name).write_bytes(path.read_bytes())
     (extra / "bone" / "broken.jpg").write_bytes(b"")
-    (extra / "pangolin_scale" / "p.jpg").write_bytes(next(extra.rglob("*.jpg")).read_bytes())
+    rosewood = next((tiny_dataset / "val" / "rosewood").glob("*.jpg"))
+    (extra / "pangolin_scale" / "p.jpg").write_bytes(rosewood.read_bytes())
     out = tmp_path / "report"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_ALBUMENTATIONS_UPDATE": "1"}
     result = subprocess.run(
@@ -345,8 +327,13 @@ def test_evaluate_command_reports_on_any_labelled_set(tiny_bundle, tiny_dataset,
     assert metrics["calibrated"]["num_images"] == 4
     assert metrics["unreadable"] == {"bone/broken.jpg": "empty"}
     assert metrics["classes_not_in_bundle"] == {"pangolin_scale": 1}
-    assert (out / "confusion_matrix.png").is_file() and (out / "reliability.png").is_file()
-    assert "accuracy" in result.stdout
+    # The same report as training's: routing, shortlist, unknown items (the other class's photo
+    # plays the foreign item), the shift guard, and the plots.
+    assert metrics["routing"]["photos"] == 4 and metrics["unknown"]["unknown_photos"] == 1
+    assert {"shortlist", "shift_guard", "risk_coverage"} <= set(metrics)
+    for plot in ("confusion_matrix.png", "reliability.png", "risk_coverage.png"):
+        assert (out / plot).is_file(), plot
+    assert "accuracy" in result.stdout and "auto-accepted" in result.stdout
 
 
 @pytest.mark.slow

@@ -150,7 +150,7 @@ def audit_command(cfg: AuditConfig) -> int:
 
 def evaluate_command(cfg: EvaluateConfig) -> int:
     from wildlens.data.sources import dataset_splits
-    from wildlens.model.evaluate import evaluate_bundle
+    from wildlens.model.evaluate import evaluate_bundle, measure_lines
     from wildlens.model.predictor import Predictor
     from wildlens.model.report import evaluation_files, summary_lines
 
@@ -170,10 +170,13 @@ def evaluate_command(cfg: EvaluateConfig) -> int:
         (out / name).write_bytes(content)
     for line in summary_lines(run.evaluation.metrics()):
         print(line)
+    for line in measure_lines(run.extra, predictor.bundle.meta.routing):
+        print(line)
     if run.extra["unreadable"] or run.extra["classes_not_in_bundle"] or skipped:
         print(
-            f"not evaluated: {len(run.extra['unreadable'])} unreadable, {len(skipped)} skipped, "
-            f"classes the bundle does not know: {run.extra['classes_not_in_bundle'] or 'none'}"
+            f"not evaluated: {len(run.extra['unreadable'])} unreadable, {len(skipped)} skipped; "
+            "photos of classes the bundle does not know (measured as other items): "
+            f"{run.extra['classes_not_in_bundle'] or 'none'}"
         )
     print(f"report written to {out}")
     return 0

@@ -30,6 +30,7 @@ from wildlens.model.bundle import Bundle, load_bundle
 from wildlens.model.device import select_device
 from wildlens.model.predictor import Predictor
 from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.guard import RunGuard
 from wildlens.pipeline.inputs import count_inputs, input_kind, iter_inputs
 from wildlens.pipeline.records import (
     Outputs,
@@ -119,13 +120,15 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
                     yield item
 
         written = set(done)
+        guard = RunGuard(bundle.routing.guard, enabled=cfg.shift_guard)
+        guard.replay(done.values())  # a resumed run keeps a guard that had fired
         bar = tqdm(
             total=total, initial=len(done), unit="img", smoothing=0.05, disable=not cfg.progress
         )
         with bar:
             for records in ENGINES[cfg.engine](pending(), cfg, bundle, sizing):
                 # An engine that retries work (Ray) could hand a key back twice: keep the first.
-                fresh = [r for r in records if r["key"] not in written]
+                fresh = guard.apply([r for r in records if r["key"] not in written])
                 written.update(r["key"] for r in fresh)
                 append_records(handle, fresh)
                 bar.update(len(fresh))
@@ -143,12 +146,16 @@ def finish(
     """The CSV, the summary and the review pages, from the whole log."""
     records = list(read_records(outputs.records).values())
     write_csv(outputs.csv, records, cfg.top_k)
-    summary = summarise(records, input_keys, bundle, input_path)
+    guard = RunGuard(bundle.routing.guard, enabled=cfg.shift_guard)
+    guard.replay(records)
+    summary = {**summarise(records, input_keys, bundle, input_path), "shift_guard": guard.state()}
     write_summary(outputs.summary, summary)
+    if guard.fired_at_key is not None:
+        log(shift_message(summary["shift_guard"], len(records)))
     if cfg.report:
         from wildlens.pipeline.review_pages import write_review_pages
 
-        write_review_pages(records, cfg, outputs.review)
+        write_review_pages(records, cfg, outputs.review, summary["shift_guard"])
         log(f"review pages: {outputs.review / 'index.html'}")
     if summary["missing"] or summary["not_in_input"]:
         log(
@@ -156,6 +163,24 @@ def finish(
             f"{len(summary['not_in_input'])} records are of files no longer in the input"
         )
     return summary
+
+
+def shift_message(state: dict[str, Any], records: int) -> str:
+    """One line on a shift the run noticed: when, why, and what it did."""
+    rates = ", ".join(
+        f"{name} {state['means'][name]:.0%} (calibration {state['calibration_means'][name]:.0%})"
+        for name in state["means"]
+    )
+    action = (
+        "auto-accept was suspended for the rest of the run (reason shift_suspected)"
+        if state["enabled"]
+        else "shift_guard=false: auto-accept went on"
+    )
+    return (
+        f"warning: these photos stopped looking like the calibration photos at photo "
+        f"{state['fired_at']} of {records} ({state['fired_at_key']}): {rates}; {action}. "
+        "Check the photos (setting, camera, items), and calibrate on photos like them."
+    )
 
 
 def dry_run(cfg: InferConfig, log: Callable[[str], None]) -> dict[str, Any]:

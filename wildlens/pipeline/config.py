@@ -20,6 +20,7 @@ class InferConfig:
     strict: bool = False
     dry_run: bool = False
     report: bool = False
+    shift_guard: bool = True
     progress: bool = True
     device: Device = "auto"
     backend: Literal["auto", "onnx", "torch"] = "auto"

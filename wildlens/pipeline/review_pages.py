@@ -39,6 +39,7 @@ nav a, .pages a { margin-right: .6em; }
 .identified { border-color: #2a2; } .review { border-color: #e90; } .unknown { border-color: #c22; }
 .failed, .skipped { border-color: #888; background: #f8f8f8; }
 table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; }
+.shift { border: 2px solid #c22; border-radius: 6px; padding: .2em 1em; background: #fff4f4; }
 """
 
 
@@ -147,8 +148,36 @@ def _grouped(records: Iterable[dict[str, Any]], field: str) -> dict[str, list[di
     return dict(sorted(groups.items()))
 
 
-def write_review_pages(records: list[dict[str, Any]], cfg: InferConfig, folder: Path) -> Path:
-    """index.html plus paged groups: by decision, by predicted class, and failed or skipped."""
+def _shift_notice(shift: dict[str, Any] | None) -> str:
+    if not shift or not shift.get("fired"):
+        return ""
+    rates = "".join(
+        f"<li>{html.escape(name)}: {shift['means'][name]:.0%} of these photos, "
+        f"{shift['calibration_means'][name]:.0%} of the calibration photos</li>"
+        for name in shift["means"]
+    )
+    action = (
+        "Auto-accept was suspended from then on: later answers are in review as "
+        "<code>shift_suspected</code>."
+        if shift.get("enabled")
+        else "The guard was off (shift_guard=false): auto-accept went on."
+    )
+    return (
+        "<div class='shift'><h2>Shift suspected</h2><p>From photo "
+        f"{shift['fired_at']} ({html.escape(str(shift['fired_at_key']))}) these photos no longer "
+        f"looked like the photos the model was calibrated on, so its guarantee no longer holds. "
+        f"{action}</p><ul>{rates}</ul></div>"
+    )
+
+
+def write_review_pages(
+    records: list[dict[str, Any]],
+    cfg: InferConfig,
+    folder: Path,
+    shift: dict[str, Any] | None = None,
+) -> Path:
+    """index.html plus paged groups: by decision, by predicted class, and failed or skipped;
+    `shift` (the run's shift guard state) says on the index when and why it fired."""
     folder.mkdir(parents=True, exist_ok=True)
     write_thumbnails(records, cfg, folder)
     ordered = sorted(records, key=lambda r: r["key"])
@@ -169,7 +198,9 @@ def write_review_pages(records: list[dict[str, Any]], cfg: InferConfig, folder: 
     bundle = f"{first.get('bundle_name')} {first.get('bundle_version')}"
     body = (
         f"<h1>WildLens review</h1><p>input {html.escape(str(cfg.input))}; bundle "
-        f"{html.escape(bundle)}; {len(records)} records</p>" + "".join(sections)
+        f"{html.escape(bundle)}; {len(records)} records</p>"
+        + _shift_notice(shift)
+        + "".join(sections)
     )
     write_atomically(folder / "index.html", _document("WildLens review", body))
     return folder / "index.html"

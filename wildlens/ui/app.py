@@ -38,6 +38,9 @@ CSS = """
 .wl-identified { border-color: #1f8a2b; background: #eaf7ec; color: #0d3d14; }
 .wl-review { border-color: #d48806; background: #fff6e0; color: #4d3300; }
 .wl-unknown { border-color: #c62828; background: #fdecea; color: #5c0e0e; }
+.wl-shift { margin-top: 8px; padding: 8px 12px; border: 2px solid #c62828; border-radius: 8px;
+            background: #fdecea; color: #5c0e0e; font-weight: 600; }
+.wl-shift-ok { margin-top: 6px; color: #555; font-size: .9em; }
 #demo-banner { border: 2px dashed #c62828; border-radius: 8px; padding: 6px 12px; }
 #identify button, button#identify { font-size: 1.25em; }
 .wl-record table th { text-align: left; padding-right: 1em; }

@@ -27,6 +27,7 @@ class AppConfig:
     cache_cleanup_s: int = 3600
     cache_max_age_s: int = 7200
     heat_map: bool = True
+    shift_guard: bool = True
     top_k: int = 3
     workshop: bool = True
     workshop_image_size: int = 0

@@ -48,6 +48,7 @@ class Analysis:
     model_key: str
     provenance: dict[str, Any]
     coverage: float
+    shift: dict[str, Any] | None = None  # the shift guard over recent answers, after this one
     record_id: int | None = None
     case_id: str = ""  # as saved
 
@@ -64,8 +65,9 @@ def analyse(
         except ImageError as error:
             raise photo_error(language, index, Path(path).name, error.code) from error
     images = [item.image for item in loaded]
+    suspended = model.recent.suspended()  # the recent answers before this one
     try:
-        item = predictor.predict_item(images)
+        item = predictor.predict_item(images, suspended=suspended)
     except ImageError as error:  # unprocessable: a shape the eval transform cannot resize
         index = _first_unprocessable(predictor, images)
         raise photo_error(language, index, Path(paths[index - 1]).name, error.code) from error
@@ -73,12 +75,14 @@ def analyse(
         AnalysedPhoto(Path(path).name, one.facts, prediction)
         for path, one, prediction in zip(paths, loaded, item.photos, strict=True)
     )
+    model.recent.add(item.combined.signals)
     analysis = Analysis(
         photos=photos,
         combined=item.combined,
         model_key=model.key,
         provenance=model.provenance(),
         coverage=predictor.policy.shortlist.coverage,
+        shift={**model.recent.guard().state(), "enabled": model.recent.enabled},
     )
     return analysis, gallery(model, analysis, images, language, heat_map)
 
@@ -144,7 +148,7 @@ def result_outputs(
     combined = analysis.combined
     decision = render.decision_html(
         combined, names, language, photos=len(analysis.photos), coverage=analysis.coverage
-    )
+    ) + render.shift_html(analysis.shift, language)
     headers, rows = render.photo_table(
         [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos], names, language
     )

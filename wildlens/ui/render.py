@@ -24,6 +24,28 @@ from wildlens.ui.i18n import LANGUAGES, text
 DECISION_ICONS = {"identified": "✔", "review": "⚠", "unknown": "?"}
 
 
+def shift_html(state: dict | None, language: str) -> str:
+    """Under the decision: the shift guard over the model's recent answers (every session's)."""
+    if not state or not state.get("enabled"):
+        return ""
+    if not state["fired"]:
+        return (
+            '<div class="wl-shift-ok" data-shift="ok">'
+            + html.escape(text(language, "shift.ok", count=state["photos"]))
+            + "</div>"
+        )
+    rates = ", ".join(
+        f"{text(language, 'shift.signal.' + name)} {state['means'][name]:.0%} "
+        f"({state['calibration_means'][name]:.0%})"
+        for name in state["means"]
+    )
+    return (
+        '<div class="wl-shift" data-shift="suspended">'
+        + html.escape(text(language, "shift.suspended", count=state["photos"], rates=rates))
+        + "</div>"
+    )
+
+
 def decision_html(
     prediction: Prediction,
     names: dict[str, str],

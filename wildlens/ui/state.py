@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,19 +25,47 @@ from wildlens.model.bundle import META_FILE, Bundle, BundleError, BundleMeta, lo
 from wildlens.model.explain import GradCam
 from wildlens.model.predictor import Predictor
 from wildlens.model.provenance import Provenance, code_version
+from wildlens.model.shift import GuardPolicy, ShiftGuard
 from wildlens.review.store import ReviewStore
 from wildlens.ui.config import AppConfig
 
 STARTUP = "startup"  # the key of the bundle the app was started with
 
 
-class ActiveModel:
-    """A predictor, where it came from, and its heat-map explainer (built on first use)."""
+class RecentAnswers:
+    """The app's shift guard: the signals of the last `window` answers of one model (every
+    session's), tested as a run of infer.py is (`wildlens.model.shift`). While that window
+    looks unlike the calibration photos, auto-accept is suspended; it resumes once the window
+    does again. A sliding window is a monitor, not a one-off test: over many windows false alarms
+    add up beyond alpha, which only sends more answers to an expert."""
 
-    def __init__(self, predictor: Predictor, path: Path, key: str):
+    def __init__(self, policy: GuardPolicy, enabled: bool = True):
+        self.policy = policy
+        self.enabled = enabled
+        self._signals: deque[dict[str, bool]] = deque(maxlen=max(1, policy.window))
+        self._lock = threading.Lock()
+
+    def guard(self) -> ShiftGuard:
+        with self._lock:
+            return ShiftGuard.over(self.policy, list(self._signals))
+
+    def suspended(self) -> bool:
+        return self.enabled and self.guard().fired
+
+    def add(self, signals: dict[str, bool]) -> None:
+        with self._lock:
+            self._signals.append(dict(signals))
+
+
+class ActiveModel:
+    """A predictor, where it came from, its heat-map explainer (built on first use) and the
+    shift guard over its recent answers."""
+
+    def __init__(self, predictor: Predictor, path: Path, key: str, shift_guard: bool = True):
         self.predictor = predictor
         self.path = path
         self.key = key
+        self.recent = RecentAnswers(predictor.policy.guard, enabled=shift_guard)
         self._explainer: GradCam | None = None
         self._lock = threading.Lock()
 
@@ -83,7 +112,7 @@ class AppState:
         self.startup_bundle = Path(bundle_path).resolve()
         self.code_version = code_version()
         self.downloads = Downloads(max_age_s=max(cfg.cache_max_age_s, 600))
-        self._model = ActiveModel(predictor, self.startup_bundle, STARTUP)
+        self._model = ActiveModel(predictor, self.startup_bundle, STARTUP, cfg.shift_guard)
         self._lock = threading.Lock()
         self.training = threading.Lock()  # one workshop training at a time
 
@@ -133,7 +162,7 @@ class AppState:
             top_k=self.cfg.top_k,
             threads=self.cfg.threads,
         )
-        model = ActiveModel(predictor, path, key)
+        model = ActiveModel(predictor, path, key, self.cfg.shift_guard)
         with self._lock:
             self._model = model
         return model

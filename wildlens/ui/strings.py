@@ -173,6 +173,46 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "该类别的校准照片太少，不能自动给出答案。",
         "lo": "ຮູບສຳລັບປັບທຽບມີໜ້ອຍເກີນໄປ ຈຶ່ງບໍ່ສາມາດຕອບອັດຕະໂນມັດສຳລັບປະເພດນີ້.",
     },
+    "reason.target_not_shown": {
+        "en": "This class's training photos held too many confident mistakes to allow automatic "
+        "answers.",
+        "zh": "该类别的训练照片中高置信度的错误太多，不能自动给出答案。",
+        "lo": "ຮູບຝຶກຂອງປະເພດນີ້ມີຄວາມຜິດພາດທີ່ໝັ້ນໃຈຫຼາຍເກີນໄປ ຈຶ່ງບໍ່ສາມາດຕອບອັດຕະໂນມັດ.",
+    },
+    "reason.unfamiliar": {
+        "en": "The photo is unlike the training photos: an expert should confirm.",
+        "zh": "这张照片与训练照片不太相似：需要专家确认。",
+        "lo": "ຮູບນີ້ບໍ່ຄືກັບຮູບທີ່ໃຊ້ຝຶກ: ຄວນໃຫ້ຜູ້ຊ່ຽວຊານຢືນຢັນ.",
+    },
+    "reason.shift_suspected": {
+        "en": "Recent photos look unlike the calibration photos: automatic answers are paused.",
+        "zh": "最近的照片与校准照片不同：已暂停自动答案。",
+        "lo": "ຮູບລ່າສຸດບໍ່ຄືກັບຮູບປັບທຽບ: ຢຸດການຕອບອັດຕະໂນມັດຊົ່ວຄາວ.",
+    },
+    "shift.ok": {
+        "en": "The last {count} answers look like the photos this model was calibrated on.",
+        "zh": "最近 {count} 个答案与该模型校准时的照片相似。",
+        "lo": "{count} ຄຳຕອບລ່າສຸດຄ້າຍກັບຮູບທີ່ໃຊ້ປັບທຽບໂມເດວນີ້.",
+    },
+    "shift.suspended": {
+        "en": "Automatic answers are paused: the last {count} answers look unlike the photos "
+              "this model was calibrated on ({rates}; calibration in brackets). Check the light, "
+              "framing and camera, or ask the trainer to calibrate on photos like these.",
+        "zh": "已暂停自动答案：最近 {count} 个答案与该模型校准时的照片不同（{rates}；括号内为校准"
+              "时的比例）。请检查光线、构图和相机，或请培训人员用类似的照片重新校准。",
+        "lo": "ຢຸດການຕອບອັດຕະໂນມັດຊົ່ວຄາວ: {count} ຄຳຕອບລ່າສຸດບໍ່ຄືກັບຮູບທີ່ໃຊ້ປັບທຽບໂມເດວນີ້ "
+              "({rates}; ໃນວົງເລັບແມ່ນຂອງການປັບທຽບ). ກະລຸນາກວດແສງ, ການຈັດກອບ ແລະ ກ້ອງ, ຫຼື "
+              "ຂໍໃຫ້ຜູ້ຝຶກປັບທຽບດ້ວຍຮູບທີ່ຄ້າຍກັນ.",
+    },
+    "shift.signal.unknown": {"en": "unknown", "zh": "未知", "lo": "ບໍ່ຮູ້ຈັກ"},
+    "shift.signal.atypicality": {
+        "en": "atypical (mean rank)",
+        "zh": "不典型程度（平均排名）",
+        "lo": "ຄວາມຜິດປົກກະຕິ (ອັນດັບສະເລ່ຍ)",
+    },
+    "shift.signal.low_confidence": {
+        "en": "low confidence", "zh": "置信度低", "lo": "ຄວາມໝັ້ນໃຈຕ່ຳ",
+    },
     "reason.poor_image": {
         "en": "The photo is too small, blurred or uniform: please take a better one.",
         "zh": "照片太小、模糊或过于单一：请重新拍一张更好的。",
@@ -618,19 +658,41 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "在 {photos} 张留出的照片上：准确率 {accuracy}，宏平均 F1 {macro_f1}。",
         "lo": "ໃນຮູບທີ່ເກັບໄວ້ທົດສອບ {photos} ຮູບ: ຄວາມຖືກຕ້ອງ {accuracy}, macro-F1 {macro_f1}.",
     },
-    "workshop.auto_accepted": {
-        "en": "{value} of the held-out photos would be answered automatically; the rest go to "
-              "an expert.",
-        "zh": "留出的照片中有 {value} 会自动给出答案；其余交由专家审核。",
-        "lo": "{value} ຂອງຮູບທີ່ເກັບໄວ້ທົດສອບຈະຖືກຕອບອັດຕະໂນມັດ; ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ.",
+    "workshop.scores_cross": {
+        "en": "On its {photos} photos, each judged by a model that never saw it "
+              "(cross-validated): accuracy {accuracy}, macro-F1 {macro_f1}.",
+        "zh": "在它的 {photos} 张照片上（每张都由没见过它的模型判断，即交叉验证）：准确率 "
+              "{accuracy}，宏平均 F1 {macro_f1}。",
+        "lo": "ໃນຮູບ {photos} ຮູບຂອງມັນ (ແຕ່ລະຮູບຖືກຕັດສິນໂດຍໂມເດວທີ່ບໍ່ເຄີຍເຫັນຮູບນັ້ນ): "
+              "ຄວາມຖືກຕ້ອງ {accuracy}, macro-F1 {macro_f1}.",
     },
-    "workshop.insufficient": {
-        "en": "Too few calibration photos for: {classes}. Every answer for these classes goes "
-              "to an expert; add photos (about 120 per class allow a 98% target).",
-        "zh": "以下类别的校准照片太少：{classes}。这些类别的每个答案都交由专家审核；请增加照片"
-              "（每类约 120 张可支持 98% 的目标）。",
-        "lo": "ຮູບສຳລັບປັບທຽບມີໜ້ອຍເກີນໄປສຳລັບ: {classes}. ທຸກຄຳຕອບຂອງປະເພດເຫຼົ່ານີ້ຈະສົ່ງໃຫ້"
-              "ຜູ້ຊ່ຽວຊານ; ກະລຸນາເພີ່ມຮູບ (ປະມານ 120 ຮູບຕໍ່ປະເພດ ສຳລັບເປົ້າໝາຍ 98%).",
+    "workshop.auto_accepted": {
+        "en": "{value} of these photos would be answered automatically (right {precision} of "
+              "the time); the rest go to an expert.",
+        "zh": "这些照片中有 {value} 会自动给出答案（正确率 {precision}）；其余交由专家审核。",
+        "lo": "{value} ຂອງຮູບເຫຼົ່ານີ້ຈະຖືກຕອບອັດຕະໂນມັດ (ຖືກຕ້ອງ {precision}); ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້"
+              "ຜູ້ຊ່ຽວຊານ.",
+    },
+    "workshop.guarantee": {
+        "en": "Guarantee: with probability {confidence}, automatic answers are right at least "
+              "{target} of the time, for photos like these.",
+        "zh": "保证：对于与这些照片相似的照片，自动答案至少有 {target} 正确的概率为 {confidence}。",
+        "lo": "ການຮັບປະກັນ: ສຳລັບຮູບທີ່ຄ້າຍກັບຮູບເຫຼົ່ານີ້, ຄຳຕອບອັດຕະໂນມັດຖືກຕ້ອງຢ່າງໜ້ອຍ "
+              "{target} ດ້ວຍຄວາມເປັນໄປໄດ້ {confidence}.",
+    },
+    "workshop.photos_needed": {
+        "en": "{name}: every answer goes to an expert; about {count} more photos would let it be "
+              "answered automatically.",
+        "zh": "{name}：每个答案都交由专家审核；再增加约 {count} 张照片即可自动给出答案。",
+        "lo": "{name}: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ; ເພີ່ມຮູບປະມານ {count} ຮູບ ຈະສາມາດຕອບອັດຕະໂນມັດໄດ້.",
+    },
+    "workshop.never_automatic": {
+        "en": "{name}: every answer goes to an expert; its confident mistakes are too many for "
+              "more photos alone to help: check its labels and look-alikes.",
+        "zh": "{name}：每个答案都交由专家审核；高置信度的错误太多，仅增加照片无济于事：请检查标注"
+              "和相似类别。",
+        "lo": "{name}: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ; ຄວາມຜິດພາດທີ່ໝັ້ນໃຈມີຫຼາຍເກີນໄປ ການເພີ່ມຮູບຢ່າງດຽວ"
+              "ບໍ່ຊ່ວຍ: ກະລຸນາກວດປ້າຍ ແລະ ປະເພດທີ່ຄ້າຍກັນ.",
     },
     "workshop.folder": {
         "en": "Saved in {folder}.", "zh": "保存在 {folder}。", "lo": "ບັນທຶກໄວ້ທີ່ {folder}.",
@@ -649,6 +711,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "routing.always_review": {
         "en": "always reviewed", "zh": "始终审核", "lo": "ກວດສອບສະເໝີ",
+    },
+    "routing.target_not_shown": {
+        "en": "too many confident mistakes: always reviewed",
+        "zh": "高置信度错误太多：始终审核",
+        "lo": "ຄວາມຜິດພາດທີ່ໝັ້ນໃຈຫຼາຍເກີນໄປ: ກວດສອບສະເໝີ",
     },
     "routing.insufficient_calibration": {
         "en": "too few calibration photos: always reviewed",

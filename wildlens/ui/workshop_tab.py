@@ -173,18 +173,37 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
         "",
         text(
             language,
-            "workshop.scores",
+            "workshop.scores_cross"
+            if metrics["evaluation"]["split"] == "train"
+            else "workshop.scores",
             photos=evaluation.get("num_images", 0),
             accuracy=f"{evaluation.get('accuracy', 0):.1%}",
             macro_f1=f"{evaluation.get('macro_f1', 0):.2f}",
         ),
         "",
-        text(language, "workshop.auto_accepted", value=f"{routing.get('coverage', 0):.0%}"),
+        text(
+            language,
+            "workshop.auto_accepted",
+            value=f"{routing.get('coverage', 0):.0%}",
+            precision=f"{routing.get('accepted_precision') or 0:.0%}",
+        ),
     ]
-    rules = bundle.meta.routing["classes"]
-    short = [names[c] for c, rule in rules.items() if rule["status"] == "insufficient_calibration"]
-    if short:
-        lines += ["", text(language, "workshop.insufficient", classes=", ".join(short))]
+    policy = bundle.meta.routing
+    if policy["pooled"]["status"] == "auto":
+        lines += [
+            "",
+            text(
+                language,
+                "workshop.guarantee",
+                confidence=f"{1 - policy['delta']:.0%}",
+                target=f"{policy['pooled']['target_precision']:.0%}",
+            ),
+        ]
+    rules = policy["classes"]
+    for class_id, rule in rules.items():
+        if rule["status"] in ("insufficient_calibration", "target_not_shown"):
+            key = "workshop.photos_needed" if rule["photos_needed"] else "workshop.never_automatic"
+            lines += ["", text(language, key, name=names[class_id], count=rule["photos_needed"])]
     lines += ["", text(language, "workshop.folder", folder=str(bundle.path))]
 
     per_class = pd.DataFrame(

@@ -1,0 +1,458 @@
+"""The trust layer on real photos, on the four kinds of photos: like the training photos, near
+look-alikes held out of training, foreign items, and the same classes photographed differently.
+
+    python bench/trust.py [DATA] [--parts head,accept,guarantee,shortlist,unknown,shift]
+                          [--resplits 100] [--seed 0]
+
+DATA defaults to ../shared/datasets/clothing-small (train/, validation/, test/). Everything runs
+fast mode's own code on frozen features (the backbone is frozen there, so its features are
+extracted once, cached by photo): the cross-fitted head (`cross_fitted_head`), the trust policy
+(`fit_trust` at the default settings) and its measures (`routing_measures`). "Pool" is the
+train and validation photos (every labelled photo calibrates); test photos measure.
+
+- head: test accuracy of fast mode's head against scikit-learn's logistic-regression probe with
+  C chosen by 5-fold cross-validation (LogisticRegressionCV, eval view, standardised), on the
+  whole pool and on 5 subsets of 30 and 60 photos per class;
+- accept: share of test photos auto-accepted and their precision at targets 0.95 and 0.98, on
+  the whole pool, 60 and 30 per class, and a workshop set (5 clearly different classes x 20);
+- guarantee: `--resplits` random 60-per-class pools: how often the accepted precision falls
+  below the target on every photo not in the pool (about 3,200), against delta = 0.1;
+- shortlist: coverage and size of the expert's shortlist, 10 classes and 2-class catalogues;
+- unknown: near (each of the 45 pairs of classes held out of an 8-class catalogue), far (the
+  clothing model given the synthetic photos of `data/synthetic.py`, and a synthetic-photo model
+  given clothing photos), few-class (2- and 3-class catalogues given every other class's photos);
+- shift: the test photos under phone-like degradations, and the shift guard over streams of them
+  (100 random orders each): photos until it fires, wrong auto-accepts before it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import itertools
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import torch
+from PIL import Image, ImageFilter
+
+from bench.frozen import frozen_features
+from wildlens.data.images import load_image
+from wildlens.data.sources import dataset_splits
+from wildlens.data.synthetic import write_dataset
+from wildlens.data.transforms import Preprocessing, apply, eval_transforms
+from wildlens.model.backbones import build_model
+from wildlens.model.backends import ModelOutputs
+from wildlens.model.catalogue import CatalogueEntry
+from wildlens.model.crossfit import C_GRID, CrossFitSettings, assign_folds
+from wildlens.model.features import Embedder, FeatureCache, feature_views
+from wildlens.model.head import head_logits
+from wildlens.model.modes import cross_fitted_head
+from wildlens.model.shift import ShiftGuard
+from wildlens.model.trust import TrustSettings, fit_trust, routing_measures
+
+DEGRADATIONS = ("blur", "rot90", "cast", "lowlight", "jpeg8", "crop50")
+WORKSHOP = ("hat", "outwear", "shoes", "shorts", "t-shirt")  # least confused (out of fold)
+PAIRS_2 = (("hat", "shoes"), ("pants", "shorts"), ("shirt", "t-shirt"), ("dress", "skirt"))
+CLASSES_3 = (("hat", "shoes", "pants"), ("shirt", "t-shirt", "longsleeve"))
+
+
+class Features:
+    """Frozen eval-view (and fast mode's light view) features of every photo, cached."""
+
+    def __init__(self, data: Path, seed: int):
+        found, _ = dataset_splits(data)
+        self.classes = sorted({s.label for s in found["train"]})
+        self.model = build_model("tf_efficientnet_lite0", len(self.classes)).eval()
+        self.pre = Preprocessing.from_model(self.model)
+        self.views = feature_views(self.pre, 1, seed)
+        self.cache = FeatureCache.for_backbone(self.model, self.pre)
+        self.embedder = Embedder(self.model, self.pre, torch.device("cpu"))
+        pool = [s for split in found if split != "test" for s in found[split]]
+        self.pool = self.extract(pool, self.views, "pool")
+        self.pool_labels = np.array([self.classes.index(s.label) for s in pool])
+        self.test_samples = found["test"]
+        self.test = self.extract(found["test"], self.views[:1], "test")[:, 0]
+        self.test_labels = np.array([self.classes.index(s.label) for s in found["test"]])
+
+    def extract(self, samples, views, name) -> np.ndarray:
+        return frozen_features(
+            self.model, self.pre, samples, views, self.cache, self.embedder, name
+        )
+
+    def synthetic(self, folder: Path, seed: int):
+        """Synthetic photos: train views and labels, test eval view and labels."""
+        if not folder.exists():
+            write_dataset(folder, {"train": 60, "test": 40}, size=192, seed=seed)
+        found, _ = dataset_splits(folder)
+        names = sorted({s.label for s in found["train"]})
+        train = self.extract(found["train"], self.views, "synthetic train")
+        test = self.extract(found["test"], self.views[:1], "synthetic test")[:, 0]
+        labels = [np.array([names.index(s.label) for s in found[k]]) for k in ("train", "test")]
+        return train, labels[0], test, labels[1]
+
+    def degraded(self, kind: str) -> np.ndarray:
+        """The test photos under one degradation, eval view, cached by (photo, degradation)."""
+        transform = eval_transforms(self.pre)
+        vectors, missing = [], []
+        for i, sample in enumerate(self.test_samples):
+            key = hashlib.sha256(f"{kind}/{sample.key}".encode()).hexdigest()
+            cached = self.cache.get(key, "eval")
+            vectors.append(cached)
+            if cached is None:
+                missing.append((i, key))
+        for start in range(0, len(missing), 64):
+            chunk = missing[start : start + 64]
+            batch = np.stack(
+                [
+                    apply(transform, degrade(self.test_samples[i].source, kind, self.pre)).numpy()
+                    for i, _ in chunk
+                ]
+            )
+            for (i, key), vector in zip(chunk, self.embedder(batch), strict=True):
+                self.cache.put(key, "eval", vector)
+                vectors[i] = vector
+        return np.stack(vectors)
+
+
+def degrade(source, kind: str, pre: Preprocessing) -> Image.Image:
+    """The photo as decoded for the model, then photographed differently."""
+    image = load_image(source, target_size=pre.resize_size).image
+    rng = np.random.default_rng(int(hashlib.sha256(str(source).encode()).hexdigest()[:8], 16))
+    if kind == "blur":  # camera shake at the decoded size (about 400 px)
+        return image.filter(ImageFilter.GaussianBlur(3))
+    if kind == "rot90":
+        return image.rotate(90, expand=True)
+    if kind == "cast":  # warm light
+        pixels = np.asarray(image, np.float32) * np.array([1.25, 1.0, 0.7])
+        return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    if kind == "lowlight":  # dark, noisy
+        pixels = 255 * (np.asarray(image, np.float32) / 255) ** 2.2
+        pixels += rng.normal(0, 6, pixels.shape)
+        return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    if kind == "jpeg8":
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=8)
+        return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    if kind == "crop50":  # framed too tight
+        w, h = image.size
+        return image.crop((w // 4, h // 4, w // 4 + w // 2, h // 4 + h // 2))
+    raise ValueError(kind)
+
+
+# --- fitting, as fast mode does ---------------------------------------------------------------
+
+
+def fit(pool, labels, num_classes, seed=0, c_grid=C_GRID, **settings):
+    """Fast mode's cross-fitted head and trust policy on a pool of (N, V, D) features."""
+    fold_of = assign_folds([str(y) for y in labels], [str(i) for i in range(len(labels))], 5, seed)
+    head, inputs = cross_fitted_head(
+        pool, labels, num_classes, fold_of, CrossFitSettings(c_grid=c_grid)
+    )
+    entries = [CatalogueEntry(id=f"c{i}", names={"en": str(i)}) for i in range(num_classes)]
+    return head, fit_trust(inputs, entries, TrustSettings(**settings))
+
+
+def outputs(head, features) -> ModelOutputs:
+    return ModelOutputs(head_logits(features, head.weight, head.bias), features)
+
+
+def measure(head, trust, x, y, foreign=None):
+    extra = None if foreign is None else outputs(head, foreign)
+    return routing_measures(outputs(head, x), y, trust, extra, trust.calibration_scores)
+
+
+def subset(labels, per_class, rng, classes=None):
+    classes = np.unique(labels) if classes is None else classes
+    return np.concatenate(
+        [rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in classes]
+    )
+
+
+def remap(labels, classes):
+    return np.searchsorted(np.asarray(classes), labels)
+
+
+def fmt(values, spec=".3f"):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return format(values[0], spec)
+    return f"{format(np.mean(values), spec)} ± {format(np.std(values), spec)}"
+
+
+# --- parts ------------------------------------------------------------------------------------
+
+
+def part_head(f: Features, seeds=range(5)):
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.preprocessing import StandardScaler
+
+    print("\n## head: fast mode against the logistic-regression probe (test accuracy)\n")
+    print("| pool | fast mode | probe (C by 5-fold CV) | sets where fast mode is below |")
+    print("|---|---:|---:|---:|")
+    for per_class in (None, 60, 30):
+        ours, theirs = [], []
+        for seed in seeds if per_class else [0]:
+            rng = np.random.default_rng(seed)
+            chosen = subset(f.pool_labels, per_class, rng) if per_class else slice(None)
+            x, y = f.pool[chosen], f.pool_labels[chosen]
+            head, _ = fit(x, y, len(f.classes), seed)
+            ours.append((outputs(head, f.test).logits.argmax(1) == f.test_labels).mean())
+            scaler = StandardScaler().fit(x[:, 0])
+            probe = LogisticRegressionCV(
+                Cs=10, max_iter=3000, scoring="accuracy", use_legacy_attributes=False
+            ).fit(scaler.transform(x[:, 0]), y)
+            theirs.append(probe.score(scaler.transform(f.test), f.test_labels))
+        below = sum(a < b for a, b in zip(ours, theirs, strict=True))
+        name = f"{per_class} per class" if per_class else f"all ({len(f.pool)})"
+        print(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {below} of {len(ours)} |")
+
+
+def part_accept(f: Features, seeds=range(5)):
+    print("\n## accept: test photos auto-accepted, and their precision\n")
+    print("| pool | target | auto-accepted | accepted precision | catalogue photos unknown |")
+    print("|---|---:|---:|---:|---:|")
+    workshop = [f.classes.index(c) for c in WORKSHOP if c in f.classes]
+    for name, per_class, classes in (
+        (f"all ({len(f.pool)})", None, None),
+        ("60 per class", 60, None),
+        ("30 per class", 30, None),
+        ("workshop: 5 classes x 20", 20, workshop),
+    ):
+        for target in (0.95, 0.98):
+            shares, precisions, unknown = [], [], []
+            for seed in seeds if per_class else [0]:
+                rng = np.random.default_rng(seed)
+                if per_class:
+                    chosen = subset(f.pool_labels, per_class, rng, classes)
+                else:
+                    chosen = np.arange(len(f.pool))
+                keep = np.isin(f.test_labels, classes) if classes else np.ones(len(f.test), bool)
+                names = classes or list(range(len(f.classes)))
+                y = remap(f.pool_labels[chosen], names)
+                head, trust = fit(f.pool[chosen], y, len(names), seed, target_precision=target)
+                m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], names))
+                shares.append(m["routing"]["coverage"])
+                precisions.append(m["routing"]["accepted_precision"])
+                unknown.append(m["unknown"]["in_catalogue_called_unknown"])
+            print(f"| {name} | {target} | {fmt(shares)} | {fmt(precisions)} | {fmt(unknown)} |")
+
+
+def part_guarantee(f: Features, resplits: int):
+    print(f"\n## guarantee: {resplits} random pools of 60 per class (delta 0.1)\n")
+    print("| target | runs with a threshold | auto-accepted | precision below target |")
+    print("|---:|---:|---:|---:|")
+    everything = np.concatenate([f.pool[:, 0], f.test])
+    labels = np.concatenate([f.pool_labels, f.test_labels])
+    for target in (0.95, 0.98):
+        failures, shares, with_threshold = 0, [], 0
+        for seed in range(resplits):
+            rng = np.random.default_rng(1000 + seed)
+            chosen = subset(f.pool_labels, 60, rng)
+            head, trust = fit(
+                f.pool[chosen], f.pool_labels[chosen], len(f.classes), seed, target_precision=target
+            )
+            rest = np.setdiff1d(np.arange(len(everything)), chosen)
+            m = measure(head, trust, everything[rest], labels[rest])
+            precision = m["routing"]["accepted_precision"]
+            if trust.policy.pooled.status == "auto":
+                with_threshold += 1
+            shares.append(m["routing"]["coverage"])
+            failures += precision is not None and precision < target
+        print(
+            f"| {target} | {with_threshold} of {resplits} | {fmt(shares)} | "
+            f"{failures / resplits:.3f} ({failures}) |"
+        )
+
+
+def part_shortlist(f: Features):
+    print("\n## shortlist: nominal coverage 0.95, test photos\n")
+    print("| catalogue | coverage | mean size |")
+    print("|---|---:|---:|")
+    sets = [("all 10", list(range(len(f.classes))))]
+    sets += [(" vs ".join(p), [f.classes.index(c) for c in p]) for p in PAIRS_2]
+    for name, classes in sets:
+        chosen = np.isin(f.pool_labels, classes)
+        head, trust = fit(f.pool[chosen], remap(f.pool_labels[chosen], classes), len(classes))
+        keep = np.isin(f.test_labels, classes)
+        m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], classes))
+        shortlist = m["shortlist"]
+        print(f"| {name} | {shortlist['coverage']:.3f} | {shortlist['mean_size']:.2f} |")
+
+
+def part_unknown(f: Features, scratch: Path):
+    print("\n## unknown: near (held-out pairs), far (other kinds of photos), few-class\n")
+    # Near: each pair of classes held out of the catalogue; the head's C fixed at the whole
+    # pool's choice (the search per pair changes little and costs 5 times the time).
+    full, _ = fit(f.pool, f.pool_labels, len(f.classes))
+    rows = []
+    for pair in itertools.combinations(range(len(f.classes)), 2):
+        known = [c for c in range(len(f.classes)) if c not in pair]
+        chosen = np.isin(f.pool_labels, known)
+        head, trust = fit(
+            f.pool[chosen], remap(f.pool_labels[chosen], known), len(known), c_grid=(full.c,)
+        )
+        keep = np.isin(f.test_labels, known)
+        foreign = np.concatenate([f.pool[~chosen, 0], f.test[~keep]])
+        m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], known), foreign)
+        rows.append((m["unknown"]["auroc"], m["unknown"]["auto_accepted"]))
+    names = rows[0][0].keys()
+    print("| near: 45 pairs held out | " + " | ".join(names) + " | held-out auto-accepted |")
+    print("|---|" + "---:|" * (len(names) + 1))
+    print(
+        "| mean AUROC (worst) | "
+        + " | ".join(
+            f"{np.mean([r[0][n] for r in rows]):.3f} ({min(r[0][n] for r in rows):.3f})"
+            for n in names
+        )
+        + f" | {fmt([r[1] for r in rows])} |"
+    )
+    synthetic_train, synthetic_labels, synthetic_test, test_labels = f.synthetic(
+        scratch / "synthetic", 0
+    )
+    print(
+        "\n| far | catalogue photos auto-accepted | their precision | foreign called unknown "
+        "| foreign auto-accepted | AUROC combined | energy | knn_features | knn_logits |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    cases = [
+        (
+            "clothing model, synthetic photos",
+            f.pool,
+            f.pool_labels,
+            f.test,
+            f.test_labels,
+            np.concatenate([synthetic_train[:, 0], synthetic_test]),
+        ),
+        (
+            "synthetic model, clothing photos",
+            synthetic_train,
+            synthetic_labels,
+            synthetic_test,
+            test_labels,
+            f.test,
+        ),
+    ]
+    for name, pool, labels, x, y, foreign in cases:
+        head, trust = fit(pool, labels, int(labels.max()) + 1)
+        m = measure(head, trust, x, y, foreign)
+        u = m["unknown"]
+        print(
+            f"| {name} | {m['routing']['coverage']:.3f} | "
+            f"{fmt([m['routing']['accepted_precision']])} | {u['called_unknown']:.3f} | "
+            f"{u['auto_accepted']:.3f} | {u['auroc']['combined']:.3f} | "
+            f"{u['auroc']['energy']:.3f} | {u['auroc']['knn_features']:.3f} | "
+            f"{u['auroc']['knn_logits']:.3f} |"
+        )
+    print(
+        "\n| few classes | catalogue photos auto-accepted | their precision | other classes' "
+        "photos called unknown | other classes' photos auto-accepted |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for names in PAIRS_2 + CLASSES_3:
+        known = sorted(f.classes.index(c) for c in names)
+        chosen = np.isin(f.pool_labels, known)
+        head, trust = fit(f.pool[chosen], remap(f.pool_labels[chosen], known), len(known))
+        keep = np.isin(f.test_labels, known)
+        foreign = np.concatenate([f.pool[~chosen, 0], f.test[~keep]])
+        m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], known), foreign)
+        print(
+            f"| {'/'.join(names)} | {m['routing']['coverage']:.3f} | "
+            f"{fmt([m['routing']['accepted_precision']])} | "
+            f"{m['unknown']['called_unknown']:.3f} | {m['unknown']['auto_accepted']:.3f} |"
+        )
+
+
+def part_shift(f: Features, scratch: Path, orders: int = 100):
+    print("\n## shift: test photos photographed differently, and the shift guard (target 0.95)\n")
+    head, trust = fit(f.pool, f.pool_labels, len(f.classes))
+    print(
+        "| photos | accuracy | auto-accepted | accepted precision | unknown | fires (runs) | "
+        "photos until it fires (median) | wrong auto-accepts before it fires (mean, max) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    _, _, synthetic, _ = f.synthetic(scratch / "synthetic", 0)
+    sets = [("clean", f.test, f.test_labels)]
+    sets += [(kind, f.degraded(kind), f.test_labels) for kind in DEGRADATIONS]
+    rng = np.random.default_rng(0)
+    for share in (0.1, 0.3):  # synthetic photos mixed into a clothing run
+        count = int(len(f.test) * share / (1 - share))
+        x = np.concatenate([f.test, synthetic[rng.choice(len(synthetic), count)]])
+        y = np.concatenate([f.test_labels, np.full(count, -1)])
+        sets.append((f"clean + {share:.0%} synthetic", x, y))
+    for name, x, y in sets:
+        decisions = trust.decide(outputs(head, x))
+        predicted = outputs(head, x).logits.argmax(1)
+        accepted = np.array([d.decision == "identified" for d in decisions])
+        right = predicted == y
+        m = measure(head, trust, x[y >= 0], y[y >= 0])
+        fired, until, wrong = 0, [], []
+        for _ in range(orders):
+            order = rng.permutation(len(x))
+            guard = ShiftGuard(trust.policy.guard)
+            wrong_before = 0
+            for i in order:
+                if guard.fired:
+                    break
+                wrong_before += bool(accepted[i] and not right[i])
+                guard.update(decisions[i].signals)
+            fired += guard.fired
+            if guard.fired:
+                until.append(guard.fired_at)
+            wrong.append(wrong_before)
+        print(
+            f"| {name} | {right[y >= 0].mean():.3f} | {accepted.mean():.3f} | "
+            f"{fmt([m['routing']['accepted_precision']])} | "
+            f"{np.mean([d.decision == 'unknown' for d in decisions]):.3f} | "
+            f"{fired} of {orders} | {np.median(until) if until else '-'} | "
+            f"{np.mean(wrong):.1f}, {max(wrong)} |"
+        )
+
+
+PARTS = ("head", "accept", "guarantee", "shortlist", "unknown", "shift")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The trust layer on real photos.")
+    parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
+    parser.add_argument("--parts", default=",".join(PARTS))
+    parser.add_argument("--resplits", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    start = time.perf_counter()
+    f = Features(Path(args.data), args.seed)
+    print(
+        f"features: {len(f.pool)} pool and {len(f.test)} test photos, "
+        f"{time.perf_counter() - start:.0f} s"
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        for part in parts:
+            began = time.perf_counter()
+            if part == "head":
+                part_head(f)
+            elif part == "accept":
+                part_accept(f)
+            elif part == "guarantee":
+                part_guarantee(f, args.resplits)
+            elif part == "shortlist":
+                part_shortlist(f)
+            elif part == "unknown":
+                part_unknown(f, Path(scratch))
+            elif part == "shift":
+                part_shift(f, Path(scratch))
+            else:
+                raise SystemExit(f"error: unknown part {part!r}; parts: {','.join(PARTS)}")
+            print(f"\n[{part}: {time.perf_counter() - began:.0f} s]", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Fast mode's head, cross-fitted: every labelled photo trains the head and calibrates it.
+
+The photos are dealt into K folds (whole groups and duplicate clusters per fold, stratified by
+class: `wildlens.data.splits.group_split`). For each fold a multinomial logistic regression
+(scikit-learn, L2, on standardised features; the augmented views of a photo are extra rows of its
+own fold) is fitted on the other folds and predicts the fold's photos (eval view): out-of-fold
+logits, which the trust policy is fitted on, exactly as a held-out calibration split would be,
+but with every photo. The regularisation C is chosen from a grid by the out-of-fold negative
+log-likelihood after temperature scaling (a proper score: accuracy alone cannot tell a confident
+head from a cautious one). The shipped head is the fold ensemble: the mean of the K fold heads,
+which for linear heads is one linear head (the mean of their weights and biases), so each
+calibration photo was scored by one member of the ensemble that answers in the field.
+
+Measured on clothing-small (docs/benchmarks.md, bench/trust.py): as accurate as scikit-learn's
+logistic-regression probe with C chosen by cross-validation, at 30 and 60 photos per class and on
+the whole set; the ensemble's test temperature matches the out-of-fold one (0.79 against 0.79).
+
+    fit = cross_fit(features, labels, folds, num_classes, CrossFitSettings())
+    fit.weight, fit.bias          # (C, D), (C,) for raw features: install_head(model, ...)
+    fit.oof_logits                # (N, C) out-of-fold logits of the eval views
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from wildlens.data.splits import group_split
+from wildlens.model.calibration import fit_temperature, negative_log_likelihood, softmax
+from wildlens.model.unknown import KNN_FEATURES, KNN_LOGITS, KnnBank
+
+# Inverse L2 strengths tried (features standardised): clothing-small chose 0.003-0.01 at every
+# size measured; larger values were never chosen and are the slowest to fit.
+C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
+ABSENT = -1e4  # the logit of a class a head never saw: never its answer
+
+
+@dataclass(frozen=True)
+class CrossFitSettings:
+    folds: int = 5
+    c_grid: Sequence[float] = C_GRID  # one value: no search
+    class_balance: bool = True  # inverse-frequency weights for the classes
+    max_iter: int = 1000
+
+
+@dataclass(frozen=True)
+class CrossFit:
+    weight: np.ndarray  # (C, D), the fold ensemble, for raw (unstandardised) features
+    bias: np.ndarray  # (C,)
+    oof_logits: np.ndarray  # (N, C) each photo's eval view, by the head that did not see it
+    fold_of: np.ndarray  # (N,) the fold of each photo
+    c: float  # the chosen inverse L2 strength
+    heads: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # fold k's head
+    search: list[dict[str, Any]] = field(default_factory=list)  # per C: NLL, accuracy, T
+
+
+def fold_heads(
+    features: np.ndarray,
+    labels: np.ndarray,
+    fold_of: np.ndarray,
+    num_classes: int,
+    c: float,
+    settings: CrossFitSettings,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """One head per fold, fitted on the other folds; and the out-of-fold logits (N, C).
+
+    Args:
+        features: (N, V, D) views of each photo; view 0 is the eval view.
+        labels: (N,) class indices.
+        fold_of: (N,) fold index of each photo.
+    """
+    oof = np.zeros((len(features), num_classes))
+    heads = []
+    for fold in np.unique(fold_of):
+        held = fold_of == fold
+        weight, bias = fit_head(features[~held], labels[~held], num_classes, c, settings)
+        heads.append((weight, bias))
+        oof[held] = features[held, 0] @ weight.T + bias
+    return heads, oof
+
+
+def fit_head(
+    features: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int,
+    c: float,
+    settings: CrossFitSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A multinomial logistic regression on (N, V, D) views; weights for raw features.
+
+    Classes absent from `labels` get a constant logit far below the others.
+    """
+    n, views, dim = features.shape
+    x = features.reshape(n * views, dim).astype(np.float64)
+    y = np.repeat(labels, views)
+    mean, std = x.mean(0), x.std(0)
+    std[std < 1e-6] = 1.0
+    present = np.unique(y)
+    weights = None
+    if settings.class_balance:
+        counts = np.bincount(y, minlength=num_classes).astype(np.float64)
+        weights = len(y) / (len(present) * counts[y])
+    model = LogisticRegression(C=c, max_iter=settings.max_iter, tol=1e-4)
+    # lbfgs on 2 cores was 3-5 times slower with 2 BLAS threads than with 1 (thread contention).
+    with threadpool_limits(1):
+        model.fit((x - mean) / std, y, sample_weight=weights)
+    coef, intercept = model.coef_, model.intercept_
+    if len(present) == 2 and coef.shape[0] == 1:  # scikit-learn's binary form: one logit
+        coef = np.vstack([-coef / 2, coef / 2])
+        intercept = np.r_[-intercept / 2, intercept / 2]
+    weight = np.zeros((num_classes, dim))
+    bias = np.full(num_classes, ABSENT)
+    weight[present] = coef / std  # fold the standardisation into the head
+    bias[present] = intercept - (coef / std) @ mean
+    return weight, bias
+
+
+def ensemble(heads: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of linear heads (= the mean of their logits), each class over the heads that
+    were trained on it (a class whose photos all sit in one fold is unseen by that fold's head)."""
+    weights = np.stack([w for w, _ in heads])
+    biases = np.stack([b for _, b in heads])
+    seen = biases > ABSENT / 2  # (K, C)
+    count = np.maximum(seen.sum(0), 1)
+    weight = (weights * seen[:, :, None]).sum(0) / count[:, None]
+    bias = np.where(seen.any(0), (biases * seen).sum(0) / count, ABSENT)
+    return weight, bias
+
+
+def cross_fit(
+    features: np.ndarray,
+    labels: np.ndarray,
+    fold_of: np.ndarray,
+    num_classes: int,
+    settings: CrossFitSettings,
+) -> CrossFit:
+    """Choose C by out-of-fold NLL after temperature scaling; the fold ensemble at that C."""
+    labels = np.asarray(labels)
+    best = None
+    search = []
+    for c in settings.c_grid:
+        heads, oof = fold_heads(features, labels, fold_of, num_classes, c, settings)
+        temperature = fit_temperature(oof, labels)
+        nll = negative_log_likelihood(softmax(oof, temperature), labels)
+        accuracy = float((oof.argmax(1) == labels).mean())
+        search.append({"c": c, "nll": nll, "accuracy": accuracy, "temperature": temperature})
+        if best is None or nll < best[0]:
+            best = (nll, c, heads, oof)
+    _, c, heads, oof = best
+    weight, bias = ensemble(heads)
+    return CrossFit(
+        weight.astype(np.float32),
+        bias.astype(np.float32),
+        oof,
+        np.asarray(fold_of),
+        c,
+        heads,
+        search,
+    )
+
+
+def assign_folds(labels: Sequence[str], groups: Sequence[str], folds: int, seed: int) -> np.ndarray:
+    """(N,) fold index of each photo: whole groups per fold, each class spread evenly."""
+    if folds < 2:
+        raise ValueError(f"cross-fitting needs at least 2 folds, got {folds}")
+    names = [f"fold{i}" for i in range(folds)]
+    parts = group_split(labels, groups, dict.fromkeys(names, 1.0 / folds), seed)
+    fold_of = np.zeros(len(labels), dtype=np.int64)
+    for index, name in enumerate(names):
+        fold_of[parts[name]] = index
+    return fold_of
+
+
+def out_of_fold_knn(
+    features: np.ndarray, fold_of: np.ndarray, heads: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """Each photo's kNN scores against the photos of the other folds only: in the features'
+    space, and (3 or more classes) in the space of the fold head that did not see it."""
+    scores = {KNN_FEATURES: np.zeros(len(features))}
+    with_logits = heads and heads[0][0].shape[0] >= 3
+    if with_logits:
+        scores[KNN_LOGITS] = np.zeros(len(features))
+    for fold, (weight, _) in zip(np.unique(fold_of), heads, strict=True):
+        held = fold_of == fold
+        scores[KNN_FEATURES][held] = KnnBank.of(features[~held]).score(features[held])
+        if with_logits:
+            bank = KnnBank.of(features[~held] @ weight.T)
+            scores[KNN_LOGITS][held] = bank.score(features[held] @ weight.T)
+    return scores

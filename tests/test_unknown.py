@@ -1,0 +1,105 @@
+"""Unknown-item scores and rule: kNN banks, energy, the union of scores at one quantile level,
+and the familiarity line, on synthetic features."""
+
+import math
+
+import numpy as np
+import pytest
+
+from wildlens.model.unknown import (
+    ENERGY,
+    KNN_FEATURES,
+    KNN_LOGITS,
+    KnnBank,
+    UnknownModel,
+    combined_statistic,
+    energy_scores,
+    fit_unknown_rule,
+    reference_model,
+    unknown_auroc,
+)
+
+
+def test_knn_distance_is_to_the_kth_nearest_unit_vector():
+    bank = KnnBank.of(np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]), k=2)
+    # (2, 0) normalises to (1, 0): nearest (1, 0) at 0, second nearest (0, 1) at sqrt(2).
+    assert bank.score(np.array([[2.0, 0.0]])) == pytest.approx([math.sqrt(2)])
+    assert KnnBank.of(np.eye(3), k=10).score(np.eye(3)).shape == (3,)  # k above the bank's size
+
+
+def test_knn_scores_are_the_same_in_chunks():
+    rng = np.random.default_rng(0)
+    bank = KnnBank.of(rng.normal(size=(300, 16)), k=5)
+    queries = rng.normal(size=(2500, 16))
+    whole = bank.score(queries)
+    assert np.allclose(np.r_[bank.score(queries[:1000]), bank.score(queries[1000:])], whole)
+
+
+def test_energy_is_higher_when_no_class_stands_out():
+    scores = energy_scores(np.array([[10.0, 0.0, 0.0], [0.1, 0.0, 0.0]]))
+    assert scores[1] > scores[0]
+    with pytest.raises(ValueError, match="NaN"):
+        energy_scores(np.array([[np.nan, 1.0]]))
+
+
+def test_the_union_rule_keeps_the_chosen_share_of_catalogue_photos():
+    rng = np.random.default_rng(3)
+    calibration = {"a": rng.normal(size=3000), "b": rng.normal(size=3000)}
+    rule = fit_unknown_rule(calibration, keep=0.95, familiar_keep=0.9)
+    future = {"a": rng.normal(size=50000), "b": rng.normal(size=50000)}
+    assert rule.is_unknown(future).mean() == pytest.approx(0.05, abs=0.007)
+    # One score far off is enough.
+    assert rule.is_unknown({"a": np.array([0.0, 9.0]), "b": np.array([9.0, 0.0])}).all()
+    tiny = fit_unknown_rule({"a": np.array([1.0]), KNN_FEATURES: np.array([1.0])}, 0.95, 0.9)
+    assert all(map(math.isinf, tiny.thresholds.values())) and math.isinf(tiny.familiar_threshold)
+
+
+def test_familiar_line_keeps_its_share_and_one_turns_it_off():
+    rng = np.random.default_rng(4)
+    calibration = {ENERGY: rng.normal(size=2000), KNN_FEATURES: rng.uniform(size=2000)}
+    rule = fit_unknown_rule(calibration, keep=0.95, familiar_keep=0.8)
+    fresh = {ENERGY: rng.normal(size=20000), KNN_FEATURES: rng.uniform(size=20000)}
+    assert rule.is_familiar(fresh).mean() == pytest.approx(0.8, abs=0.02)
+    off = fit_unknown_rule(calibration, keep=0.95, familiar_keep=1.0)
+    assert off.is_familiar(fresh).all()
+
+
+def test_far_items_are_caught_by_knn_when_energy_misses_them():
+    """A catalogue of 3 tight clusters; foreign items from a far cluster that the linear head
+    maps to a confident class (large logits): energy misses them, the feature kNN does not."""
+    rng = np.random.default_rng(5)
+    means = np.eye(3, 32) * 10
+    labels = rng.integers(0, 3, 900)
+    train = means[labels] + rng.normal(0, 0.5, (900, 32))
+    weight, bias = means / 10, np.zeros(3)
+    foreign = rng.normal(0, 0.5, (200, 32))
+    foreign[:, 0] += 20.0  # along class 0's direction: a very confident class 0...
+    foreign[:, 20] += 40.0  # ...but mostly along a direction no training photo has
+    model = reference_model(train @ weight.T + bias, train, bias, temperature=1.0)
+    inside = means[labels[:300]] + rng.normal(0, 0.5, (300, 32))
+    scores_in = model.scores(inside @ weight.T, inside)
+    scores_out = model.scores(foreign @ weight.T, foreign)
+    assert set(scores_in) == {ENERGY, KNN_FEATURES, KNN_LOGITS}
+    assert unknown_auroc(scores_in[ENERGY], scores_out[ENERGY]) < 0.5
+    assert unknown_auroc(scores_in[KNN_FEATURES], scores_out[KNN_FEATURES]) > 0.99
+    rule = fit_unknown_rule(scores_in, keep=0.95)
+    assert rule.is_unknown(scores_out).mean() > 0.99
+    combined = unknown_auroc(
+        combined_statistic(scores_in, scores_in), combined_statistic(scores_in, scores_out)
+    )
+    assert combined > 0.99
+
+
+def test_two_class_models_have_no_logit_space_score_and_banks_round_trip():
+    rng = np.random.default_rng(6)
+    features = rng.normal(size=(50, 8))
+    logits = rng.normal(size=(50, 2))
+    model = reference_model(logits, features, np.zeros(2), temperature=1.5)
+    assert model.logits is None
+    again = UnknownModel.from_arrays(model.to_arrays(), k=10, temperature=1.5)
+    assert set(again.scores(logits, features)) == {ENERGY, KNN_FEATURES}
+    assert np.allclose(
+        again.scores(logits, features)[KNN_FEATURES],
+        model.scores(logits, features)[KNN_FEATURES],
+        atol=2e-3,  # the banks are stored as float16
+    )
