@@ -215,6 +215,13 @@ def markdown_report(report: dict[str, Any]) -> str:
     ]
     for title, items in sections:
         lines += ["", f"## {title}: {len(items)}", ""]
+        if title.startswith("Leakage") and items:
+            lines += [
+                "train.py keeps each set in its earliest split (train, val, calibration, test) "
+                "and leaves its copies in later splits out; to keep a set elsewhere, move its "
+                "files into one split folder.",
+                "",
+            ]
         lines += [f"- {item}" for item in items[:200]]
         if len(items) > 200:
             lines.append(f"- ... and {len(items) - 200} more (see audit.json)")

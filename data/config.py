@@ -30,7 +30,18 @@ T = TypeVar("T")
 
 Device = Literal["auto", "cpu", "cuda", "mps"]
 # The sections a config file may hold: one per command (train.py, infer.py, app.py, wildlens ...).
-SECTION_NAMES = ("train", "infer", "app", "evaluate", "audit", "export", "demo")
+SECTION_NAMES = (
+    "train",
+    "infer",
+    "app",
+    "evaluate",
+    "audit",
+    "export",
+    "demo",
+    "keygen",
+    "sign",
+    "verify_store",
+)
 
 
 class ConfigError(ValueError):

@@ -28,6 +28,21 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def unwritable_reason(path: str | Path) -> str:
+    """Why `path` (a file or folder to create) cannot be written, "" when it can: a regular
+    file where one of its folders should be, or a nearest existing folder that is not
+    writable. Lets a command refuse at once, not after minutes of work."""
+    path = Path(path).absolute()
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a folder"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"{parent} cannot be written"
+            return ""
+    return ""
+
+
 def cache_dir() -> Path:
     """WildLens's cache folder: $WILDLENS_CACHE, else $XDG_CACHE_HOME/wildlens, else ~/.cache."""
     if os.environ.get("WILDLENS_CACHE"):

@@ -173,8 +173,10 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # Pillow's own guard fires before ours can read the size: say our limit, not its.
         raise ImageError(
-            "too_many_pixels", f"the image is too large to decode ({error})"
+            "too_many_pixels",
+            f"the image has more than {max_pixels:,} pixels, the most WildLens decodes",
         ) from error
     except UnidentifiedImageError as error:
         other = _identify_any_format(data)

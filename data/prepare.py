@@ -27,6 +27,13 @@ class PreparedSplits:
     report: dict[str, Any]  # the audit of the whole dataset
     excluded: dict[str, str]  # key -> error code of unreadable images left out
     split_by: str  # "source" (the dataset's own folders/column) or "group_split"
+    # Held-out copies of photos in an earlier split, left out (key -> the key it copies).
+    left_out_copies: dict[str, str] = field(default_factory=dict)
+    carved: tuple[str, ...] = ()  # splits the dataset lacked, taken from its train split
+
+
+# Where a set of duplicates crossing splits is kept: the earliest of its splits.
+SPLIT_ORDER = ("train", "val", "calibration", "test")
 
 
 def prepare_splits(
@@ -39,14 +46,15 @@ def prepare_splits(
 ) -> PreparedSplits:
     """Audit the dataset, leave out unreadable images, and split it without leakage.
 
-    A dataset with its own splits (folders or a manifest column) keeps them, but is refused when
-    a duplicate cluster crosses them, unless `allow_leakage`. A dataset without splits is split
+    A dataset with its own splits (folders or a manifest column) keeps them; a duplicate
+    cluster that crosses them stays in its earliest split and its later copies are left out
+    (`held_out_copies`), unless `allow_leakage`. A dataset without splits is split
     by `fractions`, stratified by class, keeping each group (the manifest's `group`, else the
     near-duplicate cluster) in one split. `carve` names splits the source lacks and the share of
     its train split to move into each (same grouping rules), e.g. {"calibration": 0.15}.
 
     Raises:
-        DatasetError: leakage, no readable images, or a malformed source.
+        DatasetError: no readable images, or a malformed source.
     """
     found, skipped = dataset_splits(path)
     samples = [sample for split in found.values() for sample in split]
@@ -56,24 +64,44 @@ def prepare_splits(
     if not readable:
         raise DatasetError(f"{path}: no readable images ({len(excluded)} unreadable)")
     if "all" not in found:
-        if report["leakage"] and not allow_leakage:
-            examples = "; ".join(
-                f"{' ~ '.join(x['keys'][:3])} ({'/'.join(x['splits'])})"
-                for x in report["leakage"][:3]
-            )
-            raise DatasetError(
-                f"{path}: {len(report['leakage'])} sets of duplicate photos cross splits, which "
-                f"inflates every metric (e.g. {examples}). Move each set into one split, or pass "
-                "allow_leakage=true to train anyway. Full list: wildlens audit data=" + str(path)
-            )
+        copies = {} if allow_leakage else held_out_copies(report)
+        readable = [s for s in readable if s.key not in copies]
         splits = {name: [s for s in readable if s.split == name] for name in found}
         missing = {k: v for k, v in (carve or {}).items() if not splits.get(k) and v > 0}
         if missing and splits.get("train"):
             shares = {"train": 1.0 - sum(missing.values()), **missing}
             splits.update(_split(splits["train"], shares, cluster_of(report), seed))
-        return PreparedSplits(splits, report, excluded, "source")
+        return PreparedSplits(
+            splits, report, excluded, "source", copies, tuple(m for m in missing if splits.get(m))
+        )
     splits = _split(readable, fractions, cluster_of(report), seed)
     return PreparedSplits(splits, report, excluded, "group_split")
+
+
+def held_out_copies(report: dict[str, Any]) -> dict[str, str]:
+    """Each set of duplicate photos that crosses the dataset's splits stays in the earliest of
+    them (train, val, calibration, test): its copies in later splits are left out, so no
+    evaluation photo is a copy of a photo the model learned from (key -> the key it copies)."""
+    split_of = {r["key"]: r["split"] for r in report["records"]}
+    rank = {name: i for i, name in enumerate(SPLIT_ORDER)}
+    copies = {}
+    for leak in report["leakage"]:
+        keys = sorted(leak["keys"], key=lambda k: (rank.get(split_of[k], len(rank)), k))
+        first = split_of[keys[0]]
+        copies.update({k: keys[0] for k in keys if split_of[k] != first})
+    return copies
+
+
+def leakage_examples(report: dict[str, Any], limit: int = 3) -> str:
+    """A few crossing sets, one photo per split each: `test/a.jpg ~ train/b.jpg; ...`."""
+    split_of = {r["key"]: r["split"] for r in report["records"]}
+    examples = []
+    for leak in report["leakage"][:limit]:
+        per_split = {}
+        for key in leak["keys"]:
+            per_split.setdefault(split_of[key], key)
+        examples.append(" ~ ".join(per_split.values()))
+    return "; ".join(examples)
 
 
 def _split(

@@ -120,6 +120,10 @@ def read_manifest(path: str | Path) -> list[Sample]:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise DatasetError(f"cannot read manifest {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise DatasetError(
+            f"{path} is not UTF-8 text (byte {error.start}); save the CSV as UTF-8 and retry"
+        ) from error
     reader = csv.DictReader(io.StringIO(text))
     columns = set(reader.fieldnames or ())
     if "path" not in columns:

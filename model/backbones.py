@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pickle
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import timm
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 if TYPE_CHECKING:
@@ -126,13 +129,40 @@ def packaged_state_dict(architecture: str, model: torch.nn.Module) -> OrderedDic
     return renamed
 
 
+def read_weights_file(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a local `.safetensors` or `.pth` file, never running pickled code: a file
+    that is not a plain dict of tensors is a `WeightsError` saying what to give instead."""
+    if not path.is_file():
+        raise WeightsError(f"weights={path}: no such file")
+    try:
+        if path.suffix == ".safetensors":
+            state = load_file(str(path))
+        else:
+            with warnings.catch_warnings():  # torch's note on pickle protocols is not the user's
+                warnings.simplefilter("ignore", UserWarning)
+                state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:  # refused by weights_only: it would run code
+        raise WeightsError(
+            f"weights={path} holds Python objects besides tensors, which WildLens never loads "
+            "(they could run code); save the model's state_dict (or as .safetensors) and retry"
+        ) from error
+    except (SafetensorError, RuntimeError, ValueError, EOFError, OSError) as error:
+        raise WeightsError(f"weights={path} is not a readable weights file ({error})") from error
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise WeightsError(
+            f"weights={path} is not a dict of named tensors (a state_dict); it holds a "
+            f"{type(state).__name__}"
+        )
+    return state
+
+
 def load_weights_file(model: torch.nn.Module, path: Path) -> None:
     """Load a local `.safetensors` or `.pth` file; a classifier of another size is skipped."""
-    if path.suffix == ".safetensors":
-        state = load_file(str(path))
-    else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        state = state.get("state_dict", state) if isinstance(state, dict) else state
+    state = read_weights_file(path)
     classifier = model.default_cfg.get("classifier", "classifier")
     own = model.state_dict()
     mismatched = [

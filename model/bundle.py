@@ -30,6 +30,7 @@ from safetensors.torch import load_file, save_file
 from wildlens.data.transforms import Preprocessing
 from wildlens.model.catalogue import Catalogue, catalogue_from_dict
 from wildlens.model.routing import Policy
+from wildlens.model.signing import SigningError, read_signer
 from wildlens.model.unknown import UnknownModel
 
 FORMAT_VERSION = 1
@@ -143,6 +144,7 @@ _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
 class Bundle:
     path: Path
     meta: BundleMeta
+    signer: str | None = None  # key id of a valid signature (bundle.sig), None if unsigned
 
     @property
     def name(self) -> str:
@@ -157,12 +159,20 @@ class Bundle:
         return self.meta.files[WEIGHTS_FILE]
 
     @property
-    def identity(self) -> dict[str, str]:
+    def sha256(self) -> str:
+        """The bundle's identity: the digest of its canonical bundle.json, which holds every
+        decision parameter and lists the sha256 of every other file. Any change to either
+        changes it."""
+        return canonical_sha256(self.meta.to_dict())
+
+    @property
+    def identity(self) -> dict[str, str | None]:
         """What every prediction record carries to say which model made it."""
         return {
             "bundle_name": self.name,
             "bundle_version": self.version,
-            "bundle_sha256": self.weights_sha256,
+            "bundle_sha256": self.sha256,
+            "bundle_signer": self.signer,
         }
 
     @property
@@ -206,6 +216,12 @@ class Bundle:
     def load_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as tensors (safetensors: no code runs while loading)."""
         return load_file(str(self.path / WEIGHTS_FILE))
+
+
+def canonical_sha256(document: dict[str, Any]) -> str:
+    """sha256 of a JSON document in canonical form (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -277,8 +293,16 @@ def save_bundle(
     return Bundle(out, full)
 
 
-def load_bundle(path: str | Path) -> Bundle:
-    """Read bundle.json and verify the sha256 of every file it lists."""
+def load_bundle(path: str | Path, trusted_keys: set[str] | None = None) -> Bundle:
+    """Read bundle.json, verify the sha256 of every file it lists, and its signature if signed.
+
+    Args:
+        trusted_keys: key ids (`wildlens.model.signing.trusted_key_ids`) of the signers a
+            deployment accepts; None accepts unsigned bundles too.
+    Raises:
+        BundleError: missing, malformed, altered, badly signed, or (with `trusted_keys`)
+            unsigned or signed by another key.
+    """
     path = Path(path)
     meta_path = path / META_FILE
     meta = BundleMeta.read(path)
@@ -293,4 +317,14 @@ def load_bundle(path: str | Path) -> Bundle:
             raise BundleError(f"{path}: {relative} is missing")
         if sha256_file(file_path) != expected:
             raise BundleError(f"{path}: {relative} does not match its sha256 in {META_FILE}")
-    return Bundle(path, meta)
+    bundle = Bundle(path, meta)
+    try:
+        signer = read_signer(path, bundle.sha256)
+    except SigningError as error:
+        raise BundleError(str(error)) from error
+    if trusted_keys is not None and signer not in trusted_keys:
+        raise BundleError(
+            f"{path} is {'signed by an untrusted key ' + signer if signer else 'not signed'}; "
+            "this deployment runs only bundles signed by its trusted_keys (wildlens sign)"
+        )
+    return Bundle(path, meta, signer)

@@ -96,3 +96,16 @@ class DemoConfig:
     render_size: int = 192
     seed: int = 0
     cache_dir: str = ""
+
+
+@dataclass
+class KeygenConfig:
+    section: ClassVar[str] = "keygen"
+    out: str = "wildlens-signing"
+
+
+@dataclass
+class SignConfig:
+    section: ClassVar[str] = "sign"
+    bundle: str = ""
+    key: str = ""

@@ -5,6 +5,7 @@ path = ensure_demo_bundle()     # trains once (a few minutes on 2 CPU cores), th
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import tempfile
@@ -35,6 +36,28 @@ def ensure_demo_bundle(log: Callable[[str], None] = print, progress: bool = True
     if (out / META_FILE).is_file():
         load_bundle(out)  # verifies hashes: a damaged cache is an error, not a silent retrain
         return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Two first uses at once (the app and infer.py): one builds, the other waits for it.
+    with open(out.parent / f".{out.name}.lock", "w") as lock:
+        if not _try_lock(lock):
+            log(f"Waiting for another process building the demo bundle into {out} ...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if (out / META_FILE).is_file():
+            load_bundle(out)
+            return out
+        _build(demo, out, log, progress)
+    return out
+
+
+def _try_lock(handle) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _build(demo: DemoConfig, out: Path, log: Callable[[str], None], progress: bool) -> None:
     # Imported here: training pulls in the whole training stack, which the app does not need.
     from wildlens.model.training import train
 
@@ -55,4 +78,3 @@ def ensure_demo_bundle(log: Callable[[str], None] = print, progress: bool = True
         if out.exists():
             shutil.rmtree(out)  # an incomplete earlier attempt
         train(cfg, progress=progress, log=log, demo=True)
-    return out

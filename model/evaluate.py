@@ -71,7 +71,7 @@ def evaluate_held_out(
         fitted.outputs.get("unknown"),
         trust.calibration_scores,
     )
-    measures["split"] = "cross-validated" if split == "train" else split
+    measures["split"] = "the training photos, cross-validated" if split == "train" else split
     names = [catalogue[c].name() for c in splits.class_ids]
     files = evaluation_files(
         evaluation, names, fitted.history, {"calibration": trust.calibration, **measures}

@@ -133,10 +133,16 @@ class Predictor:
 
     @classmethod
     def from_bundle(
-        cls, path: str | Path, device: str = "auto", top_k: int = 3, **backend: Any
+        cls,
+        path: str | Path,
+        device: str = "auto",
+        top_k: int = 3,
+        trusted_keys: set[str] | None = None,
+        **backend: Any,
     ) -> Predictor:
-        """Load and verify the bundle at `path`; `backend` keywords go to `select_backend`."""
-        return cls(load_bundle(path), device=device, top_k=top_k, **backend)
+        """Load and verify the bundle at `path` (signed by one of `trusted_keys` when given);
+        `backend` keywords go to `select_backend`."""
+        return cls(load_bundle(path, trusted_keys), device=device, top_k=top_k, **backend)
 
     def load(self, source: Any) -> LoadedImage:
         """Decode a photo with the shared decoder, reduced to what the eval transform needs."""

@@ -26,6 +26,7 @@ from wildlens.data.prepare import (
     TrainingSplits,
     audit_files,
     data_summary,
+    leakage_examples,
     training_splits,
 )
 from wildlens.data.transforms import Preprocessing
@@ -181,10 +182,17 @@ def describe_splits(splits: TrainingSplits, mode: str, device: torch.device) -> 
         f"{len(splits.class_ids)} classes; {len(splits.train)} training photos ({held}), "
         f"{len(splits.test)} test photos; {mode} mode on {device}"
     )
-    if splits.prepared.excluded:
+    prepared = splits.prepared
+    if prepared.carved:
+        line += f"\n{' and '.join(prepared.carved)} photos taken from train/ (the dataset has none)"
+    if prepared.left_out_copies:
         line += (
-            f"\nleft out {len(splits.prepared.excluded)} unreadable photos (see report/audit.md)"
+            f"\nleft out {len(prepared.left_out_copies)} held-out photos that copy photos of an "
+            f"earlier split (e.g. {leakage_examples(prepared.report)}); each set stays in its "
+            "earliest split (see report/audit.md; allow_leakage=true keeps them)"
         )
+    if prepared.excluded:
+        line += f"\nleft out {len(prepared.excluded)} unreadable photos (see report/audit.md)"
     return line
 
 

@@ -42,6 +42,7 @@ PROVENANCE_COLUMNS = (
     "bundle_name",
     "bundle_version",
     "bundle_sha256",
+    "bundle_signer",
 )
 
 

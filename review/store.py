@@ -469,6 +469,8 @@ class ReviewStore:
                 "bundle_name": row["bundle_name"],
                 "bundle_version": row["bundle_version"],
                 "bundle_sha256": row["bundle_sha256"],
+                # the signer's key id lives in the saved prediction (hash-chained with it)
+                "bundle_signer": json.loads(row["prediction"]).get("bundle_signer") or "",
             },
             code_version=row["code_version"],
             photos=[
@@ -499,7 +501,10 @@ class ReviewStore:
                 # keys(): iterating a sqlite3.Row gives its values, not its column names
                 fields = {k: row[k] for k in row.keys() if k not in ("id", "chain")}  # noqa: SIM118
                 if chain_hash(previous, fields) != row["chain"]:
-                    problems.append(f"event {row['id']}: the event chain is broken here")
+                    problems.append(
+                        f"record {row['record_id']}, event {row['id']}: the event chain is "
+                        "broken here (an event was changed, removed or inserted after it was written)"
+                    )
                 previous = row["chain"]
             if case_id is None:
                 ids = db.execute("SELECT id FROM records ORDER BY id").fetchall()

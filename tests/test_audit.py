@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from wildlens.data.audit import audit
-from wildlens.data.prepare import prepare_splits
-from wildlens.data.sources import DatasetError, dataset_splits
+from wildlens.data.prepare import leakage_examples, prepare_splits
+from wildlens.data.sources import dataset_splits
 from wildlens.data.synthetic import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,14 +107,38 @@ def test_unreadable_tiny_and_extreme_aspect(report):
     assert report["summary"]["unreadable"] == 1
 
 
-def test_training_splits_refuse_leakage_unless_allowed(planted):
-    with pytest.raises(DatasetError, match="cross splits") as info:
-        prepare_splits(planted, {"train": 0.8, "val": 0.2})
-    assert "allow_leakage=true" in str(info.value)
-    prepared = prepare_splits(planted, {"train": 0.8, "val": 0.2}, allow_leakage=True)
+def test_crossing_duplicates_stay_in_their_earliest_split(planted):
+    prepared = prepare_splits(planted, {"train": 0.8, "val": 0.2})
     assert prepared.split_by == "source"
+    val = {s.key for s in prepared.splits["val"]}
+    # The val copies of a training photo are left out; every other val photo stays.
+    assert prepared.left_out_copies.keys() == {"val/rosewood/exact.jpg", "val/rosewood/resized.jpg"}
+    assert all(copy.startswith("train/") for copy in prepared.left_out_copies.values())
+    assert not val & prepared.left_out_copies.keys() and len(val) == 6
+    assert "train/rosewood/rosewood0.jpg" in {s.key for s in prepared.splits["train"]}
     assert "train/bone/broken.jpg" in prepared.excluded
     assert all(s.key != "train/bone/broken.jpg" for s in prepared.splits["train"])
+    examples = leakage_examples(prepared.report)
+    assert "train/" in examples and "val/" in examples  # one photo of each split it crosses
+    kept = prepare_splits(planted, {"train": 0.8, "val": 0.2}, allow_leakage=True)
+    assert not kept.left_out_copies and len(kept.splits["val"]) == 8
+
+
+def test_train_and_test_without_val_take_validation_from_train(tmp_path):
+    from wildlens.data.prepare import Fractions, training_splits
+
+    root = tmp_path / "data"
+    rng = np.random.default_rng(3)
+    for split, n in (("train", 10), ("test", 3)):
+        for label in ("rosewood", "bone"):
+            for i in range(n):
+                save(render(label, rng, 96), root / split / label / f"{label}{i}.jpg")
+    full = training_splits(str(root), Fractions(0.2, 0.2, 0.0), cross_fit=False)
+    assert full.val and full.calibration and len(full.test) == 6
+    assert full.prepared.carved == ("val", "calibration")
+    assert len(full.train) + len(full.val) + len(full.calibration) == 20
+    fast = training_splits(str(root), Fractions(0.2, 0.2, 0.0), cross_fit=True)
+    assert len(fast.train) == 20 and len(fast.test) == 6
 
 
 def test_group_split_keeps_duplicates_together(planted, tmp_path):

@@ -134,7 +134,7 @@ def test_a_damaged_line_before_the_end_is_an_error(tiny_bundle, mixed_folder, tm
 def test_a_log_of_another_input_is_not_resumed(tiny_bundle, mixed_folder, tiny_dataset, tmp_path):
     out = tmp_path / "predictions.csv"
     infer(tiny_bundle, mixed_folder, out, "workers=0")
-    with pytest.raises(RecordsError, match="another run"):
+    with pytest.raises(RecordsError, match="records of another input"):
         infer(tiny_bundle, tiny_dataset / "val", out, "workers=0")
 
 

@@ -114,7 +114,7 @@ def test_predictor_is_batch_invariant_and_calibrated(tiny_bundle, tiny_dataset):
     assert len(first.top_k) == 2
     assert sum(first.probabilities.values()) == pytest.approx(1.0)
     assert first.decision in ("identified", "review")
-    assert first.bundle["bundle_sha256"] == predictor.bundle.weights_sha256
+    assert first.bundle["bundle_sha256"] == predictor.bundle.sha256
     # The temperature is applied: probabilities equal softmax(logits / T).
     logits = predictor.logits(images[:1])[0]
     expected = torch.softmax(torch.tensor(logits) / predictor.temperature, 0).numpy()

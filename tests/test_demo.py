@@ -36,6 +36,22 @@ def test_demo_bundle_is_built_once_and_marked(tiny_recipe):
     assert messages == []  # cached: no second build
 
 
+def test_two_first_uses_at_once_build_once(tiny_recipe):
+    """The app and infer.py started together on a fresh machine: one builds, the other waits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    messages = []
+    with ThreadPoolExecutor(2) as pool:
+        futures = [
+            pool.submit(wildlens.model.demo.ensure_demo_bundle, messages.append, False)
+            for _ in range(2)
+        ]
+        paths = {f.result() for f in futures}
+    assert len(paths) == 1
+    assert sum("Building the demo bundle" in m for m in messages) == 1
+    load_bundle(paths.pop())
+
+
 def test_a_new_recipe_gets_a_new_bundle(tiny_recipe):
     first = wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
     tiny_recipe.write_text(tiny_recipe.read_text().replace("epochs: 1", "epochs: 2"))

@@ -212,6 +212,25 @@ def test_verify_finds_tampering_behind_the_triggers(store, tmp_path):
     assert any("chain" in p for p in other_case) and not any("altered" in p for p in other_case)
 
 
+def test_verify_store_command_names_the_first_broken_record(store, tmp_path, capsys):
+    from wildlens.cli import main
+
+    first, second = store.add_record(record()), store.add_record(record(case="C-18"))
+    store.confirm(second, "Dr Vong")
+    assert main(["verify-store", f"database={store.database}", f"data_dir={tmp_path}"]) == 0
+    assert "intact" in capsys.readouterr().out
+    # Someone edits the database behind the app's back: the second record's verdict.
+    with sqlite3.connect(store.database) as db:
+        db.execute("DROP TRIGGER events_no_update")
+        db.execute("UPDATE events SET label = 'bone' WHERE record_id = ?", (second,))
+    assert main(["verify-store", f"database={store.database}", f"data_dir={tmp_path}"]) == 1
+    first_problem = capsys.readouterr().err.splitlines()[0]
+    assert (
+        f"the first: record {second}," in first_problem and f"record {first}," not in first_problem
+    )
+    assert main(["verify-store", f"database={tmp_path / 'none.sqlite3'}"]) == 2
+
+
 def test_retraining_export_as_a_labelled_folder(store, tmp_path):
     ivory = store.add_record(record(photo(jpeg((1, 1, 1)))))
     bone = store.add_record(record(photo(jpeg((2, 2, 2))), case="C-18"))

@@ -12,9 +12,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wildlens.data.config import AuditConfig, ConfigError, load_config, section_help
-from wildlens.model.config import DemoConfig, EvaluateConfig, ExportConfig, TrainConfig
+from wildlens.model.config import (
+    DemoConfig,
+    EvaluateConfig,
+    ExportConfig,
+    KeygenConfig,
+    SignConfig,
+    TrainConfig,
+)
 from wildlens.pipeline.config import InferConfig
-from wildlens.ui.config import AppConfig
+from wildlens.ui.config import AppConfig, VerifyStoreConfig
 
 # Every command's config: one section of configs/default.yaml each.
 CONFIGS = (
@@ -25,6 +32,9 @@ CONFIGS = (
     AuditConfig,
     ExportConfig,
     DemoConfig,
+    KeygenConfig,
+    SignConfig,
+    VerifyStoreConfig,
 )
 
 
@@ -40,6 +50,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
     from wildlens.model.backbones import WeightsError
     from wildlens.model.bundle import BundleError
     from wildlens.model.catalogue import CatalogueError
+    from wildlens.model.signing import SigningError
     from wildlens.pipeline.records import RecordsError
     from wildlens.review.store import StoreError
 
@@ -54,10 +65,27 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
         ImageError,
         RecordsError,
         StoreError,
+        SigningError,
         FileNotFoundError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a folder that cannot be written, a file where a folder should be
+        where = f": {error.filename}" if error.filename else ""
+        print(
+            f"error: {error.strerror or error}{where}; choose a path you can write to",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def check_out(key: str, path: str) -> None:
+    """Refuse an output path that cannot be written before any work starts."""
+    from wildlens.data.files import unwritable_reason
+
+    reason = unwritable_reason(path)
+    if reason:
+        raise ConfigError(f"{key}={path}: {reason}; choose a path you can write to")
 
 
 def resolve_bundle(path: str, log: Callable[[str], None] = print) -> str:
@@ -72,24 +100,42 @@ def resolve_bundle(path: str, log: Callable[[str], None] = print) -> str:
 def train_command(cfg: TrainConfig) -> int:
     from wildlens.model.training import train
 
+    check_out("out", cfg.out)
     train(cfg)
     return 0
 
 
 def infer_command(cfg: InferConfig) -> int:
+    from wildlens.model.signing import trusted_key_ids
     from wildlens.pipeline.batch import run_batch
+    from wildlens.pipeline.inputs import input_kind
     from wildlens.pipeline.records import Outputs
 
     if not cfg.input:
         raise ConfigError("no input given: infer.py input=FOLDER|LIST.csv|ARCHIVE out=FILE.csv")
     if cfg.backend == "onnx" and cfg.device in ("cuda", "mps"):
         raise ConfigError("backend=onnx runs on the CPU: use device=cpu, or backend=torch on a GPU")
+    if Path(cfg.out).suffix.lower() != ".csv":
+        raise ConfigError(
+            f"out={cfg.out} must name the CSV to write (e.g. out=runs/case-17.csv); its record "
+            "log (.jsonl) and summary (.summary.json) are written beside it"
+        )
+    input_kind(cfg.input)  # a missing input says so now, not after minutes of demo building
+    check_out("out", cfg.out)
+    source = Path(cfg.input).resolve()
+    outputs = Outputs(Path(cfg.out))
+    for written in (outputs.csv, outputs.records, outputs.summary):
+        if written.resolve() == source:
+            raise ConfigError(
+                f"out={cfg.out} would write {written} over the input; choose another out="
+            )
     if cfg.dry_run:
         run_batch(cfg)
         return 0
+    if trusted_key_ids(cfg.trusted_keys) is not None and not cfg.bundle:
+        raise ConfigError("trusted_keys needs bundle=PATH: the embedded demo model is not signed")
     cfg.bundle = resolve_bundle(cfg.bundle)
     summary = run_batch(cfg)
-    outputs = Outputs(Path(cfg.out))
     status = summary["status"]
     print(
         f"{summary['records']} records -> {outputs.csv} (log {outputs.records}, summary "
@@ -115,14 +161,60 @@ def export_command(cfg: ExportConfig) -> int:
 
 def app_command(cfg: AppConfig) -> int:
     from wildlens.model.predictor import Predictor
+    from wildlens.model.signing import trusted_key_ids
     from wildlens.ui import AppState, build_app, launch
     from wildlens.ui.app import check_exposure, credentials
 
     check_exposure(cfg, credentials(cfg))  # before minutes of demo building, not after
+    trusted = trusted_key_ids(cfg.trusted_keys)
+    if trusted is not None and not cfg.bundle:
+        raise ConfigError("trusted_keys needs bundle=PATH: the embedded demo model is not signed")
     path = resolve_bundle(cfg.bundle)
-    predictor = Predictor.from_bundle(path, device=cfg.device, top_k=cfg.top_k, threads=cfg.threads)
+    predictor = Predictor.from_bundle(
+        path, device=cfg.device, top_k=cfg.top_k, threads=cfg.threads, trusted_keys=trusted
+    )
     launch(build_app(AppState(cfg, predictor, path)), cfg)
     return 0
+
+
+def keygen_command(cfg: KeygenConfig) -> int:
+    from wildlens.model.signing import generate_keys, public_key_id
+
+    check_out("out", cfg.out)
+    private, public = generate_keys(cfg.out)
+    print(
+        f"private key {private} (keep it at the training centre; it signs bundles), public key "
+        f"{public} (key id {public_key_id(public)}: list it in deployments' trusted_keys)"
+    )
+    return 0
+
+
+def sign_command(cfg: SignConfig) -> int:
+    from wildlens.model.bundle import load_bundle
+    from wildlens.model.signing import sign
+
+    if not cfg.bundle or not cfg.key:
+        raise ConfigError("wildlens sign bundle=PATH key=PRIVATE.key")
+    bundle = load_bundle(cfg.bundle)
+    signature = sign(bundle.path, bundle.sha256, cfg.key)
+    print(f"{bundle.path} (identity {bundle.sha256[:16]}...) signed by key {signature.key_id}")
+    return 0
+
+
+def verify_store_command(cfg: VerifyStoreConfig) -> int:
+    from wildlens.review.store import ReviewStore
+
+    database = Path(cfg.database) if cfg.database else Path(cfg.data_dir) / "review.sqlite3"
+    if not database.is_file():
+        raise ConfigError(f"no review store at {database}; give data_dir= or database=")
+    problems = ReviewStore(database, Path(cfg.data_dir) / "photos").verify()
+    if not problems:
+        print(f"{database}: intact (every record, event and photo matches its hash chain)")
+        return 0
+    print(f"{database}: {len(problems)} problem(s); the first: {problems[0]}", file=sys.stderr)
+    for problem in problems[1:]:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
 
 
 def audit_command(cfg: AuditConfig) -> int:
@@ -131,6 +223,7 @@ def audit_command(cfg: AuditConfig) -> int:
 
     if not cfg.data:
         raise ConfigError("no dataset given: wildlens audit data=PATH")
+    check_out("out", cfg.out)
     samples, skipped = [], []
     for item in open_source(cfg.data):
         (samples if isinstance(item, Sample) else skipped).append(item)
@@ -156,6 +249,7 @@ def evaluate_command(cfg: EvaluateConfig) -> int:
 
     if not cfg.data:
         raise ConfigError("no dataset given: wildlens evaluate bundle=PATH data=PATH")
+    check_out("out", cfg.out)
     found, skipped = dataset_splits(cfg.data)
     if cfg.split and cfg.split not in found:
         raise ConfigError(f"split {cfg.split!r} not in {cfg.data} (it has {sorted(found)})")
@@ -238,6 +332,23 @@ def audit_main(argv: Sequence[str] | None = None) -> int:
     )
 
 
+def keygen_main(argv: Sequence[str] | None = None) -> int:
+    return _run(KeygenConfig, keygen_command, argv, "wildlens keygen [out=PATH-STEM]")
+
+
+def sign_main(argv: Sequence[str] | None = None) -> int:
+    return _run(SignConfig, sign_command, argv, "wildlens sign bundle=PATH key=PRIVATE.key")
+
+
+def verify_store_main(argv: Sequence[str] | None = None) -> int:
+    return _run(
+        VerifyStoreConfig,
+        verify_store_command,
+        argv,
+        "wildlens verify-store [data_dir=runs/app] [database=FILE]",
+    )
+
+
 COMMANDS = {
     "train": train_main,
     "infer": infer_main,
@@ -246,6 +357,9 @@ COMMANDS = {
     "audit": audit_main,
     "export": export_main,
     "demo": demo_main,
+    "keygen": keygen_main,
+    "sign": sign_main,
+    "verify-store": verify_store_main,
 }
 
 

@@ -25,10 +25,11 @@ from typing import Any
 from tqdm import tqdm
 
 from wildlens.data.parallel import parallel_map
-from wildlens.data.sources import Sample, Skipped
+from wildlens.data.sources import DatasetError, Sample, Skipped
 from wildlens.model.bundle import Bundle, load_bundle
 from wildlens.model.device import select_device
 from wildlens.model.predictor import Predictor
+from wildlens.model.signing import trusted_key_ids
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.guard import RunGuard
 from wildlens.pipeline.inputs import count_inputs, input_kind, iter_inputs
@@ -98,7 +99,7 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
     input_kind(cfg.input)  # a clear error for a missing or unusable input, before any work
     if cfg.dry_run:
         return dry_run(cfg, log)
-    bundle = load_bundle(cfg.bundle)
+    bundle = load_bundle(cfg.bundle, trusted_key_ids(cfg.trusted_keys))
     outputs = Outputs(Path(cfg.out))
     input_path = str(Path(cfg.input).resolve())
     cfg = dataclasses.replace(cfg, input=input_path)  # records name the input absolutely
@@ -106,6 +107,11 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
     with open_log(outputs.records) as (handle, done):
         check_resumable(done, bundle.identity["bundle_sha256"], input_path, outputs.records)
         total = count_inputs(cfg.input, cfg.extensions)
+        if total == 0:
+            raise DatasetError(
+                f"{cfg.input} holds no photos to classify (looked for "
+                f"{', '.join(cfg.extensions)}); check input= and extensions="
+            )
         on_gpu = select_device(cfg.device).type != "cpu"
         sizing = auto_size(cfg, on_gpu, available_cores(), pending=max(0, total - len(done)))
         log(

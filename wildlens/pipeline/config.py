@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from wildlens.data.config import Device
+from wildlens.data.config import ConfigError, Device
 from wildlens.data.images import IMAGE_EXTENSIONS
 
 
@@ -21,6 +21,7 @@ class InferConfig:
     dry_run: bool = False
     report: bool = False
     shift_guard: bool = True
+    trusted_keys: list[str] = field(default_factory=list)
     progress: bool = True
     device: Device = "auto"
     backend: Literal["auto", "onnx", "torch"] = "auto"
@@ -31,3 +32,10 @@ class InferConfig:
     engine: Literal["local", "ray"] = "local"
     address: str = ""
     actors: int = 0
+
+    def __post_init__(self) -> None:
+        # The smallest value of each count: 0 means "sized for this machine", -1 "one per core".
+        smallest = {"top_k": 1, "batch_size": 0, "workers": -1, "threads": 0, "actors": 0}
+        for key, least in smallest.items():
+            if getattr(self, key) < least:
+                raise ConfigError(f"infer.{key} must be at least {least}, got {getattr(self, key)}")

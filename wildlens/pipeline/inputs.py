@@ -11,7 +11,6 @@ order the archive holds them), so each can get exactly one record.
 
 from __future__ import annotations
 
-import csv
 import tarfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -86,8 +85,7 @@ def count_inputs(path: str | Path, extensions: Iterable[str]) -> int:
     if kind == "folder":
         return len(list_images(path, extensions))
     if kind == "manifest":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return sum(1 for _ in csv.DictReader(handle))
+        return len(read_manifest(path))  # the one reader, and its clear errors
     try:
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as archive:

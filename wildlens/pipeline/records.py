@@ -55,6 +55,7 @@ PROVENANCE_COLUMNS = (
     "bundle_name",
     "bundle_version",
     "bundle_sha256",
+    "bundle_signer",
     "routing_sha256",
     "backend",
     "model_file_sha256",
@@ -211,9 +212,16 @@ def read_records(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
     records: dict[str, dict[str, Any]] = {}
     for number, line in enumerate(data[:end].splitlines(), start=1):
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise RecordsError(f"{path}:{number}: damaged record ({error})") from error
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RecordsError(
+                f"{path}:{number}: damaged record ({error}); this log cannot be resumed: "
+                "choose another out= (the damaged log is left as it is)"
+            ) from error
+        if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+            raise RecordsError(
+                f"{path}:{number}: not a WildLens record (no key); choose another out="
+            )
         if record["key"] in records:
             raise RecordsError(f"{path}:{number}: {record['key']} is recorded twice")
         records[record["key"]] = record
@@ -221,12 +229,19 @@ def read_records(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
 
 
 def check_resumable(records: dict[str, dict[str, Any]], bundle_sha256: str, input: str, path: Path):
-    """Refuse to add records of another bundle or input to an existing log."""
+    """Refuse to add records of another bundle identity or input to an existing log: every
+    record of a log was decided by the same bundle.json and files."""
     for record in records.values():
-        if (record.get("bundle_sha256"), record.get("input")) != (bundle_sha256, input):
+        if record.get("bundle_sha256") != bundle_sha256:
             raise RecordsError(
-                f"{path} holds records of another run (bundle {record.get('bundle_sha256')}, "
-                f"input {record.get('input')}); choose another out= to keep both"
+                f"{path} holds records of another bundle identity ({record.get('bundle_sha256')}"
+                f", this bundle is {bundle_sha256}): another bundle, or this one changed since "
+                "(its bundle.json or a file); choose another out= to keep both runs"
+            )
+        if record.get("input") != input:
+            raise RecordsError(
+                f"{path} holds records of another input ({record.get('input')}); choose "
+                "another out= to keep both runs"
             )
 
 

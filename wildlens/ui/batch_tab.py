@@ -19,6 +19,7 @@ from wildlens.pipeline.batch import run_batch
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.records import Outputs, RecordsError
 from wildlens.ui import render
+from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import AppState
@@ -30,10 +31,10 @@ PREVIEW_COLUMNS = ("path", "status", "decision", "label_1", "prob_1", "error_cod
 def classify_archive(state: AppState, archive: str | None, language: str) -> tuple[Any, ...]:
     """(summary, [CSV, summary JSON], preview table) of one uploaded zip."""
     if not archive:
-        raise gr.Error(text(language, "error.no_archive"))
+        raise user_error(text(language, "error.no_archive"))
     archive = Path(archive)
     if archive.suffix.lower() != ".zip":
-        raise gr.Error(text(language, "error.not_a_zip"))
+        raise user_error(text(language, "error.not_a_zip"))
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:12]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out = state.data_dir / "batch" / f"{stamp}-{digest}" / f"{archive.stem}.csv"
@@ -49,7 +50,7 @@ def classify_archive(state: AppState, archive: str | None, language: str) -> tup
     try:
         summary = run_batch(cfg, log=lambda _: None)
     except (DatasetError, RecordsError) as error:
-        raise gr.Error(str(error)) from error
+        raise user_error(str(error)) from error
     outputs = Outputs(out)
     files = [
         state.downloads.put(outputs.csv.name, outputs.csv.read_bytes()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from wildlens.data.config import Device
@@ -28,8 +28,16 @@ class AppConfig:
     cache_max_age_s: int = 7200
     heat_map: bool = True
     shift_guard: bool = True
+    trusted_keys: list[str] = field(default_factory=list)
     top_k: int = 3
     workshop: bool = True
     workshop_image_size: int = 0
     device: Device = "auto"
     threads: int = 1
+
+
+@dataclass
+class VerifyStoreConfig:
+    section: ClassVar[str] = "verify_store"
+    data_dir: str = "runs/app"
+    database: str = ""

@@ -25,6 +25,7 @@ from wildlens.model.explain import ExplainError, outside_mask, overlay
 from wildlens.model.predictor import Prediction
 from wildlens.review.store import NewPhoto, NewRecord, StoreError
 from wildlens.ui import render
+from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import ActiveModel, AppState
@@ -97,7 +98,7 @@ def _first_unprocessable(predictor, images) -> int:
 
 
 def photo_error(language: str, index: int, name: str, code: str) -> gr.Error:
-    return gr.Error(
+    return user_error(
         text(
             language,
             "error.photo_unusable",
@@ -162,9 +163,9 @@ def identify(
     """The Identify button: decision, top classes, gallery, photo table, card, status, analysis."""
     paths = list(paths or [])
     if not paths:
-        raise gr.Error(text(language, "error.no_photo"))
+        raise user_error(text(language, "error.no_photo"))
     if len(paths) > state.cfg.max_photos:
-        raise gr.Error(text(language, "error.too_many_photos", limit=state.cfg.max_photos))
+        raise user_error(text(language, "error.too_many_photos", limit=state.cfg.max_photos))
     model = state.model  # one model for the whole answer, whatever a switch does meanwhile
     analysis, shown = analyse(model, paths, language, heat_map)
     decision, top, table, card = result_outputs(model, analysis, language)
@@ -184,25 +185,25 @@ def save_record(
 ) -> tuple[str, Analysis]:
     """The Save button: store the analysed photos and result; (status, analysis with its id)."""
     if analysis is None:
-        raise gr.Error(text(language, "error.identify_first"))
+        raise user_error(text(language, "error.identify_first"))
     if analysis.record_id is not None:
         return text(language, "identify.already_saved", id=analysis.record_id), analysis
     if not (case_id or "").strip():
-        raise gr.Error(text(language, "error.case_required"))
+        raise user_error(text(language, "error.case_required"))
     if not (officer or "").strip():
-        raise gr.Error(text(language, "error.officer_required"))
+        raise user_error(text(language, "error.officer_required"))
     current = list(paths or [])
     if len(current) != len(analysis.photos):
-        raise gr.Error(text(language, "error.photos_changed"))
+        raise user_error(text(language, "error.photos_changed"))
     photos = []
     # The files are read again and must be, byte for byte, the ones analysed (same order).
     for index, (path, photo) in enumerate(zip(current, analysis.photos, strict=True), start=1):
         try:
             data = Path(path).read_bytes()
         except OSError as error:
-            raise gr.Error(text(language, "error.photo_gone", n=index)) from error
+            raise user_error(text(language, "error.photo_gone", n=index)) from error
         if hashlib.sha256(data).hexdigest() != photo.facts.sha256:
-            raise gr.Error(text(language, "error.photos_changed"))
+            raise user_error(text(language, "error.photos_changed"))
         width, height = photo.facts.original_size
         photos.append(
             NewPhoto(
@@ -227,7 +228,7 @@ def save_record(
     try:
         record_id = state.store.add_record(record)
     except StoreError as error:
-        raise gr.Error(str(error)) from error
+        raise user_error(str(error)) from error
     saved = replace(analysis, record_id=record_id, case_id=case_id.strip())
     return status_text(saved, language), saved
 

@@ -206,7 +206,7 @@ def model_line(bundle: Bundle, language: str) -> str:
             "model.line",
             name=bundle.name,
             version=bundle.version,
-            sha=bundle.weights_sha256[:16] + "…",
+            sha=bundle.sha256[:16] + "…",
             classes=len(bundle.class_ids),
         )
         + demo

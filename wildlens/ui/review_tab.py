@@ -24,6 +24,7 @@ from wildlens.review.photos import PhotoError
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, StoreError
 from wildlens.ui import render
 from wildlens.ui.case_report import case_report_csv, case_report_html
+from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import AppState
@@ -115,7 +116,7 @@ def record_photos(state: AppState, record: RecordView) -> list[tuple[Any, str]]:
         try:
             image = load_image(state.store.photo_bytes(photo), target_size=THUMBNAIL_SIDE).image
         except (ImageError, PhotoError) as error:
-            raise gr.Error(str(error)) from error  # a damaged store is never shown as fine
+            raise user_error(str(error)) from error  # a damaged store is never shown as fine
         image = image.copy()
         image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         shown.append((render.unique_for_cache(image), caption))
@@ -142,11 +143,11 @@ def history_table(record: RecordView, names: dict[str, str], language: str) -> p
 def open_record(state: AppState, record_id: float | None, language: str) -> tuple[Any, ...]:
     """(summary, photos, history, opened = (record id, last event id))."""
     if not record_id:
-        raise gr.Error(text(language, "error.record_number"))
+        raise user_error(text(language, "error.record_number"))
     try:
         record = state.store.record(int(record_id))
     except StoreError as error:
-        raise gr.Error(text(language, "error.no_record", id=int(record_id))) from error
+        raise user_error(text(language, "error.no_record", id=int(record_id))) from error
     names = state.model.names(language)
     return (
         record_html(record, names, language),
@@ -169,7 +170,7 @@ def decide(
     """Confirm (label None) or correct the opened record; (status, summary, photos, history,
     opened)."""
     if not record_id or opened is None or opened[0] != int(record_id):
-        raise gr.Error(text(language, "error.open_first"))
+        raise user_error(text(language, "error.open_first"))
     try:
         if label is None:
             event = state.store.confirm(
@@ -180,7 +181,7 @@ def decide(
                 opened[0], reviewer, label, comment, account=account, expected_event=opened[1]
             )
     except StoreError as error:
-        raise gr.Error(str(error)) from error
+        raise user_error(str(error)) from error
     names = state.model.names(language)
     status = text(
         language,
@@ -220,10 +221,10 @@ def export(state: AppState, layout: str, language: str) -> tuple[list[str], str]
 def case_report(state: AppState, case_id: str, language: str) -> tuple[list[str], str]:
     case_id = (case_id or "").strip()
     if not case_id:
-        raise gr.Error(text(language, "error.case_required"))
+        raise user_error(text(language, "error.case_required"))
     records = state.store.records(case_id)
     if not records:
-        raise gr.Error(text(language, "error.no_case", case=case_id))
+        raise user_error(text(language, "error.no_case", case=case_id))
     names = state.model.names(language)
     problems = state.store.verify(case_id)
     page = case_report_html(
@@ -326,7 +327,7 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> ReviewTab:
     def on_correct(number, name, label, note, current, lang, request: gr.Request):
         account = getattr(request, "username", "") or ""
         if not label:
-            raise gr.Error(text(lang, "error.choose_label"))
+            raise user_error(text(lang, "error.choose_label"))
         return decide(state, number, name, label, note, current, lang, account)
 
     def on_export(chosen, lang):

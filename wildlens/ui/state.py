@@ -26,6 +26,7 @@ from wildlens.model.explain import GradCam
 from wildlens.model.predictor import Predictor
 from wildlens.model.provenance import Provenance, code_version
 from wildlens.model.shift import GuardPolicy, ShiftGuard
+from wildlens.model.signing import trusted_key_ids
 from wildlens.review.store import ReviewStore
 from wildlens.ui.config import AppConfig
 
@@ -157,7 +158,7 @@ class AppState:
         path = choices[key].path
         # The slow part, outside the lock: requests go on meanwhile.
         predictor = Predictor(
-            load_bundle(path),
+            load_bundle(path, trusted_key_ids(self.cfg.trusted_keys)),
             device=self.cfg.device,
             top_k=self.cfg.top_k,
             threads=self.cfg.threads,

@@ -29,6 +29,7 @@ from wildlens.model.bundle import Bundle, BundleError
 from wildlens.model.catalogue import CatalogueError
 from wildlens.model.config import TrainConfig
 from wildlens.ui import render
+from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import STARTUP, AppState
@@ -94,13 +95,13 @@ def training_source(
         try:
             copy_archive(Path(archive), target)
         except DatasetError as error:
-            raise gr.Error(str(error)) from error
+            raise user_error(str(error)) from error
         return target
     if dataset:
         if dataset not in dataset_choices(state):  # only what the list offers: no other paths
-            raise gr.Error(text(language, "error.no_dataset", name=dataset))
+            raise user_error(text(language, "error.no_dataset", name=dataset))
         return state.datasets_dir / dataset
-    raise gr.Error(text(language, "error.no_training_photos"))
+    raise user_error(text(language, "error.no_training_photos"))
 
 
 def train_model(
@@ -117,7 +118,7 @@ def train_model(
 
     name = (name or "").strip() or "workshop"
     if not state.training.acquire(blocking=False):
-        raise gr.Error(text(language, "error.training_busy"))
+        raise user_error(text(language, "error.training_busy"))
     try:
         source = training_source(state, archive, dataset, name, language)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -142,7 +143,7 @@ def train_model(
         try:
             bundle = train(cfg, progress=False, log=log.append, on_progress=on_progress)
         except (DatasetError, CatalogueError, WeightsError, BundleError) as error:
-            raise gr.Error(str(error)) from error
+            raise user_error(str(error)) from error
         seconds = time.monotonic() - started
     finally:
         state.training.release()
@@ -272,11 +273,11 @@ def demo_flag(state: AppState) -> Any:
 def switch_model(state: AppState, key: str | None, language: str) -> tuple[str, str]:
     """(status, model line) after making `key` the active model."""
     if not key:
-        raise gr.Error(text(language, "error.choose_model"))
+        raise user_error(text(language, "error.choose_model"))
     try:
         model = state.switch(key)
     except BundleError as error:
-        raise gr.Error(str(error)) from error
+        raise user_error(str(error)) from error
     line = render.model_line(model.bundle, language)
     return text(language, "workshop.switched", name=model.bundle.name), line
 
