@@ -41,6 +41,7 @@ SECTION_NAMES = (
     "keygen",
     "sign",
     "verify_store",
+    "user",
 )
 
 

@@ -2,10 +2,13 @@
 
     python docs/make_screenshots.py        # needs Debian's chromium (tests/browser.py)
 
-Starts the app on the embedded demo bundle with a fresh data folder, saves a few synthetic items
-through the app's API, then photographs each tab with Chromium (Playwright): Identify in three
-languages and on a phone-sized screen, the review queue with a record open, a case report,
-a batch run and a workshop training. Images are reduced to a 256-colour palette to stay small.
+Starts the app on the embedded demo bundle with a fresh data folder and three accounts (an
+officer, an expert, a trainer), saves a few synthetic items through the app's API as the officer,
+then photographs each tab with Chromium (Playwright), signed in as the person who uses it: the
+sign-in page, Identify in three languages and on a phone-sized screen (officer), a saved item
+and the next one (New item), the review queue with a record open and a case report (expert), a
+batch run (officer) and a workshop training (trainer). Images are reduced to a 256-colour palette
+to stay small.
 """
 
 from __future__ import annotations
@@ -29,12 +32,19 @@ from wildlens.data.synthetic import render, write_dataset  # noqa: E402
 from wildlens.model.demo import ensure_demo_bundle  # noqa: E402
 from wildlens.model.predictor import Predictor  # noqa: E402
 from wildlens.ui import AppState, build_app, launch  # noqa: E402
+from wildlens.ui.accounts import UsersFile  # noqa: E402
 from wildlens.ui.config import AppConfig  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 DESKTOP = {"width": 1180, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 120_000
+PASSWORD = "screenshots-only"  # a throw-away data folder's accounts
+ACCOUNTS = (
+    ("somchai", "officer", "Somchai P."),
+    ("vongsa", "expert", "Dr. K. Vongsa"),
+    ("li", "trainer", "Li Wei"),
+)
 
 
 def photo(folder: Path, class_id: str, seed: int) -> Path:
@@ -66,9 +76,10 @@ def seed_records(url: str, scratch: Path) -> None:
     """Saved items, some waiting for review and one corrected by an expert, via the app's API."""
     from gradio_client import Client, handle_file
 
-    client = Client(url, verbose=False)
-    boten = ("BOTEN-2026-0142", "Boten border post", "Somchai P.")
-    mohan = ("MOHAN-2026-0031", "Mohan port", "Li Wei")
+    officer = Client(url, verbose=False, auth=("somchai", PASSWORD))
+    expert = Client(url, verbose=False, auth=("vongsa", PASSWORD))
+    boten = ("BOTEN-2026-0142", "Boten border post", "")
+    mohan = ("MOHAN-2026-0031", "Mohan port", "")
     items = [
         (boten, [photo(scratch, "elephant_ivory", 11)]),
         (boten, [photo(scratch, "rhino_horn", 12)]),
@@ -77,14 +88,14 @@ def seed_records(url: str, scratch: Path) -> None:
         (mohan, [blurred(photo(scratch, "elephant_ivory", 16))]),
         (boten, [photo(scratch, "cattle_horn", 17)]),
     ]
-    for (case, place, officer), photos in items:
+    for (case, place, name), photos in items:
         files = [handle_file(str(p)) for p in photos]
-        client.predict(files, False, "en", api_name="/identify")
-        client.predict(files, case, place, officer, "en", api_name="/save_record")
-    client.predict(2, "en", api_name="/open_record")
-    client.predict(
+        officer.predict(files, False, "en", api_name="/identify")
+        officer.predict(files, case, place, name, "en", api_name="/save_record")
+    expert.predict(2, "en", api_name="/open_record")
+    expert.predict(
         2,
-        "Dr. K. Vongsa",
+        "",
         "cattle_horn",
         "Hollow core and growth rings: cattle horn",
         "en",
@@ -105,6 +116,9 @@ def main() -> None:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         cfg = AppConfig(port=port, data_dir=str(scratch / "app"), device="cpu")
+        users = UsersFile(scratch / "app" / "users.json")
+        for login, role, full_name in ACCOUNTS:
+            users.add(login, role, PASSWORD, full_name=full_name)
         state = AppState(cfg, Predictor.from_bundle(bundle, device="cpu"), bundle)
         demo = build_app(state)
         _, url, _ = launch(demo, cfg, prevent_thread_lock=True, quiet=True)
@@ -117,8 +131,22 @@ def main() -> None:
             demo.close()
 
 
+def sign_in(browser, url: str, login: str, language: str = "en", **options):
+    """A page signed in as `login`, in `language`."""
+    page = browser.new_page(**{"viewport": DESKTOP, **options})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{url}?lang={language}")
+    page.locator("input[data-testid=textbox]").fill(login)
+    page.locator("input[data-testid=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.locator("#session").wait_for()
+    page.wait_for_timeout(1500)  # the page's language applied
+    return page
+
+
 def identify_item(page, url: str, photos: list[Path], language: str) -> None:
     page.goto(f"{url}?lang={language}")
+    page.locator("#session").wait_for()
     page.locator("#photos input[type=file]").set_input_files([str(p) for p in photos])
     page.locator(f'#photos td[aria-label="{photos[-1].name}"]').wait_for()
     page.locator("#identify").click()
@@ -129,33 +157,48 @@ def identify_item(page, url: str, photos: list[Path], language: str) -> None:
 
 def shoot(browser, url: str, scratch: Path) -> None:
     item = [photo(scratch, "rhino_horn", 21), photo(scratch, "rhino_horn", 22)]
-    page = browser.new_page(viewport=DESKTOP)
-    page.set_default_timeout(TIMEOUT_MS)
+    login = browser.new_page(viewport=DESKTOP)
+    login.goto(f"{url}?lang=en")
+    login.locator("input[data-testid=password]").wait_for()
+    save_png(login.screenshot(full_page=True), "login.png", max_height=700)
+    login.close()
+    page = sign_in(browser, url, "somchai")
     for language in ("en", "zh", "lo"):
         identify_item(page, url, item, language)
         save_png(page.screenshot(full_page=True), f"identify-{language}.png", max_height=1250)
-    phone = browser.new_page(viewport=PHONE, is_mobile=True)
-    phone.set_default_timeout(TIMEOUT_MS)
+    # One case, many items: saved, then New item keeps the case for the next one.
+    identify_item(page, url, [photo(scratch, "elephant_ivory", 24)], "en")
+    page.locator("#record-case textarea, #identify-record textarea").first.fill("BOTEN-2026-0142")
+    page.get_by_label("Location (border post, warehouse, ...)").fill("Boten border post")
+    page.locator("#save-record").click()
+    page.locator("#save-status strong").first.wait_for()
+    page.wait_for_function("() => document.querySelector('#save-record').disabled")
+    save_png(page.screenshot(full_page=True), "saved.png", max_height=1250)
+    page.locator("#new-item").click()
+    page.wait_for_function("() => !document.querySelector('#decision .wl-decision')")
+    page.wait_for_timeout(500)
+    save_png(page.screenshot(full_page=True), "new-item.png", max_height=1000)
+    phone = sign_in(browser, url, "somchai", viewport=PHONE, is_mobile=True)
     identify_item(phone, url, [photo(scratch, "pangolin_scale", 23)], "en")
     save_png(phone.screenshot(full_page=True), "identify-phone.png", max_height=1500)
+    phone.close()
 
-    page.goto(f"{url}?lang=en")
-    page.get_by_role("tab", name="Review queue").click()
-    page.get_by_role("button", name="Show queue").click()
-    page.locator("#queue").get_by_text("Somchai P.").filter(visible=True).first.wait_for()
-    page.get_by_label("Record number").fill("2")
-    page.get_by_role("button", name="Open record").click()
-    page.locator("#record .wl-record").wait_for()
-    page.wait_for_timeout(800)
-    save_png(page.screenshot(full_page=True), "review.png", max_height=1700)
+    expert = sign_in(browser, url, "vongsa")
+    expert.locator("#queue").get_by_text("Somchai P.").filter(visible=True).first.wait_for()
+    expert.locator("#record-number textarea, #record-number input").first.fill("2")
+    expert.get_by_role("button", name="Open record").click()
+    expert.locator("#record .wl-record").wait_for()
+    expert.wait_for_timeout(800)
+    save_png(expert.screenshot(full_page=True), "review.png", max_height=1700)
 
-    page.get_by_text("Case report").first.click()
-    page.locator("#report-case textarea").fill("BOTEN-2026-0142")
-    page.get_by_role("button", name="Make report").click()
-    page.get_by_text("records ready").wait_for()
+    expert.get_by_text("Case report").first.click()
+    expert.locator("#report-case textarea").fill("BOTEN-2026-0142")
+    expert.get_by_role("button", name="Make report").click()
+    expert.get_by_text("records ready").wait_for()
     report = next((scratch / "app" / "reports").glob("*.html"))
-    page.goto(report.as_uri())
-    save_png(page.screenshot(full_page=True), "case-report.png", max_height=1400)
+    expert.goto(report.as_uri())
+    save_png(expert.screenshot(full_page=True), "case-report.png", max_height=1400)
+    expert.close()
 
     archive = scratch / "seizure-photos.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -181,7 +224,7 @@ def shoot(browser, url: str, scratch: Path) -> None:
     with zipfile.ZipFile(training, "w") as zf:
         for path in sorted(data.rglob("*.jpg")):
             zf.write(path, "class-photos/" + path.relative_to(data).as_posix())
-    page.goto(f"{url}?lang=en")
+    page = sign_in(browser, url, "li")
     page.get_by_role("tab", name="Workshop").click()
     page.locator("#workshop-archive input[type=file]").set_input_files(str(training))
     page.locator('#workshop-archive td[aria-label="class-photos.zip"]').wait_for()

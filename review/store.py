@@ -30,7 +30,7 @@ from wildlens.review.schema import SCHEMA_VERSION, schema_script
 # The label of an item the expert judges to be outside the catalogue (and of `unknown` answers).
 NOT_IN_CATALOGUE = "not_in_catalogue"
 IDENTIFIED, PENDING, CONFIRMED, CORRECTED = "identified", "pending_review", "confirmed", "corrected"
-_TEXT_LIMIT = 2000  # characters of a name, id or comment: enough for people, not for abuse
+TEXT_LIMIT = 2000  # characters of a name, id or comment: enough for people, not for abuse
 
 
 class StoreError(ValueError):
@@ -503,7 +503,8 @@ class ReviewStore:
                 if chain_hash(previous, fields) != row["chain"]:
                     problems.append(
                         f"record {row['record_id']}, event {row['id']}: the event chain is "
-                        "broken here (an event was changed, removed or inserted after it was written)"
+                        "broken here (an event was changed, removed or inserted after it was "
+                        "written)"
                     )
                 previous = row["chain"]
             if case_id is None:
@@ -557,8 +558,8 @@ def _event(row: sqlite3.Row) -> Event:
 
 def _bounded(text: str | None, what: str) -> str:
     text = (text or "").strip()
-    if len(text) > _TEXT_LIMIT:
-        raise StoreError(f"the {what} is too long ({len(text)} characters; at most {_TEXT_LIMIT})")
+    if len(text) > TEXT_LIMIT:
+        raise StoreError(f"the {what} is too long ({len(text)} characters; at most {TEXT_LIMIT})")
     return text
 
 

@@ -8,14 +8,17 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+from PIL import Image
 
 from wildlens.data.config import ConfigError
 from wildlens.model.bundle import BundleError
 from wildlens.model.predictor import Predictor
 from wildlens.ui import AppState, build_app, launch
+from wildlens.ui.accounts import UsersFile
 from wildlens.ui.app import check_exposure, credentials
 from wildlens.ui.config import AppConfig
 
@@ -307,13 +310,76 @@ def test_login_from_environment_variables(tiny_bundle, tmp_path, monkeypatch):
         demo.close()
 
 
-def test_network_exposure_needs_a_login(monkeypatch):
+def test_network_exposure_needs_a_login(monkeypatch, tmp_path):
     monkeypatch.delenv("WILDLENS_APP_USER", raising=False)
     monkeypatch.delenv("WILDLENS_APP_PASSWORD", raising=False)
+    network = AppConfig(host="0.0.0.0", data_dir=str(tmp_path))
     with pytest.raises(ConfigError, match="exposes the app to the network"):
-        check_exposure(AppConfig(host="0.0.0.0"), credentials(AppConfig()))
-    check_exposure(AppConfig(host="0.0.0.0", allow_network_without_login=True), None)
-    check_exposure(AppConfig(host="::1"), None)
+        check_exposure(network, credentials(network))
+    check_exposure(
+        AppConfig(host="0.0.0.0", allow_network_without_login=True, data_dir=str(tmp_path)), None
+    )
+    check_exposure(AppConfig(host="::1", data_dir=str(tmp_path)), None)
     monkeypatch.setenv("WILDLENS_APP_USER", "officer")
     with pytest.raises(ConfigError, match="set both"):
         credentials(AppConfig())
+
+
+def test_an_unknown_item_gets_no_class_and_no_card(client, tmp_path):
+    pattern = tmp_path / "checkerboard.png"
+    Image.fromarray((np.indices((64, 64)).sum(0) // 8 % 2 * 255).astype(np.uint8)).convert(
+        "RGB"
+    ).save(pattern)
+    decision, top, gallery, table, card, *_ = identify(client, pattern)
+    assert 'data-decision="unknown"' in decision
+    assert not (top or {}).get("confidences") and card == ""
+    assert table["data"][0][2] == "Not in catalogue" and "Bone" not in gallery[0]["caption"]
+
+
+PASSWORD = "border-post-2026"
+
+
+def test_roles_decide_what_each_login_may_do(tiny_bundle, tiny_dataset, tmp_path, monkeypatch):
+    monkeypatch.delenv("WILDLENS_APP_USER", raising=False)
+    monkeypatch.delenv("WILDLENS_APP_PASSWORD", raising=False)
+    users = UsersFile(tmp_path / "users.json")
+    users.add("somchai", "officer", PASSWORD, full_name="Somchai P.")
+    users.add("vongsa", "expert", PASSWORD, full_name="Dr K. Vongsa")
+    demo, url, state = serve(tiny_bundle, tmp_path)
+    clients = []
+
+    def login(name, password=PASSWORD):
+        client = Client(url, verbose=False, auth=(name, password))
+        clients.append(client)
+        return client
+
+    try:
+        assert httpx.get(f"{url}config").status_code == 401
+        with pytest.raises(Exception):  # noqa: B017 (gradio_client raises a bare ValueError)
+            login("somchai", "wrong password")
+        officer, expert = login("somchai"), login("vongsa")
+        photo = val_photo(tiny_dataset, "bone", 3)
+        identify(officer, photo)
+        files = [handle_file(str(photo))]
+        # The typed name is ignored: the record carries who signed in.
+        status = officer.predict(
+            files, "C-ROLES", "Boten", "Someone Else", "en", api_name="/save_record"
+        )
+        record_id = int(status.split("#")[1].split("*")[0])
+        record = state.store.record(record_id)
+        assert (record.officer, record.account) == ("Somchai P.", "somchai")
+        with pytest.raises(AppError, match="may not do this"):
+            officer.predict("C-ROLES", "", "en", api_name="/review_queue")
+        with pytest.raises(AppError, match="may not do this"):
+            officer.predict("startup", "en", api_name="/switch_model")
+        with pytest.raises(AppError, match="may not do this"):
+            expert.predict(files, "C-ROLES", "", "", "en", api_name="/save_record")
+
+        expert.predict(record_id, "en", api_name="/open_record")
+        expert.predict(record_id, "typed", "ok", "en", api_name="/confirm")
+        event = state.store.record(record_id).events[-1]
+        assert (event.actor, event.account) == ("Dr K. Vongsa", "vongsa")
+    finally:
+        for client in clients:
+            client.close()
+        demo.close()

@@ -11,7 +11,8 @@ from wildlens.data.images import ERROR_CODES
 from wildlens.model.catalogue import GROUPS
 from wildlens.model.routing import DECISIONS, REASONS, STATUS_REASONS
 from wildlens.model.shift import SIGNALS
-from wildlens.ui import render, review_tab, workshop_tab
+from wildlens.ui import client, render, review_tab, workshop_tab
+from wildlens.ui.accounts import ROLES
 from wildlens.ui.i18n import LANGUAGES, language_from_header, text
 from wildlens.ui.strings import STRINGS
 
@@ -35,7 +36,9 @@ DYNAMIC = (
     | {f"queue.{c}" for c in review_tab.QUEUE_COLUMNS}
     | {f"history.{c}" for c in review_tab.HISTORY_COLUMNS}
     | {f"workshop.col_{c}" for c in workshop_tab.PER_CLASS_COLUMNS}
-    | {f"workshop.col_{c}" for c in ("photo", "true", "predicted", "conf")}
+    | {f"workshop.col_{c}" for c in workshop_tab.MISTAKE_COLUMNS}
+    | {f"role.{r}" for r in ROLES}
+    | {f"language.{lang}" for lang in client.FONT_PROBES}
 )
 
 

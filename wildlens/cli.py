@@ -1,4 +1,4 @@
-"""Command line: `wildlens train|infer|app|audit|export|demo key=value ...` and the scripts.
+"""Command line: `wildlens train|infer|app|audit|export|demo|user key=value ...` and the scripts.
 
 Every command takes `key=value` overrides and `config=FILE.yaml`; `--help` prints the keys of its
 section of configs/default.yaml with their comments. Configuration and input errors print one
@@ -21,7 +21,7 @@ from wildlens.model.config import (
     TrainConfig,
 )
 from wildlens.pipeline.config import InferConfig
-from wildlens.ui.config import AppConfig, VerifyStoreConfig
+from wildlens.ui.config import AppConfig, UserConfig, VerifyStoreConfig
 
 # Every command's config: one section of configs/default.yaml each.
 CONFIGS = (
@@ -35,6 +35,7 @@ CONFIGS = (
     KeygenConfig,
     SignConfig,
     VerifyStoreConfig,
+    UserConfig,
 )
 
 
@@ -53,6 +54,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
     from wildlens.model.signing import SigningError
     from wildlens.pipeline.records import RecordsError
     from wildlens.review.store import StoreError
+    from wildlens.ui.accounts import AccountError
 
     try:
         return command(load_config(cls, args))
@@ -66,6 +68,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
         RecordsError,
         StoreError,
         SigningError,
+        AccountError,
         FileNotFoundError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -217,6 +220,61 @@ def verify_store_command(cfg: VerifyStoreConfig) -> int:
     return 1
 
 
+def read_password(cfg: UserConfig) -> str:
+    """The new password: from the variable `password_env`, the first line of standard input
+    (`password_stdin`), or typed twice at a prompt; never from the command line."""
+    import getpass
+    import os
+
+    if cfg.password_env:
+        password = os.environ.get(cfg.password_env, "")
+        if not password:
+            raise ConfigError(f"password_env={cfg.password_env}: that variable is not set")
+        return password
+    if cfg.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ConfigError(
+            "no terminal to ask the password at: give password_env=VARIABLE or "
+            "password_stdin=true (the password on standard input)"
+        )
+    try:
+        password = getpass.getpass(f"Password for {cfg.name}: ")
+        again = getpass.getpass("The same password again: ")
+    except (EOFError, KeyboardInterrupt):
+        raise ConfigError("no password given; nothing was changed") from None
+    if password != again:
+        raise ConfigError("the two passwords differ; nothing was changed")
+    return password
+
+
+def user_command(cfg: UserConfig) -> int:
+    from wildlens.ui.accounts import UsersFile
+
+    users = UsersFile(Path(cfg.users_file) if cfg.users_file else Path(cfg.data_dir) / "users.json")
+    if cfg.action == "list":
+        accounts = users.accounts()
+        for account in accounts:
+            print(f"{account.name}\t{account.role}\t{account.full_name}")
+        if not accounts:
+            print(f"no accounts in {users.path}: the app runs without login (on localhost only)")
+        return 0
+    if not cfg.name:
+        raise ConfigError(f"give the user's name: wildlens user {cfg.action} NAME")
+    if cfg.action == "remove":
+        users.remove(cfg.name)
+        print(f"removed {cfg.name} from {users.path}")
+        return 0
+    check_out("users_file", str(users.path))
+    from wildlens.ui.accounts import check_name
+
+    check_name(cfg.name)  # before asking for a password
+    account = users.add(cfg.name, cfg.role, read_password(cfg), cfg.full_name, cfg.change_password)
+    done = "new password for" if cfg.change_password else "added"
+    print(f"{done} {account.name} ({account.role}) in {users.path}")
+    return 0
+
+
 def audit_command(cfg: AuditConfig) -> int:
     from wildlens.data.audit import audit, write_report
     from wildlens.data.sources import Sample, open_source
@@ -332,6 +390,33 @@ def audit_main(argv: Sequence[str] | None = None) -> int:
     )
 
 
+USER_ACTIONS = ("add", "list", "remove")
+
+
+def user_main(argv: Sequence[str] | None = None) -> int:
+    """`wildlens user add NAME role=officer`, `wildlens user list`, `wildlens user remove NAME`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a.split("=", 1)[0] == "password" for a in args):
+        # Never echoed: a password on the command line stays in shell history and process lists.
+        print(
+            "error: passwords are never taken from the command line (shell history, process "
+            "lists): type it at the prompt, or use password_env=VARIABLE or password_stdin=true",
+            file=sys.stderr,
+        )
+        return 2
+    if args and args[0] in USER_ACTIONS:
+        args[0] = f"action={args[0]}"
+        if len(args) > 1 and "=" not in args[1] and not args[1].startswith("-"):
+            args[1] = f"name={args[1]}"
+    return _run(
+        UserConfig,
+        user_command,
+        args,
+        "wildlens user add NAME role=officer|expert|trainer|admin [full_name=...] "
+        "[change_password=true] | wildlens user list | wildlens user remove NAME",
+    )
+
+
 def keygen_main(argv: Sequence[str] | None = None) -> int:
     return _run(KeygenConfig, keygen_command, argv, "wildlens keygen [out=PATH-STEM]")
 
@@ -360,6 +445,7 @@ COMMANDS = {
     "keygen": keygen_main,
     "sign": sign_main,
     "verify-store": verify_store_main,
+    "user": user_main,
 }
 
 

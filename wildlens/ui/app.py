@@ -2,31 +2,40 @@
 hardened launch.
 
     demo = build_app(state)
-    launch(demo, state.cfg)          # 127.0.0.1, size limit, bounded queue, optional login
+    launch(demo, state.cfg)          # 127.0.0.1, size limit, bounded queue, accounts if any
 
-Hardening (see `launch`): localhost unless `host=` says otherwise, and then only with a login (or
-an explicit `allow_network_without_login=true`); login credentials from environment variables
-named in the config; an upload size limit; a bounded queue and concurrency (training and batch
-runs one at a time); no extra served paths (no `allowed_paths`; files handed to the browser are
-copied by Gradio into its own cache); Gradio's cache cleaned on a schedule; no flagging (our
-audit log instead), no monitoring page, no run history kept in browsers, no MCP server;
-internal errors are not sent to browsers (`show_error=False`), only our own `gr.Error` messages.
+Accounts (`wildlens.ui.access`): with a users file (`wildlens user add NAME role=...`) or the
+single login from the environment, everyone signs in and the role decides the tabs and actions;
+without any, on localhost, the app is one person's, as before accounts existed.
+
+Hardening (see `launch`): localhost unless `host=` says otherwise, and then only with accounts (or
+an explicit `allow_network_without_login=true`); passwords hashed in the users file, the single
+login's from environment variables named in the config; an upload size limit; a bounded queue
+and concurrency (training and batch runs one at a time); no extra served paths (no
+`allowed_paths`; files handed to the browser are copied by Gradio into its own cache); Gradio's
+cache cleaned on a schedule; no flagging (our audit log instead), no monitoring page, no run
+history kept in browsers, no MCP server; internal errors are not sent to browsers
+(`show_error=False`), only our own `gr.Error` messages.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
+import logging
 from typing import Any
 
 import gradio as gr
 
 from wildlens.data.config import ConfigError
-from wildlens.ui import batch_tab, identify, render, review_tab, workshop_tab
+from wildlens.ui import batch_tab, client, identify, render, review_tab, workshop_tab
+from wildlens.ui.access import Access, Session, environment_login, users_path
+from wildlens.ui.accounts import AccountError, UsersFile
 from wildlens.ui.config import AppConfig
-from wildlens.ui.i18n import LANGUAGE_NAMES, language_from_header, text
-from wildlens.ui.labels import Labels
+from wildlens.ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_header, text
+from wildlens.ui.labels import Labels, merge, unique
 from wildlens.ui.state import AppState
+
+log = logging.getLogger("wildlens.app")
 
 CSS = """
 .wl-decision { border-radius: 10px; padding: 14px 18px; border: 3px solid #888; }
@@ -42,6 +51,9 @@ CSS = """
             background: #fdecea; color: #5c0e0e; font-weight: 600; }
 .wl-shift-ok { margin-top: 6px; color: #555; font-size: .9em; }
 #demo-banner { border: 2px dashed #c62828; border-radius: 8px; padding: 6px 12px; }
+#wl-font-warning { border: 3px solid #c62828; border-radius: 8px; padding: 8px 12px;
+                   margin-bottom: 8px; background: #fdecea; color: #5c0e0e; font-weight: 600; }
+#session { text-align: right; }
 #identify button, button#identify { font-size: 1.25em; }
 .wl-record table th { text-align: left; padding-right: 1em; }
 #identify-layout { display: grid !important; grid-template-columns: minmax(280px, 1fr) 2fr;
@@ -49,17 +61,33 @@ CSS = """
                    grid-template-areas: "inputs results" "record results"; }
 #identify-inputs { grid-area: inputs; } #identify-results { grid-area: results; }
 #identify-record { grid-area: record; }
+#identify-results, #identify-inputs, #identify-record { min-width: 0 !important; }
+/* A block's label never runs under its buttons (upload, clear, download, fullscreen). */
+.block:has(> .icon-button-wrapper) > label[data-testid="block-label"] {
+  max-width: calc(100% - 100px); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+/* Table headers break between words, never inside one ("Confid/ence"), and stay whole on
+   phones; a table wider than the screen scrolls sideways. */
+.table-wrap th .header, .table-wrap th .header-content span {
+  word-break: keep-all !important; overflow-wrap: normal !important; hyphens: none; }
+.table-wrap .virtual-table-viewport { overflow-x: auto !important; }
 @media (max-width: 768px) {
   #header { flex-direction: column; } #header > * { width: 100%; }
+  #session { text-align: left; }
   #identify-layout { grid-template-columns: 1fr; grid-template-rows: auto;
                      grid-template-areas: "inputs" "results" "record"; }
 }
 """
 
 
-def build_app(state: AppState) -> gr.Blocks:
-    """Every tab wired to `state`; queue limits applied (launch with `launch`)."""
+def build_app(state: AppState, access: Access | None = None) -> gr.Blocks:
+    """Every tab wired to `state`; queue limits applied (launch with `launch`).
+
+    With accounts (`access.login_required`) the tabs a role may not use start hidden and the
+    page shows them once it knows who signed in; the handlers check the role again.
+    """
     cfg = state.cfg
+    access = access or Access.from_config(cfg)
+    locked = access.login_required
     labels = Labels(cfg.language)
     cleanup = (cfg.cache_cleanup_s, cfg.cache_max_age_s) if cfg.cache_cleanup_s > 0 else None
     with gr.Blocks(title="WildLens", analytics_enabled=False, delete_cache=cleanup) as demo:
@@ -73,6 +101,7 @@ def build_app(state: AppState) -> gr.Blocks:
                 scale=0,
                 min_width=260,
             )
+        session_line = gr.Markdown(visible=False, elem_id="session")
         # Both follow the active model, which the workshop can switch.
         banner = labels.dynamic(
             gr.Markdown(
@@ -86,35 +115,114 @@ def build_app(state: AppState) -> gr.Blocks:
             gr.Markdown(render.model_line(state.model.bundle, cfg.language)),
             lambda lang: {"value": render.model_line(state.model.bundle, lang)},
         )
-        with labels.make(gr.Tab, {"label": "tab.identify"}, id="identify"):
-            identify_tab = identify.build(state, labels, language)
-        with labels.make(gr.Tab, {"label": "tab.review"}, id="review"):
-            review_tab.build(state, labels, language)
-        with labels.make(gr.Tab, {"label": "tab.batch"}, id="batch"):
-            batch_tab.build(state, labels, language)
-        if cfg.workshop:
-            with labels.make(gr.Tab, {"label": "tab.workshop"}, id="workshop"):
-                workshop_tab.build(state, labels, language, model_line, banner)
+        # Tabs wrap onto a second row on phones instead of hiding behind a "more" menu.
+        with gr.Tabs(overflow_behavior="wrap", elem_id="tabs") as tabs:
+            with labels.make(gr.Tab, {"label": "tab.identify"}, id="identify"):
+                identify_tab = identify.build(state, labels, language, access)
+            review_item = labels.make(
+                gr.Tab, {"label": "tab.review"}, id="review", visible=not locked
+            )
+            with review_item:
+                review = review_tab.build(state, labels, language, access, review_item)
+            batch_item = labels.make(gr.Tab, {"label": "tab.batch"}, id="batch", visible=not locked)
+            with batch_item:
+                batch_tab.build(state, labels, language, access)
+            workshop_item = None
+            if cfg.workshop:
+                workshop_item = labels.make(
+                    gr.Tab, {"label": "tab.workshop"}, id="workshop", visible=not locked
+                )
+                with workshop_item:
+                    workshop_tab.build(state, labels, language, model_line, banner, access)
         labels.make(gr.Markdown, {"value": "app.footer"}, elem_id="footer-note")
 
-        def on_language(lang, analysis):
-            return [*labels.updates(lang), *identify_tab.rerender(state, analysis, lang)]
+        role_tabs = [(review_item, "review"), (batch_item, "batch")]
+        if workshop_item is not None:
+            role_tabs.append((workshop_item, "train"))
+        language_inputs = [language, *identify_tab.inputs, *review.inputs, *labels.tables]
+        language_outputs = unique(
+            [
+                *labels.components,
+                *labels.tables,
+                *identify_tab.results,
+                *review.results,
+            ]
+        )
+
+        def on_language(lang, *values):
+            n_identify, n_review = len(identify_tab.inputs), len(review.inputs)
+            pairs = [
+                *labels.pairs(lang, values[n_identify + n_review :]),
+                *identify_tab.rerender(state, lang, *values[:n_identify]),
+                *review.rerender(state, lang, *values[n_identify : n_identify + n_review]),
+            ]
+            return merge(language_outputs, pairs)
+
+        def on_session_line(lang, request: gr.Request):
+            return session_markdown(access.session(request), lang)
 
         def on_load(request: gr.Request):
             chosen = request.query_params.get("lang") if request else None
             if chosen not in LANGUAGE_NAMES:
                 chosen = language_from_header(request.headers.get("accept-language"))
-            return chosen or cfg.language
+            chosen = chosen or cfg.language
+            session = access.session(request)
+            shown = [gr.update(visible=session.may(action)) for _, action in role_tabs]
+            # An expert's work is the queue: open it there.
+            first = (
+                "review"
+                if session.signed_in and not session.may("save") and session.may("review")
+                else "identify"
+            )
+            return (
+                chosen,
+                session_markdown(session, chosen),
+                *shown,
+                gr.update(selected=first),
+                *identify_tab.for_session(session),
+                *review.for_session(state, session, chosen),
+            )
 
         language.change(
             on_language,
-            [language, identify_tab.analysis],
-            [*labels.components, *identify_tab.results],
+            language_inputs,
+            language_outputs,
             api_name="set_language",
+            show_progress="hidden",  # every label changes: no spinner over the whole page
         )
-        demo.load(on_load, None, language, api_visibility="private")
+        language.change(
+            on_session_line,
+            language,
+            session_line,
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        # Gradio's own words and the missing-font check follow the language (in the browser).
+        language.change(None, language, None, js=client.SET_LANGUAGE)
+        demo.load(
+            on_load,
+            None,
+            [
+                language,
+                session_line,
+                *[tab for tab, _ in role_tabs],
+                tabs,
+                *identify_tab.session_outputs,
+                *review.session_outputs,
+            ],
+            api_visibility="private",
+        ).then(None, language, None, js=client.SET_LANGUAGE)
     demo.queue(default_concurrency_limit=cfg.concurrency, max_size=cfg.queue_size)
     return demo
+
+
+def session_markdown(session: Session, language: str) -> dict[str, Any]:
+    """The header line naming who is signed in (hidden without accounts)."""
+    if not session.signed_in:
+        return gr.update(value="", visible=False)
+    role = text(language, "role." + session.role) if session.role else "-"
+    line = text(language, "app.signed_in", name=session.name, role=role)
+    return gr.update(value=line, visible=True)
 
 
 def demo_banner(state: AppState, language: str) -> dict[str, Any]:
@@ -123,14 +231,9 @@ def demo_banner(state: AppState, language: str) -> dict[str, Any]:
 
 
 def credentials(cfg: AppConfig) -> tuple[str, str] | None:
-    """The login from the environment variables the config names; None when neither is set."""
-    user = os.environ.get(cfg.auth_user_env, "") if cfg.auth_user_env else ""
-    password = os.environ.get(cfg.auth_password_env, "") if cfg.auth_password_env else ""
-    if bool(user) != bool(password):
-        raise ConfigError(
-            f"set both {cfg.auth_user_env} and {cfg.auth_password_env} for a login, or neither"
-        )
-    return (user, password) if user else None
+    """The single login from the environment variables the config names; None when neither is
+    set."""
+    return environment_login(cfg)
 
 
 def is_loopback(host: str) -> bool:
@@ -142,24 +245,40 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_exposure(cfg: AppConfig, login: tuple[str, str] | None) -> None:
-    """Refuse to serve the network without a login unless the config says so explicitly."""
-    if not is_loopback(cfg.host) and login is None and not cfg.allow_network_without_login:
+def check_exposure(cfg: AppConfig, login: tuple[str, str] | None) -> Access:
+    """Refuse to serve the network without accounts (the users file, or the single login from
+    the environment) unless the config says so explicitly; the app's Access."""
+    try:
+        access = Access(UsersFile(users_path(cfg)), login)
+    except AccountError as error:
+        raise ConfigError(str(error)) from None
+    exposed = not is_loopback(cfg.host) and not access.login_required
+    if exposed and not cfg.allow_network_without_login:
         raise ConfigError(
-            f"host={cfg.host} exposes the app to the network: set {cfg.auth_user_env} and "
-            f"{cfg.auth_password_env} for a login (or allow_network_without_login=true)"
+            f"host={cfg.host} exposes the app to the network: add accounts first (wildlens "
+            f"user add NAME role=officer data_dir={cfg.data_dir}), or set "
+            f"{cfg.auth_user_env} and {cfg.auth_password_env} for a single login (or "
+            "allow_network_without_login=true)"
         )
+    return access
 
 
 def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
     """Serve `demo` with every hardening setting; extra `kwargs` go to `gr.Blocks.launch`."""
-    login = credentials(cfg)
-    check_exposure(cfg, login)
+    access = check_exposure(cfg, credentials(cfg))
+    if access.users.loose_permissions():
+        log.warning(
+            "%s can be read by other users of this computer: chmod 600 it", access.users.path
+        )
+    for warning in client.missing_fonts():
+        log.warning("%s", warning)
+    # The sign-in page is Gradio's own, in the browser's language: greet in all three.
+    greeting = " · ".join(dict.fromkeys(text(lang, "app.login") for lang in LANGUAGES))
     return demo.launch(
         server_name=cfg.host,
         server_port=cfg.port,
-        auth=login,
-        auth_message=text(cfg.language, "app.login"),
+        auth=access.check if access.login_required else None,
+        auth_message=greeting,
         max_file_size=cfg.max_file_size_mb * gr.FileSize.MB,
         show_error=False,
         enable_monitoring=False,
@@ -170,5 +289,6 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
         strict_cors=True,
         footer_links=["api"],
         css=CSS,
+        js=client.page_script(),
         **kwargs,
     )

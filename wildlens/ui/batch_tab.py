@@ -19,9 +19,10 @@ from wildlens.pipeline.batch import run_batch
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.records import Outputs, RecordsError
 from wildlens.ui import render
+from wildlens.ui.access import Access, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels
+from wildlens.ui.labels import Labels, empty_table
 from wildlens.ui.state import AppState
 
 PREVIEW_ROWS = 200
@@ -94,7 +95,7 @@ def preview(path: Path) -> pd.DataFrame:
     )
 
 
-def build(state: AppState, labels: Labels, language: gr.Radio) -> None:
+def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -> None:
     labels.make(gr.Markdown, {"value": "batch.help"})
     archive = labels.make(
         gr.File,
@@ -106,9 +107,16 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> None:
     run = labels.make(gr.Button, {"value": "batch.run"}, variant="primary")
     summary = gr.Markdown()
     files = labels.make(gr.File, {"label": "batch.downloads"}, file_count="multiple")
-    table = labels.make(gr.Dataframe, {"label": "batch.preview"}, interactive=False)
+    # The preview's columns are the CSV's own (codes, the same in every language).
+    table = labels.make(
+        gr.Dataframe,
+        {"label": "batch.preview"},
+        value=empty_table(PREVIEW_COLUMNS),
+        interactive=False,
+    )
 
-    def on_run(path, lang):
+    def on_run(path, lang, request: gr.Request):
+        require(access, request, "batch", lang)
         return classify_archive(state, path, lang)
 
     # One batch at a time: it takes the cores; identifications keep their own slots.

@@ -17,6 +17,7 @@ class AppConfig:
     language: Literal["en", "zh", "lo"] = "en"
     data_dir: str = "runs/app"
     database: str = ""
+    users_file: str = ""
     auth_user_env: str = "WILDLENS_APP_USER"
     auth_password_env: str = "WILDLENS_APP_PASSWORD"
     allow_network_without_login: bool = False
@@ -41,3 +42,17 @@ class VerifyStoreConfig:
     section: ClassVar[str] = "verify_store"
     data_dir: str = "runs/app"
     database: str = ""
+
+
+@dataclass
+class UserConfig:
+    section: ClassVar[str] = "user"
+    action: Literal["add", "list", "remove"] = "list"
+    name: str = ""
+    role: str = ""
+    full_name: str = ""
+    change_password: bool = False
+    password_env: str = ""
+    password_stdin: bool = False
+    data_dir: str = "runs/app"
+    users_file: str = ""

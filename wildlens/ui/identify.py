@@ -1,12 +1,17 @@
 """Identify tab (officers): photos of one item -> decision, reasons, top classes, heat map, card;
-"Save record" stores it in the review store.
+"Save record" stores it in the review store; "New item" clears the photos and the answer and
+keeps the case, location and officer (one case, many items).
 
 Photos arrive as the uploaded files (paths), never decoded by Gradio: each goes through the
 predictor's decoder, so a bad photo gets the decoder's stable error code in a `gr.Error` that
 names the photo. Several photos of one item go through `Predictor.predict_item` (one combined
 decision, each photo's own result kept and shown). Saving re-reads every file and refuses if its
 bytes are not the ones analysed (the photos changed, or a file was replaced), so a record can
-never pair a decision with another photo.
+never pair a decision with another photo. Once saved, the item is locked (no photo can join it,
+no second identification) until "New item" starts the next one.
+
+An `unknown` answer names no class anywhere: no top classes, no catalogue card, no heat map of a
+class, and "not in catalogue" in the per-photo results.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from PIL import Image
 from wildlens.data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
 from wildlens.model.explain import ExplainError, outside_mask, overlay
 from wildlens.model.predictor import Prediction
+from wildlens.model.routing import UNKNOWN
 from wildlens.review.store import NewPhoto, NewRecord, StoreError
 from wildlens.ui import render
+from wildlens.ui.access import Access, Session, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels
+from wildlens.ui.labels import Labels, empty_table
 from wildlens.ui.state import ActiveModel, AppState
 
 DISPLAY_SIDE = 640  # photos and heat maps are shown at most this large (phones, bandwidth)
@@ -120,7 +127,8 @@ def gallery(
     """Each photo as analysed, with the heat map of the item's answer when asked for."""
     names = model.names(language)
     explainer = None
-    if heat_map:
+    # An unknown item is no class: a heat map of the nearest one would read as an answer.
+    if heat_map and analysis.combined.decision != UNKNOWN:
         try:
             explainer = model.explainer()
         except ExplainError:
@@ -142,9 +150,10 @@ def gallery(
 def result_outputs(
     model: ActiveModel, analysis: Analysis | None, language: str
 ) -> tuple[str, Any, Any, str]:
-    """Decision, top classes, per-photo table and catalogue card of an analysis."""
+    """Decision, top classes, per-photo table and catalogue card of an analysis (for an unknown
+    item: no top classes and no card, since no class name applies)."""
     if analysis is None:
-        return "", None, None, ""
+        return "", None, empty_table(render.photo_headers(language)), ""
     names = model.names(language)
     combined = analysis.combined
     decision = render.decision_html(
@@ -153,8 +162,11 @@ def result_outputs(
     headers, rows = render.photo_table(
         [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos], names, language
     )
+    table = pd.DataFrame(rows, columns=headers)
+    if combined.decision == UNKNOWN:
+        return decision, None, table, ""
     card = render.card_markdown(model.predictor.catalogue, combined.label, language)
-    return decision, render.confidences(combined, names), pd.DataFrame(rows, columns=headers), card
+    return decision, render.confidences(combined, names), table, card
 
 
 def identify(
@@ -251,16 +263,46 @@ class IdentifyTab:
     analysis: gr.State
     # decision, top classes, photo table, card, status: re-rendered on a language change
     results: list[Any]
+    officer: gr.Textbox
 
-    def rerender(self, state: AppState, analysis: Analysis | None, language: str) -> list[Any]:
+    @property
+    def inputs(self) -> list[Any]:
+        """What `rerender` needs besides the language."""
+        return [self.analysis]
+
+    def rerender(
+        self, state: AppState, language: str, analysis: Analysis | None
+    ) -> list[tuple[Any, Any]]:
+        """(component, update) of the results in `language`."""
         model = state.model
-        if analysis is None or analysis.model_key != model.key:
-            return [gr.update() for _ in self.results]  # keep what is shown
+        if analysis is not None and analysis.model_key != model.key:
+            return []  # answered by another model: keep what is shown
         outputs = result_outputs(model, analysis, language)
-        return [*outputs, status_text(analysis, language, model_label(model))]
+        status = status_text(analysis, language, model_label(model)) if analysis else ""
+        return list(zip(self.results, [*outputs, status], strict=True))
+
+    @property
+    def session_outputs(self) -> list[Any]:
+        return [self.officer]
+
+    def for_session(self, session: Session) -> list[Any]:
+        """With accounts the officer is whoever signed in: their name, not to be typed."""
+        if not session.signed_in:
+            return [gr.update()]
+        return [gr.update(value=session.name, interactive=False)]
 
 
-def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
+def locked(saved: bool) -> tuple[Any, ...]:
+    """Photos, Identify, Save and New item once an item is saved (locked) or a new one starts."""
+    return (
+        gr.update(interactive=not saved),
+        gr.update(interactive=not saved),
+        gr.update(interactive=not saved),
+        gr.update(variant="primary" if saved else "secondary"),
+    )
+
+
+def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -> IdentifyTab:
     """The tab's components and events (inside a `gr.Tab`)."""
     cfg = state.cfg
     # Three blocks in reading order (photos, answer, record) laid out by CSS (`app.CSS`): on a
@@ -276,6 +318,7 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
                 type="filepath",
                 elem_id="photos",
             )
+            labels.make(gr.Markdown, {"value": "identify.photos_hint"}, elem_id="photos-hint")
             heat_map = labels.make(
                 gr.Checkbox, {"label": "identify.heat_map"}, value=cfg.heat_map, elem_id="heat-map"
             )
@@ -295,18 +338,30 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
                 {"label": "identify.top_classes"},
                 num_top_classes=cfg.top_k,
                 show_heading=False,
+                elem_id="top-classes",
             )
+            # Its own height ("auto"): a fixed one cut the bottom of tall photos' heat maps.
             shown = labels.make(
                 gr.Gallery,
                 {"label": "identify.gallery"},
                 columns=2,
-                height=420,
+                height="auto",
                 object_fit="contain",
+                preview=False,
                 format="jpeg",
                 elem_id="gallery",
             )
-            table = labels.make(
-                gr.Dataframe, {"label": "identify.per_photo"}, interactive=False, wrap=True
+            table = labels.table(
+                labels.make(
+                    gr.Dataframe,
+                    {"label": "identify.per_photo"},
+                    value=empty_table(render.photo_headers(labels.language)),
+                    interactive=False,
+                    wrap=True,
+                    column_widths=["6%", "24%", "30%", "26%", "14%"],
+                    elem_id="per-photo",
+                ),
+                render.photo_headers,
             )
             card = gr.Markdown(elem_id="card")
         with gr.Column(min_width=280, elem_id="identify-record"):
@@ -317,38 +372,70 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> IdentifyTab:
                 )
                 location = labels.make(gr.Textbox, {"label": "identify.location"})
                 officer = labels.make(gr.Textbox, {"label": "identify.officer"})
-            save = labels.make(gr.Button, {"value": "identify.save"}, elem_id="save-record")
+            with gr.Row():
+                save = labels.make(
+                    gr.Button, {"value": "identify.save"}, variant="primary", elem_id="save-record"
+                )
+                new_item = labels.make(
+                    gr.Button, {"value": "identify.new_item"}, elem_id="new-item"
+                )
             status = gr.Markdown(elem_id="save-status")
     analysis = gr.State(None)
 
-    def on_identify(paths, heat, lang):
+    def on_identify(paths, heat, lang, request: gr.Request):
+        require(access, request, "identify", lang)
         return identify(state, paths, heat, lang)
 
     def on_save(paths, case, place, name, current, lang, request: gr.Request):
-        return save_record(
-            state, paths, case, place, name, current, lang, getattr(request, "username", "") or ""
-        )
+        session = require(access, request, "save", lang)
+        if session.signed_in:
+            name = session.name  # who signed in, whatever the page sent
+        return save_record(state, paths, case, place, name, current, lang, session.account)
 
-    def on_photos_changed():
-        return None, "", None, None, None, "", ""
+    def on_saved():
+        return locked(True)
+
+    def on_new_item(lang):
+        _, *buttons = locked(False)
+        empty = empty_table(render.photo_headers(lang))
+        photos_update = gr.update(value=None, interactive=True)
+        return (photos_update, *buttons, None, "", None, None, empty, "", "")
+
+    def on_photos_changed(lang):
+        return None, "", None, None, empty_table(render.photo_headers(lang)), "", ""
+
+    def on_answered(current):
+        # No class name for an unknown item: hide the top classes and the card.
+        answered = current is None or current.combined.decision != UNKNOWN
+        return gr.update(visible=answered), gr.update(visible=answered)
 
     run.click(
         on_identify,
         [photos, heat_map, language],
         [decision, top, shown, table, card, status, analysis],
         api_name="identify",
-    )
+    ).then(on_answered, analysis, [top, card], api_visibility="private")
+    # A saved item is locked until "New item": nothing can join it or replace its answer.
     save.click(
         on_save,
         [photos, case_id, location, officer, analysis, language],
         [status, analysis],
         api_name="save_record",
-    )
+    ).success(on_saved, None, [photos, run, save, new_item], api_visibility="private")
+    # The next item of the same case: photos and answer cleared, case, place and officer kept.
+    new_item.click(
+        on_new_item,
+        language,
+        [photos, run, save, new_item, analysis, decision, top, shown, table, card, status],
+        api_visibility="private",
+    ).then(on_answered, analysis, [top, card], api_visibility="private")
     # New photos make the shown result stale: clear it, so nobody saves it for the wrong photos.
     photos.change(
         on_photos_changed,
-        None,
+        language,
         [analysis, decision, top, shown, table, card, status],
         api_visibility="private",
     )
-    return IdentifyTab(analysis=analysis, results=[decision, top, table, card, status])
+    return IdentifyTab(
+        analysis=analysis, results=[decision, top, table, card, status], officer=officer
+    )

@@ -102,37 +102,44 @@ def confidences(prediction: Prediction, names: dict[str, str]) -> dict[str, floa
     return {names.get(c, c): p for c, p in prediction.top_k}
 
 
+def photo_result(prediction: Prediction, names: dict[str, str], language: str) -> str:
+    """One photo's answer in a few words: the decision, then the class and its confidence
+    (no class for a photo unlike every class)."""
+    decision = text(language, "decision." + prediction.decision)
+    if prediction.decision == UNKNOWN:
+        return decision
+    label = names.get(prediction.label, prediction.label)
+    return f"{decision} · {label} {prediction.confidence:.0%}"
+
+
 def photo_caption(
     index: int, file_name: str, prediction: Prediction, names: dict[str, str], language: str
 ) -> str:
-    label = names.get(prediction.label, prediction.label)
-    return (
-        f"{index} · {file_name} · {label} {prediction.confidence:.0%} · "
-        f"{text(language, 'decision.' + prediction.decision)}"
-    )
+    return f"{index} · {file_name} · {photo_result(prediction, names, language)}"
+
+
+def photo_headers(language: str) -> list[str]:
+    return [text(language, f"photos.{c}") for c in PHOTO_COLUMNS]
 
 
 def photo_table(
     photos: Sequence[tuple[str, str, Prediction]], names: dict[str, str], language: str
 ) -> tuple[list[str], list[list]]:
     """Headers and rows of the per-photo results: (file name, sha256, prediction) each."""
-    headers = [text(language, f"photos.{c}") for c in PHOTO_COLUMNS]
     rows = [
         [
             i,
             name,
-            text(language, "decision." + p.decision),
-            names.get(p.label, p.label),
-            f"{p.confidence:.1%}",
+            photo_result(p, names, language),
             ", ".join(text(language, "reason." + r) for r in p.reasons),
-            sha256[:16] + "…",
+            sha256[:12] + "…",
         ]
         for i, (name, sha256, p) in enumerate(photos, start=1)
     ]
-    return headers, rows
+    return photo_headers(language), rows
 
 
-PHOTO_COLUMNS = ("number", "file", "decision", "top_class", "confidence", "reasons", "sha256")
+PHOTO_COLUMNS = ("number", "file", "result", "reasons", "sha256")
 
 
 def card_markdown(catalogue: Catalogue, class_id: str, language: str) -> str:

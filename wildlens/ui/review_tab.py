@@ -3,7 +3,10 @@ correct its label with a comment; export expert labels for retraining; print a c
 
 An expert decides on a record they have opened: the verdict names the event it saw last, so if a
 colleague decided meanwhile the store refuses (ConflictError) instead of silently stacking a
-verdict on one the expert never saw.
+verdict on one the expert never saw. A verdict is checked first (`check_verdict`: name, comment,
+label, a newer verdict), in the page's language, before anything on the page changes; the queue
+shows itself when the tab opens, and says when nothing is waiting. With accounts the reviewer is
+whoever signed in.
 """
 
 from __future__ import annotations
@@ -19,14 +22,22 @@ import gradio as gr
 import pandas as pd
 
 from wildlens.data.images import ImageError, load_image
+from wildlens.model.catalogue import CatalogueError, check_class_id
 from wildlens.review.exports import export_for_retraining
 from wildlens.review.photos import PhotoError
-from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, StoreError
+from wildlens.review.store import (
+    NOT_IN_CATALOGUE,
+    TEXT_LIMIT,
+    ConflictError,
+    RecordView,
+    StoreError,
+)
 from wildlens.ui import render
+from wildlens.ui.access import Access, Session, require
 from wildlens.ui.case_report import case_report_csv, case_report_html
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels
+from wildlens.ui.labels import Labels, empty_table
 from wildlens.ui.state import AppState
 
 QUEUE_COLUMNS = (
@@ -53,6 +64,22 @@ def label_choices(state: AppState, language: str, everything: str | None) -> lis
     return ([(everything, "")] if everything else []) + choices
 
 
+def queue_headers(language: str) -> list[str]:
+    return [text(language, f"queue.{c}") for c in QUEUE_COLUMNS]
+
+
+def history_headers(language: str) -> list[str]:
+    return [text(language, f"history.{c}") for c in HISTORY_COLUMNS]
+
+
+def queue_note(queue: pd.DataFrame | None, language: str) -> str:
+    """Under the queue: how many items wait, or that none does."""
+    count = 0 if queue is None else len(queue)
+    if not count:
+        return text(language, "review.nothing_waiting")
+    return text(language, "review.waiting", count=count)
+
+
 def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.DataFrame:
     names = state.model.names(language)
     rows = [
@@ -70,7 +97,7 @@ def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.
         ]
         for item in state.store.queue(case_id or "", label or "")
     ]
-    return pd.DataFrame(rows, columns=[text(language, f"queue.{c}") for c in QUEUE_COLUMNS])
+    return pd.DataFrame(rows, columns=queue_headers(language))
 
 
 def record_html(record: RecordView, names: dict[str, str], language: str) -> str:
@@ -137,17 +164,27 @@ def history_table(record: RecordView, names: dict[str, str], language: str) -> p
         ]
         for e in record.events
     ]
-    return pd.DataFrame(rows, columns=[text(language, f"history.{c}") for c in HISTORY_COLUMNS])
+    return pd.DataFrame(rows, columns=history_headers(language))
 
 
-def open_record(state: AppState, record_id: float | None, language: str) -> tuple[Any, ...]:
-    """(summary, photos, history, opened = (record id, last event id))."""
-    if not record_id:
-        raise user_error(text(language, "error.record_number"))
+def record_number(value: Any, language: str) -> int:
+    """The record number typed or clicked (text, or a number from a script)."""
     try:
-        record = state.store.record(int(record_id))
+        number = int(str(value).strip().lstrip("#")) if value not in (None, "") else 0
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise user_error(text(language, "error.record_number"))
+    return number
+
+
+def open_record(state: AppState, record_id: Any, language: str) -> tuple[Any, ...]:
+    """(summary, photos, history, opened = (record id, last event id))."""
+    number = record_number(record_id, language)
+    try:
+        record = state.store.record(number)
     except StoreError as error:
-        raise user_error(text(language, "error.no_record", id=int(record_id))) from error
+        raise user_error(text(language, "error.no_record", id=number)) from error
     names = state.model.names(language)
     return (
         record_html(record, names, language),
@@ -157,9 +194,66 @@ def open_record(state: AppState, record_id: float | None, language: str) -> tupl
     )
 
 
+def check_verdict(
+    state: AppState,
+    record_id: Any,
+    reviewer: str,
+    label: str | None,
+    comment: str,
+    opened: tuple[int, int] | None,
+    language: str,
+) -> None:
+    """Refuse a verdict the store would refuse, with a message in `language`: a record not
+    opened, no reviewer name, a correction without a label or a comment, a bad or unchanged
+    label, text too long, or a newer verdict than the one the reviewer saw."""
+    if opened is None or opened[0] != record_number(record_id, language):
+        raise user_error(text(language, "error.open_first"))
+    if not (reviewer or "").strip():
+        raise user_error(text(language, "error.reviewer_required"))
+    for value, field in ((reviewer, "review.reviewer"), (comment, "review.comment")):
+        if len((value or "").strip()) > TEXT_LIMIT:
+            raise user_error(
+                text(language, "error.too_long", field=text(language, field), limit=TEXT_LIMIT)
+            )
+    try:
+        record = state.store.record(opened[0])
+    except StoreError as error:
+        raise user_error(text(language, "error.no_record", id=opened[0])) from error
+    names = state.model.names(language)
+    if record.last_event != opened[1]:
+        raise user_error(changed_message(record, names, language))
+    if label is None:
+        return
+    label = (label or "").strip()
+    if not label:
+        raise user_error(text(language, "error.choose_label"))
+    try:
+        check_class_id(label)
+    except CatalogueError as error:
+        raise user_error(text(language, "error.bad_label", label=label)) from error
+    if label == record.label:
+        raise user_error(
+            text(language, "error.same_label", label=render.label_name(label, names, language))
+        )
+    if not (comment or "").strip():
+        raise user_error(text(language, "error.comment_required"))
+
+
+def changed_message(record: RecordView, names: dict[str, str], language: str) -> str:
+    last = record.events[-1]
+    return text(
+        language,
+        "error.record_changed",
+        id=record.id,
+        action=text(language, "action." + last.action),
+        who=last.actor,
+        time=last.time[:19].replace("T", " "),
+    )
+
+
 def decide(
     state: AppState,
-    record_id: float | None,
+    record_id: Any,
     reviewer: str,
     label: str | None,
     comment: str,
@@ -169,8 +263,7 @@ def decide(
 ) -> tuple[Any, ...]:
     """Confirm (label None) or correct the opened record; (status, summary, photos, history,
     opened)."""
-    if not record_id or opened is None or opened[0] != int(record_id):
-        raise user_error(text(language, "error.open_first"))
+    check_verdict(state, record_id, reviewer, label, comment, opened, language)
     try:
         if label is None:
             event = state.store.confirm(
@@ -180,6 +273,10 @@ def decide(
             event = state.store.correct(
                 opened[0], reviewer, label, comment, account=account, expected_event=opened[1]
             )
+    except ConflictError as error:  # a colleague's verdict landed after the check
+        names = state.model.names(language)
+        record = state.store.record(opened[0])
+        raise user_error(changed_message(record, names, language)) from error
     except StoreError as error:
         raise user_error(str(error)) from error
     names = state.model.names(language)
@@ -245,12 +342,55 @@ def case_report(state: AppState, case_id: str, language: str) -> tuple[list[str]
 @dataclass
 class ReviewTab:
     queue: gr.Dataframe
+    note: gr.Markdown
+    filters: list[Any]  # case, class
+    opened: gr.State
+    record: list[Any]  # summary, history
+    reviewer: gr.Textbox
+
+    @property
+    def inputs(self) -> list[Any]:
+        """What `rerender` needs besides the language."""
+        return [*self.filters, self.opened]
+
+    @property
+    def results(self) -> list[Any]:
+        return [self.queue, self.note, *self.record]
+
+    def rerender(
+        self, state: AppState, language: str, case: str, label: str, opened: Any
+    ) -> list[tuple[Any, Any]]:
+        """The queue and the open record in `language`."""
+        queue = queue_table(state, case, label, language)
+        pairs = [(self.queue, queue), (self.note, queue_note(queue, language))]
+        if opened is not None:
+            summary, _, history, _ = open_record(state, opened[0], language)
+            pairs += list(zip(self.record, [summary, history], strict=True))
+        return pairs
+
+    @property
+    def session_outputs(self) -> list[Any]:
+        return [self.reviewer, self.queue, self.note]
+
+    def for_session(self, state: AppState, session: Session, language: str) -> list[Any]:
+        """The reviewer's name (with accounts: whoever signed in) and, for whoever may review,
+        the queue as it is now."""
+        reviewer = gr.update(value=session.name, interactive=False) if session.signed_in else None
+        if not session.may("review"):
+            return [reviewer or gr.update(), gr.update(), gr.update()]
+        queue = queue_table(state, "", "", language)
+        return [reviewer or gr.update(), queue, queue_note(queue, language)]
 
 
-def build(state: AppState, labels: Labels, language: gr.Radio) -> ReviewTab:
+def build(
+    state: AppState, labels: Labels, language: gr.Radio, access: Access, tab: Any = None
+) -> ReviewTab:
+    """The tab's components and events (inside `tab`, whose opening shows the queue)."""
     labels.make(gr.Markdown, {"value": "review.help"})
     with gr.Row():
-        case_filter = labels.make(gr.Textbox, {"label": "review.case_filter"}, scale=2)
+        case_filter = labels.make(
+            gr.Textbox, {"label": "review.case_filter"}, scale=2, elem_id="case-filter"
+        )
         class_filter = labels.make(
             gr.Dropdown,
             {"label": "review.class_filter"},
@@ -264,31 +404,60 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> ReviewTab:
         )
         refresh = labels.make(gr.Button, {"value": "review.refresh"}, scale=1)
     queue = labels.make(
-        gr.Dataframe, {"label": "review.queue"}, interactive=False, wrap=True, elem_id="queue"
+        gr.Dataframe,
+        {"label": "review.queue"},
+        value=empty_table(queue_headers(labels.language)),
+        interactive=False,
+        wrap=True,
+        elem_id="queue",
     )
+    note = gr.Markdown(elem_id="queue-note")
     with gr.Row():
-        record_id = labels.make(gr.Number, {"label": "review.record_number"}, precision=0)
+        # A textbox: Gradio's number box shows 0 when empty, and record 0 does not exist.
+        record_id = labels.make(
+            gr.Textbox,
+            {"label": "review.record_number", "placeholder": "review.record_number_hint"},
+            value="",
+            max_lines=1,
+            elem_id="record-number",
+        )
         open_button = labels.make(gr.Button, {"value": "review.open"})
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):
             summary = gr.HTML(elem_id="record")
-            history = labels.make(gr.Dataframe, {"label": "review.history"}, interactive=False)
+            history = labels.table(
+                labels.make(
+                    gr.Dataframe,
+                    {"label": "review.history"},
+                    value=empty_table(history_headers(labels.language)),
+                    interactive=False,
+                    wrap=True,
+                    elem_id="history",
+                ),
+                history_headers,
+            )
         with gr.Column(scale=1):
             photos = labels.make(
                 gr.Gallery, {"label": "review.photos"}, columns=2, height="auto", format="jpeg"
             )
     with gr.Group():
-        reviewer = labels.make(gr.Textbox, {"label": "review.reviewer"})
+        reviewer = labels.make(gr.Textbox, {"label": "review.reviewer"}, elem_id="reviewer")
         comment = labels.make(
-            gr.Textbox, {"label": "review.comment", "placeholder": "review.comment_hint"}, lines=2
+            gr.Textbox,
+            {"label": "review.comment", "placeholder": "review.comment_hint"},
+            lines=2,
+            elem_id="comment",
         )
         with gr.Row():
             confirm = labels.make(gr.Button, {"value": "review.confirm"}, variant="primary")
+            # No class chosen at first: saving a correction needs a choice of the expert's.
             correct_to = labels.make(
                 gr.Dropdown,
                 {"label": "review.correct_to"},
                 choices=label_choices(state, labels.language, None),
+                value=None,
                 allow_custom_value=True,
+                elem_id="correct-to",
             )
             labels.dynamic(correct_to, lambda lang: {"choices": label_choices(state, lang, None)})
             correct = labels.make(gr.Button, {"value": "review.correct"}, variant="stop")
@@ -311,57 +480,100 @@ def build(state: AppState, labels: Labels, language: gr.Radio) -> ReviewTab:
         report_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
         report_status = gr.Markdown()
 
-    def on_refresh(case, label, lang):
+    def reviewer_of(session: Session, typed: str) -> str:
+        return session.name if session.signed_in else typed
+
+    def on_refresh(case, label, lang, request: gr.Request):
+        require(access, request, "review", lang)
         return queue_table(state, case, label, lang)
 
-    def on_open(number, lang):
-        return open_record(state, number, lang)
+    def on_note(table, lang):
+        return queue_note(table, lang)
+
+    def on_open(number, lang, request: gr.Request):
+        require(access, request, "review", lang)
+        # The status line speaks of the record shown, never of the one before.
+        return (*open_record(state, number, lang), "")
 
     def on_select(event: gr.SelectData):
-        return event.row_value[0] if event.row_value else None
+        return str(event.row_value[0]) if event.row_value else ""
 
-    def on_confirm(number, name, note, current, lang, request: gr.Request):
-        account = getattr(request, "username", "") or ""
-        return decide(state, number, name, None, note, current, lang, account)
+    def on_check(number, name, label, note_text, current, lang, request: gr.Request):
+        session = require(access, request, "review", lang)
+        check_verdict(state, number, reviewer_of(session, name), label, note_text, current, lang)
 
-    def on_correct(number, name, label, note, current, lang, request: gr.Request):
-        account = getattr(request, "username", "") or ""
+    def on_check_confirm(number, name, note_text, current, lang, request: gr.Request):
+        on_check(number, name, None, note_text, current, lang, request)
+
+    def on_check_correct(number, name, label, note_text, current, lang, request: gr.Request):
         if not label:
             raise user_error(text(lang, "error.choose_label"))
-        return decide(state, number, name, label, note, current, lang, account)
+        on_check(number, name, label, note_text, current, lang, request)
 
-    def on_export(chosen, lang):
+    def on_confirm(number, name, note_text, current, lang, request: gr.Request):
+        session = require(access, request, "review", lang)
+        name = reviewer_of(session, name)
+        return decide(state, number, name, None, note_text, current, lang, session.account)
+
+    def on_correct(number, name, label, note_text, current, lang, request: gr.Request):
+        session = require(access, request, "review", lang)
+        if not label:
+            raise user_error(text(lang, "error.choose_label"))
+        name = reviewer_of(session, name)
+        return decide(state, number, name, label, note_text, current, lang, session.account)
+
+    def on_decided():
+        return "", None  # the next verdict starts from nothing chosen
+
+    def on_export(chosen, lang, request: gr.Request):
+        require(access, request, "export", lang)
         return export(state, chosen, lang)
 
-    def on_report(case, lang):
+    def on_report(case, lang, request: gr.Request):
+        require(access, request, "export", lang)
         return case_report(state, case, lang)
 
     shown = [summary, photos, history, opened]
     filters = [case_filter, class_filter, language]
-    refresh.click(on_refresh, filters, queue, api_name="review_queue")
-    open_button.click(on_open, [record_id, language], shown, api_name="open_record")
-    queue.select(on_select, None, record_id, api_visibility="private").then(
-        on_open, [record_id, language], shown, api_visibility="private"
+    refresh.click(on_refresh, filters, queue, api_name="review_queue").then(
+        on_note, [queue, language], note, api_visibility="private"
     )
-    confirm.click(
-        on_confirm,
-        [record_id, reviewer, comment, opened, language],
-        [verdict, *shown],
-        api_name="confirm",
-    ).then(on_refresh, filters, queue, api_visibility="private")
-    correct.click(
-        on_correct,
-        [record_id, reviewer, correct_to, comment, opened, language],
-        [verdict, *shown],
-        api_name="correct",
-    ).then(on_refresh, filters, queue, api_visibility="private")
+    if tab is not None:  # opening the tab shows the queue as it is now
+        tab.select(on_refresh, filters, queue, api_visibility="private").then(
+            on_note, [queue, language], note, api_visibility="private"
+        )
+    open_button.click(on_open, [record_id, language], [*shown, verdict], api_name="open_record")
+    queue.select(on_select, None, record_id, api_visibility="private").then(
+        on_open, [record_id, language], [*shown, verdict], api_visibility="private"
+    )
+    # Checked first, with no outputs: a refused verdict is one toast in the page's language,
+    # and the record, photos and history stay as they are.
+    confirm_inputs = [record_id, reviewer, comment, opened, language]
+    confirm.click(on_check_confirm, confirm_inputs, None, api_visibility="private").success(
+        on_confirm, confirm_inputs, [verdict, *shown], api_name="confirm"
+    ).success(on_decided, None, [comment, correct_to], api_visibility="private").then(
+        on_refresh, filters, queue, api_visibility="private"
+    ).then(on_note, [queue, language], note, api_visibility="private")
+    correct_inputs = [record_id, reviewer, correct_to, comment, opened, language]
+    correct.click(on_check_correct, correct_inputs, None, api_visibility="private").success(
+        on_correct, correct_inputs, [verdict, *shown], api_name="correct"
+    ).success(on_decided, None, [comment, correct_to], api_visibility="private").then(
+        on_refresh, filters, queue, api_visibility="private"
+    ).then(on_note, [queue, language], note, api_visibility="private")
     export_button.click(
         on_export, [layout, language], [export_files, export_status], api_name="export_labels"
     )
     report_button.click(
         on_report, [report_case, language], [report_files, report_status], api_name="case_report"
     )
-    return ReviewTab(queue=queue)
+    return ReviewTab(
+        queue=queue,
+        note=note,
+        filters=[case_filter, class_filter],
+        opened=opened,
+        record=[summary, history],
+        reviewer=reviewer,
+    )
 
 
 def _layouts(language: str) -> list[tuple[str, str]]:

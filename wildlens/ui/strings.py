@@ -46,6 +46,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "ໂມເດວ: **{name}** ລຸ້ນ {version} · sha256 ຂອງນ້ຳໜັກ `{sha}` · {classes} ປະເພດ",
     },
     "model.demo": {"en": "DEMO", "zh": "演示", "lo": "ສາທິດ"},
+    "app.signed_in": {
+        "en": "Signed in as **{name}** ({role}) · [Sign out](logout)",
+        "zh": "已登录：**{name}**（{role}）· [退出登录](logout)",
+        "lo": "ເຂົ້າລະບົບເປັນ **{name}** ({role}) · [ອອກຈາກລະບົບ](logout)",
+    },
+    "role.officer": {"en": "officer", "zh": "执法人员", "lo": "ເຈົ້າໜ້າທີ່"},
+    "role.expert": {"en": "expert", "zh": "专家", "lo": "ຜູ້ຊ່ຽວຊານ"},
+    "role.trainer": {"en": "trainer", "zh": "培训人员", "lo": "ຜູ້ຝຶກ"},
+    "role.admin": {"en": "administrator", "zh": "管理员", "lo": "ຜູ້ດູແລລະບົບ"},
+    "language.zh": {"en": "Chinese", "zh": "中文", "lo": "ພາສາຈີນ"},
+    "language.lo": {"en": "Lao", "zh": "老挝语", "lo": "ພາສາລາວ"},
+    "font.missing": {
+        "en": "This computer has no font for {name}: its letters show as boxes. Install "
+              "one (Debian or Ubuntu: {package}) and reload the page.",
+        "zh": "这台电脑没有{name}字体：文字会显示为方框。请安装字体（Debian 或 Ubuntu："
+              "{package}）后重新加载页面。",
+        "lo": "ຄອມພິວເຕີນີ້ບໍ່ມີຟອນສຳລັບ {name}: ຕົວອັກສອນຈະສະແດງເປັນກ່ອງ. ກະລຸນາຕິດຕັ້ງ "
+              "(Debian ຫຼື Ubuntu: {package}) ແລ້ວໂຫລດໜ້າໃໝ່.",
+    },
+    "font.missing_server": {
+        "en": "no {name} font on this computer: a browser here shows {name} pages as "
+              "boxes (install {package}, e.g. apt-get install {package})",
+        "zh": "这台电脑没有{name}字体：本机浏览器会把{name}页面显示为方框（请安装 "
+              "{package}，例如 apt-get install {package}）",
+        "lo": "ບໍ່ມີຟອນ {name} ໃນຄອມພິວເຕີນີ້: ບຣາວເຊີຢູ່ນີ້ຈະສະແດງໜ້າ {name} ເປັນກ່ອງ "
+              "(ຕິດຕັ້ງ {package}, ເຊັ່ນ apt-get install {package})",
+    },
     "tab.identify": {"en": "Identify", "zh": "识别", "lo": "ລະບຸ"},
     "tab.review": {"en": "Review queue", "zh": "审核队列", "lo": "ລາຍການລໍຖ້າກວດສອບ"},
     "tab.batch": {"en": "Batch", "zh": "批量", "lo": "ກວດເປັນຊຸດ"},
@@ -53,10 +80,16 @@ STRINGS: dict[str, dict[str, str]] = {
 
     # -- identify -------------------------------------------------------------------------------
     "identify.photos": {
-        "en": "Photos of one item (camera or files; several angles help)",
-        "zh": "同一物品的照片（拍照或选择文件；多个角度更好）",
-        "lo": "ຮູບຂອງສິ່ງຂອງໜຶ່ງອັນ (ຖ່າຍຮູບ ຫຼື ເລືອກໄຟລ໌; ຫຼາຍມຸມຈະຊ່ວຍໄດ້)",
+        "en": "Photos of one item", "zh": "同一物品的照片", "lo": "ຮູບຂອງສິ່ງຂອງອັນດຽວ",
     },
+    "identify.photos_hint": {
+        "en": "Camera or files; several sides of the same item help. After saving, press "
+              "**New item** for the next one.",
+        "zh": "拍照或选择文件；同一物品的多个角度更好。保存后，请点击“**下一件物品**”处理下一件。",
+        "lo": "ຖ່າຍຮູບ ຫຼື ເລືອກໄຟລ໌; ຫຼາຍດ້ານຂອງສິ່ງຂອງອັນດຽວກັນຈະຊ່ວຍໄດ້. ຫຼັງຈາກບັນທຶກ, "
+              "ກົດ **ສິ່ງຂອງໃໝ່** ສຳລັບອັນຕໍ່ໄປ.",
+    },
+    "identify.new_item": {"en": "New item", "zh": "下一件物品", "lo": "ສິ່ງຂອງໃໝ່"},
     "identify.heat_map": {
         "en": "Show the heat map (where the model looked)",
         "zh": "显示热力图（模型关注的区域）",
@@ -97,14 +130,20 @@ STRINGS: dict[str, dict[str, str]] = {
               "ແລ້ວກົດ ບັນທຶກ.",
     },
     "identify.saved_for_review": {
-        "en": "Saved as record **#{id}** (case {case}). It is in the experts' review queue.",
-        "zh": "已保存为记录 **#{id}**（案件 {case}）。它已进入专家审核队列。",
-        "lo": "ບັນທຶກເປັນລາຍການ **#{id}** (ຄະດີ {case}) ແລ້ວ. ມັນຢູ່ໃນລາຍການລໍຖ້າຜູ້ຊ່ຽວຊານກວດສອບ.",
+        "en": "Saved as record **#{id}** (case {case}). It is in the experts' review queue. "
+              "Press **New item** for the next item of this case.",
+        "zh": "已保存为记录 **#{id}**（案件 {case}）。它已进入专家审核队列。"
+              "处理本案件的下一件物品，请点击“**下一件物品**”。",
+        "lo": "ບັນທຶກເປັນລາຍການ **#{id}** (ຄະດີ {case}) ແລ້ວ. ມັນຢູ່ໃນລາຍການລໍຖ້າຜູ້ຊ່ຽວຊານກວດສອບ. "
+              "ກົດ **ສິ່ງຂອງໃໝ່** ສຳລັບສິ່ງຂອງຕໍ່ໄປຂອງຄະດີນີ້.",
     },
     "identify.saved_identified": {
-        "en": "Saved as record **#{id}** (case {case}).",
-        "zh": "已保存为记录 **#{id}**（案件 {case}）。",
-        "lo": "ບັນທຶກເປັນລາຍການ **#{id}** (ຄະດີ {case}) ແລ້ວ.",
+        "en": "Saved as record **#{id}** (case {case}). Press **New item** for the next item "
+              "of this case.",
+        "zh": "已保存为记录 **#{id}**（案件 {case}）。"
+              "处理本案件的下一件物品，请点击“**下一件物品**”。",
+        "lo": "ບັນທຶກເປັນລາຍການ **#{id}** (ຄະດີ {case}) ແລ້ວ. ກົດ **ສິ່ງຂອງໃໝ່** "
+              "ສຳລັບສິ່ງຂອງຕໍ່ໄປຂອງຄະດີນີ້.",
     },
     "identify.already_saved": {
         "en": "Already saved as record **#{id}**. Press Identify again to make a new record.",
@@ -248,9 +287,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # -- per-photo table ------------------------------------------------------------------------
     "photos.number": {"en": "#", "zh": "#", "lo": "#"},
     "photos.file": {"en": "File", "zh": "文件", "lo": "ໄຟລ໌"},
-    "photos.decision": {"en": "Decision", "zh": "结论", "lo": "ການຕັດສິນ"},
-    "photos.top_class": {"en": "Top class", "zh": "最可能的类别", "lo": "ປະເພດທີ່ເປັນໄປໄດ້ທີ່ສຸດ"},
-    "photos.confidence": {"en": "Confidence", "zh": "置信度", "lo": "ຄວາມໝັ້ນໃຈ"},
+    "photos.result": {"en": "Result", "zh": "结果", "lo": "ຜົນ"},
     "photos.reasons": {"en": "Reasons", "zh": "原因", "lo": "ເຫດຜົນ"},
     "photos.sha256": {"en": "sha256", "zh": "sha256", "lo": "sha256"},
 
@@ -345,6 +382,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "请先打开该记录（查看照片和历史），再给出您的结论。",
         "lo": "ກະລຸນາເປີດລາຍການກ່ອນ (ເບິ່ງຮູບ ແລະ ປະຫວັດ), ແລ້ວຈຶ່ງໃຫ້ຄຳຕັດສິນຂອງທ່ານ.",
     },
+    "error.not_allowed": {
+        "en": "{name} ({role}) may not do this: it needs the role {roles}.",
+        "zh": "{name}（{role}）无权执行此操作：需要以下角色之一：{roles}。",
+        "lo": "{name} ({role}) ບໍ່ມີສິດເຮັດສິ່ງນີ້: ຕ້ອງມີບົດບາດ {roles}.",
+    },
+    "error.reviewer_required": {
+        "en": "Please enter your name (reviewer).", "zh": "请输入您的姓名（审核人）。",
+        "lo": "ກະລຸນາໃສ່ຊື່ຂອງທ່ານ (ຜູ້ກວດສອບ).",
+    },
+    "error.comment_required": {
+        "en": "Write what you saw in the comment: a correction needs its reason.",
+        "zh": "请在意见中写下您观察到的特征：更正必须说明理由。",
+        "lo": "ກະລຸນາຂຽນສິ່ງທີ່ທ່ານເຫັນໃນຄຳເຫັນ: ການແກ້ໄຂຕ້ອງມີເຫດຜົນ.",
+    },
+    "error.same_label": {
+        "en": "{label} is already the record's label: press Confirm label instead.",
+        "zh": "{label} 已经是该记录的标签：请改为点击“确认标签”。",
+        "lo": "{label} ເປັນປ້າຍກຳກັບຂອງລາຍການນີ້ແລ້ວ: ກະລຸນາກົດ ຢືນຢັນປ້າຍກຳກັບ ແທນ.",
+    },
+    "error.bad_label": {
+        "en": "{label} cannot be a class id: use lowercase letters, digits, _ or -.",
+        "zh": "{label} 不能作为类别编号：请使用小写字母、数字、_ 或 -。",
+        "lo": "{label} ໃຊ້ເປັນລະຫັດປະເພດບໍ່ໄດ້: ໃຊ້ຕົວພິມນ້ອຍ, ຕົວເລກ, _ ຫຼື -.",
+    },
+    "error.record_changed": {
+        "en": "Record #{id} changed since you opened it ({action} by {who} at {time}): open it "
+              "again, read that verdict, then decide.",
+        "zh": "记录 #{id} 在您打开后已被更改（{who} 于 {time} {action}）：请重新打开，阅读该结论后"
+              "再决定。",
+        "lo": "ລາຍການ #{id} ມີການປ່ຽນແປງຫຼັງຈາກທ່ານເປີດ ({action} ໂດຍ {who} ເວລາ {time}): "
+              "ກະລຸນາເປີດອີກຄັ້ງ, ອ່ານຄຳຕັດສິນນັ້ນ, ແລ້ວຈຶ່ງຕັດສິນ.",
+    },
+    "error.too_long": {
+        "en": "{field}: at most {limit} characters.", "zh": "{field}：最多 {limit} 个字符。",
+        "lo": "{field}: ສູງສຸດ {limit} ຕົວອັກສອນ.",
+    },
     "error.choose_label": {
         "en": "Choose the correct label first.", "zh": "请先选择正确的标签。",
         "lo": "ກະລຸນາເລືອກປ້າຍກຳກັບທີ່ຖືກຕ້ອງກ່ອນ.",
@@ -402,6 +475,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "ລໍຖ້າການກວດສອບ (ເກົ່າທີ່ສຸດກ່ອນ)",
     },
     "review.record_number": {"en": "Record number", "zh": "记录编号", "lo": "ເລກລາຍການ"},
+    "review.record_number_hint": {
+        "en": "click a row of the queue, or type its number",
+        "zh": "点击队列中的一行，或输入编号",
+        "lo": "ກົດແຖວໃນລາຍການ, ຫຼື ພິມເລກຂອງມັນ",
+    },
+    "review.nothing_waiting": {
+        "en": "Nothing is waiting for review.", "zh": "没有等待审核的物品。",
+        "lo": "ບໍ່ມີຫຍັງລໍຖ້າການກວດສອບ.",
+    },
+    "review.waiting": {
+        "en": "{count} items waiting, oldest first.", "zh": "{count} 件物品等待审核，最早的在前。",
+        "lo": "{count} ລາຍການລໍຖ້າ, ເກົ່າທີ່ສຸດກ່ອນ.",
+    },
     "review.open": {"en": "Open record", "zh": "打开记录", "lo": "ເປີດລາຍການ"},
     "review.history": {"en": "History", "zh": "历史", "lo": "ປະຫວັດ"},
     "review.photos": {"en": "Photos", "zh": "照片", "lo": "ຮູບ"},
@@ -610,8 +696,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "workshop.refresh": {"en": "Refresh list", "zh": "刷新列表", "lo": "ໂຫລດລາຍການໃໝ່"},
     "workshop.name": {"en": "Model name", "zh": "模型名称", "lo": "ຊື່ໂມເດວ"},
     "workshop.use_now": {
-        "en": "Use the new model as soon as it is trained", "zh": "训练完成后立即使用新模型",
-        "lo": "ໃຊ້ໂມເດວໃໝ່ທັນທີທີ່ຝຶກສຳເລັດ",
+        "en": "Use the new model for everyone as soon as it is trained",
+        "zh": "训练完成后立即让所有人使用新模型",
+        "lo": "ໃຫ້ທຸກຄົນໃຊ້ໂມເດວໃໝ່ທັນທີທີ່ຝຶກສຳເລັດ",
     },
     "workshop.train": {"en": "Train", "zh": "训练", "lo": "ຝຶກ"},
     "workshop.stage": {"en": "Training: {stage}", "zh": "训练中：{stage}", "lo": "ກຳລັງຝຶກ: {stage}"},
@@ -721,6 +808,52 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "too few calibration photos: always reviewed",
         "zh": "校准照片太少：始终审核",
         "lo": "ຮູບສຳລັບປັບທຽບໜ້ອຍເກີນໄປ: ກວດສອບສະເໝີ",
+    },
+
+    # -- Gradio's own words (wildlens.ui.client translates them in the browser) ----------------
+    "gradio.drop_file": {"en": "Drop File Here", "zh": "将文件拖放到此处", "lo": "ວາງໄຟລ໌ໃສ່ບ່ອນນີ້"},
+    "gradio.or": {"en": "- or -", "zh": "- 或 -", "lo": "- ຫຼື -"},
+    "gradio.click_to_upload": {
+        "en": "Click to Upload", "zh": "点击上传", "lo": "ກົດເພື່ອອັບໂຫລດ",
+    },
+    "gradio.uploading": {"en": "Uploading...", "zh": "正在上传……", "lo": "ກຳລັງອັບໂຫລດ..."},
+    "gradio.error": {"en": "Error", "zh": "错误", "lo": "ຂໍ້ຜິດພາດ"},
+    "gradio.complete": {"en": "Done", "zh": "完成", "lo": "ສຳເລັດ"},
+    "gradio.upload": {"en": "Upload", "zh": "上传", "lo": "ອັບໂຫລດ"},
+    "gradio.loading": {"en": "Loading", "zh": "加载中", "lo": "ກຳລັງໂຫລດ"},
+    "gradio.clear": {"en": "Clear", "zh": "清除", "lo": "ລຶບລ້າງ"},
+    "gradio.upload_area": {
+        "en": "Click to upload or drop files", "zh": "点击上传或拖放文件",
+        "lo": "ກົດເພື່ອອັບໂຫລດ ຫຼື ວາງໄຟລ໌",
+    },
+    "gradio.file_upload": {"en": "File upload", "zh": "上传文件", "lo": "ອັບໂຫລດໄຟລ໌"},
+    "gradio.remove_file": {
+        "en": "Remove this file", "zh": "移除此文件", "lo": "ເອົາໄຟລ໌ນີ້ອອກ",
+    },
+    "gradio.download_all": {"en": "Download All", "zh": "全部下载", "lo": "ດາວໂຫລດທັງໝົດ"},
+    "gradio.download": {"en": "Download", "zh": "下载", "lo": "ດາວໂຫລດ"},
+    "gradio.fullscreen": {"en": "Fullscreen", "zh": "全屏", "lo": "ເຕັມຈໍ"},
+    "gradio.exit_fullscreen": {
+        "en": "Exit fullscreen mode", "zh": "退出全屏", "lo": "ອອກຈາກໂໝດເຕັມຈໍ",
+    },
+    "gradio.copy_table": {
+        "en": "Copy table data", "zh": "复制表格数据", "lo": "ສຳເນົາຂໍ້ມູນຕາຕະລາງ",
+    },
+    "gradio.table_actions": {"en": "Table actions", "zh": "表格操作", "lo": "ຄຳສັ່ງຕາຕະລາງ"},
+    "gradio.cell_menu": {"en": "Open cell menu", "zh": "打开单元格菜单", "lo": "ເປີດເມນູຊ່ອງ"},
+    "gradio.empty_value": {"en": "Empty value", "zh": "空值", "lo": "ຄ່າຫວ່າງ"},
+    "gradio.more_tabs": {"en": "More tabs", "zh": "更多标签页", "lo": "ແຖບອື່ນໆ"},
+    "gradio.close": {"en": "Close", "zh": "关闭", "lo": "ປິດ"},
+    "gradio.use_via_api": {"en": "Use via API", "zh": "通过 API 使用", "lo": "ໃຊ້ຜ່ານ API"},
+    "gradio.file_too_large": {
+        "en": "The file is larger than the upload limit of {size}: {files}. Use a smaller photo "
+              "(the camera's normal resolution).",
+        "zh": "文件超过上传上限 {size}：{files}。请使用较小的照片（相机的常规分辨率）。",
+        "lo": "ໄຟລ໌ໃຫຍ່ກວ່າຂີດຈຳກັດການອັບໂຫລດ {size}: {files}. ກະລຸນາໃຊ້ຮູບທີ່ນ້ອຍກວ່າ "
+              "(ຄວາມລະອຽດປົກກະຕິຂອງກ້ອງ).",
+    },
+    "gradio.thumbnail": {
+        "en": "Thumbnail {n} of {count}", "zh": "缩略图 {n}/{count}", "lo": "ຮູບຫຍໍ້ {n} ຈາກ {count}",
     },
 }
 # fmt: on

@@ -29,9 +29,10 @@ from wildlens.model.bundle import Bundle, BundleError
 from wildlens.model.catalogue import CatalogueError
 from wildlens.model.config import TrainConfig
 from wildlens.ui import render
+from wildlens.ui.access import Access, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels
+from wildlens.ui.labels import Labels, empty_table
 from wildlens.ui.state import STARTUP, AppState
 
 MISTAKES_SHOWN = 50
@@ -218,7 +219,7 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
             ]
             for c, values in evaluation.get("per_class", {}).items()
         ],
-        columns=[text(language, f"workshop.col_{c}") for c in PER_CLASS_COLUMNS],
+        columns=per_class_headers(language),
     )
     matrix = evaluation.get("confusion_matrix", [])
     labels = [names[c] for c in bundle.class_ids]
@@ -230,6 +231,20 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
 
 
 PER_CLASS_COLUMNS = ("class", "photos", "accuracy", "precision", "routing")
+MISTAKE_COLUMNS = ("photo", "true", "predicted", "conf")
+
+
+def per_class_headers(language: str) -> list[str]:
+    return [text(language, f"workshop.col_{c}") for c in PER_CLASS_COLUMNS]
+
+
+def mistake_headers(language: str) -> list[str]:
+    return [text(language, f"workshop.col_{c}") for c in MISTAKE_COLUMNS]
+
+
+def confusion_headers(language: str) -> list[str]:
+    """Before any training there are no classes: the corner heading alone."""
+    return [text(language, "workshop.true_predicted")]
 
 
 def mistakes(bundle: Bundle, names: dict[str, str], language: str) -> pd.DataFrame:
@@ -250,9 +265,7 @@ def mistakes(bundle: Bundle, names: dict[str, str], language: str) -> pd.DataFra
             ]
             for r in wrong
         ],
-        columns=[
-            text(language, f"workshop.col_{c}") for c in ("photo", "true", "predicted", "conf")
-        ],
+        columns=mistake_headers(language),
     )
 
 
@@ -288,8 +301,12 @@ def build(
     language: gr.Radio,
     model_line: gr.Markdown,
     banner: gr.Markdown,
+    access: Access,
 ) -> None:
-    """The tab's components and events; `model_line` and `banner` follow a model switch."""
+    """The tab's components and events; `model_line` and `banner` follow a model switch.
+
+    Training needs a trainer or an admin, and so does changing the model that answers
+    everyone: never by default (the "use now" box starts unticked)."""
     labels.make(gr.Markdown, {"value": "workshop.help"})
     with gr.Row(equal_height=False):
         with gr.Column():
@@ -311,16 +328,40 @@ def build(
                 labels.dynamic(dataset, lambda _: {"choices": dataset_choices(state)})
                 refresh = labels.make(gr.Button, {"value": "workshop.refresh"}, scale=1)
             name = labels.make(gr.Textbox, {"label": "workshop.name"}, value="workshop")
-            use_now = labels.make(gr.Checkbox, {"label": "workshop.use_now"}, value=True)
+            use_now = labels.make(
+                gr.Checkbox, {"label": "workshop.use_now"}, value=False, elem_id="use-now"
+            )
             train_button = labels.make(gr.Button, {"value": "workshop.train"}, variant="primary")
         with gr.Column():
             summary = gr.Markdown(elem_id="workshop-summary")
-            per_class = labels.make(
-                gr.Dataframe, {"label": "workshop.per_class"}, interactive=False
+            per_class = labels.table(
+                labels.make(
+                    gr.Dataframe,
+                    {"label": "workshop.per_class"},
+                    value=empty_table(per_class_headers(labels.language)),
+                    interactive=False,
+                ),
+                per_class_headers,
             )
-    confusion = labels.make(gr.Dataframe, {"label": "workshop.confusion"}, interactive=False)
+    confusion = labels.table(
+        labels.make(
+            gr.Dataframe,
+            {"label": "workshop.confusion"},
+            value=empty_table(confusion_headers(labels.language)),
+            interactive=False,
+        ),
+        confusion_headers,
+    )
     with gr.Row(equal_height=False):
-        wrong = labels.make(gr.Dataframe, {"label": "workshop.mistakes"}, interactive=False)
+        wrong = labels.table(
+            labels.make(
+                gr.Dataframe,
+                {"label": "workshop.mistakes"},
+                value=empty_table(mistake_headers(labels.language)),
+                interactive=False,
+            ),
+            mistake_headers,
+        )
         contact = labels.make(gr.Image, {"label": "workshop.sheet"}, interactive=False, type="pil")
     labels.make(gr.Markdown, {"value": "workshop.models_help"})
     with gr.Row():
@@ -333,13 +374,17 @@ def build(
     switched = gr.Markdown()
 
     # Gradio finds the progress bar through this default (its documented idiom).
-    def on_train(path, picked, label, now, lang, progress=gr.Progress()):  # noqa: B008
+    def on_train(path, picked, label, now, lang, request: gr.Request, progress=gr.Progress()):  # noqa: B008
+        require(access, request, "train", lang)
+        if now:
+            require(access, request, "switch_model", lang)
         *results, key = train_model(state, path, picked, label, now, lang, progress)
         update = gr.update(choices=bundle_choices(state, lang), value=key if now else None)
         line = render.model_line(state.model.bundle, lang)
         return (*results, update, line, demo_flag(state))
 
-    def on_switch(key, lang):
+    def on_switch(key, lang, request: gr.Request):
+        require(access, request, "switch_model", lang)
         return (*switch_model(state, key, lang), demo_flag(state))
 
     def on_refresh():
