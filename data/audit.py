@@ -12,17 +12,25 @@ Writes `audit.json`, `audit.md` and a self-contained `audit.html` with thumbnail
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import html
 import io
 import json
+import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from wildlens.data import duplicates
 from wildlens.data.duplicates import Signature, duplicate_clusters, image_signature
-from wildlens.data.images import ImageError, load_image
+from wildlens.data.files import cache_dir, write_atomically
+from wildlens.data.images import ImageError, load_image, read_bytes
 from wildlens.data.parallel import parallel_map
 from wildlens.data.sources import Sample, Skipped
 
@@ -46,10 +54,70 @@ class ImageRecord:
     error_message: str = ""
 
 
-def inspect_sample(sample: Sample) -> tuple[ImageRecord, Signature | None]:
+class SignatureCache:
+    """Each readable photo's facts and duplicate signature, kept under the cache folder by the
+    sha256 of its bytes (and of the signature code, so a changed algorithm starts afresh): a
+    retrain on the same photos (a workshop adding a class) reads them instead of decoding.
+    Plain .npz files, read without pickle."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @classmethod
+    def default(cls) -> SignatureCache:
+        code = hashlib.sha256(Path(duplicates.__file__).read_bytes()).hexdigest()[:12]
+        return cls(cache_dir() / "signatures" / code)
+
+    def _path(self, sha256: str) -> Path:
+        return self.folder / sha256[:2] / f"{sha256}.npz"
+
+    def get(self, sha256: str) -> tuple[tuple[int, int], str, Signature] | None:
+        try:
+            with np.load(self._path(sha256), allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return None  # absent or damaged: recompute
+        try:
+            values = {}
+            for item in fields(Signature):
+                value = arrays[f"sig_{item.name}"]
+                if item.name == "hashes":
+                    values[item.name] = tuple(int(h) for h in value)
+                else:
+                    values[item.name] = value.item() if value.ndim == 0 else value
+            size = (int(arrays["size"][0]), int(arrays["size"][1]))
+            return size, str(arrays["format"]), Signature(**values)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, sha256: str, size: tuple[int, int], format: str, signature: Signature):
+        arrays = {
+            f"sig_{item.name}": np.asarray(getattr(signature, item.name))
+            for item in fields(Signature)
+        }
+        arrays["sig_hashes"] = np.array(signature.hashes, dtype=np.uint64)
+        buffer = io.BytesIO()
+        np.savez(buffer, size=np.array(size), format=np.array(format), **arrays)
+        with contextlib.suppress(OSError):  # a read-only cache only costs time
+            write_atomically(self._path(sha256), buffer.getvalue())
+
+
+def inspect_sample(
+    sample: Sample, cache: SignatureCache | None = None
+) -> tuple[ImageRecord, Signature | None]:
     """Decode one sample at a small size: its facts and duplicate signature, or its error."""
     try:
-        loaded = load_image(sample.source, target_size=256)
+        data = read_bytes(sample.source)
+        sha256 = hashlib.sha256(data).hexdigest()
+        cached = cache.get(sha256) if cache is not None else None
+        if cached is None:
+            loaded = load_image(data, target_size=256)
+            signature = image_signature(loaded.image)
+            size, format = loaded.facts.original_size, loaded.facts.format
+            if cache is not None:
+                cache.put(sha256, size, format, signature)
+        else:
+            size, format, signature = cached
     except ImageError as error:
         record = ImageRecord(
             key=sample.key,
@@ -65,18 +133,17 @@ def inspect_sample(sample: Sample) -> tuple[ImageRecord, Signature | None]:
             error_message=error.message,
         )
         return record, None
-    signature = image_signature(loaded.image)
-    width, height = loaded.facts.original_size
+    width, height = size
     record = ImageRecord(
         key=sample.key,
         label=sample.label,
         split=sample.split,
         group=sample.group,
-        sha256=loaded.facts.sha256,
+        sha256=sha256,
         phash=f"{signature.phash:016x}",
         width=width,
         height=height,
-        format=loaded.facts.format,
+        format=format,
     )
     return record, signature
 
@@ -88,6 +155,8 @@ def audit(
     min_side: int = DEFAULT_MIN_SIDE,
     max_aspect: float = DEFAULT_MAX_ASPECT,
     workers: int = 0,
+    cache: SignatureCache | None = None,
+    on_item: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Inspect every sample and return the report (plain JSON-ready data).
 
@@ -95,7 +164,11 @@ def audit(
     `skipped`, `exact_duplicates`, `near_duplicates`, `leakage`, `label_conflicts`, `tiny`,
     `extreme_aspect`, `records` (per image, with its `cluster`).
     """
-    inspected = list(parallel_map(inspect_sample, samples, workers=workers))
+    inspected = []
+    for item in parallel_map(partial(inspect_sample, cache=cache), samples, workers=workers):
+        inspected.append(item)
+        if on_item is not None:
+            on_item(len(inspected), len(samples))
     records = [record for record, _ in inspected]
     clusters = duplicate_clusters([sig for _, sig in inspected], [r.sha256 for r in records])
     members: dict[int, list[int]] = defaultdict(list)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from wildlens.data.audit import audit, cluster_of, markdown_report
+from wildlens.data.audit import SignatureCache, audit, cluster_of, markdown_report
 from wildlens.data.sources import DatasetError, Sample, Skipped, dataset_splits, open_source
 from wildlens.data.splits import group_split
 
@@ -43,6 +44,7 @@ def prepare_splits(
     allow_leakage: bool = False,
     workers: int = 0,
     carve: dict[str, float] | None = None,
+    on_item: Callable[[int, int], None] | None = None,
 ) -> PreparedSplits:
     """Audit the dataset, leave out unreadable images, and split it without leakage.
 
@@ -58,7 +60,9 @@ def prepare_splits(
     """
     found, skipped = dataset_splits(path)
     samples = [sample for split in found.values() for sample in split]
-    report = audit(samples, skipped, workers=workers)
+    report = audit(
+        samples, skipped, workers=workers, cache=SignatureCache.default(), on_item=on_item
+    )
     excluded = {r["key"]: r["error_code"] for r in report["records"] if r["error_code"]}
     readable = [s for s in samples if s.key not in excluded]
     if not readable:
@@ -158,6 +162,7 @@ def training_splits(
     allow_leakage: bool = False,
     workers: int = 0,
     unknown_data: str = "",
+    on_item: Callable[[int, int], None] | None = None,
 ) -> TrainingSplits:
     """Audited, leakage-safe splits for training: the dataset's own, or a group split.
 
@@ -194,6 +199,7 @@ def training_splits(
         allow_leakage=allow_leakage,
         workers=workers,
         carve=carve,
+        on_item=on_item,
     )
     parts = prepared.splits
     if cross_fit:
@@ -241,7 +247,7 @@ def training_splits(
 def readable_photos(source: str, workers: int) -> tuple[list[Sample], dict[str, str]]:
     """The photos of a source that decode, and their sha256; unreadable ones are left out."""
     samples = [s for s in open_source(source) if not isinstance(s, Skipped)]
-    records = audit(samples, workers=workers)["records"]
+    records = audit(samples, workers=workers, cache=SignatureCache.default())["records"]
     sha256 = {r["key"]: r["sha256"] for r in records if not r["error_code"]}
     readable = [s for s in samples if s.key in sha256]
     if not readable:

@@ -16,7 +16,9 @@ silenced here only; `check_parity` guards whichever exporter this module uses.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import io
 import warnings
 from pathlib import Path
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from wildlens.data.files import write_atomically
+from wildlens.data.files import cache_dir, write_atomically
 from wildlens.model.backbones import network_from_bundle
 from wildlens.model.backends import (
     ONNX_FILE,
@@ -56,10 +58,31 @@ class LogitsAndFeatures(torch.nn.Module):
 
 
 def export_onnx(model: torch.nn.Module, input_size: int) -> bytes:
-    """The ONNX file of `model` (CPU, eval mode) with a dynamic batch dimension."""
+    """The ONNX file of `model` (CPU, eval mode) with a dynamic batch dimension.
+
+    Fast mode retrains only the classifier on a frozen backbone, so every workshop model of one
+    backbone is the same graph with other classifier weights: the export of a network whose
+    every other parameter and buffer is the same is kept in the cache (`template_key`), and a
+    later export only writes the new classifier weights into it (milliseconds instead of
+    seconds). The caller's parity check guards both paths alike.
+    """
+    model = model.eval().cpu()
+    key = template_key(model, input_size)
+    path = cache_dir() / "onnx-templates" / f"{key}.onnx"
+    if path.is_file():
+        reused = _with_classifier(path.read_bytes(), model)
+        if reused is not None:
+            return reused
+    onnx_bytes = _export(model, input_size)
+    with contextlib.suppress(OSError):  # a read-only cache only costs time
+        write_atomically(path, onnx_bytes)
+    return onnx_bytes
+
+
+def _export(model: torch.nn.Module, input_size: int) -> bytes:
     # The exporter puts the module it is given back into that module's own mode afterwards; a
     # fresh wrapper is in training mode, which would leave the caller's network in training mode.
-    wrapper = LogitsAndFeatures(model.eval().cpu()).eval()
+    wrapper = LogitsAndFeatures(model).eval()
     example = torch.zeros(2, 3, input_size, input_size)
     buffer = io.BytesIO()
     batch = {0: "batch"}
@@ -77,6 +100,46 @@ def export_onnx(model: torch.nn.Module, input_size: int) -> bytes:
             dynamo=False,
         )
     return buffer.getvalue()
+
+
+def _classifier_names(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The classifier's parameters by their name in the exported graph (the wrapper's `model.`)."""
+    classifier = model.get_classifier()
+    mine = {id(p) for p in classifier.parameters()}
+    return {f"model.{n}": p for n, p in model.named_parameters() if id(p) in mine}
+
+
+def template_key(model: torch.nn.Module, input_size: int) -> str:
+    """sha256 of everything the exported graph depends on except the classifier's values: the
+    architecture, every other parameter and buffer (names, shapes, bytes), the classifier's
+    shapes, the input size, the opset and the torch version."""
+    classifier = {name.removeprefix("model.") for name in _classifier_names(model)}
+    digest = hashlib.sha256(
+        f"{type(model).__name__}|{input_size}|{OPSET}|{torch.__version__}".encode()
+    )
+    for name, tensor in model.state_dict().items():
+        digest.update(f"|{name}|{tuple(tensor.shape)}|{tensor.dtype}".encode())
+        if name not in classifier:
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _with_classifier(template: bytes, model: torch.nn.Module) -> bytes | None:
+    """`template` with the model's classifier weights written in; None if they are not there."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load_from_string(template)
+    wanted = _classifier_names(model)
+    found = {init.name: init for init in graph.graph.initializer if init.name in wanted}
+    if found.keys() != wanted.keys():
+        return None
+    for name, initializer in found.items():
+        value = wanted[name].detach().cpu().numpy()
+        if tuple(initializer.dims) != value.shape:
+            return None
+        initializer.CopyFrom(numpy_helper.from_array(value, name))
+    return graph.SerializeToString()
 
 
 def parity_error(

@@ -64,7 +64,8 @@ class FitInputs:
     fingerprint: str  # of the run's config and data: what a resume checkpoint must match
     progress: bool = True
     on_epoch_end: EpochCallback | None = None  # full mode: each epoch's metrics
-    on_progress: ProgressCallback | None = None  # fast mode: backbone features, photo by photo
+    # Fast mode: backbone features photo by photo, then each head fit.
+    on_progress: ProgressCallback | None = None
 
 
 @dataclass
@@ -188,6 +189,7 @@ def fit_fast(job: FitInputs) -> Fitted:
         len(splits.class_ids),
         assign_folds(labels_text, splits.groups("train"), cfg.cross_fit_folds, cfg.seed),
         settings,
+        on_fit=None if job.on_progress is None else partial(job.on_progress, "fitting the head"),
     )
     install_head(model, fit.weight, fit.bias)
     outputs = {"train": trust_inputs.calibration}
@@ -209,6 +211,7 @@ def cross_fitted_head(
     num_classes: int,
     fold_of: np.ndarray,
     settings: CrossFitSettings,
+    on_fit: Callable[[int, int], None] | None = None,
 ) -> tuple[CrossFit, TrustInputs]:
     """Fast mode after the features: the cross-fitted head, and what the trust layer is fitted
     on (every photo's eval view out of fold; kNN scores against the other folds only).
@@ -216,7 +219,7 @@ def cross_fitted_head(
     Args:
         pool: (N, V, D) features of the training photos, view 0 the eval view.
     """
-    fit = cross_fit(pool, labels, fold_of, num_classes, settings)
+    fit = cross_fit(pool, labels, fold_of, num_classes, settings, on_fit)
     eval_features = pool[:, 0]
     trust_inputs = TrustInputs(
         calibration=ModelOutputs(fit.oof_logits.astype(np.float32), eval_features),

@@ -15,6 +15,7 @@ import random
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -65,8 +66,9 @@ def train(
         log: where one-line status messages go.
         demo: mark the bundle as the embedded demo model (synthetic photos).
         on_epoch_end: called with each epoch's row of metrics (full mode).
-        on_progress: called as fast mode computes backbone features, photo by photo (the slow
-            part), with the stage's name, photos done and photos to do.
+        on_progress: called with a stage's name, steps done and steps to do, as the photos are
+            checked (audit), fast mode computes backbone features photo by photo and fits the
+            head fold by fold, and the bundle is calibrated, evaluated, written and exported.
     """
     dist = Distributed.from_environment(find_unused_parameters=cfg.warmup_epochs > 0)
     try:
@@ -90,7 +92,7 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
     if mode == "fast" and dist.enabled:
         raise ValueError("fast mode runs in one process; use mode=full under torchrun")
 
-    splits = load_splits(cfg, mode)
+    splits = load_splits(cfg, mode, on_progress)
     log(describe_splits(splits, mode, device))
     catalogue = load_catalogue(cfg.catalogue) if cfg.catalogue else default_catalogue()
     catalogue = catalogue.for_classes(splits.class_ids)
@@ -118,9 +120,16 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
     if not dist.is_main:
         return None
 
+    def step(done: int) -> None:
+        if on_progress is not None:
+            on_progress("writing the bundle", done, 4)
+
+    step(0)
     entries = [catalogue[c] for c in splits.class_ids]
     trust = fit_trust(fitted.trust_inputs, entries, TrustSettings.from_config(cfg))
+    step(1)
     held_out = evaluate_held_out(splits, fitted, trust, catalogue)
+    step(2)
     meta = BundleMeta(
         name=cfg.name,
         version=cfg.version or datetime.now(UTC).strftime("%Y.%m.%d-%H%M%S"),
@@ -151,7 +160,9 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
         "MODEL_CARD.md": model_card(meta).encode(),
     }
     bundle = save_bundle(cfg.out, fitted.model.cpu(), meta, files, overwrite=cfg.overwrite)
+    step(3)
     bundle = export_to_bundle(bundle)  # model.onnx, from the saved weights: infer.py on CPUs
+    step(4)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     for line in training_summary(held_out, trust):
         log(line)
@@ -159,7 +170,9 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
     return bundle
 
 
-def load_splits(cfg: TrainConfig, mode: str = "full") -> TrainingSplits:
+def load_splits(
+    cfg: TrainConfig, mode: str = "full", on_progress: ProgressCallback | None = None
+) -> TrainingSplits:
     """The config's audited, leakage-safe splits; fast mode cross-fits (no validation or
     calibration split: every labelled photo that is not a test photo trains and calibrates)."""
     return training_splits(
@@ -170,6 +183,7 @@ def load_splits(cfg: TrainConfig, mode: str = "full") -> TrainingSplits:
         allow_leakage=cfg.allow_leakage,
         workers=cfg.workers,
         unknown_data=cfg.unknown_data,
+        on_item=None if on_progress is None else partial(on_progress, "checking photos"),
     )
 
 

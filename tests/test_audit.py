@@ -180,3 +180,29 @@ def test_audit_command_writes_reports(planted, tmp_path):
     assert "Leakage: duplicates across splits: 1" in (out / "audit.md").read_text()
     page = (out / "audit.html").read_text()
     assert page.count("data:image/jpeg;base64,") >= 7  # thumbnails of the problem sets
+
+
+def test_a_second_audit_reads_signatures_from_the_cache(planted, tmp_path, monkeypatch):
+    import wildlens.data.audit as audit_module
+    from wildlens.data.audit import SignatureCache
+
+    splits, skipped = dataset_splits(planted)
+    samples = [s for part in splits.values() for s in part]
+    cache = SignatureCache(tmp_path / "signatures")
+    first = audit(samples, skipped, cache=cache)
+    calls = []
+
+    def no_signature(image):
+        calls.append(image)
+        raise AssertionError("signed again although cached")
+
+    monkeypatch.setattr(audit_module, "image_signature", no_signature)
+    progress = []
+    second = audit(samples, skipped, cache=cache, on_item=lambda *a: progress.append(a))
+    assert second == first and calls == []  # same report, nothing decoded for signatures
+    assert progress == [(i, len(samples)) for i in range(1, len(samples) + 1)]
+    # A damaged cache entry is recomputed, not trusted.
+    entry = next((tmp_path / "signatures").rglob("*.npz"))
+    entry.write_bytes(b"damaged")
+    monkeypatch.undo()
+    assert audit(samples, skipped, cache=cache) == first

@@ -100,3 +100,26 @@ def test_out_of_fold_knn_scores_use_only_other_folds():
     # Every photo's twins are in its own fold: its nearest other photo is orthogonal.
     assert np.allclose(scores[KNN_FEATURES], np.sqrt(2))
     assert set(scores) == {KNN_FEATURES, KNN_LOGITS}
+
+
+def test_the_c_scan_stops_past_the_minimum_and_keeps_the_best():
+    rng = np.random.default_rng(3)
+    x, y = gaussian(rng, 200, dim=80, spread=0.4)  # overlapping classes: large C overfits
+    fold_of = np.arange(200) % 5
+    grid = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
+    calls = []
+    fit = cross_fit(
+        x[:, None], y, fold_of, 4, CrossFitSettings(c_grid=grid), lambda *a: calls.append(a)
+    )
+    nll = [s["nll"] for s in fit.search]
+    assert fit.c == fit.search[int(np.argmin(nll))]["c"]
+    assert nll[-1] >= min(nll[:-1])  # it stopped at the first rise ...
+    assert len(fit.search) < len(grid)  # ... before the end of this grid
+    # Progress after every fold fit, out of the most fits the grid could take.
+    assert calls == [(i, 5 * len(grid)) for i in range(1, 5 * len(fit.search) + 1)]
+    # The same choice as fitting every C from scratch (no warm start), within tolerance.
+    cold = [
+        cross_fit(x[:, None], y, fold_of, 4, CrossFitSettings(c_grid=(s["c"],))).search[0]["nll"]
+        for s in fit.search
+    ]
+    assert np.allclose(nll, cold, rtol=1e-3)

@@ -102,3 +102,28 @@ def test_parity_is_relative_to_large_outputs_and_catches_a_wrong_export():
     assert relative <= PARITY_TOLERANCE
     _, wrong = parity_error(small_network(1), onnx, 64)
     assert wrong > 100 * PARITY_TOLERANCE
+
+
+def test_a_new_head_on_a_known_backbone_reuses_its_export(tmp_path, monkeypatch):
+    """Workshop retrains change only the classifier: the cached graph gets the new weights."""
+    import torch
+
+    import wildlens.model.export as export
+    from wildlens.model.export import PARITY_TOLERANCE, export_onnx, parity_error
+
+    monkeypatch.setenv("WILDLENS_CACHE", str(tmp_path))
+    first_model, second_model = small_network(0), small_network(0)
+    with torch.no_grad():
+        second_model.get_classifier().weight.mul_(-3.0)
+        second_model.get_classifier().bias.add_(1.0)
+    first = export_onnx(first_model, 64)
+    exports = []
+    monkeypatch.setattr(export, "_export", lambda *a: exports.append(a) or first)
+    second = export_onnx(second_model, 64)
+    assert exports == [] and second != first  # reused, with other weights
+    assert parity_error(second_model, second, 64)[1] <= PARITY_TOLERANCE
+    # Any other change to the network (a backbone weight) is a new export.
+    with torch.no_grad():
+        next(second_model.parameters()).add_(0.5)
+    export_onnx(second_model, 64)
+    assert len(exports) == 1

@@ -173,9 +173,23 @@ def test_a_checkpoint_of_another_config_is_not_resumed(tiny_dataset, tmp_path):
 @pytest.mark.slow
 def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
     monkeypatch.setenv("WILDLENS_CACHE", str(tmp_path / "cache"))
+    updates = []
     first = train(
-        config(tiny_dataset, tmp_path / "one", "mode=fast"), progress=False, log=lambda _: None
+        config(tiny_dataset, tmp_path / "one", "mode=fast"),
+        progress=False,
+        log=lambda _: None,
+        on_progress=lambda *update: updates.append(update),
     )
+    # The Workshop tab's bar: every stage reports, each up to its end.
+    stages = list(dict.fromkeys(stage for stage, _, _ in updates))
+    assert stages == [
+        "checking photos",
+        "features (train)",
+        "fitting the head",
+        "writing the bundle",
+    ]
+    assert updates[-1] == ("writing the bundle", 4, 4)
+    assert all(done <= total for _, done, total in updates)
 
     import wildlens.model.features
 
