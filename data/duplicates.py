@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import combinations
 
 import cv2
 import imagehash
@@ -126,27 +127,114 @@ def image_signature(image: Image.Image) -> Signature:
 
 
 def candidate_pairs(signatures: Sequence[Signature | None]) -> list[tuple[int, int]]:
-    """Pairs (i < j) whose full-photo hash is close to the other's full or cropped hash."""
+    """Pairs (i < j) whose full-photo hash is within CANDIDATE_DISTANCE bits of the other's full
+    or cropped hash: exactly the pairs that comparing every photo with every other gives, found
+    through an index (`_near_hashes`): 16-18 s at 100,000 photos, where comparing them all took
+    27 minutes (bench/duplicate_search.py).
+
+    Each photo's full hash is looked up among all hashes of all photos; a crop of i near the full
+    hash of j is the same as j's full hash near a crop of i, so one search covers both."""
     index = np.array([i for i, s in enumerate(signatures) if s is not None], dtype=np.int64)
     if len(index) < 2:
         return []
     table = np.array([signatures[i].hashes for i in index], dtype=np.uint64)  # (n, 10)
-    full = table[:, 0]
-    pairs = set()
-    for start in range(0, len(index), 512):
-        block = table[start : start + 512]
-        # Each block row's full hash against all hashes, and its crops against all full hashes.
-        near = (
-            np.bitwise_count(block[:, :1, None] ^ table.T[None, :, :]) <= CANDIDATE_DISTANCE
-        ).any(1)
-        near |= (
-            np.bitwise_count(block[:, 1:, None] ^ full[None, None, :]) <= CANDIDATE_DISTANCE
-        ).any(1)
-        for row, col in zip(*np.nonzero(near), strict=True):
-            i, j = int(index[start + row]), int(index[col])
-            if i != j:
-                pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
+    rows, found = _near_hashes(table[:, 0], table.ravel(), CANDIDATE_DISTANCE)
+    cols = found // table.shape[1]
+    other = rows != cols
+    i, j = index[rows[other]], index[cols[other]]
+    codes = np.unique(np.minimum(i, j) * len(signatures) + np.maximum(i, j))
+    first, second = np.divmod(codes, len(signatures))
+    return list(zip(first.tolist(), second.tolist(), strict=True))
+
+
+# The exact Hamming search behind `candidate_pairs`: multi-index hashing (Norouzi, Punjani and
+# Fleet, "Fast exact search in Hamming space with multi-index hashing", TPAMI 2014), in numpy.
+# faiss-cpu 1.15 has it (IndexBinaryMultiHash) but took 17 s at 20,000 photos where this takes
+# 0.9 s (it gathers each query's candidates in a hash set), and its IndexBinaryFlat compares
+# every pair, growing with the square of the count (docs/benchmarks.md).
+KEY_BITS = 63  # bits 0-62 make the keys; bit 63, the pHash's DCT constant term, is always set
+PROBES_PER_STEP = 1 << 21  # (query, key) lookups at once: memory per step, tens of MB
+CANDIDATES_PER_STEP = 1 << 21  # hashes compared at once: ~100 MB
+
+
+def _key_runs(count: int) -> list[tuple[int, int]]:
+    """(first bit, width) of `count` runs that split bits 0..KEY_BITS-1 as evenly as possible."""
+    widths = [KEY_BITS // count + (k < KEY_BITS % count) for k in range(count)]
+    return [(sum(widths[:k]), width) for k, width in enumerate(widths)]
+
+
+def _flips(width: int, radius: int) -> np.ndarray:
+    """Every `width`-bit mask with at most `radius` bits set, as int64."""
+    masks = [0]
+    for bits in range(1, radius + 1):
+        masks += [sum(1 << b for b in chosen) for chosen in combinations(range(width), bits)]
+    return np.array(masks, dtype=np.int64)
+
+
+def _near_hashes(
+    queries: np.ndarray, hashes: np.ndarray, radius: int, runs: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (query row, hash row) whose uint64 values differ in at most `radius` bits, exactly,
+    as two int64 arrays sorted by query row.
+
+    The key bits are cut into `runs` runs (by default about log2(len(hashes)) bits each: 3 runs
+    of 21 bits for a million hashes), and run t is searched within r_t bits, with the r_t + 1
+    summing to radius + 1. Two hashes within `radius` bits differ in at most r_t bits of some
+    run t (else they would differ in at least radius + 1), so every such pair has the hash among
+    those whose run t is one of the query's run t with at most r_t bits flipped; those few
+    candidates are then compared on all 64 bits. Per run, the hashes are sorted by their key
+    and a table of 2^width counts locates each key's hashes. Each pair is returned once."""
+    if not len(queries) or not len(hashes):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if runs is None:
+        runs = round(KEY_BITS / np.log2(max(len(hashes), 2)))
+    # 3 runs at least (2^32-entry tables would not fit); runs beyond radius + 1 get r_t = -1 and
+    # are not searched.
+    runs = min(max(runs, 3), KEY_BITS)
+    rows, found = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for t, (shift, width) in enumerate(_key_runs(runs)):
+        run_radius = (radius + 1) // runs - (t >= (radius + 1) % runs)
+        if run_radius < 0:
+            continue
+        key_mask = np.uint64((1 << width) - 1)
+        keys = ((hashes >> np.uint64(shift)) & key_mask).astype(np.int64)
+        by_key = np.argsort(keys, kind="stable")
+        sorted_hashes = hashes[by_key]
+        counts = np.bincount(keys, minlength=1 << width)
+        starts = np.cumsum(counts) - counts
+        occupied = counts > 0  # an eighth of the counts' memory: the first lookup mostly cached
+        # Queries in key order, so that lookups of nearby keys touch nearby memory.
+        query_keys = ((queries >> np.uint64(shift)) & key_mask).astype(np.int64)
+        by_query = np.argsort(query_keys, kind="stable")
+        query_keys, query_hashes = query_keys[by_query], queries[by_query]
+        flips = _flips(width, run_radius)
+        step = max(1, PROBES_PER_STEP // len(queries))
+        for first in range(0, len(flips), step):
+            probes = (flips[first : first + step, None] ^ query_keys[None, :]).ravel()
+            hit = np.flatnonzero(occupied[probes])
+            owner = hit % len(queries)  # position in key order
+            size = counts[probes[hit]]
+            start = starts[probes[hit]]
+            ends = np.cumsum(size)
+            # Compare candidates in slices of about CANDIDATES_PER_STEP, whole buckets each.
+            lo = 0
+            while lo < len(hit):
+                done = ends[lo - 1] if lo else 0
+                hi = max(lo + 1, int(np.searchsorted(ends, done + CANDIDATES_PER_STEP, "right")))
+                n = size[lo:hi]
+                offsets = ends[lo:hi] - n - done  # first candidate of each bucket in the slice
+                positions = np.repeat(start[lo:hi] - offsets, n) + np.arange(ends[hi - 1] - done)
+                close = np.bitwise_count(
+                    np.repeat(query_hashes[owner[lo:hi]], n) ^ sorted_hashes[positions]
+                )
+                match = np.flatnonzero(close <= radius)
+                bucket = np.searchsorted(ends[lo:hi] - done, match, "right")
+                rows.append(by_query[owner[lo:hi][bucket]])
+                found.append(by_key[positions[match]])
+                lo = hi
+    # A pair close in several runs was found once per run.
+    codes = np.unique(np.concatenate(rows) * len(hashes) + np.concatenate(found))
+    return np.divmod(codes, len(hashes))
 
 
 def _keypoint_transform(a: Signature, b: Signature) -> np.ndarray | None:
