@@ -1,165 +1,292 @@
-"""Batch speed: `infer.py` end to end against a plain loop, and each pipeline stage alone.
+"""Batch speed and memory: `infer.py` against a plain timm-style loop, both as whole processes.
 
-    python bench/batch.py [--count 480] [--repeat 4] [--plain-count 96]
+    python bench/batch.py [--count 96] [--sizes 96 480 1920] [--runs 3] [--start-up] [--stages]
 
-The archive: `--count` generated 4000x3000 phone-like JPEGs (`bench/photos.py`, kept in
-`runs/bench-photos`), each hard-linked `--repeat` times into `runs/bench-archive` (generating a
-photo takes over a second; decoding a link costs the same as decoding a copy, and nothing in the
-pipeline caches by content). The model: an untrained 8-class `tf_efficientnet_lite0` bundle at
-224 px (ImageNet features, random head: speed does not depend on the head), built once into
-`runs/bench-bundle`.
+The inputs: `--count` generated 4000x3000 phone-like JPEGs (`bench/photos.py`, about 2.2 MB
+each, kept in `runs/bench-photos`), hard-linked into one folder per size (`runs/bench-inputs/N`:
+N / count links of each photo; generating a photo takes over a second, decoding a link costs
+what decoding a copy does, and neither side caches by content). The model: a fast-mode 8-class
+`tf_efficientnet_lite0` bundle at 224 px trained on synthetic photos (its calibration, routing,
+kNN banks and ONNX export as train.py makes them), built once into `runs/bench-bundle`.
 
-- plain loop: what timm's inference script does in one process: PIL full decode, timm's eval
-  transform (`create_transform`), eager PyTorch fp32 with every core, batch 32.
-- infer.py end to end: the command as an analyst runs it, in a subprocess, start-up and output
-  included, automatic sizing (batch, decode workers, model threads).
-- infer.py marginal: (N - N/4) / (wall time of all N - wall time of the first N/4, given as a
-  CSV file list): the rate of a long run, start-up excluded.
-- decode stage alone: `prepare_input` (draft decode + the shared eval transform) with infer.py's
-  decode workers, no model, from the first finished chunk on.
-- model stage alone: `Predictor.forward` + `decide` (ONNX Runtime) on ready batches with
-  infer.py's batch size and threads, no decoding.
-- shared-core bound: the rate the two stages can reach together when they share the cores:
-  cores / (core-seconds per photo of decoding + of the model), from the two rows above.
+Each size runs both commands in turn, `--runs` times, each in a fresh process, start-up and
+output included:
+- plain loop: `bench/plain_loop.py` (torch and timm, full-size PIL decode, timm's eval transform,
+  eager PyTorch fp32 on every core, batch 32, a CSV);
+- infer.py: `python infer.py bundle=... input=FOLDER out=...csv progress=false`, as an analyst
+  runs it, sized automatically.
+
+Measured for each run: wall time; the peak memory of the whole process tree (the command and
+every process it starts), sampled every 0.1 s from /proc: the sum of PSS (proportional set
+size: shared pages divided among the processes sharing them, so the sum is the tree's physical
+memory) and the sum of RSS (shared pages counted once per process, an upper bound); and the
+time from launch until the first photo's bytes have been read (inotify: the file closed after
+reading), which is where its decoding starts. The table gives medians. `--start-up` also times
+infer.py on a single photo (start-up, decode, model, outputs: an upper bound on the start-up to
+the first photo decoded). `--stages` adds each stage's rate alone in this process (decode with
+infer.py's workers, no model; the model on ready batches, no decoding).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
+import select
 import shutil
+import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
-import torch
-from PIL import Image
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.photos import write_photos
 from wildlens.data.parallel import parallel_map
-from wildlens.data.synthetic import CLASSES
-from wildlens.data.transforms import Preprocessing
-from wildlens.model.backbones import build_model
-from wildlens.model.bundle import META_FILE, BundleMeta, load_bundle, save_bundle
-from wildlens.model.catalogue import default_catalogue
-from wildlens.model.export import export_to_bundle
-from wildlens.model.predictor import Predictor
-from wildlens.model.routing import fit_policy
+from wildlens.model.bundle import META_FILE, load_bundle
 from wildlens.pipeline.config import InferConfig
-from wildlens.pipeline.stages import auto_size, available_cores, prepare_input
+from wildlens.pipeline.decode import prepare_input
+from wildlens.pipeline.stages import auto_size, available_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHITECTURE = "tf_efficientnet_lite0"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+IN_CLOSE_NOWRITE = 0x10
 
 
 def bench_bundle(folder: Path) -> Path:
-    """An untrained 8-class lite0 bundle at 224 px with its ONNX export (made once)."""
+    """A fast-mode `tf_efficientnet_lite0` bundle at 224 px, trained by `train()` on synthetic
+    photos (made once, about a minute): calibration, routing, kNN banks and ONNX export as
+    every bundle has them."""
     if (folder / META_FILE).is_file():
         load_bundle(folder)
         return folder
-    model = build_model(ARCHITECTURE, len(CLASSES), weights="package").eval()
-    classes = sorted(CLASSES)
-    n = len(classes)
-    meta = BundleMeta(
-        name="bench",
-        version="0",
-        description="benchmark only: random classifier head",
-        demo=True,
-        architecture=ARCHITECTURE,
-        preprocessing=Preprocessing.from_model(model).to_dict(),
-        class_ids=classes,
-        catalogue=default_catalogue().for_classes(classes, 0.95).to_dict(),
-        temperature=1.0,
-        # No calibration photos: every class is reviewed (insufficient_calibration).
-        routing=fit_policy(
-            np.zeros((0, n)), np.zeros(0, int), np.zeros(0), classes, [0.95] * n, [False] * n
-        ).to_dict(),
-        unknown={"score": "energy", "file": None},
-        data={},
-        metrics={},
-        config={},
-    )
-    bundle = save_bundle(folder, model, meta, overwrite=True)
-    export_to_bundle(bundle, model)
+    from wildlens.data.config import load_config
+    from wildlens.data.synthetic import write_dataset
+    from wildlens.model.config import TrainConfig
+    from wildlens.model.training import train
+
+    data = write_dataset(folder.with_name(f"{folder.name}-data"), {"train": 16, "val": 6}, 320)
+    options = [f"data={data}", f"out={folder}", "mode=fast", f"architecture={ARCHITECTURE}"]
+    train(load_config(TrainConfig, options), progress=False, log=lambda _: None)
     return folder
 
 
-def plain_loop(paths: list[Path], batch_size: int = 32) -> float:
-    """Images/second of a timm-style loop: full decode, timm eval transform, eager fp32."""
-    from timm.data import create_transform, resolve_data_config
+def link_inputs(photos: list[Path], folder: Path, count: int) -> list[Path]:
+    """`count` inputs in `folder`: hard links of `photos` in turn (copies where links fail)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        photo = photos[i % len(photos)]
+        path = folder / f"{photo.stem}_r{i // len(photos)}.jpg"
+        if not path.exists():
+            try:
+                os.link(photo, path)
+            except OSError:
+                shutil.copyfile(photo, path)
+        paths.append(path)
+    extra = sorted(set(folder.iterdir()) - set(paths))
+    if extra:  # both commands read the whole folder
+        sys.exit(f"{folder} holds {len(extra)} other files; remove it")
+    return paths
 
-    model = build_model(ARCHITECTURE, len(CLASSES), weights="package").eval()
-    transform = create_transform(**resolve_data_config({}, model=model))
-    torch.set_num_threads(available_cores())
-    start = time.perf_counter()
-    with torch.inference_mode():
-        for i in range(0, len(paths), batch_size):
-            batch = [transform(Image.open(p).convert("RGB")) for p in paths[i : i + batch_size]]
-            model(torch.stack(batch))
-    return len(paths) / (time.perf_counter() - start)
+
+class TreeMemory:
+    """Peak memory of a process and all its descendants, sampled from /proc in a thread."""
+
+    def __init__(self, root: int, interval: float = 0.1, rescan: float = 0.3):
+        self.root, self.interval, self.rescan = root, interval, rescan
+        self.peak_pss = self.peak_rss = 0
+        self.processes = 0  # the most processes seen in the tree at once
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            parent = int(stat[stat.rindex(b")") + 2 :].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, []))
+        return tree
+
+    def _sample(self) -> None:
+        tree, scanned = [self.root], 0.0
+        while not self._stop.is_set():
+            if time.perf_counter() - scanned >= self.rescan:
+                tree, scanned = self._tree(), time.perf_counter()
+            pss = rss = alive = 0
+            for pid in tree:
+                try:
+                    with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+                        rollup = handle.read().split(b"\n")
+                except OSError:
+                    continue
+                fields = {line.split(b":")[0]: line.split()[1] for line in rollup[1:] if line}
+                if b"Rss" not in fields:
+                    continue
+                rss += int(fields[b"Rss"]) * 1024
+                pss += int(fields[b"Pss"]) * 1024
+                alive += 1
+            self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
+            self.processes = max(self.processes, alive)
+            self._stop.wait(self.interval)
 
 
-def infer_wall_time(bundle: Path, source: Path, scratch: Path) -> float:
-    """Seconds `infer.py` takes over `source` (a folder or a CSV file list), as a user runs it."""
-    out = scratch / f"{source.stem}.csv"
-    command = [
+class FirstRead:
+    """When the first file of `folder` has been read and closed, by any process (inotify)."""
+
+    def __init__(self, folder: Path):
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK)
+        if (
+            self.fd < 0
+            or self.libc.inotify_add_watch(self.fd, os.fsencode(folder), IN_CLOSE_NOWRITE) < 0
+        ):
+            raise OSError(ctypes.get_errno(), "inotify")
+        self.time: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._wait, daemon=True)
+        self._thread.start()
+
+    def _wait(self) -> None:
+        while not self._stop.is_set() and self.time is None:
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if not ready:
+                continue
+            when = time.perf_counter()
+            data, offset = os.read(self.fd, 65536), 0
+            while offset < len(data):
+                _, _, _, length = struct.unpack_from("iIII", data, offset)
+                offset += 16 + length
+                if length and self.time is None:  # a file in the folder, not the folder itself
+                    self.time = when
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        os.close(self.fd)
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds, launch to exit
+    first_read: float  # seconds, launch to the first photo read
+    cpu: float  # user + system seconds of the command and every process it waited for
+    peak_pss: int  # bytes, the process tree's sum
+    peak_rss: int
+    processes: int
+
+
+def measure(command: list[str], folder: Path) -> Run:
+    """Run `command` to its end, measuring its wall time, CPU time, memory and first photo
+    read."""
+    first = FirstRead(folder)
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        memory = TreeMemory(process.pid)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        memory.stop()
+        first.stop()
+        if process.returncode != 0:
+            err.seek(0)
+            message = err.read().decode(errors="replace")[-3000:]
+            sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{message}")
+    read = first.time - start if first.time is not None else float("nan")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, read, cpu, memory.peak_pss, memory.peak_rss, memory.processes)
+
+
+def plain_command(bundle: Path, folder: Path, out: Path) -> list[str]:
+    script = ROOT / "bench" / "plain_loop.py"
+    return [sys.executable, str(script), str(bundle), str(folder), str(out)]
+
+
+def infer_command(bundle: Path, folder: Path, out: Path) -> list[str]:
+    return [
         sys.executable,
         str(ROOT / "infer.py"),
         f"bundle={bundle}",
-        f"input={source}",
+        f"input={folder}",
         f"out={out}",
         "progress=false",
     ]
-    start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"infer.py failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return time.perf_counter() - start
 
 
-def link_archive(photos: list[Path], folder: Path, repeat: int) -> list[Path]:
-    """`repeat` hard links of every photo in `folder` (a copy where links are not possible)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for r in range(repeat):
-        for photo in photos:
-            path = folder / f"{photo.stem}_r{r}.jpg"
-            if not path.exists():
-                try:
-                    os.link(photo, path)
-                except OSError:
-                    shutil.copyfile(photo, path)
-            paths.append(path)
-    return sorted(paths)
+def rows_of(csv_path: Path) -> int:
+    return len(csv_path.read_text().splitlines()) - 1
 
 
-def decode_stage(predictor: Predictor, paths: list[Path], workers: int) -> float:
-    """Images/second of the decode stage alone with infer.py's decode workers, after start-up
-    (from the first finished chunk to the last, as for infer.py)."""
+def compare(bundle: Path, folder: Path, n: int, runs: int, scratch: Path) -> dict[str, list[Run]]:
+    """`runs` of each command on `folder`, in turn; checks each wrote one row per photo."""
+    results: dict[str, list[Run]] = {"plain": [], "infer": []}
+    for r in range(runs):
+        for name, command in (("plain", plain_command), ("infer", infer_command)):
+            out = scratch / f"{name}-{n}-{r}" / "out.csv"
+            out.parent.mkdir(parents=True)
+            run = measure(command(bundle, folder, out), folder)
+            if rows_of(out) != n:
+                sys.exit(f"{name} wrote {rows_of(out)} rows for {n} photos")
+            results[name].append(run)
+            print(
+                f"  {n} photos, {name} run {r + 1}: {run.wall:.2f} s ({run.cpu:.1f} CPU s), "
+                f"first photo read at {run.first_read:.2f} s, peak PSS "
+                f"{run.peak_pss / 1e6:.0f} MB, RSS {run.peak_rss / 1e6:.0f} MB over "
+                f"{run.processes} processes",
+                flush=True,
+            )
+    return results
+
+
+def decode_stage(bundle: Path, paths: list[Path], workers: int) -> float:
+    """Images/second of the decode stage alone with infer.py's decode workers, after start-up."""
     from wildlens.data.sources import Sample
+    from wildlens.model.preparer import ImagePreparer
 
     samples = [Sample(key=p.name, source=p) for p in paths]
-    prepare = partial(prepare_input, preparer=predictor.preparer)
-    chunksize = 4
-    first = None
+    prepare = partial(prepare_input, preparer=ImagePreparer(load_bundle(bundle).preprocessing))
+    chunksize, first = 4, None
     for i, _ in enumerate(parallel_map(prepare, samples, workers, chunksize, prefetch=8)):
         if i == chunksize - 1:
             first = time.perf_counter()
     return (len(paths) - chunksize) / (time.perf_counter() - first)
 
 
-def model_stage(predictor: Predictor, count: int, batch_size: int) -> float:
-    """Images/second of the model stage alone on ready batches."""
+def model_stage(bundle: Path, count: int, batch_size: int, threads: int) -> float:
+    """Images/second of the model stage alone (ONNX Runtime forward + decisions)."""
+    from wildlens.model.predictor import Predictor
+
+    predictor = Predictor.from_bundle(bundle, device="cpu", threads=threads)
     size = predictor.preprocessing.input_size
     batch = np.random.default_rng(0).standard_normal((batch_size, 3, size, size), np.float32)
-    predictor.forward(batch)
+    predictor.decide(predictor.forward(batch))
     rounds = max(1, count // batch_size)
     start = time.perf_counter()
     for _ in range(rounds):
@@ -167,63 +294,76 @@ def model_stage(predictor: Predictor, count: int, batch_size: int) -> float:
     return rounds * batch_size / (time.perf_counter() - start)
 
 
+def median(runs: list[Run], field: str) -> float:
+    return statistics.median(getattr(r, field) for r in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=480, help="distinct generated photos")
-    parser.add_argument("--repeat", type=int, default=4, help="links of each photo in the archive")
-    parser.add_argument("--plain-count", type=int, default=96, help="photos for the plain loop")
+    parser.add_argument("--count", type=int, default=96, help="distinct generated photos")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[96, 480, 1920])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command per size")
+    parser.add_argument("--start-up", action="store_true", help="also time a one-photo run")
+    parser.add_argument("--stages", action="store_true", help="also time each stage alone")
     parser.add_argument("--photos", default="runs/bench-photos")
-    parser.add_argument("--archive", default="runs/bench-archive")
+    parser.add_argument("--inputs", default="runs/bench-inputs")
     parser.add_argument("--bundle", default="runs/bench-bundle")
     args = parser.parse_args()
     photos = write_photos(args.photos, args.count)
-    archive = Path(args.archive)
-    paths = link_archive(photos, archive, args.repeat)
-    extra = sorted(set(archive.glob("*")) - set(paths))
-    if extra:  # infer.py classifies the whole folder
-        sys.exit(f"{archive} holds {len(extra)} files of another --count/--repeat; remove it")
-    bundle = bench_bundle(Path(args.bundle))
-    cores = available_cores()
-    sizing = auto_size(InferConfig(), on_gpu=False, cores=cores, pending=len(paths))
-    predictor = Predictor.from_bundle(bundle, device="cpu", threads=sizing.threads)
+    bundle = bench_bundle(Path(args.bundle)).resolve()
     size_mb = sum(p.stat().st_size for p in photos) / len(photos) / 1e6
-
-    plain = plain_loop(photos[: args.plain_count])
+    cores = available_cores()
+    print(
+        f"{len(photos)} generated 4000x3000 JPEGs of {size_mb:.1f} MB, hard-linked; {cores} "
+        f"cores; load average before: {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    table = []
     with tempfile.TemporaryDirectory() as scratch:
-        quarter = Path(scratch) / "quarter.csv"
-        quarter.write_text("path\n" + "".join(f"{p.resolve()}\n" for p in paths[::4]))
-        wall = infer_wall_time(bundle, archive, Path(scratch))
-        wall_quarter = infer_wall_time(bundle, quarter, Path(scratch))
-    pipeline = len(paths) / wall
-    marginal = (len(paths) - len(paths[::4])) / (wall - wall_quarter)
-    decode = decode_stage(predictor, paths, sizing.workers)
-    model = model_stage(predictor, len(paths), sizing.batch_size)
-    slower = min(decode, model)
-    bound = cores / (max(1, sizing.workers) / decode + max(1, sizing.threads) / model)
-
+        if args.start_up:
+            one = Path(args.inputs) / "1"
+            link_inputs(photos, one, 1)
+            results = compare(bundle, one.resolve(), 1, args.runs, Path(scratch))
+            print(
+                f"\none photo, whole process (median of {args.runs}): infer.py "
+                f"{median(results['infer'], 'wall'):.2f} s (its photo read at "
+                f"{median(results['infer'], 'first_read'):.2f} s), plain loop "
+                f"{median(results['plain'], 'wall'):.2f} s\n",
+                flush=True,
+            )
+        for n in args.sizes:
+            folder = Path(args.inputs) / str(n)
+            link_inputs(photos, folder, n)
+            results = compare(bundle, folder.resolve(), n, args.runs, Path(scratch))
+            table.append((n, results))
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}\n")
     print(
-        f"{len(paths)} inputs ({len(photos)} generated 4000x3000 JPEGs of {size_mb:.1f} MB, "
-        f"{args.repeat} links each); {cores} cores; infer.py sizing: batch {sizing.batch_size}, "
-        f"{sizing.workers} decode workers, {sizing.threads} model thread(s); infer.py wall time "
-        f"{wall:.1f} s, {wall_quarter:.1f} s for the first quarter\n"
+        "| photos | plain loop s | infer.py s | speed-up | CPU s, plain / infer.py "
+        "| first photo read, plain / infer.py s "
+        "| peak PSS, plain / infer.py MB | peak RSS sum, plain / infer.py MB |"
     )
-    print("| row | images/s | vs plain loop |")
-    print("|---|---:|---:|")
-    rows = [
-        (f"plain loop (timm-style, {args.plain_count} photos)", plain),
-        ("infer.py end to end", pipeline),
-        ("infer.py marginal (start-up excluded)", marginal),
-        ("decode stage alone", decode),
-        ("model stage alone", model),
-        ("shared-core bound of the two stages", bound),
-    ]
-    for name, value in rows:
-        print(f"| {name} | {value:.1f} | {value / plain:.2f}x |")
-    print(
-        f"\ninfer.py end to end: {pipeline / plain:.1f}x the plain loop, {pipeline / slower:.0%} "
-        f"of the slower stage alone, {pipeline / bound:.0%} of the shared-core bound; marginal: "
-        f"{marginal / plain:.1f}x, {marginal / slower:.0%}, {marginal / bound:.0%}"
-    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, results in table:
+        plain, infer = results["plain"], results["infer"]
+        speed = median(plain, "wall") / median(infer, "wall")
+        print(
+            f"| {n} | {median(plain, 'wall'):.1f} | {median(infer, 'wall'):.1f} | {speed:.2f}x "
+            f"| {median(plain, 'cpu'):.1f} / {median(infer, 'cpu'):.1f} "
+            f"| {median(plain, 'first_read'):.2f} / {median(infer, 'first_read'):.2f} "
+            f"| {median(plain, 'peak_pss') / 1e6:.0f} / {median(infer, 'peak_pss') / 1e6:.0f} "
+            f"| {median(plain, 'peak_rss') / 1e6:.0f} / {median(infer, 'peak_rss') / 1e6:.0f} |"
+        )
+    if args.stages:
+        paths = link_inputs(photos, Path(args.inputs) / str(max(args.sizes)), max(args.sizes))
+        sizing = auto_size(InferConfig(), on_gpu=False, cores=cores, pending=len(paths))
+        decode = decode_stage(bundle, paths[: 4 * len(photos)], sizing.workers)
+        model = model_stage(bundle, 4 * len(photos), sizing.batch_size, sizing.threads)
+        bound = cores / (max(1, sizing.workers) / decode + max(1, sizing.threads) / model)
+        print(
+            f"\nstages alone ({sizing.workers} decode workers, batch {sizing.batch_size}, "
+            f"{sizing.threads} model thread): decode {decode:.1f} images/s, model {model:.1f} "
+            f"images/s, shared-core bound {bound:.1f} images/s"
+        )
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ class Features:
             chunk = missing[start : start + 64]
             batch = np.stack(
                 [
-                    apply(transform, degrade(self.test_samples[i].source, kind, self.pre)).numpy()
+                    apply(transform, degrade(self.test_samples[i].source, kind, self.pre))
                     for i, _ in chunk
                 ]
             )

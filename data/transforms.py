@@ -2,24 +2,28 @@
 
 The eval transform is built only from `Preprocessing`, which is derived from the model's
 pretrained config and saved in every bundle, so training, evaluation, `infer.py` and the app
-preprocess identically.
+preprocess identically. It runs on numpy and OpenCV alone (no albumentations, no torch), so an
+ONNX Runtime process never imports torch; the training pipelines (albumentations, which imports
+torch) are loaded only by the functions that build them. Every transform gives a float32 CHW
+array; training's data loaders turn it into tensors.
 
     pre = Preprocessing.from_model(model)
-    x = eval_transforms(pre)(image=np.asarray(rgb_pil))["image"]  # float32 CHW tensor
+    x = apply(eval_transforms(pre), rgb_pil)   # (3, H, W) float32 array
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import albumentations as A
 import cv2
 import numpy as np
-import torch
-from albumentations.pytorch import ToTensorV2
 from PIL import Image
+
+if TYPE_CHECKING:
+    import albumentations as A
+    import torch
 
 _INTERPOLATIONS = {
     "bicubic": cv2.INTER_CUBIC,
@@ -72,21 +76,63 @@ class Preprocessing:
         )
 
 
-def eval_transforms(pre: Preprocessing) -> A.Compose:
-    """Resize the shorter side, centre-crop, normalise: timm's eval recipe, antialiased."""
-    return A.Compose(
-        [
-            A.SmallestMaxSize(
-                max_size=pre.resize_size,
-                interpolation=_INTERPOLATIONS[pre.interpolation],
-                area_for_downscale="image",
-            ),
-            A.CenterCrop(height=pre.input_size, width=pre.input_size),
-            A.Normalize(mean=pre.mean, std=pre.std),
-            ToTensorV2(),
-        ],
-        strict=True,
-    )
+class EvalTransform:
+    """Resize the shorter side to `resize_size` (area filter when shrinking), centre-crop to
+    `input_size`, normalise: timm's eval recipe, antialiased. An RGB image in, a (3, H, W)
+    float32 array out.
+
+    Pixel for pixel what albumentations gives with SmallestMaxSize (`area_for_downscale="image"`),
+    CenterCrop and Normalize (`train_transforms` at strength 0; a test holds them equal): the
+    same size rounding, the same OpenCV resize call and the same float32 lookup table per channel
+    (albucore's), so bundles trained before keep their calibration to the last bit.
+
+    Raises:
+        ValueError: not an RGB image, or a crop larger than the resized photo.
+        cv2.error, MemoryError: a shape OpenCV cannot resize (an extreme aspect ratio).
+    """
+
+    def __init__(self, pre: Preprocessing):
+        self.pre = pre
+        self.interpolation = _INTERPOLATIONS[pre.interpolation]
+        mean = np.array(pre.mean, dtype=np.float32) * 255.0
+        denominator = np.reciprocal(np.array(pre.std, dtype=np.float32) * 255.0)
+        levels = np.arange(256, dtype=np.float32)
+        # (3, 256): the normalised value of each 8-bit level, per channel.
+        self.table = (levels - mean.reshape(-1, 1)) * denominator.reshape(-1, 1)
+
+    def __call__(self, image: Image.Image | np.ndarray) -> np.ndarray:
+        pixels = np.asarray(image)
+        if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+            raise ValueError(f"expected an 8-bit RGB image, got {pixels.dtype} {pixels.shape}")
+        pixels = resize_shorter_side(pixels, self.pre.resize_size, self.interpolation)
+        height, width = pixels.shape[:2]
+        size = self.pre.input_size
+        if size > height or size > width:
+            raise ValueError(f"a {size}-px crop does not fit a {width}x{height} image")
+        top, left = (height - size) // 2, (width - size) // 2
+        crop = pixels[top : top + size, left : left + size]
+        out = np.empty((3, size, size), np.float32)
+        for channel in range(3):
+            np.take(self.table[channel], crop[:, :, channel], out=out[channel])
+        return out
+
+
+def resize_shorter_side(pixels: np.ndarray, size: int, interpolation: int) -> np.ndarray:
+    """Scale (H, W, C) pixels so the shorter side is `size`; INTER_AREA when shrinking."""
+    height, width = pixels.shape[:2]
+    scale = size / min(height, width)
+    shape = (max(1, round(height * scale)), max(1, round(width * scale)))
+    if shape == (height, width):
+        return pixels
+    if scale < 1.0:
+        interpolation = cv2.INTER_AREA
+    return cv2.resize(pixels, (shape[1], shape[0]), interpolation=interpolation)
+
+
+def eval_transforms(pre: Preprocessing) -> EvalTransform:
+    """The one eval transform (see `EvalTransform`), for training, evaluation, infer.py and the
+    app alike."""
+    return EvalTransform(pre)
 
 
 def train_transforms(
@@ -96,9 +142,12 @@ def train_transforms(
 
     Args:
         pre: the model's preprocessing (size, mean, std).
-        strength: 0 turns augmentation off (eval-like crops), 1 is the default, up to 2.
+        strength: 0 turns augmentation off (the eval transform's pixels), 1 is the default, up
+            to 2.
         seed: makes the random stream reproducible.
     """
+    import albumentations as A  # imports torch: only training builds these pipelines
+
     s = float(np.clip(strength, 0.0, 2.0))
     p = min(s, 1.0)  # probabilities saturate at strength 1; magnitudes keep growing to 2
     size = (pre.input_size, pre.input_size)
@@ -136,7 +185,7 @@ def train_transforms(
             ),
             A.CenterCrop(height=pre.input_size, width=pre.input_size),
         ]
-    steps += [A.Normalize(mean=pre.mean, std=pre.std), ToTensorV2()]
+    steps.append(A.Normalize(mean=pre.mean, std=pre.std))
     return A.Compose(steps, strict=True, seed=seed)
 
 
@@ -149,6 +198,8 @@ def view_transforms(pre: Preprocessing, seed: int | None = None) -> A.Compose:
     points, upright photos then looking unlike the training views; these light views cost
     nothing there and keep the head from fitting one exact framing.
     """
+    import albumentations as A  # imports torch: only training builds these pipelines
+
     return A.Compose(
         [
             A.RandomResizedCrop(
@@ -160,13 +211,16 @@ def view_transforms(pre: Preprocessing, seed: int | None = None) -> A.Compose:
             A.HorizontalFlip(p=0.5),
             A.ColorJitter(brightness=0.15, contrast=0.15, saturation=0.1, hue=0.02, p=0.8),
             A.Normalize(mean=pre.mean, std=pre.std),
-            ToTensorV2(),
         ],
         strict=True,
         seed=seed,
     )
 
 
-def apply(transform: A.Compose, image: Image.Image) -> torch.Tensor:
-    """Run an albumentations pipeline on an RGB PIL image; returns a float32 CHW tensor."""
-    return transform(image=np.asarray(image))["image"]
+def apply(transform: EvalTransform | A.Compose, image: Image.Image) -> np.ndarray:
+    """Run the eval transform or an albumentations pipeline on an RGB PIL image: a (3, H, W)
+    float32 array (training's loaders stack these into tensors)."""
+    if isinstance(transform, EvalTransform):
+        return transform(image)
+    pixels = transform(image=np.asarray(image))["image"]  # (H, W, 3) float32 after Normalize
+    return np.ascontiguousarray(pixels.transpose(2, 0, 1))

@@ -8,6 +8,9 @@ Weights come from, in order of `weights="auto"`:
 `weights="none"` starts from random initialisation.
 
     model = build_model("tf_efficientnet_lite0", num_classes=8)
+
+timm and torch are imported by the functions that build networks, not with the module: the
+command line names `WeightsError` for every command, and an ONNX Runtime run never loads them.
 """
 
 from __future__ import annotations
@@ -20,12 +23,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import timm
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
-
 if TYPE_CHECKING:
+    import torch
+
     from wildlens.model.bundle import Bundle
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ def build_model(
     Raises:
         WeightsError: no usable weights for the requested source.
     """
+    import timm
+
     if not timm.is_model(architecture):
         raise WeightsError(f"unknown timm architecture {architecture!r}")
     source = resolve_weight_source(architecture, weights)
@@ -105,6 +107,8 @@ def resolve_weight_source(architecture: str, weights: str) -> str:
 
 def packaged_state_dict(architecture: str, model: torch.nn.Module) -> OrderedDict:
     """The packaged ImageNet checkpoint, renamed in order onto `model`'s keys (shapes checked)."""
+    import torch
+
     module_name, class_name = PACKAGED_WEIGHTS[architecture]
     try:
         module = importlib.import_module(module_name)
@@ -132,6 +136,10 @@ def packaged_state_dict(architecture: str, model: torch.nn.Module) -> OrderedDic
 def read_weights_file(path: Path) -> dict[str, torch.Tensor]:
     """The tensors of a local `.safetensors` or `.pth` file, never running pickled code: a file
     that is not a plain dict of tensors is a `WeightsError` saying what to give instead."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     if not path.is_file():
         raise WeightsError(f"weights={path}: no such file")
     try:
@@ -182,6 +190,8 @@ def load_weights_file(model: torch.nn.Module, path: Path) -> None:
 
 
 def _from_hub(architecture: str, num_classes: int, drop_rate: float) -> torch.nn.Module:
+    import timm
+
     try:
         return timm.create_model(
             architecture, pretrained=True, num_classes=num_classes, drop_rate=drop_rate

@@ -6,6 +6,9 @@ routing policy, metrics, config, library versions, and the sha256 of every other
 
     bundle = save_bundle("runs/train", model, meta)
     bundle = load_bundle("runs/train"); state = bundle.load_state_dict()
+
+Reading a bundle needs no torch (JSON, hashes, and the kNN banks through `safetensors.numpy`);
+torch is imported only to save a network or load its weights as tensors.
 """
 
 from __future__ import annotations
@@ -19,19 +22,19 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from safetensors.numpy import load as load_arrays
-from safetensors.torch import load_file, save_file
 
 from wildlens.data.transforms import Preprocessing
 from wildlens.model.catalogue import Catalogue, catalogue_from_dict
 from wildlens.model.routing import Policy
 from wildlens.model.signing import SigningError, read_signer
 from wildlens.model.unknown import UnknownModel
+
+if TYPE_CHECKING:
+    import torch
 
 FORMAT_VERSION = 1
 META_FILE = "bundle.json"
@@ -215,6 +218,8 @@ class Bundle:
 
     def load_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as tensors (safetensors: no code runs while loading)."""
+        from safetensors.torch import load_file
+
         return load_file(str(self.path / WEIGHTS_FILE))
 
 
@@ -234,6 +239,8 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 def library_versions() -> dict[str, str]:
     """Versions of what produced a bundle or a record, for the audit trail."""
+    from importlib import metadata
+
     versions = {"python": platform.python_version()}
     for package in ("wildlens", "torch", "timm", "albumentations", "pillow", "numpy"):
         try:
@@ -259,6 +266,8 @@ def save_bundle(
         extra_files: more files (relative path -> bytes), e.g. a report; hashed like the weights.
         overwrite: replace an existing bundle at `out`.
     """
+    from safetensors.torch import save_file
+
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise BundleError(f"{out} exists and is not empty; choose another out= or overwrite=true")

@@ -9,7 +9,6 @@ expected_calibration_error(probs, test_labels)
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 
 def check_logits(logits: np.ndarray) -> np.ndarray:
@@ -45,6 +44,8 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray, prior_sigma: float =
     finite when every held-out prediction is right, where plain NLL would drive T towards 0 and
     every probability to 1. With hundreds of examples the data dominate. No examples: T = 1.
     """
+    from scipy.optimize import minimize_scalar  # fitting only: answering never loads it
+
     logits = check_logits(logits)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) == 0:

@@ -18,14 +18,18 @@ outside it, and `overlay` dims that part, so nobody reads meaning into what was 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
-import torch
 from PIL import Image
 
 from wildlens.data.transforms import Preprocessing, apply, eval_transforms
 from wildlens.model.backbones import network_from_bundle
 from wildlens.model.bundle import Bundle
+
+if TYPE_CHECKING:
+    import torch  # imported where a heat map is computed: the app answers without it
 
 
 class ExplainError(ValueError):
@@ -46,7 +50,9 @@ class GradCam:
 
     def class_map(self, image: Image.Image, class_index: int) -> np.ndarray:
         """Grad-CAM of `class_index` on the network's input crop: (h, w) >= 0, max 1 (or all 0)."""
-        x = apply(self.transform, image).unsqueeze(0)
+        import torch
+
+        x = torch.from_numpy(apply(self.transform, image))[None]
         with torch.no_grad():
             features = self.model.forward_features(x)
         if features.ndim != 4:

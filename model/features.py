@@ -166,7 +166,7 @@ def extract_features(
         for v, view in enumerate(views):
             if view.seeded:
                 view.transform.set_random_seed(_view_seed(sha256s[i], view))
-            pending.append((i, v, apply(view.transform, image).numpy()))
+            pending.append((i, v, apply(view.transform, image)))
             if len(pending) >= batch_size:
                 flush()
         if on_photo is not None:

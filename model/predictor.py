@@ -8,30 +8,37 @@ prediction.decision, prediction.reasons, prediction.top_k
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 from PIL import Image
 
-from wildlens.data.images import ImageError, LoadedImage, load_image
-from wildlens.data.quality import ImageQuality, measure_quality
-from wildlens.data.transforms import Preprocessing, apply, eval_transforms
+from wildlens.data.images import LoadedImage
+from wildlens.data.quality import ImageQuality
 from wildlens.model.backends import BackendName, ModelOutputs, Precision, select_backend
 from wildlens.model.bundle import Bundle, load_bundle
 from wildlens.model.calibration import softmax
-from wildlens.model.device import select_device
+from wildlens.model.device import device_name
+from wildlens.model.preparer import UNPROCESSABLE, UNPROCESSABLE_ERRORS, ImagePreparer
 from wildlens.model.routing import Decision, decide
-from wildlens.model.trust import Trust
 
-# What the eval transform raises on a pathological photo (an extreme aspect ratio resized to the
-# model's size), reported as the decoder's errors are, with the code UNPROCESSABLE.
-UNPROCESSABLE = "unprocessable"
-UNPROCESSABLE_ERRORS = (ValueError, MemoryError, cv2.error)
+if TYPE_CHECKING:
+    from wildlens.model.trust import Trust
+
+# The decode side lives in `model.preparer` (what decode workers import); named here too, as
+# the predictor's photo errors.
+__all__ = [
+    "UNPROCESSABLE",
+    "UNPROCESSABLE_ERRORS",
+    "ImagePreparer",
+    "ItemPrediction",
+    "ModelOutputs",
+    "Prediction",
+    "Predictor",
+]
 
 
 @dataclass(frozen=True)
@@ -73,40 +80,6 @@ class ItemPrediction:
     photos: list[Prediction]
 
 
-@dataclass(frozen=True)
-class ImagePreparer:
-    """Photo -> model input, without the model: what batch decode workers run (picklable)."""
-
-    preprocessing: Preprocessing
-
-    def load(self, source: Any) -> LoadedImage:
-        """Decode with the shared decoder, reduced to what the eval transform needs."""
-        return load_image(source, target_size=self.preprocessing.resize_size)
-
-    def preprocess(self, image: Image.Image) -> np.ndarray:
-        """The shared eval transform: a (3, H, W) float32 array.
-
-        Raises:
-            ImageError: `unprocessable`, a photo the transform cannot resize (an extreme aspect
-                ratio): that photo's failure, never the run's.
-        """
-        try:
-            return apply(_eval_transform(self.preprocessing), image).numpy()
-        except UNPROCESSABLE_ERRORS as error:
-            message = f"the photo could not be resized for the model ({type(error).__name__})"
-            raise ImageError(UNPROCESSABLE, message) from error
-
-    @staticmethod
-    def quality(image: Image.Image) -> ImageQuality:
-        """Size, sharpness and contrast of a decoded photo, for the `poor_image` check."""
-        return measure_quality(image)
-
-
-@functools.lru_cache(maxsize=4)
-def _eval_transform(preprocessing: Preprocessing):
-    return eval_transforms(preprocessing)  # built once per process, not once per photo
-
-
 class Predictor:
     """Loads a bundle once; turns RGB images into calibrated, routed predictions."""
 
@@ -120,7 +93,9 @@ class Predictor:
         threads: int = 0,
     ):
         self.bundle = bundle
-        self.device = select_device(device)
+        # Every prediction names the bundle; its digest is worked out once, not once a photo.
+        self.identity = bundle.identity
+        self.device = device_name(device)  # "cpu", "cuda", ...: torch only if a GPU may be there
         self.top_k = top_k
         self.class_ids = bundle.class_ids
         self.catalogue = bundle.catalogue
@@ -150,6 +125,8 @@ class Predictor:
 
     def trust(self) -> Trust:
         """The bundle's trust policy as training fitted it, to measure it on other photos."""
+        from wildlens.model.trust import Trust  # training's library: only evaluation needs it
+
         calibration = self.bundle.meta.metrics.get("calibration") or {}
         return Trust(self.temperature, self.policy, self.unknown, calibration, {})
 
@@ -263,5 +240,5 @@ class Predictor:
             else decision.accept_threshold,
             signals=dict(decision.signals),
             quality=quality.to_dict() if quality is not None else None,
-            bundle=self.bundle.identity,
+            bundle=dict(self.identity),
         )

@@ -35,7 +35,6 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import binom
 
 from wildlens.model.conformal import ShortlistRule, fit_shortlist, shortlists
 from wildlens.model.shift import GuardPolicy, signal_means
@@ -217,6 +216,8 @@ class Decision:
 
 def binomial_p_value(errors: int, n: int, max_error_rate: float) -> float:
     """P(Binomial(n, max_error_rate) <= errors): small when the true error rate is lower."""
+    from scipy.stats import binom  # fitting only: answering photos never loads scipy.stats
+
     return float(binom.cdf(errors, n, max_error_rate))
 
 
@@ -284,6 +285,8 @@ def _photos_needed(
     the test pass: the smallest scale factor f at which some top-n of the current photos, grown
     to f n answers with f k mistakes, is rejected. None when no growth would do (the accepted
     sets' error rates are above the target)."""
+    from scipy.stats import binom  # fitting only: answering photos never loads scipy.stats
+
     if total == 0:
         return None
     n = np.arange(1, total + 1)

@@ -37,7 +37,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import beta
 
 SIGNALS = ("unknown", "low_confidence", "atypicality")
 YES_NO = ("unknown", "low_confidence")  # the others are in [0, 1]
@@ -61,6 +60,8 @@ class GuardPolicy:
         """The mean each signal may have without counting as a shift: the calibration mean's
         upper 95% confidence bound (Clopper-Pearson for yes/no signals, normal for ranks) plus
         the tolerance."""
+        from scipy.stats import beta  # imported on first use: start-up of infer.py and the app
+
         n = max(1, self.calibration_size)
         tolerated = {}
         for name, mean in self.means.items():

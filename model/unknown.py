@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
-from sklearn.metrics import roc_auc_score
 
 from wildlens.model.calibration import check_logits
 from wildlens.model.conformal import conformal_quantile
@@ -46,6 +44,8 @@ CHUNK = 1024  # queries per distance block: bounds memory to CHUNK x bank size
 
 def energy_scores(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """-T * logsumexp(logits / T) per row: high when no class has a large logit."""
+    from scipy.special import logsumexp  # imported on first use: start-up of infer.py and the app
+
     return -temperature * logsumexp(check_logits(logits) / temperature, axis=1)
 
 
@@ -247,6 +247,8 @@ def fit_unknown_rule(
 
 def unknown_auroc(in_catalogue_scores: np.ndarray, unknown_scores: np.ndarray) -> float:
     """Probability that an unknown photo scores higher than a catalogue photo."""
+    from sklearn.metrics import roc_auc_score  # evaluation only: answering never loads sklearn
+
     labels = np.r_[np.zeros(len(in_catalogue_scores)), np.ones(len(unknown_scores))]
     return float(roc_auc_score(labels, np.r_[in_catalogue_scores, unknown_scores]))
 

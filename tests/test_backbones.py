@@ -23,7 +23,7 @@ def test_packaged_weights_map_onto_timm(imagenet_lite0):
     """With the ImageNet head, the cheetah photo shipped in gradio is class 293."""
     pre = Preprocessing.from_model(imagenet_lite0)
     assert pre.mean == (0.5, 0.5, 0.5)  # tf_ variant: its own preprocessing, not ImageNet's
-    x = apply(eval_transforms(pre), load_image(CHEETAH).image)[None]
+    x = torch.from_numpy(apply(eval_transforms(pre), load_image(CHEETAH).image))[None]
     with torch.no_grad():
         probs = imagenet_lite0(x).softmax(-1)[0]
     assert int(probs.argmax()) == IMAGENET_CHEETAH

@@ -8,7 +8,7 @@ value the user set), before any library that reads them is imported.
 """
 
 import os
-from importlib import metadata
+from typing import Any
 
 # Field deployments are often offline; a border post should not phone home either.
 for _key, _value in {
@@ -20,7 +20,15 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-try:
-    __version__ = metadata.version("wildlens")
-except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> Any:
+    # `__version__` is looked up on first use: importlib.metadata costs tens of milliseconds,
+    # paid otherwise by every process, infer.py's decode workers included.
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            return metadata.version("wildlens")
+        except metadata.PackageNotFoundError:  # a checkout that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'wildlens' has no attribute {name!r}")

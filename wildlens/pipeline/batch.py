@@ -22,15 +22,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from wildlens.data.parallel import parallel_map
 from wildlens.data.sources import DatasetError, Sample, Skipped
 from wildlens.model.bundle import Bundle, load_bundle
-from wildlens.model.device import select_device
-from wildlens.model.predictor import Predictor
+from wildlens.model.device import device_name
+from wildlens.model.predictor import ImagePreparer, Predictor
 from wildlens.model.signing import trusted_key_ids
 from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.decode import prepare_input
 from wildlens.pipeline.guard import RunGuard
 from wildlens.pipeline.inputs import count_inputs, input_kind, iter_inputs
 from wildlens.pipeline.records import (
@@ -49,7 +51,7 @@ from wildlens.pipeline.stages import (
     auto_size,
     available_cores,
     groups,
-    prepare_input,
+    in_background,
     records_for,
 )
 
@@ -57,7 +59,24 @@ from wildlens.pipeline.stages import (
 def local_engine(
     items: Iterator[Sample | Skipped], cfg: InferConfig, bundle: Bundle, sizing: Sizing
 ) -> Iterator[list[dict[str, Any]]]:
-    """Decode in worker processes while this process runs the model; yields record lists."""
+    """Decode in worker processes while this process runs the model; record lists.
+
+    The model's set-up (ONNX Runtime session, the trust policy's libraries) starts now, in the
+    set-up thread, and goes on while the decode workers start and decode the first photos: on a
+    case folder of tens of photos, start-up is most of the wait.
+    """
+    model = in_background(model_for, bundle, cfg, sizing)
+    chunksize = 4
+    # Keep about two batches decoding ahead, so the model never waits on the workers.
+    prefetch = max(2, math.ceil(2 * sizing.batch_size / (max(1, sizing.workers) * chunksize)))
+    prepare = partial(prepare_input, preparer=ImagePreparer(bundle.preprocessing))
+    prepared = parallel_map(prepare, items, sizing.workers, chunksize, prefetch)
+    return (records_for(group, *model.result()) for group in groups(prepared, sizing.batch_size))
+
+
+def model_for(bundle: Bundle, cfg: InferConfig, sizing: Sizing) -> tuple[Predictor, RunProvenance]:
+    """The run's predictor and provenance, warmed up: one forward pass and decision on a blank
+    input, so the libraries and buffers the first batch needs are loaded here, not then."""
     predictor = Predictor(
         bundle,
         device=cfg.device,
@@ -66,14 +85,9 @@ def local_engine(
         precision=cfg.precision,
         threads=sizing.threads,
     )
-    provenance = RunProvenance.of(predictor, cfg.input)
-    chunksize = 4
-    # Keep about two batches decoding ahead, so the model never waits on the workers.
-    prefetch = max(2, math.ceil(2 * sizing.batch_size / (max(1, sizing.workers) * chunksize)))
-    prepare = partial(prepare_input, preparer=predictor.preparer)
-    prepared = parallel_map(prepare, items, sizing.workers, chunksize, prefetch)
-    for group in groups(prepared, sizing.batch_size):
-        yield records_for(group, predictor, provenance)
+    size = predictor.preprocessing.input_size
+    predictor.decide(predictor.forward(np.zeros((1, 3, size, size), np.float32)))
+    return predictor, RunProvenance.of(predictor, cfg.input)
 
 
 def ray_engine(
@@ -112,7 +126,7 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
                 f"{cfg.input} holds no photos to classify (looked for "
                 f"{', '.join(cfg.extensions)}); check input= and extensions="
             )
-        on_gpu = select_device(cfg.device).type != "cpu"
+        on_gpu = device_name(cfg.device) != "cpu"
         sizing = auto_size(cfg, on_gpu, available_cores(), pending=max(0, total - len(done)))
         log(
             f"{total} inputs, {len(done)} already recorded in {outputs.records}; "
@@ -126,19 +140,29 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
                     yield item
 
         written = set(done)
-        guard = RunGuard(bundle.routing.guard, enabled=cfg.shift_guard)
-        guard.replay(done.values())  # a resumed run keeps a guard that had fired
+        engine = ENGINES[cfg.engine](pending(), cfg, bundle, sizing)  # its set-up starts now
+        # A resumed run keeps a guard that had fired. Set up after the engine's own (its bounds
+        # load scipy.stats), while the first photos are decoded.
+        resumed_guard = in_background(run_guard, bundle, cfg, list(done.values()))
         bar = tqdm(
             total=total, initial=len(done), unit="img", smoothing=0.05, disable=not cfg.progress
         )
         with bar:
-            for records in ENGINES[cfg.engine](pending(), cfg, bundle, sizing):
+            for records in engine:
+                guard = resumed_guard.result()
                 # An engine that retries work (Ray) could hand a key back twice: keep the first.
                 fresh = guard.apply([r for r in records if r["key"] not in written])
                 written.update(r["key"] for r in fresh)
                 append_records(handle, fresh)
                 bar.update(len(fresh))
         return finish(cfg, bundle, outputs, input_keys, input_path, log)
+
+
+def run_guard(bundle: Bundle, cfg: InferConfig, done: list[dict[str, Any]]) -> RunGuard:
+    """The run's shift guard, having replayed the records already in the log."""
+    guard = RunGuard(bundle.routing.guard, enabled=cfg.shift_guard)
+    guard.replay(done)
+    return guard
 
 
 def finish(

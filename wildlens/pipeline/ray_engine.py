@@ -25,8 +25,9 @@ from wildlens.data.sources import Sample, Skipped
 from wildlens.model.bundle import Bundle
 from wildlens.model.predictor import ImagePreparer, Predictor
 from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.decode import Prepared, prepare_input
 from wildlens.pipeline.records import RunProvenance, dumps
-from wildlens.pipeline.stages import Prepared, Sizing, prepare_input, records_for
+from wildlens.pipeline.stages import Sizing, records_for
 
 # Inputs per Ray dataset: large enough to amortise an actor pool's start, small enough that a
 # chunk of archive members (held as bytes in the object store) stays well below its memory.

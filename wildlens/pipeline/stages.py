@@ -1,6 +1,7 @@
 """The two stages of a batch run, shared by every engine (local workers, Ray): decode one input
-into model-ready pixels (`prepare_input`, in worker processes), then run the model over a group
-of them and make one record per input (`records_for`, where the model lives).
+into model-ready pixels (`prepare_input`, in worker processes; `wildlens.pipeline.decode`, which
+imports no model library), then run the model over a group of them and make one record per input
+(`records_for`, where the model lives).
 
     prepared = prepare_input(sample, predictor.preparer)
     records = records_for([prepared, ...], predictor, provenance)
@@ -9,18 +10,32 @@ of them and make one record per input (`records_for`, where the model lives).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
-from wildlens.data.images import ImageError, ImageFacts
-from wildlens.data.quality import ImageQuality
-from wildlens.data.sources import Sample, Skipped
-from wildlens.model.predictor import ImagePreparer, Predictor
+from wildlens.model.predictor import Predictor
 from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.decode import Prepared, prepare_input
 from wildlens.pipeline.records import RunProvenance, failed_record, ok_record, skipped_record
+
+__all__ = [
+    "MAX_GROUP_BATCHES",
+    "Prepared",
+    "Sizing",
+    "auto_size",
+    "available_cores",
+    "groups",
+    "in_background",
+    "prepare_input",
+    "records_for",
+]
+
+T = TypeVar("T")
+_SET_UP = ThreadPoolExecutor(max_workers=1, thread_name_prefix="set-up")
 
 # Records of failed and skipped inputs wait for at most this many batches' worth before being
 # written, so an archive of mostly non-photos still writes (and resumes) as it goes.
@@ -60,32 +75,15 @@ def auto_size(cfg: InferConfig, on_gpu: bool, cores: int, pending: int) -> Sizin
     return Sizing(workers=workers, batch_size=batch_size, threads=threads)
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """One input after the decode stage: model-ready pixels, or why there are none."""
+def in_background(function: Callable[..., T], *args: Any) -> Future[T]:
+    """Run `function(*args)` in the set-up thread; its result (or error) comes through the future.
 
-    key: str
-    pixels: np.ndarray | None = field(default=None, repr=False)  # (3, H, W) float32
-    facts: ImageFacts | None = None
-    quality: ImageQuality | None = None  # for the poor_image check, measured where decoded
-    error: tuple[str, str, str] | None = None  # code, message, sha256 of the bytes if read
-    skipped: Skipped | None = None
-
-
-def prepare_input(item: Sample | Skipped, preparer: ImagePreparer) -> Prepared:
-    """Decode and preprocess one input (runs in a worker process; the result is picklable)."""
-    if isinstance(item, Skipped):
-        return Prepared(item.key, skipped=item)
-    try:
-        loaded = preparer.load(item.source)
-    except ImageError as error:
-        return Prepared(item.key, error=(error.code, error.message, error.sha256))
-    try:
-        pixels = preparer.preprocess(loaded.image)
-    except ImageError as error:  # `unprocessable`: a shape the eval transform cannot resize
-        return Prepared(item.key, error=(error.code, error.message, loaded.facts.sha256))
-    quality = preparer.quality(loaded.image)
-    return Prepared(item.key, pixels=pixels, facts=loaded.facts, quality=quality)
+    For set-up (the model, the shift guard: imports, an ONNX Runtime session) that can run while
+    the decode workers start and decode the first photos. Set-up tasks run one after another,
+    in the order submitted: two threads importing the same libraries at once could meet in a
+    circular import.
+    """
+    return _SET_UP.submit(function, *args)
 
 
 def records_for(
