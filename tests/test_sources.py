@@ -186,6 +186,26 @@ def test_open_source_dispatch(tmp_path):
     assert len(skipped) == 6
 
 
+def test_parallel_map_keeps_order_and_runs_in_workers():
+    """The first chunk runs here while the workers start, the rest in the workers; results in
+    input order whatever finished first."""
+    import os
+
+    from wildlens.data.parallel import parallel_map
+
+    results = list(parallel_map(_pid_and_square, range(23), workers=2, chunksize=3, prefetch=2))
+    assert [square for _, square in results] == [i * i for i in range(23)]
+    pids = [pid for pid, _ in results]
+    assert set(pids[:3]) == {os.getpid()}
+    assert os.getpid() not in pids[3:]
+
+
+def _pid_and_square(i: int) -> tuple[int, int]:
+    import os
+
+    return os.getpid(), i * i
+
+
 def test_decode_workers_exit_when_their_parent_is_killed(tmp_path):
     """A killed batch run must not leave worker processes behind."""
     import signal
@@ -197,7 +217,7 @@ def test_decode_workers_exit_when_their_parent_is_killed(tmp_path):
     script.write_text(
         "import os, sys, time\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
-        "from data.parallel import parallel_map\n"
+        "from wildlens.data.parallel import parallel_map\n"
         "def main():\n"
         "    for _ in parallel_map(time.sleep, [0.2] * 1000, workers=1, chunksize=1):\n"
         "        print(os.getpid(), flush=True)\n"

@@ -65,7 +65,9 @@ PROBE = textwrap.dedent(
 
         first = sorted(Path(photos).glob("*.jpg"))[0]
         task = partial(decode_in_worker, preparer=predictor.preparer)
-        [report["worker"]] = parallel_map(task, [Sample(key="a", source=first)], workers=1)
+        # The first chunk runs in this process while the worker starts; the second in the worker.
+        samples = [Sample(key=key, source=first) for key in "ab"]
+        _, report["worker"] = parallel_map(task, samples, workers=1, chunksize=1)
 
         # The app's answer: decode, predict the item, provenance (no heat map).
         from wildlens.model.provenance import Provenance
