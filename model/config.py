@@ -53,7 +53,7 @@ class TrainConfig:
     unknown_keep: float = 0.95
     familiar_keep: float = 0.9
     unknown_data: str = ""
-    shift_tolerance: float = 0.03
+    shift_tolerance: float = 0.02
     shift_alpha: float = 0.05
     shift_window: int = 50
     poor_min_side: int = 64

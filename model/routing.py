@@ -378,7 +378,7 @@ def fit_policy(
     class_conditional: Sequence[bool] | None = None,
     unknown_keep: float = 0.95,
     familiar_keep: float = 0.9,
-    guard_tolerance: float = 0.03,
+    guard_tolerance: float = 0.02,
     guard_alpha: float = 0.05,
     guard_window: int = 50,
     quality: QualityLimits | None = None,

@@ -14,16 +14,21 @@ On the calibration photos each signal has a known mean. The guard tests, sequent
 run's mean of any signal is above that mean plus a tolerance, with a betting martingale per
 signal (Waudby-Smith and Ramdas 2023; Podkopaev and Ramdas 2022 use the same construction to track
 a deployed model's risk): wealth starts at 1, and each photo multiplies it by 1 + b (x - m0),
-where x is the signal, m0 the tolerated mean and b a bet. The guard's evidence is the average
-wealth over signals and a few bets. Under the null (every signal's mean at most its m0, whatever
-the order of the photos) the average is a nonnegative supermartingale, so by Ville's inequality it
-ever reaches 1 / alpha with probability at most alpha: looking after every photo costs nothing.
-When it does, the guard fires and stays fired for the rest of the run: auto-accept is suspended
-(`shift_suspected`).
+where x is the signal, m0 the tolerated mean and b the bet. The bet is predictable (chosen from the
+photos before this one): the plug-in ("aGRAPA") bet (mean - m0) / (variance + (mean - m0)^2) of
+the signal's running mean and variance, 0 while the mean is at most m0, and at most 0.8 / m0, so a
+signal of 0 never takes more than 80% of the wealth. The guard's evidence is the average wealth
+over the signals. Under the null (every signal's mean at most its m0, whatever the order of the
+photos) each wealth, and so their average, is a nonnegative supermartingale, so by Ville's
+inequality it ever reaches 1 / alpha with probability at most alpha: looking after every photo
+costs nothing. When it does, the guard fires and stays fired for the rest of the run: auto-accept
+is suspended (`shift_suspected`).
 
 Measured on clothing-small (docs/benchmarks.md, `bench/trust.py --parts shift`): the continuous
 atypicality finds mild blur or compression two to three times sooner than a yes/no "unfamiliar"
-signal, and no clean test run of 372 photos fired.
+signal; the plug-in bet fires a quarter to a third sooner than a fixed mixture of bets (heavy
+JPEG: 80 -> 53 photos at the same tolerance); no clean test run fired, nor any of 100 runs of
+3,000 photos drawn from the clean test photos.
 
     guard = ShiftGuard(policy.guard)
     for signals in stream: guard.update(signals); guard.fired
@@ -40,9 +45,12 @@ import numpy as np
 
 SIGNALS = ("unknown", "low_confidence", "atypicality")
 YES_NO = ("unknown", "low_confidence")  # the others are in [0, 1]
-# Bets as fractions of the largest safe bet 1 / m0 (a signal of 0 then leaves 1 - fraction of the
-# wealth): small fractions find small excesses slowly, large ones large excesses fast.
-BET_FRACTIONS = (0.05, 0.1, 0.2, 0.4)
+# The largest bet as a fraction of the largest safe bet 1 / m0: a signal of 0 then leaves 20% of
+# the wealth, so a few typical photos after a run of odd ones do not ruin the evidence.
+MAX_BET_FRACTION = 0.8
+# The running mean and variance start from one pseudo-photo at m0 with variance 1/4 (the largest a
+# [0, 1] signal can have): the first bets are small.
+PRIOR_VARIANCE = 0.25
 RANK_SD = 1 / np.sqrt(12)  # the spread of a uniform rank: the sampling error of its mean
 
 
@@ -101,10 +109,10 @@ class ShiftGuard:
     def __init__(self, policy: GuardPolicy):
         self.policy = policy
         self.null = policy.null_means()
-        self.bets = {name: np.array(BET_FRACTIONS) / m0 for name, m0 in self.null.items()}
-        self.log_wealth = {name: np.zeros(len(BET_FRACTIONS)) for name in self.null}
+        self.log_wealth = dict.fromkeys(self.null, 0.0)
         self.seen = 0
         self.sums = dict.fromkeys(self.null, 0.0)
+        self.squares = dict.fromkeys(self.null, 0.0)
         self.fired_at: int | None = None  # photos seen when it fired (1-based)
 
     @classmethod
@@ -121,16 +129,28 @@ class ShiftGuard:
     @property
     def evidence(self) -> float:
         """The average wealth: 1 at the start, 1 / alpha fires."""
-        wealth = [np.exp(w).mean() for w in self.log_wealth.values()]
+        wealth = [np.exp(w) for w in self.log_wealth.values()]
         return float(np.mean(wealth)) if wealth else 1.0
+
+    def bet(self, name: str) -> float:
+        """The next photo's bet on `name`, from the photos before it only (predictable)."""
+        m0 = self.null[name]
+        n = self.seen + 1  # the photos seen and the prior's pseudo-photo
+        mean = (self.sums[name] + m0) / n
+        variance = (self.squares[name] + PRIOR_VARIANCE + m0 * m0) / n - mean * mean
+        excess = mean - m0
+        if excess <= 0:
+            return 0.0
+        return min(excess / (max(variance, 1e-4) + excess * excess), MAX_BET_FRACTION / m0)
 
     def update(self, signals: Mapping[str, float]) -> bool:
         """Add one answer's signals; returns whether the guard has fired (now or before)."""
-        self.seen += 1
         for name, m0 in self.null.items():
             x = min(1.0, max(0.0, float(signals.get(name, 0.0))))
+            self.log_wealth[name] += float(np.log1p(self.bet(name) * (x - m0)))
             self.sums[name] += x
-            self.log_wealth[name] += np.log1p(self.bets[name] * (x - m0))
+            self.squares[name] += x * x
+        self.seen += 1
         if self.fired_at is None and self.evidence >= 1.0 / self.policy.alpha:
             self.fired_at = self.seen
         return self.fired

@@ -53,7 +53,7 @@ class TrustSettings:
     unknown_keep: float = 0.95
     familiar_keep: float = 0.9
     accept_floor: float = 0.5
-    shift_tolerance: float = 0.03
+    shift_tolerance: float = 0.02
     shift_alpha: float = 0.05
     shift_window: int = 50
     quality: QualityLimits = field(default_factory=QualityLimits)

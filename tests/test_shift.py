@@ -66,3 +66,22 @@ def test_the_state_reports_means_against_the_calibration_means():
     assert state["photos"] == 4 and state["means"]["unknown"] == 1.0
     assert state["means"]["atypicality"] == 0.9
     assert state["calibration_means"] == MEANS and state["fired"] == (state["fired_at"] is not None)
+
+
+def test_bets_are_chosen_before_each_photo_and_stay_safe():
+    """The bet on a photo depends on earlier photos only (Ville's inequality needs it), is 0 while
+    the run looks like the calibration photos, and never risks more than 80% of the wealth."""
+    guard = ShiftGuard(policy())
+    m0 = guard.null["atypicality"]
+    for _ in range(20):
+        guard.update({"unknown": False, "low_confidence": False, "atypicality": 0.3})
+    assert guard.bet("atypicality") == 0.0 and guard.evidence < 1.0 + 1e-9
+    for _ in range(30):
+        guard.update({"unknown": False, "low_confidence": False, "atypicality": 1.0})
+    bet = guard.bet("atypicality")
+    assert 0.0 < bet <= 0.8 / m0 + 1e-12
+    before = guard.log_wealth["atypicality"]
+    guard.update({"unknown": False, "low_confidence": False, "atypicality": 0.0})
+    # The photo's own value did not change the bet it was charged: exactly 1 + bet * (0 - m0).
+    assert np.isclose(guard.log_wealth["atypicality"] - before, np.log1p(-bet * m0))
+    assert np.log1p(-bet * m0) >= np.log(0.2) - 1e-12
