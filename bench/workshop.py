@@ -4,9 +4,9 @@
 
 DATA (default ../shared/datasets/clothing-small) is sampled into workshop-sized sets (CLASSESxPER
 photos of its train split, linked into a temporary folder). Each set is trained three times in one
-process, exactly as `wildlens.ui.workshop_tab.train_model` calls `train()` (fast mode,
-workers=0): first with an empty feature cache (cold: every photo
-decoded and passed through the backbone), then on another draw of photos (the backbone's ONNX
+process, exactly as `wildlens.ui.workshop_tab.train_model` calls `train()` (fast mode, the
+default decode workers, the app's `workshop_views`): first with an empty feature cache (cold: every
+photo decoded and passed through the backbone), then on another draw of photos (the backbone's ONNX
 graph cached from the first run, the photos new), then that draw again (warm: a trainer who
 retrains on the same photos). Reported: whole training time (audit, features,
 cross-fitted head, trust policy, report, bundle and ONNX export), each stage's share (from the
@@ -48,8 +48,10 @@ def sample_set(data: Path, classes: int, per_class: int, out: Path, seed: int = 
 def timed_train(source: Path, out: Path) -> dict:
     from wildlens.model.config import TrainConfig
     from wildlens.model.training import train
+    from wildlens.ui.config import AppConfig
 
-    cfg = TrainConfig(data=str(source), out=str(out), mode="fast", workers=0, device="cpu")
+    views = AppConfig.workshop_views
+    cfg = TrainConfig(data=str(source), out=str(out), mode="fast", device="cpu", fast_views=views)
     marks: list[tuple[float, str]] = []
     updates: list[tuple[float, str]] = []
 

@@ -148,6 +148,11 @@ def inspect_sample(
     return record, signature
 
 
+# Fewer photos than this are checked in this process (a spawned worker takes about half a
+# second to start; checking a photo takes 10-40 ms).
+MIN_PARALLEL = 64
+
+
 def audit(
     samples: Sequence[Sample],
     skipped: Sequence[Skipped] = (),
@@ -165,6 +170,8 @@ def audit(
     `extreme_aspect`, `records` (per image, with its `cluster`).
     """
     inspected = []
+    if len(samples) < MIN_PARALLEL:
+        workers = 0  # starting a worker takes longer than checking a few photos
     for item in parallel_map(partial(inspect_sample, cache=cache), samples, workers=workers):
         inspected.append(item)
         if on_item is not None:

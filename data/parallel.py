@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections import deque
@@ -84,3 +85,51 @@ def parallel_map(
             if not pending:
                 return
             yield from pending.popleft().result()
+
+
+_DONE = object()
+
+
+def in_thread(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """`items`, produced by a background thread up to `depth` ahead of the consumer.
+
+    For work that releases the GIL (Pillow decoding, OpenCV, numpy) next to other such work in
+    this thread (an ONNX Runtime session): the two overlap without a worker process to start.
+    An exception in `items` is raised here, at the item it replaced; a consumer that stops
+    early stops the thread.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as error:  # handed to the consumer, raised there
+            put((None, error))
+            return
+        put((_DONE, None))
+
+    thread = threading.Thread(target=produce, daemon=True, name="in-thread")
+    thread.start()
+    try:
+        while True:
+            item, error = ready.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from wildlens.data.files import cache_dir
 from wildlens.data.images import load_image
+from wildlens.data.parallel import in_thread
 from wildlens.data.sources import Sample
 from wildlens.data.transforms import Preprocessing, apply, eval_transforms, view_transforms
 from wildlens.model.backends import logits_and_features
@@ -107,14 +108,18 @@ class Embedder:
         self.model, self.pre, self.device = model.eval(), pre, device
         self.session = None
 
+    def prepare(self) -> None:
+        """Export and load the ONNX graph now (on a CPU; a no-op after the first call)."""
+        if self.device.type == "cpu" and self.session is None:
+            from wildlens.model.backends import OnnxBackend
+            from wildlens.model.export import export_onnx
+
+            self.session = OnnxBackend(export_onnx(self.model, self.pre.input_size))
+
     @torch.inference_mode()
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         if self.device.type == "cpu":
-            if self.session is None:
-                from wildlens.model.backends import OnnxBackend
-                from wildlens.model.export import export_onnx
-
-                self.session = OnnxBackend(export_onnx(self.model, self.pre.input_size))
+            self.prepare()
             return self.session(batch).features
         x = torch.from_numpy(batch).to(self.device, memory_format=torch.channels_last)
         _, pooled = logits_and_features(self.model, x)
@@ -160,17 +165,34 @@ def extract_features(
             found[i, v] = vector
         pending.clear()
 
-    bar = tqdm(missing, desc=description, disable=not progress, leave=False, unit="img")
-    for done, i in enumerate(bar, start=1):
-        image = load_image(samples[i].source, target_size=pre.resize_size).image
-        for v, view in enumerate(views):
-            if view.seeded:
-                view.transform.set_random_seed(_view_seed(sha256s[i], view))
-            pending.append((i, v, apply(view.transform, image)))
-            if len(pending) >= batch_size:
-                flush()
-        if on_photo is not None:
-            on_photo(done, len(missing))
+    def decoded() -> Iterator[tuple[int, list[np.ndarray]]]:
+        for i in missing:
+            image = load_image(samples[i].source, target_size=pre.resize_size).image
+            arrays = []
+            for view in views:
+                if view.seeded:
+                    view.transform.set_random_seed(_view_seed(sha256s[i], view))
+                arrays.append(apply(view.transform, image))
+            yield i, arrays
+
+    if missing and on_photo is not None:
+        # The backbone's export (seconds, the first time on a machine) as a step of its own, so a
+        # progress bar moves before and after it rather than stopping at the first batch.
+        on_photo(0, len(missing))
+        embedder.prepare()
+        on_photo(0, len(missing))
+    bar = tqdm(total=len(missing), desc=description, disable=not progress, leave=False, unit="img")
+    # Photos are decoded in a thread while the backbone runs on the previous batch (both release
+    # the GIL): 600 photos x 2 views on 2 cores, see docs/benchmarks.md (workshop training).
+    with bar:
+        for done, (i, arrays) in enumerate(in_thread(decoded(), depth=batch_size), start=1):
+            for v, array in enumerate(arrays):
+                pending.append((i, v, array))
+                if len(pending) >= batch_size:
+                    flush()
+            bar.update()
+            if on_photo is not None:
+                on_photo(done, len(missing))
     if pending:
         flush()
     if not samples:

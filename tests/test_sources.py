@@ -200,6 +200,39 @@ def test_parallel_map_keeps_order_and_runs_in_workers():
     assert os.getpid() not in pids[3:]
 
 
+def test_in_thread_keeps_order_raises_where_it_failed_and_stops_with_the_consumer():
+    import threading
+
+    from wildlens.data.parallel import in_thread
+
+    assert list(in_thread(iter(range(50)), depth=3)) == list(range(50))
+
+    def failing():
+        yield 1
+        yield 2
+        raise DatasetError("photo 3 is damaged")
+
+    got = []
+    with pytest.raises(DatasetError, match="photo 3"):
+        for item in in_thread(failing()):
+            got.append(item)
+    assert got == [1, 2]
+
+    produced = []
+
+    def endless():
+        while True:
+            produced.append(len(produced))
+            yield produced[-1]
+
+    before = threading.active_count()
+    for item in in_thread(endless(), depth=2):
+        if item == 5:
+            break
+    assert len(produced) <= 5 + 1 + 2 + 1  # at most depth (+ one in hand) past the last taken
+    assert threading.active_count() == before  # the thread has ended
+
+
 def _pid_and_square(i: int) -> tuple[int, int]:
     import os
 

@@ -20,8 +20,10 @@ history kept in browsers, no MCP server; internal errors are not sent to browser
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import logging
+import threading
 from typing import Any
 
 import gradio as gr
@@ -272,6 +274,15 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
         )
     for warning in client.missing_fonts():
         log.warning("%s", warning)
+    if cfg.workshop:
+        # The training stack (timm, scikit-learn, albumentations, the report's plots) takes 5-10 s
+        # to import on 2 cores: loaded now, in the background, not when a trainer first waits.
+        threading.Thread(
+            target=importlib.import_module,
+            args=("wildlens.model.training",),
+            daemon=True,
+            name="preload-training",
+        ).start()
     # The sign-in page is Gradio's own, in the browser's language: greet in all three.
     greeting = " · ".join(dict.fromkeys(text(lang, "app.login") for lang in LANGUAGES))
     return demo.launch(

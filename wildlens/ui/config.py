@@ -33,6 +33,7 @@ class AppConfig:
     top_k: int = 3
     workshop: bool = True
     workshop_image_size: int = 0
+    workshop_views: int = 0
     device: Device = "auto"
     threads: int = 1
 

@@ -131,7 +131,7 @@ def train_model(
             name=name,
             description=f"Workshop model trained in the app on {source.name}",
             image_size=state.cfg.workshop_image_size,
-            workers=0,
+            fast_views=state.cfg.workshop_views,
             device=state.cfg.device,
         )
         log: list[str] = []
