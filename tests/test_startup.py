@@ -75,6 +75,17 @@ PROBE = textwrap.dedent(
         item = predictor.predict_item([predictor.load(first).image])
         Provenance.of(predictor).fields()
         report["answer"] = [item.combined.decision, loaded()]
+
+        # The app itself: its modules, its state around that predictor (no heat map asked).
+        import tempfile
+
+        import wildlens.ui.app  # noqa: F401
+        from wildlens.ui.config import AppConfig
+        from wildlens.ui.state import AppState
+
+        state = AppState(AppConfig(data_dir=tempfile.mkdtemp()), predictor, bundle)
+        state.model.provenance()
+        report["app"] = loaded()
         print(json.dumps(report))
     """
 )
@@ -101,6 +112,7 @@ def test_onnx_runs_and_their_decode_workers_never_import_torch(tiny_bundle, tiny
     assert report["run"] == [0, []]
     assert report["worker"] == [True, []]  # decoded, and still no torch in the worker
     assert report["answer"][1] == []
+    assert report["app"] == []
     records = (tmp_path / "out.jsonl").read_text().splitlines()
     assert len(records) == 10 and all('"status":"ok"' in r for r in records)
 

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from wildlens.model.bundle import META_FILE, Bundle, BundleError, BundleMeta, load_bundle
 from wildlens.model.explain import GradCam
 from wildlens.model.predictor import Predictor
@@ -58,14 +56,36 @@ class RecentAnswers:
             self._signals.append(dict(signals))
 
 
+def limit_torch_threads(threads: int) -> None:
+    """PyTorch's CPU threads for heat maps and workshop training, set when they first need torch
+    (the answer path runs on ONNX Runtime and never imports it).
+
+    Requests run side by side in threads. A PyTorch op split over every core waits for its
+    slowest thread, and on a busy machine that thread waits for a core: on 2 shared cores, heat
+    maps took 0.1-2.3 s with 2 threads and 0.02-0.05 s with 1.
+    """
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 class ActiveModel:
     """A predictor, where it came from, its heat-map explainer (built on first use) and the
     shift guard over its recent answers."""
 
-    def __init__(self, predictor: Predictor, path: Path, key: str, shift_guard: bool = True):
+    def __init__(
+        self,
+        predictor: Predictor,
+        path: Path,
+        key: str,
+        shift_guard: bool = True,
+        threads: int = 1,
+    ):
         self.predictor = predictor
         self.path = path
         self.key = key
+        self.threads = threads
         self.recent = RecentAnswers(predictor.policy.guard, enabled=shift_guard)
         self._explainer: GradCam | None = None
         self._lock = threading.Lock()
@@ -77,6 +97,7 @@ class ActiveModel:
     def explainer(self) -> GradCam:
         with self._lock:
             if self._explainer is None:
+                limit_torch_threads(self.threads)
                 self._explainer = GradCam.from_bundle(self.predictor.bundle)
             return self._explainer
 
@@ -101,11 +122,6 @@ class BundleChoice:
 class AppState:
     def __init__(self, cfg: AppConfig, predictor: Predictor, bundle_path: str | Path):
         self.cfg = cfg
-        if cfg.threads > 0:
-            # Requests run side by side in threads. A PyTorch op split over every core waits for
-            # its slowest thread, and on a busy machine that thread waits for a core: on 2 shared
-            # cores, heat maps took 0.1-2.3 s with 2 threads and 0.02-0.05 s with 1.
-            torch.set_num_threads(cfg.threads)
         self.data_dir = Path(cfg.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         database = Path(cfg.database) if cfg.database else self.data_dir / "review.sqlite3"
@@ -113,7 +129,9 @@ class AppState:
         self.startup_bundle = Path(bundle_path).resolve()
         self.code_version = code_version()
         self.downloads = Downloads(max_age_s=max(cfg.cache_max_age_s, 600))
-        self._model = ActiveModel(predictor, self.startup_bundle, STARTUP, cfg.shift_guard)
+        self._model = ActiveModel(
+            predictor, self.startup_bundle, STARTUP, cfg.shift_guard, cfg.threads
+        )
         self._lock = threading.Lock()
         self.training = threading.Lock()  # one workshop training at a time
 
@@ -163,7 +181,7 @@ class AppState:
             top_k=self.cfg.top_k,
             threads=self.cfg.threads,
         )
-        model = ActiveModel(predictor, path, key, self.cfg.shift_guard)
+        model = ActiveModel(predictor, path, key, self.cfg.shift_guard, self.cfg.threads)
         with self._lock:
             self._model = model
         return model

@@ -33,7 +33,7 @@ from wildlens.ui.access import Access, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels, empty_table
-from wildlens.ui.state import STARTUP, AppState
+from wildlens.ui.state import STARTUP, AppState, limit_torch_threads
 
 MISTAKES_SHOWN = 50
 
@@ -116,6 +116,8 @@ def train_model(
 ) -> tuple[Any, ...]:
     """Train in fast mode; (summary, per-class, confusion, mistakes, contact sheet, bundle key)."""
     from wildlens.model.training import train  # the training stack loads only when someone trains
+
+    limit_torch_threads(state.cfg.threads)
 
     name = (name or "").strip() or "workshop"
     if not state.training.acquire(blocking=False):
