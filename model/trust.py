@@ -217,7 +217,8 @@ def routing_measures(
             auroc={
                 **{name: unknown_auroc(scores[name], foreign[name]) for name in foreign},
                 "combined": unknown_auroc(
-                    combined_statistic(reference, scores), combined_statistic(reference, foreign)
+                    combined_statistic(reference, scores, unknown_rule.far_threshold),
+                    combined_statistic(reference, foreign, unknown_rule.far_threshold),
                 ),
             },
         )

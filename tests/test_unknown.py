@@ -103,3 +103,43 @@ def test_two_class_models_have_no_logit_space_score_and_banks_round_trip():
         model.scores(logits, features)[KNN_FEATURES],
         atol=2e-3,  # the banks are stored as float16
     )
+
+
+def test_with_three_classes_feature_knn_watches_the_far_tail_only():
+    """knn_features' own threshold flags about 1% of catalogue photos; the near scores share the
+    rest of the 5%, so they flag more than under one shared level; a far photo is still unknown;
+    the union still keeps 95% of fresh catalogue photos."""
+    rng = np.random.default_rng(7)
+
+    def draw(n):
+        return {name: rng.normal(size=n) for name in (ENERGY, KNN_FEATURES, KNN_LOGITS)}
+
+    calibration = draw(4000)
+    rule = fit_unknown_rule(calibration, keep=0.95)
+    shared = fit_unknown_rule({k: v for k, v in calibration.items()}, keep=0.95, far_keep=0.95)
+    assert rule.far_threshold is not None and shared.far_threshold is None
+    fresh = draw(50000)
+    assert rule.is_unknown(fresh).mean() == pytest.approx(0.05, abs=0.007)
+    # 0.01 within 3 standard errors of a 99% quantile of 4,000 photos (0.0016 each)
+    assert (fresh[KNN_FEATURES] > rule.far_threshold).mean() == pytest.approx(0.01, abs=0.005)
+    assert rule.thresholds[ENERGY] < shared.thresholds[ENERGY]  # more budget for the near scores
+    far = {ENERGY: np.array([-5.0]), KNN_LOGITS: np.array([-5.0]), KNN_FEATURES: np.array([9.0])}
+    assert rule.is_unknown(far).all()
+    # The combined statistic ranks far photos above every other photo.
+    statistic = combined_statistic(
+        calibration, {k: np.r_[fresh[k][:100], far[k]] for k in far}, rule.far_threshold
+    )
+    assert statistic[-1] > statistic[:-1].max()
+    # A bundle's rule from before the far tail loads with none (one shared level).
+    old = {k: v for k, v in rule.to_dict().items() if k != "far_threshold"}
+    assert type(rule).from_dict(old).far_threshold is None
+    assert type(rule).from_dict(rule.to_dict()) == rule
+
+
+def test_two_classes_or_few_photos_share_one_level():
+    rng = np.random.default_rng(8)
+    two = {ENERGY: rng.normal(size=2000), KNN_FEATURES: rng.normal(size=2000)}
+    assert fit_unknown_rule(two).far_threshold is None
+    few = {name: rng.normal(size=60) for name in (ENERGY, KNN_FEATURES, KNN_LOGITS)}
+    rule = fit_unknown_rule(few)  # 60 photos cannot show a 99% quantile
+    assert rule.far_threshold is None and math.isfinite(rule.thresholds[KNN_FEATURES])
