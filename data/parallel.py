@@ -23,6 +23,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def available_cores() -> int:
+    """CPU cores this process may use (a container's share, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _exit_with_parent(parent: int) -> None:
     """A worker whose parent died (killed, crashed) exits instead of lingering as an orphan."""
     while True:

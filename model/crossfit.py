@@ -25,7 +25,6 @@ the whole set; the ensemble's test temperature matches the out-of-fold one (0.79
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from wildlens.data.parallel import available_cores
 from wildlens.data.splits import group_split
 from wildlens.model.calibration import fit_temperature, negative_log_likelihood, softmax
 from wildlens.model.unknown import KNN_FEATURES, KNN_LOGITS, KnnBank
@@ -160,7 +160,7 @@ def cross_fit(
     # here, as threadpoolctl's limits are not per thread.
     with (
         threadpool_limits(1),
-        ThreadPoolExecutor(min(len(folds), _cores()), thread_name_prefix="head") as pool,
+        ThreadPoolExecutor(min(len(folds), available_cores()), thread_name_prefix="head") as pool,
     ):
         for step, c in enumerate(grid):
             oof = np.zeros((len(features), num_classes))
@@ -191,11 +191,6 @@ def cross_fit(
         heads,
         search,
     )
-
-
-def _cores() -> int:
-    """CPU cores this process may use (a container's share, not the host's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def assign_folds(labels: Sequence[str], groups: Sequence[str], folds: int, seed: int) -> np.ndarray:

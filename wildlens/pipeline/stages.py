@@ -9,7 +9,6 @@ imports no model library), then run the model over a group of them and make one 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from wildlens.data.parallel import available_cores
 from wildlens.model.predictor import Predictor
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.decode import Prepared, prepare_input
@@ -47,11 +47,6 @@ class Sizing:
     workers: int  # decode worker processes; 0 decodes in the main process
     batch_size: int  # photos per model call
     threads: int  # CPU threads of the model; 0 lets the library choose
-
-
-def available_cores() -> int:
-    """CPU cores this process may use (a container's share, not the host's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def auto_size(cfg: InferConfig, on_gpu: bool, cores: int, pending: int) -> Sizing:

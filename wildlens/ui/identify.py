@@ -351,17 +351,12 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                 format="jpeg",
                 elem_id="gallery",
             )
-            table = labels.table(
-                labels.make(
-                    gr.Dataframe,
-                    {"label": "identify.per_photo"},
-                    value=empty_table(render.photo_headers(labels.language)),
-                    interactive=False,
-                    wrap=True,
-                    column_widths=["6%", "24%", "30%", "26%", "14%"],
-                    elem_id="per-photo",
-                ),
+            table = labels.dataframe(
+                "identify.per_photo",
                 render.photo_headers,
+                wrap=True,
+                column_widths=["6%", "24%", "30%", "26%", "14%"],
+                elem_id="per-photo",
             )
             card = gr.Markdown(elem_id="card")
         with gr.Column(min_width=280, elem_id="identify-record"):

@@ -61,6 +61,18 @@ class Labels:
         self._tables.append((component, columns))
         return component
 
+    def dataframe(self, label: str, columns: Columns, **kwargs: Any) -> Any:
+        """A read-only gr.Dataframe labelled `label`, empty with `columns` headers, registered
+        so its label and (while empty) its headers follow the language."""
+        component = self.make(
+            gr.Dataframe,
+            {"label": label},
+            value=empty_table(columns(self.language)),
+            interactive=False,
+            **kwargs,
+        )
+        return self.table(component, columns)
+
     @property
     def components(self) -> list[Any]:
         return [c for c, _ in self._static] + [c for c, _ in self._dynamic]

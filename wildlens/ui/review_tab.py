@@ -425,16 +425,8 @@ def build(
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):
             summary = gr.HTML(elem_id="record")
-            history = labels.table(
-                labels.make(
-                    gr.Dataframe,
-                    {"label": "review.history"},
-                    value=empty_table(history_headers(labels.language)),
-                    interactive=False,
-                    wrap=True,
-                    elem_id="history",
-                ),
-                history_headers,
+            history = labels.dataframe(
+                "review.history", history_headers, wrap=True, elem_id="history"
             )
         with gr.Column(scale=1):
             photos = labels.make(

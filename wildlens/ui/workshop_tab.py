@@ -32,7 +32,7 @@ from wildlens.ui import render
 from wildlens.ui.access import Access, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels, empty_table
+from wildlens.ui.labels import Labels
 from wildlens.ui.state import STARTUP, AppState, limit_torch_threads
 
 MISTAKES_SHOWN = 50
@@ -336,34 +336,10 @@ def build(
             train_button = labels.make(gr.Button, {"value": "workshop.train"}, variant="primary")
         with gr.Column():
             summary = gr.Markdown(elem_id="workshop-summary")
-            per_class = labels.table(
-                labels.make(
-                    gr.Dataframe,
-                    {"label": "workshop.per_class"},
-                    value=empty_table(per_class_headers(labels.language)),
-                    interactive=False,
-                ),
-                per_class_headers,
-            )
-    confusion = labels.table(
-        labels.make(
-            gr.Dataframe,
-            {"label": "workshop.confusion"},
-            value=empty_table(confusion_headers(labels.language)),
-            interactive=False,
-        ),
-        confusion_headers,
-    )
+            per_class = labels.dataframe("workshop.per_class", per_class_headers)
+    confusion = labels.dataframe("workshop.confusion", confusion_headers)
     with gr.Row(equal_height=False):
-        wrong = labels.table(
-            labels.make(
-                gr.Dataframe,
-                {"label": "workshop.mistakes"},
-                value=empty_table(mistake_headers(labels.language)),
-                interactive=False,
-            ),
-            mistake_headers,
-        )
+        wrong = labels.dataframe("workshop.mistakes", mistake_headers)
         contact = labels.make(gr.Image, {"label": "workshop.sheet"}, interactive=False, type="pil")
     labels.make(gr.Markdown, {"value": "workshop.models_help"})
     with gr.Row():
