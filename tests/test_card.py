@@ -1,0 +1,21 @@
+"""What the card, training's summary and the Workshop tab advise, from a policy's own dict."""
+
+from test_routing import policy
+
+from wildlens.model.card import advice_lines
+
+
+def _advice(classes: int, coverage: float) -> list[str]:
+    return advice_lines(policy([0.5] * classes).to_dict(), {"coverage": coverage})
+
+
+def test_few_class_catalogues_are_warned_about_look_alikes():
+    [line] = _advice(2, 0.9)
+    assert line.startswith("With 2 classes") and "class of other items" in line
+    assert any("With 3 classes" in line for line in _advice(3, 0.9))
+
+
+def test_larger_catalogues_that_accept_enough_get_no_advice():
+    assert _advice(4, 0.9) == []
+    [line] = _advice(4, 0.1)
+    assert line.startswith("Only 10% of the photos")
