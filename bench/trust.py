@@ -2,7 +2,7 @@
 look-alikes held out of training, foreign items, and the same classes photographed differently.
 
     python bench/trust.py [DATA] [--parts head,accept,guarantee,shortlist,unknown,shift]
-                          [--resplits 100] [--seed 0]
+                          [--resplits 100] [--draws 5] [--seed 0]
 
 DATA defaults to ../shared/datasets/clothing-small (train/, validation/, test/). Everything runs
 fast mode's own code on frozen features (the backbone is frozen there, so its features are
@@ -12,7 +12,8 @@ train and validation photos (every labelled photo calibrates); test photos measu
 
 - head: test accuracy of fast mode's head against scikit-learn's logistic-regression probe with
   C chosen by 5-fold cross-validation (LogisticRegressionCV, eval view, standardised), on the
-  whole pool and on 5 subsets of 30 and 60 photos per class;
+  whole pool and on `--draws` subsets of 30 and 60 photos per class (the mean paired difference
+  with its standard error);
 - accept: share of test photos auto-accepted and their precision at targets 0.95 and 0.98, on
   the whole pool, 60 and 30 per class, and a workshop set (5 clearly different classes x 20);
 - guarantee: `--resplits` random 60-per-class pools: how often the accepted precision falls
@@ -22,7 +23,10 @@ train and validation photos (every labelled photo calibrates); test photos measu
   clothing model given the synthetic photos of `data/synthetic.py`, and a synthetic-photo model
   given clothing photos), few-class (2- and 3-class catalogues given every other class's photos);
 - shift: the test photos under phone-like degradations, and the shift guard over streams of them
-  (100 random orders each): photos until it fires, wrong auto-accepts before it does.
+  (100 random orders each): photos until it fires, wrong auto-accepts before it does;
+- knn_bank: the calibration photos' kNN distances are out of fold, against 4/5 of the photos,
+  while a new photo's are against all of them: how far that moves new photos' ranks (held-out
+  pool photos and test photos), with the k-th neighbour as shipped and at the same density.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from wildlens.model.head import head_logits
 from wildlens.model.modes import cross_fitted_head
 from wildlens.model.shift import ShiftGuard
 from wildlens.model.trust import TrustSettings, fit_trust, routing_measures
+from wildlens.model.unknown import NEIGHBOURS, KnnBank, ranks
 
 DEGRADATIONS = ("blur", "rot90", "cast", "lowlight", "jpeg8", "crop50")
 WORKSHOP = ("hat", "outwear", "shoes", "shorts", "t-shirt")  # least confused (out of fold)
@@ -196,8 +201,11 @@ def part_head(f: Features, seeds=range(5)):
     from sklearn.preprocessing import StandardScaler
 
     print("\n## head: fast mode against the logistic-regression probe (test accuracy)\n")
-    print("| pool | fast mode | probe (C by 5-fold CV) | sets where fast mode is below |")
-    print("|---|---:|---:|---:|")
+    print(
+        "| pool | fast mode | probe (C by 5-fold CV) | difference (mean ± s.e.) "
+        "| sets where fast mode is below |"
+    )
+    print("|---|---:|---:|---:|---:|")
     for per_class in (None, 60, 30):
         ours, theirs = [], []
         for seed in seeds if per_class else [0]:
@@ -212,8 +220,14 @@ def part_head(f: Features, seeds=range(5)):
             ).fit(scaler.transform(x[:, 0]), y)
             theirs.append(probe.score(scaler.transform(f.test), f.test_labels))
         below = sum(a < b for a, b in zip(ours, theirs, strict=True))
+        difference = np.subtract(ours, theirs)
+        error = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0
         name = f"{per_class} per class" if per_class else f"all ({len(f.pool)})"
-        print(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {below} of {len(ours)} |")
+        print(
+            f"| {name} | {fmt(ours)} | {fmt(theirs)} | {difference.mean():+.4f} ± {error:.4f} "
+            f"| {below} of {len(ours)} |",
+            flush=True,
+        )
 
 
 def part_accept(f: Features, seeds=range(5)):
@@ -417,7 +431,35 @@ def part_shift(f: Features, scratch: Path, orders: int = 100):
         )
 
 
-PARTS = ("head", "accept", "guarantee", "shortlist", "unknown", "shift")
+def part_knn_bank(f: Features, splits: int = 3):
+    print("\n## knn_bank: new photos' kNN ranks among out-of-fold calibration distances\n")
+    print("| calibration k | photos | mean rank (0.5: like calibration) | beyond 90% line | 95% |")
+    print("|---:|---|---:|---:|---:|")
+    x = f.pool[:, 0]
+    rows: dict = {}
+    for seed in range(splits):
+        order = np.random.default_rng(seed).permutation(len(x))
+        train, held = order[: len(x) * 4 // 5], order[len(x) * 4 // 5 :]
+        labels = [str(v) for v in f.pool_labels[train]]
+        fold_of = assign_folds(labels, [str(i) for i in train], 5, seed)
+        bank = KnnBank.of(x[train])
+        new = {"held-out pool photos": bank.score(x[held]), "test photos": bank.score(f.test)}
+        for k in (NEIGHBOURS, NEIGHBOURS * 4 // 5):
+            calibration = np.zeros(len(train))
+            for fold in range(5):
+                inside = fold_of == fold
+                calibration[inside] = KnnBank.of(x[train][~inside], k).score(x[train][inside])
+            lines = np.quantile(calibration, [0.9, 0.95])
+            for name, distances in new.items():
+                rows.setdefault((k, name), []).append(
+                    [ranks(calibration, distances).mean(), *(distances[:, None] > lines).mean(0)]
+                )
+    for (k, name), values in rows.items():
+        mean = np.mean(values, axis=0)
+        print(f"| {k} | {name} | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} |")
+
+
+PARTS = ("head", "accept", "guarantee", "shortlist", "unknown", "shift", "knn_bank")
 
 
 def main() -> None:
@@ -425,6 +467,7 @@ def main() -> None:
     parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
     parser.add_argument("--parts", default=",".join(PARTS))
     parser.add_argument("--resplits", type=int, default=100)
+    parser.add_argument("--draws", type=int, default=5, help="subsets per size: head, accept")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     parts = args.parts.split(",")
@@ -438,9 +481,9 @@ def main() -> None:
         for part in parts:
             began = time.perf_counter()
             if part == "head":
-                part_head(f)
+                part_head(f, range(args.draws))
             elif part == "accept":
-                part_accept(f)
+                part_accept(f, range(args.draws))
             elif part == "guarantee":
                 part_guarantee(f, args.resplits)
             elif part == "shortlist":
@@ -449,6 +492,8 @@ def main() -> None:
                 part_unknown(f, Path(scratch))
             elif part == "shift":
                 part_shift(f, Path(scratch))
+            elif part == "knn_bank":
+                part_knn_bank(f)
             else:
                 raise SystemExit(f"error: unknown part {part!r}; parts: {','.join(PARTS)}")
             print(f"\n[{part}: {time.perf_counter() - began:.0f} s]", flush=True)
