@@ -257,6 +257,7 @@ def test_workshop_trains_a_model_and_switches_to_it(server, client, tiny_dataset
     # Cross-fitted: all 36 photos (train/ and val/), each judged by a head that did not see it.
     assert sum(sum(row[1:]) for row in confusion["data"]) == 36
     assert "cross-validated" in summary and "answered automatically" in summary
+    assert "With 3 classes" in summary  # a catalogue this small is told about look-alikes
     assert state.model.key.startswith("class-3-") and state.model.bundle.name == "Class 3"
     assert "Class 3" in model_line and banner["visible"] is False  # not the demo model
     datasets = list((state.data_dir / "datasets").glob("class-3-*.zip"))

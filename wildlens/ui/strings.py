@@ -781,6 +781,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "{name}: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ; ຄວາມຜິດພາດທີ່ໝັ້ນໃຈມີຫຼາຍເກີນໄປ ການເພີ່ມຮູບຢ່າງດຽວ"
               "ບໍ່ຊ່ວຍ: ກະລຸນາກວດປ້າຍ ແລະ ປະເພດທີ່ຄ້າຍກັນ.",
     },
+    "workshop.few_classes": {
+        "en": "With {classes} classes, an item of another kind that looks like one of them is "
+              "answered as it: add the look-alikes officers will meet as classes of their own.",
+        "zh": "只有 {classes} 个类别时，外观相似的其他物品会被判为其中之一："
+              "请把执法人员会遇到的相似物品作为单独的类别加入。",
+        "lo": "ມີພຽງ {classes} ປະເພດ, ສິ່ງຂອງປະເພດອື່ນທີ່ຄ້າຍກັບປະເພດໃດໜຶ່ງ ຈະຖືກຕອບວ່າເປັນປະເພດນັ້ນ: "
+              "ກະລຸນາເພີ່ມສິ່ງທີ່ຄ້າຍກັນທີ່ເຈົ້າໜ້າທີ່ຈະພົບ ເປັນປະເພດຂອງມັນເອງ.",
+    },
     "workshop.folder": {
         "en": "Saved in {folder}.", "zh": "保存在 {folder}。", "lo": "ບັນທຶກໄວ້ທີ່ {folder}.",
     },

@@ -26,6 +26,7 @@ from PIL import Image
 from wildlens.data.sources import SPLIT_NAMES, DatasetError, Sample, iter_archive
 from wildlens.model.backbones import WeightsError
 from wildlens.model.bundle import Bundle, BundleError
+from wildlens.model.card import FEW_CLASSES
 from wildlens.model.catalogue import CatalogueError
 from wildlens.model.config import TrainConfig
 from wildlens.ui import render
@@ -208,6 +209,8 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
         if rule["status"] in ("insufficient_calibration", "target_not_shown"):
             key = "workshop.photos_needed" if rule["photos_needed"] else "workshop.never_automatic"
             lines += ["", text(language, key, name=names[class_id], count=rule["photos_needed"])]
+    if len(rules) <= FEW_CLASSES:
+        lines += ["", text(language, "workshop.few_classes", classes=len(rules))]
     lines += ["", text(language, "workshop.folder", folder=str(bundle.path))]
 
     per_class = pd.DataFrame(
