@@ -384,9 +384,9 @@ def part_few_class(f: Features):
         keep = np.isin(f.test_labels, known)
         foreign = np.concatenate([f.pool[~chosen, 0], f.test[~keep]])
         foreign_labels = np.concatenate([f.pool_labels[~chosen], f.test_labels[~keep]])
-        m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], known), foreign)
-        decisions = trust.decide(outputs(head, foreign))
-        accepted = np.array([d.decision == "identified" for d in decisions])
+        m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], known))
+        kinds = np.array([d.decision for d in trust.decide(outputs(head, foreign))])
+        accepted = kinds == "identified"
         shares = {
             f.classes[c]: accepted[foreign_labels == c].mean() for c in np.unique(foreign_labels)
         }
@@ -394,7 +394,7 @@ def part_few_class(f: Features):
         print(
             f"| {'/'.join(names)} | {m['routing']['coverage']:.3f} | "
             f"{fmt([m['routing']['accepted_precision']])} | "
-            f"{m['unknown']['called_unknown']:.3f} | {m['unknown']['auto_accepted']:.3f} | "
+            f"{(kinds == 'unknown').mean():.3f} | {accepted.mean():.3f} | "
             + ", ".join(f"{name} {share:.2f}" for name, share in most)
             + " |",
             flush=True,
