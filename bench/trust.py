@@ -208,37 +208,34 @@ def part_head(f: Features, seeds=range(5)):
     )
     print("|---|---|---:|---:|---:|---:|")
     for per_class in (None, 60, 30):
-        # A draw is measured on the test photos, and on every photo not drawn (the pool's rest
-        # and the test photos, eval view): ten times the photos, so less chance in each draw.
-        sets = {"test photos": ([], [])}
-        if per_class:
-            sets["every photo not drawn"] = ([], [])
+        results: dict[str, tuple[list, list]] = {}  # measured on: (fast mode's, the probe's)
         for seed in seeds if per_class else [0]:
             rng = np.random.default_rng(seed)
-            chosen = subset(f.pool_labels, per_class, rng) if per_class else np.arange(len(f.pool))
+            chosen = subset(f.pool_labels, per_class, rng) if per_class else slice(None)
             x, y = f.pool[chosen], f.pool_labels[chosen]
-            rest = np.setdiff1d(np.arange(len(f.pool)), chosen)
-            measured = {
-                "test photos": (f.test, f.test_labels),
-                "every photo not drawn": (
+            # A draw is measured on the test photos, and on every photo not drawn (the pool's
+            # rest and the test photos, eval view): ten times the photos, less chance per draw.
+            measured = {"test photos": (f.test, f.test_labels)}
+            if per_class:
+                rest = np.setdiff1d(np.arange(len(f.pool)), chosen)
+                measured["every photo not drawn"] = (
                     np.concatenate([f.pool[rest, 0], f.test]),
                     np.concatenate([f.pool_labels[rest], f.test_labels]),
-                ),
-            }
+                )
             head, _ = fit(x, y, len(f.classes), seed)
             scaler = StandardScaler().fit(x[:, 0])
             probe = LogisticRegressionCV(
                 Cs=10, max_iter=3000, scoring="accuracy", use_legacy_attributes=False
             ).fit(scaler.transform(x[:, 0]), y)
-            for name, (ours, theirs) in sets.items():
-                photos, truth = measured[name]
+            for name, (photos, truth) in measured.items():
+                ours, theirs = results.setdefault(name, ([], []))
                 ours.append((outputs(head, photos).logits.argmax(1) == truth).mean())
                 theirs.append(probe.score(scaler.transform(photos), truth))
-        for name, (ours, theirs) in sets.items():
+        pool = f"{per_class} per class" if per_class else f"all ({len(f.pool)})"
+        for name, (ours, theirs) in results.items():
             below = sum(a < b for a, b in zip(ours, theirs, strict=True))
             difference = np.subtract(ours, theirs)
             error = difference.std(ddof=1) / np.sqrt(len(difference)) if len(ours) > 1 else 0
-            pool = f"{per_class} per class" if per_class else f"all ({len(f.pool)})"
             print(
                 f"| {pool} | {name} | {fmt(ours)} | {fmt(theirs)} "
                 f"| {difference.mean():+.4f} ± {error:.4f} | {below} of {len(ours)} |",
