@@ -1,4 +1,5 @@
-# WildLens: `make demo` runs the app on the embedded demo model; `make test` runs lint and tests.
+# WildLens: `make demo` runs the app on the embedded demo model; `make test` runs lint, installs
+# the system packages the tests use (as root) and runs the tests.
 # Both create the virtual environment (.venv) with the package and its dev tools on first use.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -10,7 +11,7 @@ export HF_HUB_DISABLE_TELEMETRY ?= 1
 export NO_ALBUMENTATIONS_UPDATE ?= 1
 export GRADIO_ANALYTICS_ENABLED ?= False
 
-.PHONY: install demo test lint format clean
+.PHONY: install system-packages demo test lint format clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +33,12 @@ lint: install
 	$(BIN)/python -m zipfile -e build/layers/wildlens-*.whl build/layers/site
 	cd build/layers && PYTHONPATH=site ../../$(BIN)/lint-imports ../../pyproject.toml
 
-test: lint
+# The Debian packages of tests/system-packages.txt (Chromium, a Chinese font), where this runs as
+# root; elsewhere the tests that need them skip and say why.
+system-packages:
+	bash tests/install-system-packages.sh
+
+test: lint system-packages
 	$(BIN)/python -m pytest
 
 format: install

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import numpy as np  # noqa: E402
-from browser import CHROMIUM, CHROMIUM_ARGS, ensure_chromium  # noqa: E402
+from browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import wildlens  # noqa: E402, F401  (offline defaults)
@@ -104,9 +104,9 @@ def seed_records(url: str, scratch: Path) -> None:
 
 
 def main() -> None:
-    reason = ensure_chromium()
+    reason = chromium_missing()
     if reason:
-        sys.exit(reason)
+        sys.exit(f"error: {reason}")
     from playwright.sync_api import sync_playwright
 
     bundle = ensure_demo_bundle()

@@ -1,16 +1,16 @@
-"""Debian's Chromium for the browser test and the documentation's screenshots.
+"""Debian's Chromium for the browser tests and the documentation's screenshots, and the fonts the
+font test gives its two browsers.
 
-    reason = ensure_chromium()     # None when /usr/bin/chromium is ready, else why it is not
+    reason = chromium_missing()    # None when /usr/bin/chromium is there, else why it is not
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-No browser is ever downloaded by Playwright: Chromium comes from Debian's package, installed with
-apt-get when it is missing and we run as root with apt available; every step has a timeout, so
-a machine without a package mirror skips (with the reason) instead of hanging.
+Nothing is installed from here: tests/system-packages.txt lists the Debian packages, which
+`make test` installs where it can (tests/install-system-packages.sh); without them the tests
+that need them skip with the reason. No browser is ever downloaded by Playwright.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,29 +26,45 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-APT_TIMEOUT_S = {"update": 180, "install": 600}
+INSTALL_HINT = "tests/system-packages.txt lists it; `make test` installs it as root"
 
 
-def ensure_chromium() -> str | None:
-    """Install Debian's chromium if missing and possible; None if ready, else the reason."""
+def chromium_missing() -> str | None:
+    """None when Debian's Chromium is installed, else the reason the browser tests skip."""
     if Path(CHROMIUM).is_file():
         return None
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return f"{CHROMIUM} is missing and installing it needs root (apt-get install chromium)"
-    if shutil.which("apt-get") is None:
-        return f"{CHROMIUM} is missing and there is no apt-get to install it with"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for step, command in (
-        ("update", ["apt-get", "update", "-qq"]),
-        ("install", ["apt-get", "install", "-y", "-qq", "chromium"]),
-    ):
-        try:
-            subprocess.run(
-                command, env=env, capture_output=True, timeout=APT_TIMEOUT_S[step], check=True
-            )
-        except subprocess.TimeoutExpired:
-            return f"apt-get {step} took over {APT_TIMEOUT_S[step]} s (no package mirror?)"
-        except (subprocess.CalledProcessError, OSError) as error:
-            detail = getattr(error, "stderr", b"") or b""
-            return f"apt-get {step} failed: {detail.decode(errors='replace').strip()[-300:]}"
-    return None if Path(CHROMIUM).is_file() else f"apt-get installed no {CHROMIUM}"
+    return f"{CHROMIUM} is not installed (Debian package chromium; {INSTALL_HINT})"
+
+
+def latin_font_dir() -> Path:
+    """A folder of Latin-only fonts that is always there: matplotlib's DejaVu (a dependency)."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def chinese_font() -> Path | None:
+    """A font file that draws Chinese, found with fontconfig; None when there is none."""
+    if shutil.which("fc-list") is None:
+        return None
+    found = subprocess.run(
+        ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=60
+    ).stdout
+    files = sorted(line.split(":")[0].strip() for line in found.splitlines() if line.strip())
+    return Path(files[0]) if files else None
+
+
+def fontconfig_file(folder: Path, fonts: list[Path]) -> Path:
+    """A fontconfig file whose only fonts are `fonts` (font files, copied into `folder`, plus the
+    Latin folder), so a browser started with FONTCONFIG_FILE set to it sees those and no others."""
+    own = folder / "fonts"
+    own.mkdir(parents=True, exist_ok=True)
+    for font in fonts:
+        shutil.copy(font, own / font.name)
+    config = folder / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>{latin_font_dir()}</dir><dir>{own}</dir>"
+        f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>"
+    )
+    return config
