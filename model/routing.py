@@ -8,12 +8,14 @@ of their own (look-alikes, whose wrong answer clears a protected item). For a ta
 candidate thresholds run down a grid fixed in advance, from 1 towards `floor`. At each one, the
 calibration photos accepted (predicted as a class of the family, confidence at or above the
 threshold, and familiar: see `wildlens.model.unknown`) are n photos with k wrong answers; the null
-hypothesis "the error rate among accepted answers is above 1 - t" is rejected when
-P(Binomial(n, 1 - t) <= k) <= delta. The scan stops at the first threshold not rejected
-(fixed-sequence testing: no multiplicity correction), and the last rejected one is kept.
-Thresholds accepting fewer photos than could ever reject (n < log(delta) / log(t): 45 at 0.95,
-114 at 0.98 with delta 0.1) are passed over rather than tested: n depends on the confidences only,
-not on the labels, so the order is still fixed before the labels are looked at.
+hypothesis "the error rate among accepted answers is above 1 - t" is rejected at level a when
+P(Binomial(n, 1 - t) <= k) <= a. The hypotheses are tested in that order by the fallback
+procedure (`ltt_threshold`): delta is split among a few start points, so that one confident
+mistake (a look-alike, a mislabelled photo) among the first answers ends only the scan begun
+there, and the lowest threshold rejected is kept. Thresholds accepting fewer photos than could
+ever reject (n < log(delta) / log(t): 45 at 0.95, 114 at 0.98 with delta 0.1) are not tested:
+n depends on the confidences only, not on the labels, so the order is still fixed before the
+labels are looked at.
 
 Guarantee: if the calibration photos and future photos are exchangeable (same source, no drift),
 then with probability at least 1 - delta over the calibration photos, the precision of the
@@ -77,6 +79,10 @@ POOLED, OWN = "pooled", "own"  # which guarantee a class's threshold comes from
 
 # Thresholds tested, most cautious first: dense near 1, where calibrated confidences crowd.
 THRESHOLD_GRID = np.unique(np.r_[np.linspace(0.0, 1.0, 1001), 1.0 - np.logspace(-6, -3, 31)])[::-1]
+# Start points of the fallback scan at most (`start_counts`): 4 keeps a scan going past a few
+# confident mistakes at the top, yet costs a noise-free pool little (docs/benchmarks.md,
+# "label noise": chosen there, on the draws of bench/trust.py's `noise` part).
+MAX_STARTS = 4
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "method": "learn_then_test_binomial_pooled",
+            "method": "learn_then_test_binomial_fallback",
             "delta": self.delta,
             "pooled": self.pooled.to_dict(),
             "own": {c: test.to_dict() for c, test in self.own.items()},
@@ -229,6 +235,19 @@ def smallest_showing_set(target_precision: float, delta: float) -> int:
     return max(1, int(np.ceil(np.log(delta) / np.log1p(-max_error))))
 
 
+def start_counts(candidates: int, target_precision: float, delta: float) -> tuple[int, ...]:
+    """Accepted-set sizes at which the fallback scan of `ltt_threshold` starts a fresh test,
+    each with delta / len(starts) of its own: the smallest set that can show the target at that
+    share, then doubling, as many as the candidates reach (at most `MAX_STARTS`). Fixed by the
+    number of candidates only (not by their labels), so the order is set before any test."""
+    for count in range(MAX_STARTS, 0, -1):
+        first = smallest_showing_set(target_precision, delta / count)
+        starts = tuple(first * 2**j for j in range(count))
+        if starts[-1] <= candidates or count == 1:
+            return starts
+    raise AssertionError("unreachable")
+
+
 def ltt_threshold(
     confidence: np.ndarray,
     correct: np.ndarray,
@@ -236,8 +255,18 @@ def ltt_threshold(
     delta: float,
     grid: np.ndarray = THRESHOLD_GRID,
 ) -> AcceptTest:
-    """The lowest grid threshold whose accepted set passes, scanning down from the most cautious
-    one that could pass; the evidence, and how many more photos would likely show the target.
+    """The lowest grid threshold the fallback scan rejects; the evidence, and how many more
+    photos would likely show the target.
+
+    The hypotheses "precision below the target at threshold l" are ordered from the most
+    cautious threshold down, and tested by the fallback procedure (Wiens 2003; a graphical
+    procedure of Learn-then-Test's family): the level delta is split equally among a few start
+    points (`start_counts`). A hypothesis is tested at its own share (a start's delta / m, others
+    0) plus the level of the one before it if that one was rejected. One confident mistake among
+    the first answers then stops only the scan from the first start; the next start, with more
+    photos, begins afresh. The family-wise error stays at most delta for any dependence between
+    the tests, so the guarantee is that of a single fixed sequence. With room for one start this
+    is plain fixed-sequence testing.
 
     Args:
         confidence: calibrated top-1 confidence of the calibration photos that may be accepted
@@ -254,16 +283,27 @@ def ltt_threshold(
     wrong = ~np.asarray(correct, dtype=bool)
     order = np.argsort(-confidence, kind="stable")
     sorted_confidence, sorted_wrong = confidence[order], np.cumsum(wrong[order])
+    starts = list(start_counts(len(confidence), target_precision, delta))
+    share = delta / len(starts)
     chosen, accepted, errors = float("inf"), 0, 0
     tested = None  # (n, errors) of the first threshold that failed
+    level = 0.0  # the level passed on by the hypothesis before, if it was rejected
     for threshold in grid:
         n = int(np.searchsorted(-sorted_confidence, -threshold, side="right"))
         if n < smallest:
-            continue  # too few photos for the test to ever reject: look further down
+            continue  # too few photos for any test to reject: not a hypothesis of the scan
+        while starts and n >= starts[0]:  # a start point: its share joins the level
+            starts.pop(0)
+            level += share
+        if level <= 0:
+            continue  # after a failure, before the next start: nothing left to test with
         k = int(sorted_wrong[n - 1])
-        if binomial_p_value(k, n, max_error) > delta:
-            tested = (n, k)
-            break
+        if binomial_p_value(k, n, max_error) > level:
+            tested = tested or (n, k)
+            level = 0.0
+            if not starts:
+                break
+            continue
         chosen, accepted, errors = float(threshold), n, k
     if np.isfinite(chosen):
         status, needed = AUTO, None

@@ -1,6 +1,7 @@
 """Routing and conformal shortlists: pure functions, edge cases, and statistical checks of their
 guarantees on synthetic exchangeable data."""
 
+import itertools
 import math
 
 import numpy as np
@@ -19,6 +20,7 @@ from wildlens.model.routing import (
     IDENTIFIED,
     INSUFFICIENT_CALIBRATION,
     LOW_CONFIDENCE,
+    MAX_STARTS,
     OUT_OF_CATALOGUE,
     POOR_IMAGE,
     REVIEW,
@@ -36,6 +38,7 @@ from wildlens.model.routing import (
     fit_policy,
     ltt_threshold,
     smallest_showing_set,
+    start_counts,
 )
 from wildlens.model.shift import GuardPolicy
 from wildlens.model.unknown import KNN_FEATURES, UnknownRule
@@ -183,6 +186,61 @@ def test_a_confident_early_mistake_is_named_as_such_not_as_too_few_photos():
     correct[[2, 5, 9]] = False  # three of the most confident answers are wrong
     test = ltt_threshold(confidence, correct, 0.95, 0.1)
     assert test.status == TARGET_NOT_SHOWN and test.errors == 3 and test.accepted == 45
+
+
+def test_one_confident_mistake_at_the_top_does_not_switch_automation_off():
+    """A look-alike or a mislabelled photo among the most confident answers ends the scan from
+    the first start only; the next start, with more photos, shows the target."""
+    confidence = np.linspace(1.0, 0.9, 600)
+    correct = np.ones(600, bool)
+    correct[0] = False  # the most confident answer of all is wrong
+    test = ltt_threshold(confidence, correct, 0.95, 0.1)
+    assert test.status == "auto" and test.accepted == 600 and test.errors == 1
+    assert start_counts(600, 0.95, 0.1)[0] > smallest_showing_set(0.95, 0.1)
+
+
+def test_start_points_depend_on_the_number_of_candidates_only():
+    assert start_counts(100, 0.95, 0.1) == (45,)  # room for one: plain fixed-sequence testing
+    many = start_counts(10_000, 0.95, 0.1)
+    assert len(many) == MAX_STARTS and many[0] == smallest_showing_set(0.95, 0.1 / MAX_STARTS)
+    assert all(b == 2 * a for a, b in itertools.pairwise(many))
+
+
+def confident_model(rng, n):
+    """Calibrated confidences crowded near 1, as a fine-tuned model's: P(right | c) = c."""
+    confidence = 1 - rng.beta(0.4, 6, n) * 0.5
+    return confidence, rng.random(n) < confidence
+
+
+def test_the_guarantee_holds_under_label_noise_and_the_fallback_keeps_automation(monkeypatch):
+    """Calibration labels with 1% flipped at random (a right answer then counts as wrong): the
+    precision of the chosen threshold on clean photos falls below the target in at most delta of
+    draws, and the fallback scan finds a threshold in far more draws than one fixed sequence."""
+    rng = np.random.default_rng(3)
+    population = np.sort(confident_model(np.random.default_rng(4), 200_000)[0])[::-1]
+    precision_above = np.cumsum(population) / np.arange(1, len(population) + 1)
+    delta, target, draws = 0.1, 0.95, 200
+    samples = []
+    for _ in range(draws):
+        confidence, correct = confident_model(rng, 600)
+        samples.append((confidence, correct & (rng.random(600) >= 0.01)))
+
+    def run():
+        found, failures = 0, 0
+        for confidence, noisy in samples:
+            threshold = ltt_threshold(confidence, noisy, target, delta).threshold
+            if not math.isinf(threshold):
+                found += 1
+                n = np.searchsorted(-population, -threshold, side="right")
+                failures += precision_above[n - 1] < target
+        return found, failures
+
+    found, failures = run()
+    assert failures / draws <= delta
+    assert found >= 0.9 * draws
+    monkeypatch.setattr("wildlens.model.routing.MAX_STARTS", 1)
+    single, _ = run()
+    assert single <= 0.8 * draws  # one flipped label in the first 45 ends a single sequence
 
 
 def test_ltt_empty_calibration_and_bad_arguments():
