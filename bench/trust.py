@@ -3,6 +3,7 @@ look-alikes held out of training, foreign items, and the same classes photograph
 
     python bench/trust.py [DATA] [--parts head,accept,guarantee,shortlist,unknown,shift]
                           [--resplits 100] [--draws 5] [--seed 0]
+    (parts: head, accept, noise, guarantee, shortlist, unknown, few_class, shift, knn_bank)
 
 DATA defaults to ../shared/datasets/clothing-small (train/, validation/, test/). Everything runs
 fast mode's own code on frozen features (the backbone is frozen there, so its features are
@@ -16,6 +17,10 @@ train and validation photos (every labelled photo calibrates); test photos measu
   photos and on every photo not drawn (the mean paired difference with its standard error);
 - accept: share of test photos auto-accepted and their precision at targets 0.95 and 0.98, on
   the whole pool, 60 and 30 per class, and a workshop set (5 clearly different classes x 20);
+- noise: 1%, 2% and 5% of the training labels flipped at random, and 2% and 5% of one look-alike
+  pair's (shirt / t-shirt) flipped between them, at 60 per class and the whole pool, `--draws`
+  draws each: share auto-accepted, precision on clean photos, draws below the target, under the
+  fallback scan (shipped) and one fixed sequence (the procedure before it);
 - guarantee: `--resplits` random 60-per-class pools: how often the accepted precision falls
   below the target on every photo not in the pool (about 3,200), against delta = 0.1;
 - shortlist: coverage and size of the expert's shortlist, 10 classes and 2-class catalogues;
@@ -67,6 +72,7 @@ DEGRADATIONS = ("blur", "rot90", "cast", "lowlight", "jpeg8", "crop50")
 WORKSHOP = ("hat", "outwear", "shoes", "shorts", "t-shirt")  # least confused (out of fold)
 PAIRS_2 = (("hat", "shoes"), ("pants", "shorts"), ("shirt", "t-shirt"), ("dress", "skirt"))
 CLASSES_3 = (("hat", "shoes", "pants"), ("shirt", "t-shirt", "longsleeve"))
+LOOKALIKE_PAIR = ("shirt", "t-shirt")  # the label-noise part flips labels between these too
 
 
 class Features:
@@ -300,6 +306,84 @@ def part_guarantee(f: Features, resplits: int):
         )
 
 
+def flip_labels(labels, share, rng, pair=None):
+    """`share` of the labels flipped: to another class at random, or (pair) only between the two
+    classes of a look-alike pair (that share of the pair's photos)."""
+    labels = labels.copy()
+    if pair is None:
+        chosen = rng.choice(len(labels), round(share * len(labels)), replace=False)
+        for i in chosen:
+            labels[i] = rng.choice(np.setdiff1d(np.unique(labels), [labels[i]]))
+        return labels
+    members = np.flatnonzero(np.isin(labels, pair))
+    chosen = rng.choice(members, round(share * len(members)), replace=False)
+    labels[chosen] = np.where(labels[chosen] == pair[0], pair[1], pair[0])
+    return labels
+
+
+def part_noise(f: Features, draws: int, target: float = 0.95):
+    """Training labels flipped (they calibrate too, out of fold); measured on clean photos. The
+    same heads decide under the fallback scan (shipped) and one fixed sequence (before)."""
+    import wildlens.model.routing as routing
+
+    pair = tuple(f.classes.index(c) for c in LOOKALIKE_PAIR)
+    shipped = routing.MAX_STARTS
+    print(f"\n## noise: training labels flipped, target {target}, {draws} draws\n")
+    print(
+        "| pool | flipped | procedure | auto-accepted | accepted precision (clean) "
+        "| draws below target | draws with nothing accepted |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|")
+    everything = np.concatenate([f.pool[:, 0], f.test])
+    truth = np.concatenate([f.pool_labels, f.test_labels])
+    kinds = [("none", 0.0, None)]
+    kinds += [(f"{share:.0%} at random", share, None) for share in (0.01, 0.02, 0.05)]
+    kinds += [(f"{share:.0%} {'/'.join(LOOKALIKE_PAIR)}", share, pair) for share in (0.02, 0.05)]
+    for per_class in (60, None):
+        for name, share, flipped_pair in kinds:
+            results = {"fallback (shipped)": ([], [], 0, 0), "one sequence": ([], [], 0, 0)}
+            for seed in range(draws):
+                rng = np.random.default_rng(2000 + seed)
+                chosen = (
+                    subset(f.pool_labels, per_class, rng) if per_class else np.arange(len(f.pool))
+                )
+                noisy = flip_labels(f.pool_labels[chosen], share, rng, flipped_pair)
+                fold_of = assign_folds([str(y) for y in noisy], [str(i) for i in chosen], 5, seed)
+                head, inputs = cross_fitted_head(
+                    f.pool[chosen], noisy, len(f.classes), fold_of, CrossFitSettings()
+                )
+                # Measured on clean labels: the test photos, and (60 per class) every photo
+                # not drawn as well.
+                rest = np.setdiff1d(np.arange(len(everything)), chosen) if per_class else None
+                x, y = (everything[rest], truth[rest]) if per_class else (f.test, f.test_labels)
+                for procedure, starts in (("fallback (shipped)", shipped), ("one sequence", 1)):
+                    routing.MAX_STARTS = starts
+                    entries = [
+                        CatalogueEntry(id=f"c{i}", names={"en": str(i)})
+                        for i in range(len(f.classes))
+                    ]
+                    trust = fit_trust(inputs, entries, TrustSettings(target_precision=target))
+                    m = measure(head, trust, x, y)
+                    shares, precisions, below, empty = results[procedure]
+                    shares.append(m["routing"]["coverage"])
+                    precision = m["routing"]["accepted_precision"]
+                    precisions.append(precision)
+                    results[procedure] = (
+                        shares,
+                        precisions,
+                        below + (precision is not None and precision < target),
+                        empty + (precision is None),
+                    )
+            routing.MAX_STARTS = shipped
+            pool = f"{per_class} per class" if per_class else f"all ({len(f.pool)})"
+            for procedure, (shares, precisions, below, empty) in results.items():
+                print(
+                    f"| {pool} | {name} | {procedure} | {fmt(shares)} | {fmt(precisions)} "
+                    f"| {below} of {draws} | {empty} of {draws} |",
+                    flush=True,
+                )
+
+
 def part_shortlist(f: Features):
     print("\n## shortlist: nominal coverage 0.95, test photos\n")
     print("| catalogue | coverage | mean size |")
@@ -487,7 +571,17 @@ def part_knn_bank(f: Features, splits: int = 3):
         print(f"| {k} | {name} | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} |")
 
 
-PARTS = ("head", "accept", "guarantee", "shortlist", "unknown", "few_class", "shift", "knn_bank")
+PARTS = (
+    "head",
+    "accept",
+    "noise",
+    "guarantee",
+    "shortlist",
+    "unknown",
+    "few_class",
+    "shift",
+    "knn_bank",
+)
 
 
 def main() -> None:
@@ -512,6 +606,8 @@ def main() -> None:
                 part_head(f, range(args.draws))
             elif part == "accept":
                 part_accept(f, range(args.draws))
+            elif part == "noise":
+                part_noise(f, args.draws)
             elif part == "guarantee":
                 part_guarantee(f, args.resplits)
             elif part == "shortlist":

@@ -23,7 +23,8 @@ FEW_CLASSES = 3
 
 
 def guarantee_lines(policy: dict[str, Any], cross_fitted: bool) -> list[str]:
-    """The exact guarantee of a bundle's routing policy (bundle.json `routing`)."""
+    """The guarantee of a bundle's routing policy (bundle.json `routing`): exact for a held-out
+    calibration split, approximate when cross-fitted."""
     delta = policy["delta"]
     pooled = policy["pooled"]
     own = policy["own"]
@@ -34,7 +35,12 @@ def guarantee_lines(policy: dict[str, Any], cross_fitted: bool) -> list[str]:
         else "the held-out calibration photos (never trained on or selected on)"
     )
     lines = [
-        f"**Guarantee.** With probability at least {1 - delta:.2f} over the draw of the "
+        (
+            "**Guarantee (approximate).** With probability about "
+            if cross_fitted
+            else "**Guarantee.** With probability at least "
+        )
+        + f"{1 - delta:.2f} over the draw of the "
         f"calibration photos ({where}), the answers that the pooled threshold auto-accepts are "
         f"right at least {pooled['target_precision']:.0%} of the time, all classes of the pool "
         "together, for photos drawn like the calibration photos."
@@ -46,8 +52,10 @@ def guarantee_lines(policy: dict[str, Any], cross_fitted: bool) -> list[str]:
             f"each separately: {classes}."
         )
     lines.append(
-        "Method: Learn-then-Test with an exact binomial tail bound and fixed-sequence testing "
-        "over a threshold grid fixed in advance (Angelopoulos et al. 2021)."
+        "Method: Learn-then-Test with an exact binomial tail bound, the thresholds of a grid "
+        "fixed in advance tested in order by the fallback procedure (delta shared among a few "
+        "start points, so one confident mistake at the top does not end the scan; Angelopoulos "
+        "et al. 2021, Wiens 2003)."
         + (
             " With out-of-fold scores the proof is approximate (the fold heads share most of "
             "their photos); bench/trust.py checks it over repeated random splits "
@@ -129,7 +137,11 @@ def model_card(meta: BundleMeta) -> str:
     data = meta.data
     counts = data["counts"]
     split = metrics["evaluation"]["split"]
-    split_name = "cross-validated (out of fold)" if split == "train" else split
+    split_name = (
+        "the training photos the thresholds were fitted on, each scored out of fold"
+        if split == "train"
+        else split
+    )
     lines = [
         f"# Model card: {meta.name} {meta.version}",
         "",

@@ -70,8 +70,14 @@ def evaluate_held_out(
         trust,
         fitted.outputs.get("unknown"),
         trust.calibration_scores,
+        # The training photos out of fold: their unknown scores too, from banks without them.
+        trust.calibration_scores if split == "train" else None,
     )
-    measures["split"] = "the training photos, cross-validated" if split == "train" else split
+    measures["split"] = (
+        "the training photos the thresholds were fitted on (each scored out of fold)"
+        if split == "train"
+        else split
+    )
     names = [catalogue[c].name() for c in splits.class_ids]
     files = evaluation_files(
         evaluation, names, fitted.history, {"calibration": trust.calibration, **measures}

@@ -21,7 +21,9 @@ Guarantee: if the calibration photos and future photos are exchangeable (same so
 then with probability at least 1 - delta over the calibration photos, the precision of the
 answers accepted by the pooled threshold is at least the pooled target; and the same holds,
 separately, for each class with a target of its own. Cross-fitting (fast mode) makes every
-labelled photo a calibration photo, scored by the fold head that did not see it. Photos unlike
+labelled photo a calibration photo, scored by the fold head that did not see it; the
+shipped head is the mean of the fold heads, not one of them, so there the guarantee is
+approximate (bench/trust.py checks it over repeated random splits). Photos unlike
 the calibration photos void it: the shift guard (`wildlens.model.shift`) notices and suspends
 auto-accept.
 
@@ -79,10 +81,10 @@ POOLED, OWN = "pooled", "own"  # which guarantee a class's threshold comes from
 
 # Thresholds tested, most cautious first: dense near 1, where calibrated confidences crowd.
 THRESHOLD_GRID = np.unique(np.r_[np.linspace(0.0, 1.0, 1001), 1.0 - np.logspace(-6, -3, 31)])[::-1]
-# Start points of the fallback scan at most (`start_counts`): 4 keeps a scan going past a few
+# Start points of the fallback scan at most (`start_counts`): 8 keeps a scan going past a few
 # confident mistakes at the top, yet costs a noise-free pool little (docs/benchmarks.md,
 # "label noise": chosen there, on the draws of bench/trust.py's `noise` part).
-MAX_STARTS = 4
+MAX_STARTS = 8
 
 
 @dataclass(frozen=True)

@@ -173,15 +173,19 @@ def routing_measures(
     trust: Trust,
     unknown: ModelOutputs | None = None,
     calibration_scores: Mapping[str, np.ndarray] | None = None,
+    scores: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """What the policy does on labelled photos of the catalogue's classes (photo quality is not
     checked here), and on photos of items outside it (`unknown`), in the order given.
 
     `calibration_scores` (the scores the rule was fitted on) give the combined unknown score's
-    AUROC; each single score's AUROC is given too.
+    AUROC; each single score's AUROC is given too. `scores`: the photos' own unknown-item scores
+    where the bank must not hold them (the calibration photos' out-of-fold scores: against a bank
+    holding it, each photo would be its own nearest neighbour, and look more familiar than any
+    new photo will); else computed against the whole bank.
     """
     probs = softmax(outputs.logits, trust.temperature)
-    scores = trust.scores(outputs)
+    scores = dict(scores) if scores is not None else trust.scores(outputs)
     decisions = decide(probs, scores, None, trust.policy)
     guard = ShiftGuard.over(trust.policy.guard, [d.signals for d in decisions])
     unknown_rule = trust.policy.unknown

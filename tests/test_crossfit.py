@@ -123,3 +123,31 @@ def test_the_c_scan_stops_past_the_minimum_and_keeps_the_best():
         for s in fit.search
     ]
     assert np.allclose(nll, cold, rtol=1e-3)
+
+
+def test_the_report_on_fitted_photos_scores_them_against_banks_without_them():
+    """Each training photo is its own nearest neighbour in a bank of every photo: the report must
+    score it out of fold, or it shows photos more familiar than any new photo will be."""
+    from wildlens.model.catalogue import CatalogueEntry
+    from wildlens.model.modes import cross_fitted_head
+    from wildlens.model.trust import TrustSettings, fit_trust, routing_measures
+
+    rng = np.random.default_rng(5)
+    x, y = gaussian(rng, 700, classes=4, dim=16, spread=1.2)
+    train, new = slice(0, 300), slice(300, None)
+    fold_of = assign_folds([str(v) for v in y[train]], [str(i) for i in range(300)], 5, 0)
+    head, inputs = cross_fitted_head(x[train, None], y[train], 4, fold_of, CrossFitSettings())
+    entries = [CatalogueEntry(id=f"c{i}", names={"en": str(i)}) for i in range(4)]
+    trust = fit_trust(inputs, entries, TrustSettings())
+    fitted = routing_measures(inputs.calibration, y[train], trust, scores=trust.calibration_scores)[
+        "unknown"
+    ]
+    in_bank = routing_measures(inputs.calibration, y[train], trust)["unknown"]
+    from wildlens.model.backends import ModelOutputs
+
+    logits = x[new] @ head.weight.T + head.bias
+    unseen = routing_measures(ModelOutputs(logits, x[new]), y[new], trust)["unknown"]
+    for key in ("in_catalogue_unfamiliar", "in_catalogue_called_unknown"):
+        assert abs(fitted[key] - unseen[key]) <= 0.05, (key, fitted, unseen)
+    # In a bank holding them, the same photos look more familiar than out of fold.
+    assert in_bank["in_catalogue_unfamiliar"] < fitted["in_catalogue_unfamiliar"]

@@ -201,7 +201,7 @@ def test_one_confident_mistake_at_the_top_does_not_switch_automation_off():
 
 def test_start_points_depend_on_the_number_of_candidates_only():
     assert start_counts(100, 0.95, 0.1) == (45,)  # room for one: plain fixed-sequence testing
-    many = start_counts(10_000, 0.95, 0.1)
+    many = start_counts(1_000_000, 0.95, 0.1)
     assert len(many) == MAX_STARTS and many[0] == smallest_showing_set(0.95, 0.1 / MAX_STARTS)
     assert all(b == 2 * a for a, b in itertools.pairwise(many))
 

@@ -760,6 +760,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "{value} ຂອງຮູບເຫຼົ່ານີ້ຈະຖືກຕອບອັດຕະໂນມັດ (ຖືກຕ້ອງ {precision}); ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້"
               "ຜູ້ຊ່ຽວຊານ.",
     },
+    "workshop.auto_accepted_fitted": {
+        "en": "On these same photos, which its thresholds were fitted on, {value} were answered "
+              "automatically (right {precision} of the time); the rest went to an expert. New "
+              "photos are not the photos it was fitted on, and can differ.",
+        "zh": "在这些照片上（阈值正是据此拟合的），有 {value} 自动给出了答案（正确率 "
+              "{precision}）；其余交由专家审核。新照片不是拟合所用的照片，结果可能不同。",
+        "lo": "ໃນຮູບເຫຼົ່ານີ້ (ທີ່ໃຊ້ປັບເກນຂອງມັນ), {value} ຖືກຕອບອັດຕະໂນມັດ (ຖືກຕ້ອງ "
+              "{precision}); ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ. ຮູບໃໝ່ບໍ່ແມ່ນຮູບທີ່ໃຊ້ປັບ, "
+              "ຜົນອາດແຕກຕ່າງ.",
+    },
+    "workshop.none_automatic": {
+        "en": "No photo would be answered automatically yet: every answer goes to an expert "
+              "(why, and what would change it, below).",
+        "zh": "目前没有照片会自动给出答案：每个答案都交由专家审核（原因及改进方法见下文）。",
+        "lo": "ຍັງບໍ່ມີຮູບໃດຖືກຕອບອັດຕະໂນມັດ: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ (ເຫດຜົນ ແລະ "
+              "ວິທີປ່ຽນແປງ ຢູ່ຂ້າງລຸ່ມ).",
+    },
+    "workshop.guarantee_approximate": {
+        "en": "Guarantee (approximate, as the thresholds were fitted on the training photos "
+              "themselves, out of fold): with probability about {confidence}, automatic answers "
+              "are right at least {target} of the time, for photos like these.",
+        "zh": "保证（近似：阈值是在训练照片本身上以交叉拟合方式确定的）：对于与这些照片相似的照片，"
+              "自动答案至少有 {target} 正确的概率约为 {confidence}。",
+        "lo": "ການຮັບປະກັນ (ໂດຍປະມານ, ເພາະເກນຖືກປັບໃສ່ຮູບຝຶກເອງ ແບບນອກພັບ): ສຳລັບຮູບທີ່ຄ້າຍກັບ"
+              "ຮູບເຫຼົ່ານີ້, ຄຳຕອບອັດຕະໂນມັດຖືກຕ້ອງຢ່າງໜ້ອຍ {target} ດ້ວຍຄວາມເປັນໄປໄດ້ປະມານ "
+              "{confidence}.",
+    },
     "workshop.guarantee": {
         "en": "Guarantee: with probability {confidence}, automatic answers are right at least "
               "{target} of the time, for photos like these.",
