@@ -23,7 +23,16 @@ from wildlens.model.bundle import Bundle, load_bundle
 from wildlens.model.calibration import softmax
 from wildlens.model.device import device_name
 from wildlens.model.preparer import UNPROCESSABLE, UNPROCESSABLE_ERRORS, ImagePreparer
-from wildlens.model.routing import Decision, decide
+from wildlens.model.routing import (
+    AMBIGUOUS,
+    IDENTIFIED,
+    OUT_OF_CATALOGUE,
+    REVIEW,
+    UNFAMILIAR,
+    UNKNOWN,
+    Decision,
+    decide,
+)
 
 if TYPE_CHECKING:
     from wildlens.model.trust import Trust
@@ -78,6 +87,9 @@ class ItemPrediction:
 
     combined: Prediction
     photos: list[Prediction]
+    # The photos (indices) that made the item's answer more careful than their mean: one that
+    # alone is `unknown`, or one unfamiliar photo that withheld auto-accept.
+    stopped_by: tuple[int, ...] = ()
 
 
 class Predictor:
@@ -198,8 +210,10 @@ class Predictor:
         of its usable photos (poor ones count only when every photo is poor) give one decision.
 
         The thresholds were calibrated on single photos; averaging several photos of one item
-        makes the combined answer steadier, not less careful. `suspended`: the shift guard
-        withholds auto-accept.
+        makes the combined answer steadier, and it is never less careful than its photos: an
+        item with a photo that alone is `unknown` is `unknown`, and auto-accept needs every
+        photo familiar (`stopped_by` names the photos that decided so). `suspended`: the shift
+        guard withholds auto-accept.
         """
         if not images:
             raise ValueError("an item needs at least one photo")
@@ -213,10 +227,40 @@ class Predictor:
         mean_probs = probs[usable].mean(axis=0, keepdims=True)
         mean_scores = {k: v[usable].mean(keepdims=True) for k, v in scores.items()}
         [decision] = decide(mean_probs, mean_scores, [bool(poor.all())], self.policy, [suspended])
+        decision, stopped_by = self._at_least_as_careful(decision, scores, usable, poor.all())
         combined = self._prediction(
             mean_probs[0], {k: v[0] for k, v in mean_scores.items()}, decision, None
         )
-        return ItemPrediction(combined, photos)
+        return ItemPrediction(combined, photos, stopped_by)
+
+    def _at_least_as_careful(
+        self,
+        decision: Decision,
+        scores: dict[str, np.ndarray],
+        usable: np.ndarray,
+        all_poor: bool,
+    ) -> tuple[Decision, tuple[int, ...]]:
+        """An item is never more sure than its least familiar usable photo: any photo that alone
+        is `unknown` makes the item `unknown`, and auto-accept needs every photo familiar (a mean
+        could otherwise outvote a flower photo with an ivory one)."""
+        if all_poor:
+            return decision, ()
+        rule = self.policy.unknown
+        unknown = np.flatnonzero(rule.is_unknown(scores) & usable)
+        if len(unknown) and decision.decision != UNKNOWN:
+            signals = {**decision.signals, "unknown": True}
+            careful = Decision(
+                UNKNOWN, (OUT_OF_CATALOGUE,), decision.shortlist, decision.accept_threshold, signals
+            )
+            return careful, tuple(int(i) for i in unknown)
+        unfamiliar = np.flatnonzero(~rule.is_familiar(scores) & usable)
+        if len(unfamiliar) and decision.decision == IDENTIFIED:
+            reasons = (UNFAMILIAR, AMBIGUOUS) if len(decision.shortlist) > 1 else (UNFAMILIAR,)
+            careful = Decision(
+                REVIEW, reasons, decision.shortlist, decision.accept_threshold, decision.signals
+            )
+            return careful, tuple(int(i) for i in unfamiliar)
+        return decision, ()
 
     def _prediction(
         self,

@@ -7,6 +7,7 @@ import torch
 from wildlens.data.images import load_image
 from wildlens.model.bundle import FORMAT_VERSION, META_FILE, WEIGHTS_FILE, BundleError, load_bundle
 from wildlens.model.predictor import Predictor
+from wildlens.model.unknown import KNN_FEATURES
 
 
 def test_bundle_records_what_design_requires(tiny_bundle):
@@ -184,3 +185,42 @@ def test_several_photos_of_one_item_give_one_decision(tiny_bundle, tiny_dataset)
     assert np.allclose([item.combined.probabilities[c] for c in predictor.class_ids], expected)
     only_poor = predictor.predict_item([Image.new("RGB", (300, 300), "gray")])
     assert "poor_image" in only_poor.combined.reasons
+
+
+def test_an_item_is_never_less_careful_than_its_photos(tiny_bundle, tiny_dataset, monkeypatch):
+    """One photo that alone is `unknown` (a flower among ivory photos) is never outvoted by the
+    mean of the others, and auto-accept needs every photo familiar; the answer names the photo."""
+    from wildlens.model.routing import IDENTIFIED, Decision
+
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    photos = [
+        predictor.load(p).image for p in sorted((tiny_dataset / "val" / "bone").glob("*.jpg"))[:3]
+    ]
+    rule = predictor.policy.unknown
+    name, threshold = next((k, t) for k, t in rule.thresholds.items() if np.isfinite(t))
+    real = predictor.unknown_scores
+
+    def one_foreign_photo(outputs):
+        scores = real(outputs)
+        if len(scores[name]) == 3:  # the item's photos: the second just over the line, the
+            low = min(scores[name].min(), threshold) - 1.0  # others far inside it
+            scores[name] = np.array([low, threshold + 1e-3, low])
+        return scores
+
+    monkeypatch.setattr(predictor, "unknown_scores", one_foreign_photo)
+    item = predictor.predict_item(photos)
+    assert item.photos[1].decision == "unknown"
+    assert item.combined.decision == "unknown" and item.stopped_by == (1,)
+
+    # Auto-accept needs every photo familiar: the second photo is past the familiarity line,
+    # yet inside every unknown line.
+    scores = {k: np.full(2, t - 1.0 if np.isfinite(t) else 0.0) for k, t in rule.thresholds.items()}
+    far = rule.thresholds.get(KNN_FEATURES, np.inf)
+    beyond = (
+        (rule.familiar_threshold + far) / 2 if np.isfinite(far) else rule.familiar_threshold + 1
+    )
+    scores[KNN_FEATURES] = np.array([rule.familiar_threshold - 1.0, beyond])
+    accepted = Decision(IDENTIFIED, (), (0,), 0.5, {})
+    decision, stopped = predictor._at_least_as_careful(accepted, scores, np.ones(2, bool), False)
+    assert decision.decision == "review" and decision.reasons == ("unfamiliar",)
+    assert stopped == (1,)
