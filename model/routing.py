@@ -499,7 +499,9 @@ def decide(
         top = int(row.argmax())
         rule = policy.rules[top]
         members = tuple(int(m) for m in sets[i])
-        low = bool(row[top] < rule.threshold)
+        # Low confidence only where an answer could be accepted: with no threshold at all,
+        # every answer is below it, and the shift guard would read that as a shift.
+        low = bool(row[top] < rule.threshold) and rule.status == AUTO
         signals = {
             "unknown": bool(unknown[i]),
             "low_confidence": low,

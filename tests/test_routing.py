@@ -153,6 +153,25 @@ def test_decide_rejects_bad_input(probs, energy, message):
         decide(probs, scores(energy, np.zeros(len(energy))), None, policy([0.5, 0.5]))
 
 
+def test_with_no_threshold_at_all_the_guard_sees_no_shift():
+    """A model that can accept nothing answers every photo below its (infinite) threshold; that
+    is not a shift, and the guard fitted on the same answers must not fire on new ones."""
+    from wildlens.model.routing import fit_policy
+    from wildlens.model.shift import ShiftGuard
+
+    rng = np.random.default_rng(8)
+    probs = rng.dirichlet([5, 1, 1], 40)  # 40 photos: too few to show any target
+    labels = np.zeros(40, int)
+    calibration = {"energy": rng.normal(0, 1, 40), KNN_FEATURES: rng.random(40)}
+    fitted = fit_policy(probs, labels, calibration, ["a", "b", "c"], [None] * 3, [False] * 3)
+    assert fitted.pooled.status == INSUFFICIENT_CALIBRATION
+    new = rng.dirichlet([5, 1, 1], 500)
+    new_scores = {"energy": rng.normal(0, 1, 500), KNN_FEATURES: rng.random(500)}
+    decisions = decide(new, new_scores, None, fitted)
+    assert not any(d.signals["low_confidence"] for d in decisions)
+    assert not ShiftGuard.over(fitted.guard, [d.signals for d in decisions]).fired
+
+
 # --- Learn-then-Test thresholds -----------------------------------------------------------------
 
 
