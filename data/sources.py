@@ -162,8 +162,13 @@ def iter_archive(
     extensions: Iterable[str] = IMAGE_EXTENSIONS,
     max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
     max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
+    member_order: list[int] | None = None,
 ) -> Iterator[Sample | Skipped]:
     """Stream the members of a zip or tar archive as Samples holding their bytes.
+
+    `member_order` (zip only): the members' indices in the archive's listing, in the order to
+    read them; keys are then made unique here, in listed order (a repeated name's n-th copy is
+    `name#n`), as `wildlens.pipeline.inputs.unique_keys` does for the listed order.
 
     Skipped, with a reason: absolute names, names with `..`, links, devices and other non-files,
     nested archives, members over `max_member_bytes`, everything after `max_archive_bytes` have
@@ -173,13 +178,14 @@ def iter_archive(
     wanted = {e.lower() for e in extensions}
     budget = _Budget(max_archive_bytes)
     if path.suffix.lower() == ".zip":
-        members = _zip_members(path, max_member_bytes)
+        members = _zip_members(path, max_member_bytes, member_order)
     else:
         members = _tar_members(path, max_member_bytes)
     try:
-        for name, refusal, read in members:
+        for name, refusal, read, unique in members:
             key = name.replace("\\", "/")
             reason = refusal or _name_refusal(key, wanted)
+            key = unique or key  # the n-th repeat of a name, numbered in listed order
             if reason:
                 yield Skipped(key, reason)
                 continue
@@ -230,25 +236,50 @@ def _limited_read(handle, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def _zip_members(path: Path, limit: int):
+def _zip_members(path: Path, limit: int, order: list[int] | None = None):
     with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
+        listing = archive.infolist()
+        names = [info.filename for info in listing]
+        if order is not None:  # unique names in listed order, then read in `order`
+            names = _unique_in_order(listing)
+            listing = [listing[i] for i in order]
+            names = [names[i] for i in order]
+        for info, unique in zip(listing, names, strict=True):
+            unique = None if order is None else unique
             if info.is_dir():
                 continue
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                yield info.filename, "link", None
+                yield info.filename, "link", None, unique
             elif info.flag_bits & 0x1:
-                yield info.filename, "encrypted", None
+                yield info.filename, "encrypted", None, unique
             elif info.file_size > limit:
-                yield info.filename, "too_large", None
+                yield info.filename, "too_large", None, unique
             else:
 
                 def read(info=info):
                     with archive.open(info) as handle:
                         return _limited_read(handle, limit)  # the header's size may lie
 
-                yield info.filename, None, read
+                yield info.filename, None, read, unique
+
+
+def _unique_in_order(listing: list[zipfile.ZipInfo]) -> list[str]:
+    """Each member's name, the n-th repeat of a name (folders aside) as `name#n`."""
+    seen: set[str] = set()
+    names = []
+    for info in listing:
+        name = info.filename
+        if not info.is_dir():
+            key, n = name.replace("\\", "/"), 1
+            unique = key
+            while unique in seen:
+                n += 1
+                unique = f"{key}#{n}"
+            seen.add(unique)
+            name = unique
+        names.append(name)
+    return names
 
 
 def _tar_members(path: Path, limit: int):
@@ -258,15 +289,20 @@ def _tar_members(path: Path, limit: int):
             if member.isdir():
                 continue
             if member.issym() or member.islnk():
-                yield member.name, "link", None
+                yield member.name, "link", None, None
             elif not member.isfile():
-                yield member.name, "not_a_file", None
+                yield member.name, "not_a_file", None, None
             elif member.size > limit:
-                yield member.name, "too_large", None
+                yield member.name, "too_large", None, None
             else:
                 handle = archive.extractfile(member)
                 data = _limited_read(handle, limit) if handle else None
-                yield member.name, None if handle else "unreadable_member", lambda data=data: data
+                yield (
+                    member.name,
+                    None if handle else "unreadable_member",
+                    lambda data=data: data,
+                    None,
+                )
 
 
 def open_source(

@@ -187,7 +187,9 @@ def routing_measures(
     probs = softmax(outputs.logits, trust.temperature)
     scores = dict(scores) if scores is not None else trust.scores(outputs)
     decisions = decide(probs, scores, None, trust.policy)
-    guard = ShiftGuard.over(trust.policy.guard, [d.signals for d in decisions])
+    # The guard's bound assumes photos in random order; evaluated photos come sorted by class.
+    order = np.random.default_rng(0).permutation(len(decisions))
+    guard = ShiftGuard.over(trust.policy.guard, [decisions[i].signals for i in order])
     unknown_rule = trust.policy.unknown
     measures = {
         "routing": routing_metrics(probs, labels, decisions, trust.policy),

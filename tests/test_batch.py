@@ -2,6 +2,7 @@
 
 import contextlib
 import csv
+import hashlib
 import json
 import os
 import signal
@@ -16,9 +17,11 @@ from PIL import Image
 
 from wildlens.cli import infer_main
 from wildlens.data.config import load_config
+from wildlens.data.images import IMAGE_EXTENSIONS
 from wildlens.model.predictor import Predictor
 from wildlens.pipeline.batch import run_batch
 from wildlens.pipeline.config import InferConfig
+from wildlens.pipeline.inputs import iter_inputs
 from wildlens.pipeline.records import (
     Outputs,
     RecordsError,
@@ -173,7 +176,24 @@ def test_archive_members_each_get_one_record(tiny_bundle, tiny_dataset, tmp_path
         "../escape.jpg": ("failed", "parent_reference"),
     }
     assert records["a/one.jpg#2"]["sha256"] != records["a/one.jpg"]["sha256"]
+    # Read in a shuffled order, a repeated name still numbers its copies in the listed order.
+    assert summary["order"]["shuffled"]
+    assert records["a/one.jpg"]["sha256"] == hashlib.sha256(good[0].read_bytes()).hexdigest()
     assert summary["status"] == {"ok": 2, "failed": 2, "skipped": 3}
+
+
+def test_inputs_are_shuffled_by_a_seed_the_same_way_every_time(tiny_dataset, tmp_path):
+    listed = [item.key for item in iter_inputs(tiny_dataset, IMAGE_EXTENSIONS)]
+    once = [item.key for item in iter_inputs(tiny_dataset, IMAGE_EXTENSIONS, 0)]
+    again = [item.key for item in iter_inputs(tiny_dataset, IMAGE_EXTENSIONS, 0)]
+    other = [item.key for item in iter_inputs(tiny_dataset, IMAGE_EXTENSIONS, 1)]
+    assert once == again and sorted(once) == sorted(listed) and once != listed != other
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for key in listed:
+            zf.writestr(key, (tiny_dataset / key).read_bytes())
+    zipped = [item.key for item in iter_inputs(archive, IMAGE_EXTENSIONS, 0)]
+    assert sorted(zipped) == sorted(listed) and zipped != listed
 
 
 def test_a_file_list_records_missing_files(tiny_bundle, tiny_dataset, tmp_path):

@@ -57,7 +57,9 @@ def test_a_run_that_stops_looking_like_the_calibration_photos_suspends_auto_acce
     for i, photo in enumerate(sorted((data / "test").rglob("*.jpg"))):
         shutil.copy(photo, folder / f"z_good_{i:03d}.jpg")
     out = tmp_path / "run.csv"
-    summary = infer_run(bundle, folder, out, "workers=0", "batch_size=8", "report=true")
+    summary = infer_run(
+        bundle, folder, out, "workers=0", "batch_size=8", "report=true", "order=input"
+    )
     guard = summary["shift_guard"]
     assert guard["fired"] and guard["fired_at_key"].startswith("a_noise_")
     records = read_records(Outputs(out).records)
@@ -68,7 +70,9 @@ def test_a_run_that_stops_looking_like_the_calibration_photos_suspends_auto_acce
     assert json.loads(Outputs(out).summary.read_text())["shift_guard"]["fired"]
 
     # The same photos with the guard off: the good ones are answered, the guard still reports.
-    off = infer_run(bundle, folder, tmp_path / "off.csv", "workers=0", "shift_guard=false")
+    off = infer_run(
+        bundle, folder, tmp_path / "off.csv", "workers=0", "shift_guard=false", "order=input"
+    )
     assert off["shift_guard"]["fired"] and off["decision"][IDENTIFIED] >= 20
     assert SHIFT_SUSPECTED not in off["reasons"]
 
@@ -78,16 +82,42 @@ def test_a_resumed_run_keeps_a_guard_that_had_fired(accepting, tmp_path):
     folder = tmp_path / "seizure"
     noise_photos(folder, 40, "a_noise_")
     out = tmp_path / "run.csv"
-    first = infer_run(bundle, folder, out, "workers=0")
+    first = infer_run(bundle, folder, out, "workers=0", "order=input")
     assert first["shift_guard"]["fired"]
     # More photos arrive (the run goes on where it stopped): ordinary ones, after the alarm.
     for i, photo in enumerate(sorted((data / "test").rglob("*.jpg"))):
         shutil.copy(photo, folder / f"z_good_{i:03d}.jpg")
-    second = infer_run(bundle, folder, out, "workers=0")
+    second = infer_run(bundle, folder, out, "workers=0", "order=input")
     records = read_records(Outputs(out).records)
     good = [r for k, r in records.items() if k.startswith("z_good_")]
     assert len(good) == 36 and not any(r["decision"] == IDENTIFIED for r in good)
     assert second["shift_guard"]["fired_at_key"] == first["shift_guard"]["fired_at_key"]
+
+
+def test_a_clean_folder_sorted_its_worst_way_is_not_taken_for_a_shift(accepting, tmp_path):
+    """The guard's bound assumes random order; folders come sorted (by class, by case). Clean
+    photos named so that the least typical come first fire a guard that watches them as listed;
+    infer.py's default order (a seeded shuffle, recorded in the summary) does not."""
+    bundle, data = accepting
+    photos = sorted(data.rglob("*.jpg"))  # every photo of the training set's source: clean
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for i, photo in enumerate(photos):
+        shutil.copy(photo, plain / f"{i:03d}.jpg")
+    infer_run(bundle, plain, tmp_path / "probe.csv", "workers=0", "order=input")
+    records = read_records(Outputs(tmp_path / "probe.csv").records)
+    worst_first = sorted(records.values(), key=lambda r: -r["signals"]["atypicality"])
+    folder = tmp_path / "sorted"
+    folder.mkdir()
+    for rank, record in enumerate(worst_first):
+        shutil.copy(plain / record["key"], folder / f"{rank:03d}.jpg")
+    listed = infer_run(bundle, folder, tmp_path / "listed.csv", "workers=0", "order=input")
+    assert listed["shift_guard"]["fired"]  # sorted, the same clean photos look like a shift
+    assert listed["order"] == {"shuffled": False, "seed": None}
+    shuffled = infer_run(bundle, folder, tmp_path / "shuffled.csv", "workers=0")
+    assert not shuffled["shift_guard"]["fired"] and shuffled["order"]["shuffled"]
+    # Listed, the typical photos after the alarm lost their automatic answers.
+    assert shuffled["decision"][IDENTIFIED] > listed["decision"].get(IDENTIFIED, 0)
 
 
 def test_the_app_pauses_auto_accept_while_its_recent_answers_look_unlike_calibration():

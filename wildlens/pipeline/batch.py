@@ -7,6 +7,10 @@ command skips the keys already recorded (a torn last line is cut off), so a kill
 without gaps or duplicates. The final step writes the CSV (`out`) and `<out>.summary.json`
 atomically, sorted, from the log, and optionally the review pages (`<out>.review/`).
 
+Photos are classified in a seeded random order (`order=shuffled`, the default; tar archives,
+streams, as listed), which the shift guard watches: its false-alarm bound assumes photos in
+random order, and archives are sorted by class or case. The seed is in the summary.
+
 The local engine decodes in spawned worker processes (JPEG draft decoding, then the shared eval
 transform) while the main process runs the model on the previous batch; `engine=ray` runs the
 same two stages on Ray Data (`wildlens.pipeline.ray_engine`).
@@ -34,7 +38,7 @@ from wildlens.model.signing import trusted_key_ids
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.decode import prepare_input
 from wildlens.pipeline.guard import RunGuard
-from wildlens.pipeline.inputs import count_inputs, input_kind, iter_inputs
+from wildlens.pipeline.inputs import count_inputs, input_kind, is_shuffled, iter_inputs
 from wildlens.pipeline.records import (
     Outputs,
     RunProvenance,
@@ -133,8 +137,12 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
             f"engine {cfg.engine}, batch {sizing.batch_size}, {sizing.workers} decode workers"
         )
 
+        # The shift guard watches photos in the order they are classified: a seeded shuffle,
+        # so an archive sorted by class or case is not taken for a shift.
+        seed = cfg.order_seed if is_shuffled(cfg.input, cfg.order) else None
+
         def pending() -> Iterator[Sample | Skipped]:
-            for item in iter_inputs(cfg.input, cfg.extensions):
+            for item in iter_inputs(cfg.input, cfg.extensions, seed):
                 input_keys.append(item.key)
                 if item.key not in done:
                     yield item
@@ -178,7 +186,15 @@ def finish(
     write_csv(outputs.csv, records, cfg.top_k)
     guard = RunGuard(bundle.routing.guard, enabled=cfg.shift_guard)
     guard.replay(records)
-    summary = {**summarise(records, input_keys, bundle, input_path), "shift_guard": guard.state()}
+    order = {
+        "shuffled": is_shuffled(input_path, cfg.order),
+        "seed": cfg.order_seed if is_shuffled(input_path, cfg.order) else None,
+    }
+    summary = {
+        **summarise(records, input_keys, bundle, input_path),
+        "order": order,
+        "shift_guard": guard.state(),
+    }
     write_summary(outputs.summary, summary)
     if guard.fired_at_key is not None:
         log(shift_message(summary["shift_guard"], len(records)))

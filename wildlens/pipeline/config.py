@@ -21,6 +21,8 @@ class InferConfig:
     dry_run: bool = False
     report: bool = False
     shift_guard: bool = True
+    order: Literal["shuffled", "input"] = "shuffled"
+    order_seed: int = 0
     trusted_keys: list[str] = field(default_factory=list)
     progress: bool = True
     device: Device = "auto"

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from wildlens.data.sources import (
     DatasetError,
     Sample,
@@ -46,8 +48,13 @@ def input_kind(path: str | Path) -> str:
     raise DatasetError(f"input {path}: expected a folder, a .csv file list or a zip/tar archive")
 
 
-def iter_inputs(path: str | Path, extensions: Iterable[str]) -> Iterator[Sample | Skipped]:
-    """Every input of `path` once, in a stable order, with unique keys."""
+def iter_inputs(
+    path: str | Path, extensions: Iterable[str], shuffle_seed: int | None = None
+) -> Iterator[Sample | Skipped]:
+    """Every input of `path` once, with unique keys: in a stable order, or with `shuffle_seed`
+    in a seeded random order (the same seed, the same order of the same listing). Keys are given
+    in the listed order first, so a repeated name gets the same `#n` either way. A tar archive
+    is a stream: it is always read as listed (`is_shuffled` says which)."""
     path = Path(path)
     kind = input_kind(path)
     if kind == "folder":
@@ -59,8 +66,35 @@ def iter_inputs(path: str | Path, extensions: Iterable[str]) -> Iterator[Sample 
     elif kind == "manifest":
         items = read_manifest(path)
     else:
-        items = iter_archive(path, extensions)
-    return unique_keys(items)
+        members = None if shuffle_seed is None else shuffled_zip_order(path, shuffle_seed)
+        items = iter_archive(path, extensions, member_order=members)
+        return items if members is not None else unique_keys(items)
+    items = unique_keys(items)
+    if shuffle_seed is None:
+        return items
+    listed = list(items)  # paths or manifest rows: no photo is read yet
+    order = np.random.default_rng(shuffle_seed).permutation(len(listed))
+    return iter([listed[i] for i in order])
+
+
+def is_shuffled(path: str | Path, order: str) -> bool:
+    """Whether `order` ("shuffled" or "input") shuffles this input (tar archives never are)."""
+    return order == "shuffled" and not (
+        input_kind(path) == "archive" and Path(path).suffix.lower() != ".zip"
+    )
+
+
+def shuffled_zip_order(path: Path, seed: int) -> list[int] | None:
+    """A seeded permutation of a zip's members (their indices in its listing), or None for a
+    tar archive, which is read as a stream."""
+    if Path(path).suffix.lower() != ".zip":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            count = len(archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DatasetError(f"{path}: the archive is damaged ({error})") from error
+    return [int(i) for i in np.random.default_rng(seed).permutation(count)]
 
 
 def unique_keys(items: Iterable[Sample | Skipped]) -> Iterator[Sample | Skipped]:
