@@ -324,8 +324,9 @@ def case_report(state: AppState, case_id: str, language: str) -> tuple[list[str]
         raise user_error(text(language, "error.no_case", case=case_id))
     names = state.model.names(language)
     problems = state.store.verify(case_id)
+    head = state.store.sign_head()  # signed with the site key, when the site has one
     page = case_report_html(
-        state.store, case_id, language, names=names, integrity=problems
+        state.store, case_id, language, names=names, integrity=problems, head=head
     ).encode()
     stem = "case-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in case_id)
     folder = state.data_dir / "reports"

@@ -125,7 +125,13 @@ class AppState:
         self.data_dir = Path(cfg.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         database = Path(cfg.database) if cfg.database else self.data_dir / "review.sqlite3"
-        self.store = ReviewStore(database, self.data_dir / "photos")
+        self.store = ReviewStore(
+            database,
+            self.data_dir / "photos",
+            head_log=Path(cfg.head_log) if cfg.head_log else None,
+            site_key=cfg.site_key,
+            sign_every=cfg.head_sign_every,
+        )
         self.startup_bundle = Path(bundle_path).resolve()
         self.code_version = code_version()
         self.downloads = Downloads(max_age_s=max(cfg.cache_max_age_s, 600))
