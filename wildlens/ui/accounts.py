@@ -163,6 +163,12 @@ class UsersFile:
         entry = self._entries().get(name or "")
         return Account(name, entry["role"], entry.get("full_name", "")) if entry else None
 
+    def stamp(self, name: str | None) -> tuple[str, str] | None:
+        """What a sign-in depends on: (role, when the password last changed); None when the
+        user is gone. A session whose stamp changes ends (`wildlens.ui.sessions`)."""
+        entry = self._entries().get(name or "")
+        return (entry["role"], entry.get("password_changed", "")) if entry else None
+
     def loose_permissions(self) -> bool:
         """Whether others than the owner may read or write the file (it should be 0600)."""
         try:

@@ -1,0 +1,233 @@
+"""The app's gate: what every HTTP request passes before Gradio sees it.
+
+    launch(..., app_kwargs={"middleware": [Middleware(Gate, policy=policy)]})
+
+- Sessions: Gradio's token table becomes `SessionTokens` on the first request, so a removed
+  user's, a changed password's or role's, and an idle session's token is refused by every route.
+- Routes Gradio leaves open without a sign-in (the heartbeat stream, /cancel, /reset, streams)
+  need one here when the app has accounts.
+- Cross-site requests: a POST, and the sign-out link, from another site (the browser says so in
+  `Origin` or `Sec-Fetch-Site`) are refused: no sign-in or sign-out forced from a foreign page.
+- Uploads: bytes and files per request, and per session per hour, are budgeted while the body
+  streams in (HTTP 413 beyond, nothing kept); each uploaded file is its uploader's, and goes when
+  the session ends.
+- Downloads: a file handed to one login (an export, a report, an upload) is refused to others.
+- The address of each sign-in attempt is handed to the login throttle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from starlette.formparsers import MultiPartException
+
+from wildlens.ui.access import Access
+from wildlens.ui.rules import Owners
+from wildlens.ui.sessions import CLIENT_ADDRESS, SessionTokens
+
+log = logging.getLogger("wildlens.app")
+MB = 1024 * 1024
+HOUR_S = 3600.0
+# Gradio's routes that answer without a sign-in of their own; they need one here. (Left open:
+# startup-events, which `launch` itself calls once and which runs nothing a second time.)
+SIGNED_IN_ONLY = ("heartbeat/", "cancel", "reset", "stream/", "upload")
+
+
+@dataclass
+class Budget:
+    """Upload limits (from the app config)."""
+
+    request_bytes: int
+    request_files: int
+    session_bytes: int
+    session_files: int
+    window_s: float = HOUR_S
+
+
+@dataclass
+class _Usage:
+    spent: deque = field(default_factory=deque)  # (time, bytes, files)
+
+    def totals(self, now: float, window_s: float) -> tuple[int, int]:
+        while self.spent and now - self.spent[0][0] > window_s:
+            self.spent.popleft()
+        return sum(s[1] for s in self.spent), sum(s[2] for s in self.spent)
+
+
+class Policy:
+    """What the gate enforces, shared with the handlers' guard (`rules.guard`)."""
+
+    def __init__(self, access: Access, budget: Budget, idle_s: float, owners: Owners):
+        self.access = access
+        self.budget = budget
+        self.owners = owners
+        self.tokens = SessionTokens(access.stamp, idle_s, on_end=self._ended)
+        self.usage: dict[str, _Usage] = {}
+
+    def _ended(self, token: str, session: Any, reason: str) -> None:
+        """A session's uploads go with it; its budget is forgotten."""
+        self.usage.pop(token, None)
+        for path in session.uploads:
+            self.owners.forget(path)
+            Path(path).unlink(missing_ok=True)
+
+
+class Gate:
+    def __init__(self, app, policy: Policy):
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        policy = self.policy
+        server_app = scope.get("app")
+        if server_app is not None and not isinstance(server_app.tokens, SessionTokens):
+            server_app.tokens = policy.tokens  # before anyone signed in: nothing to carry over
+        path = scope["path"]
+        method = scope["method"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        client = (scope.get("client") or ("", 0))[0]
+        if (method == "POST" or path.rstrip("/").endswith("/logout")) and _cross_site(headers):
+            log.warning("cross-site %s %s refused (from %s)", method, path, client)
+            return await _answer(send, 403, "cross-site request refused")
+        login_required = policy.access.login_required
+        token = _token(headers, server_app)
+        login = policy.tokens.get(token) if login_required and token else None
+        route = path.split("/gradio_api/", 1)[1] if "/gradio_api/" in path else None
+        signed_out = login_required and login is None
+        if signed_out and route is not None and route.startswith(SIGNED_IN_ONLY):
+            return await _answer(send, 401, "sign in first")
+        if route is not None and route.startswith("file="):
+            owner = policy.owners.owner(unquote(route[len("file=") :]))
+            if owner is not None and login_required and owner != login:
+                log.warning("download of another login's file refused: %s", login)
+                return await _answer(send, 403, "File not allowed")
+        if path.rstrip("/").endswith("/login") and method == "POST":
+            reset = CLIENT_ADDRESS.set(client)
+            try:
+                return await self.app(scope, receive, send)
+            finally:
+                CLIENT_ADDRESS.reset(reset)
+        if route is not None and route.rstrip("/") == "upload" and method == "POST":
+            key = token if login_required else f"address:{client}"
+            return await self._upload(scope, receive, send, headers, key or "", login)
+        return await self.app(scope, receive, send)
+
+    async def _upload(self, scope, receive, send, headers, key: str, login: str | None):
+        budget, policy = self.policy.budget, self.policy
+        usage = policy.usage.setdefault(key, _Usage())
+        now = time.monotonic()
+        spent_bytes, spent_files = usage.totals(now, budget.window_s)
+        allowed = min(budget.request_bytes, budget.session_bytes - spent_bytes)
+        declared = int(headers.get("content-length") or 0)
+        if spent_files >= budget.session_files or allowed <= 0:
+            return await _refuse_upload(send, login, "the session's upload budget is spent")
+        if declared > allowed:
+            return await _refuse_upload(send, login, f"over {allowed // MB} MB in one request")
+        counted = {"bytes": 0, "files": 0, "tail": b""}
+        files_allowed = min(budget.request_files, budget.session_files - spent_files)
+
+        async def counting_receive():
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                counted["bytes"] += len(chunk)
+                seen = counted["tail"] + chunk
+                counted["files"] += seen.count(b'filename="') - counted["tail"].count(b'filename="')
+                counted["tail"] = seen[-64:]
+                if counted["bytes"] > allowed or counted["files"] > files_allowed:
+                    raise _OverBudget(allowed)
+            return message
+
+        response: dict[str, Any] = {"status": 0, "body": b""}
+
+        async def recording_send(message):
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                response["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, recording_send)
+        except _OverBudget:
+            await _refuse_upload(send, login, "over the upload budget of one request")
+        finally:  # what was sent counts, refused or not
+            usage.spent.append((now, counted["bytes"], counted["files"]))
+        if response["status"] == 413:
+            log.warning("upload refused for %s: over budget or size limit", login or key)
+        if response["status"] == 200:
+            self._own_uploads(response["body"], key, login)
+        return None
+
+    def _own_uploads(self, body: bytes, token: str, login: str | None) -> None:
+        try:
+            paths = json.loads(body)
+        except ValueError:
+            return
+        session = self.policy.tokens.session(token) if login else None
+        for path in paths if isinstance(paths, list) else []:
+            if isinstance(path, str):
+                if login:
+                    self.policy.owners.add(path, login)
+                if session is not None:
+                    session.uploads.append(path)
+
+
+class _OverBudget(MultiPartException):
+    """Raised while the body streams in: Gradio's parser then deletes what it wrote and
+    answers 413 (its words for a size limit)."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"File size exceeded maximum allowed size of {limit} bytes.")
+
+
+def _token(headers: dict[str, str], server_app: Any) -> str | None:
+    cookie_id = getattr(server_app, "cookie_id", None)
+    if not cookie_id:
+        return None
+    cookies = {}
+    for part in headers.get("cookie", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        cookies[name] = value
+    return cookies.get(f"access-token-{cookie_id}") or cookies.get(
+        f"access-token-unsecure-{cookie_id}"
+    )
+
+
+def _cross_site(headers: dict[str, str]) -> bool:
+    """Whether a browser says this request comes from another site (scripts send neither)."""
+    if headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
+        return True
+    origin = headers.get("origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc != headers.get("host", "")
+
+
+async def _refuse_upload(send, login: str | None, why: str) -> None:
+    log.warning("upload refused for %s: %s", login or "-", why)
+    await _answer(send, 413, f"Upload refused: {why}. Send fewer or smaller files.")
+
+
+async def _answer(send, status: int, message: str) -> None:
+    body = message.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

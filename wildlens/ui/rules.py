@@ -1,0 +1,168 @@
+"""Deny by default: the one table of who may call each function the app registers with Gradio.
+
+    guard(demo, access, owners)    # after build_app: every handler checked, unknown ones refused
+
+Every backend function of every event (public API endpoints and the page's private ones alike:
+Gradio lets any signed-in client call any of them by number) is listed in RULES by its module and
+name, with the action whose roles may call it (`accounts.PERMISSIONS`; "any" = every signed-in
+role) and what it may return. `guard` wraps each function so the rule is checked before it runs:
+a caller whose role the rule leaves out gets the translated "not allowed" error; a function with
+no rule is refused to everyone (and `tests/test_security_http.py` fails until it has one). The
+handlers keep their own checks; this table is the one place to read the whole policy.
+
+Two more checks live here because they need the request: a session's state belongs to the login
+that made it (a page's session id replayed under another login is refused), and files a handler
+hands to the browser are recorded as that login's, so no other login can download them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from wildlens.ui.access import Access
+from wildlens.ui.accounts import PERMISSIONS, ROLES
+from wildlens.ui.errors import user_error
+from wildlens.ui.i18n import text
+
+ANY = "any"  # every signed-in role
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str  # a key of PERMISSIONS, or ANY
+    returns: str  # what the function may send back (for people reading the policy)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return ROLES if self.action == ANY else PERMISSIONS[self.action]
+
+
+# module (under wildlens.ui) . function name -> Rule
+RULES: dict[str, Rule] = {
+    # app.py: the page itself
+    "app.on_load": Rule(ANY, "the caller's tabs and name; the queue only to review roles"),
+    "app.on_language": Rule(
+        ANY, "the page's words; the queue and open record only to review roles"
+    ),
+    "app.on_session_line": Rule(ANY, "the caller's own name and role"),
+    # identify_tab
+    "identify.on_identify": Rule("identify", "the decision on the caller's own photos"),
+    "identify.on_answered": Rule(ANY, "visibility of two of the caller's components"),
+    "identify.on_save": Rule("save", "the caller's new record number"),
+    "identify.on_saved": Rule(ANY, "button states"),
+    "identify.on_new_item": Rule(ANY, "empty components"),
+    "identify.on_photos_changed": Rule(ANY, "empty components"),
+    # review_tab
+    "review_tab.on_refresh": Rule("review", "the review queue"),
+    "review_tab.on_note": Rule("review", "the count of the queue it is given"),
+    "review_tab.on_open": Rule("review", "a record, its photos and history"),
+    "review_tab.on_select": Rule("review", "the record number clicked"),
+    "review_tab.on_check_confirm": Rule("review", "nothing, or why a verdict is refused"),
+    "review_tab.on_check_correct": Rule("review", "nothing, or why a verdict is refused"),
+    "review_tab.on_confirm": Rule("review", "the verdict and the record"),
+    "review_tab.on_correct": Rule("review", "the verdict and the record"),
+    "review_tab.on_decided": Rule("review", "empty components"),
+    "review_tab.on_export": Rule("export", "the export, downloadable by the caller only"),
+    "review_tab.on_report": Rule("export", "the case report, downloadable by the caller only"),
+    # batch_tab
+    "batch_tab.on_run": Rule("batch", "the batch CSV and summary, downloadable by the caller"),
+    # workshop_tab
+    "workshop_tab.on_train": Rule("train", "the new model's scores and mistakes"),
+    "workshop_tab.on_switch": Rule("switch_model", "the active model's name"),
+    "workshop_tab.on_refresh": Rule("train", "the names of the workshop datasets"),
+}
+
+
+def rule_key(fn: Callable) -> str:
+    """The RULES key of a handler: its module under wildlens.ui and its name."""
+    module = getattr(fn, "__module__", "") or ""
+    return f"{module.removeprefix('wildlens.ui.')}.{getattr(fn, '__name__', '?')}"
+
+
+class Owners:
+    """Which login each file handed out belongs to (uploads and downloads)."""
+
+    def __init__(self):
+        self._owner: dict[str, str] = {}
+
+    def add(self, path: str | Path, login: str) -> None:
+        self._owner[str(Path(path).resolve())] = login
+
+    def owner(self, path: str | Path) -> str | None:
+        return self._owner.get(str(Path(path).resolve()))
+
+    def forget(self, path: str | Path) -> None:
+        self._owner.pop(str(Path(path).resolve()), None)
+
+
+def guard(demo: gr.Blocks, access: Access, owners: Owners, language: str, downloads: Path) -> None:
+    """Wrap every backend function of `demo` with its rule (a function without one: refused)."""
+    sessions: dict[str, str] = {}  # Gradio session id -> the login that made it
+    for block_fn in demo.fns.values():
+        if block_fn.fn is None or getattr(block_fn.fn, "__wildlens_rule__", None):
+            continue
+        rule = RULES.get(rule_key(block_fn.fn))
+        block_fn.fn = _guarded(
+            block_fn.fn, rule, access, sessions, owners, language, Path(downloads), demo
+        )
+
+
+def _guarded(fn, rule, access, sessions, owners, language, downloads, demo) -> Callable:
+    if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn):
+        raise TypeError(f"{rule_key(fn)}: guard wraps plain functions only")
+    signature = inspect.signature(fn)
+    hints = gr.utils.get_type_hints(fn)
+    request_param = inspect.Parameter(
+        "_wildlens_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request
+    )
+
+    def checked(request: gr.Request, *args: Any, **kwargs: Any) -> Any:
+        session = access.session(request)
+        if rule is None or not (session.role in rule.roles or not session.signed_in):
+            roles = ", ".join(text(language, "role." + r) for r in (rule.roles if rule else ()))
+            role = text(language, "role." + session.role) if session.role else "-"
+            raise user_error(
+                text(language, "error.not_allowed", name=session.name, role=role, roles=roles)
+            )
+        if session.signed_in:
+            hash_ = getattr(request, "session_hash", None) or ""
+            if sessions.setdefault(hash_, session.account) != session.account:
+                raise user_error(text(language, "error.other_session"))
+        result = fn(*args, **kwargs)
+        if session.signed_in:
+            _own_files(result, session.account, owners, downloads, demo)
+        return result
+
+    checked.__name__ = fn.__name__
+    checked.__qualname__ = fn.__qualname__
+    checked.__module__ = fn.__module__
+    checked.__doc__ = fn.__doc__
+    checked.__signature__ = signature.replace(
+        parameters=[request_param, *signature.parameters.values()]
+    )
+    checked.__annotations__ = {"_wildlens_request": gr.Request, **hints}
+    checked.__wildlens_rule__ = rule or Rule("", "nothing: no rule")
+    return checked
+
+
+def _own_files(value: Any, login: str, owners: Owners, downloads: Path, demo: gr.Blocks) -> None:
+    """Record the files under `downloads` that `value` hands out as `login`'s, at the path
+    Gradio will serve them from (its cache: a folder named by the file's hash)."""
+    from gradio.processing_utils import save_file_to_cache
+
+    if isinstance(value, str):
+        path = Path(value)
+        if path.is_absolute() and path.is_relative_to(downloads) and path.is_file():
+            owners.add(save_file_to_cache(path, demo.GRADIO_CACHE), login)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _own_files(item, login, owners, downloads, demo)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _own_files(item, login, owners, downloads, demo)
