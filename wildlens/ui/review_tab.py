@@ -80,6 +80,14 @@ def queue_note(queue: pd.DataFrame | None, language: str) -> str:
     return text(language, "review.waiting", count=count)
 
 
+def tamper_warning(state: AppState, language: str) -> str:
+    """Under the queue, when the store's history disagrees with its chain or head log."""
+    problems = state.store.verify_history()
+    if not problems:
+        return ""
+    return "\n\n" + text(language, "review.tampered", count=len(problems), first=problems[0])
+
+
 def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.DataFrame:
     names = state.model.names(language)
     rows = [
@@ -380,7 +388,8 @@ class ReviewTab:
         if not session.may("review"):
             return [reviewer or gr.update(), gr.update(), gr.update()]
         queue = queue_table(state, "", "", language)
-        return [reviewer or gr.update(), queue, queue_note(queue, language)]
+        note = queue_note(queue, language) + tamper_warning(state, language)
+        return [reviewer or gr.update(), queue, note]
 
 
 def build(
@@ -481,7 +490,7 @@ def build(
         return queue_table(state, case, label, lang)
 
     def on_note(table, lang):
-        return queue_note(table, lang)
+        return queue_note(table, lang) + tamper_warning(state, lang)
 
     def on_open(number, lang, request: gr.Request):
         require(access, request, "review", lang)
