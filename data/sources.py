@@ -237,6 +237,12 @@ def _limited_read(handle, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
+def _too_compressed(info: zipfile.ZipInfo, max_ratio: int) -> bool:
+    return info.file_size > RATIO_FLOOR_BYTES and info.file_size > max_ratio * max(
+        info.compress_size, 1
+    )
+
+
 def _zip_members(path: Path, limit: int, max_ratio: int = DEFAULT_MAX_RATIO):
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
@@ -247,12 +253,10 @@ def _zip_members(path: Path, limit: int, max_ratio: int = DEFAULT_MAX_RATIO):
                 yield info.filename, "link", None
             elif info.flag_bits & 0x1:
                 yield info.filename, "encrypted", None
+            elif _too_compressed(info, max_ratio):  # first: a bomb is named as one
+                yield info.filename, "too_compressed", None
             elif info.file_size > limit:
                 yield info.filename, "too_large", None
-            elif info.file_size > RATIO_FLOOR_BYTES and info.file_size > max_ratio * max(
-                info.compress_size, 1
-            ):
-                yield info.filename, "too_compressed", None
             else:
 
                 def read(info=info):
