@@ -43,46 +43,46 @@ class Rule:
         return ROLES if self.action == ANY else PERMISSIONS[self.action]
 
 
-# module (under wildlens.ui) . function name -> Rule
+# "module (under wildlens.ui):function name" -> Rule
 RULES: dict[str, Rule] = {
     # app.py: the page itself
-    "app.on_load": Rule(ANY, "the caller's tabs and name; the queue only to review roles"),
-    "app.on_language": Rule(
+    "app:on_load": Rule(ANY, "the caller's tabs and name; the queue only to review roles"),
+    "app:on_language": Rule(
         ANY, "the page's words; the queue and open record only to review roles"
     ),
-    "app.on_session_line": Rule(ANY, "the caller's own name and role"),
+    "app:on_session_line": Rule(ANY, "the caller's own name and role"),
     # identify_tab
-    "identify.on_identify": Rule("identify", "the decision on the caller's own photos"),
-    "identify.on_answered": Rule(ANY, "visibility of two of the caller's components"),
-    "identify.on_save": Rule("save", "the caller's new record number"),
-    "identify.on_saved": Rule(ANY, "button states"),
-    "identify.on_new_item": Rule(ANY, "empty components"),
-    "identify.on_photos_changed": Rule(ANY, "empty components"),
+    "identify:on_identify": Rule("identify", "the decision on the caller's own photos"),
+    "identify:on_answered": Rule(ANY, "visibility of two of the caller's components"),
+    "identify:on_save": Rule("save", "the caller's new record number"),
+    "identify:on_saved": Rule(ANY, "button states"),
+    "identify:on_new_item": Rule(ANY, "empty components"),
+    "identify:on_photos_changed": Rule(ANY, "empty components"),
     # review_tab
-    "review_tab.on_refresh": Rule("review", "the review queue"),
-    "review_tab.on_note": Rule("review", "the count of the queue it is given"),
-    "review_tab.on_open": Rule("review", "a record, its photos and history"),
-    "review_tab.on_select": Rule("review", "the record number clicked"),
-    "review_tab.on_check_confirm": Rule("review", "nothing, or why a verdict is refused"),
-    "review_tab.on_check_correct": Rule("review", "nothing, or why a verdict is refused"),
-    "review_tab.on_confirm": Rule("review", "the verdict and the record"),
-    "review_tab.on_correct": Rule("review", "the verdict and the record"),
-    "review_tab.on_decided": Rule("review", "empty components"),
-    "review_tab.on_export": Rule("export", "the export, downloadable by the caller only"),
-    "review_tab.on_report": Rule("export", "the case report, downloadable by the caller only"),
+    "review_tab:on_refresh": Rule("review", "the review queue"),
+    "review_tab:on_note": Rule("review", "the count of the queue it is given"),
+    "review_tab:on_open": Rule("review", "a record, its photos and history"),
+    "review_tab:on_select": Rule("review", "the record number clicked"),
+    "review_tab:on_check_confirm": Rule("review", "nothing, or why a verdict is refused"),
+    "review_tab:on_check_correct": Rule("review", "nothing, or why a verdict is refused"),
+    "review_tab:on_confirm": Rule("review", "the verdict and the record"),
+    "review_tab:on_correct": Rule("review", "the verdict and the record"),
+    "review_tab:on_decided": Rule("review", "empty components"),
+    "review_tab:on_export": Rule("export", "the export, downloadable by the caller only"),
+    "review_tab:on_report": Rule("export", "the case report, downloadable by the caller only"),
     # batch_tab
-    "batch_tab.on_run": Rule("batch", "the batch CSV and summary, downloadable by the caller"),
+    "batch_tab:on_run": Rule("batch", "the batch CSV and summary, downloadable by the caller"),
     # workshop_tab
-    "workshop_tab.on_train": Rule("train", "the new model's scores and mistakes"),
-    "workshop_tab.on_switch": Rule("switch_model", "the active model's name"),
-    "workshop_tab.on_refresh": Rule("train", "the names of the workshop datasets"),
+    "workshop_tab:on_train": Rule("train", "the new model's scores and mistakes"),
+    "workshop_tab:on_switch": Rule("switch_model", "the active model's name"),
+    "workshop_tab:on_refresh": Rule("train", "the names of the workshop datasets"),
 }
 
 
 def rule_key(fn: Callable) -> str:
     """The RULES key of a handler: its module under wildlens.ui and its name."""
     module = getattr(fn, "__module__", "") or ""
-    return f"{module.removeprefix('wildlens.ui.')}.{getattr(fn, '__name__', '?')}"
+    return f"{module.removeprefix('wildlens.ui.')}:{getattr(fn, '__name__', '?')}"
 
 
 class Owners:
