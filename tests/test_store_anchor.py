@@ -193,3 +193,36 @@ def test_case_report_and_export_manifest_neutralise_a_formula_case_id(tmp_path):
         csv.DictReader(io.StringIO((tmp_path / "out" / "provenance.csv").read_text()))
     )
     assert manifest[0]["group"] == "'" + evil and provenance[0]["comment"] == "'@SUM(1)"
+
+
+def test_infer_csv_neutralises_a_formula_file_name(tmp_path):
+    from wildlens.pipeline.records import write_csv
+
+    out = tmp_path / "run.csv"
+    write_csv(out, [{"key": "=cmd|' /C calc'!A0.jpg", "status": "ok", "top_k": []}], top_k=1)
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert rows[0]["path"] == "'=cmd|' /C calc'!A0.jpg"
+
+
+def test_the_review_tab_warns_of_a_tampered_store(copy):
+    from types import SimpleNamespace
+
+    from wildlens.ui.review_tab import tamper_warning
+
+    store = copy()
+    assert tamper_warning(SimpleNamespace(store=store), "en") == ""
+    attack(store, "DELETE FROM events WHERE id = (SELECT max(id) FROM events)")
+    warning = tamper_warning(SimpleNamespace(store=store), "zh")
+    assert "审核记录库在应用之外被改动" in warning and "events 4" in warning
+
+
+def test_verify_store_checks_signed_heads_against_the_sites_public_key(tmp_path, capsys):
+    key, public = generate_keys(tmp_path / "keys" / "site")
+    _, stranger = generate_keys(tmp_path / "keys" / "stranger")
+    folder = tmp_path / "site"
+    store = ReviewStore(folder / "review.sqlite3", folder / "photos", site_key=key, sign_every=2)
+    history(store)
+    assert cli_main(["verify-store", f"data_dir={folder}", f"site_public_keys={public}"]) == 0
+    assert "2 signed heads, the last at event 4" in capsys.readouterr().out
+    assert cli_main(["verify-store", f"data_dir={folder}", f"site_public_keys={stranger}"]) == 1
+    assert "signed by untrusted key" in capsys.readouterr().err
