@@ -8,8 +8,8 @@
   need one here when the app has accounts.
 - Cross-site requests: a POST, and the sign-out link, from another site (the browser says so in
   `Origin` or `Sec-Fetch-Site`) are refused: no sign-in or sign-out forced from a foreign page.
-- Uploads: bytes and files per request, and per session per hour, are budgeted while the body
-  streams in (HTTP 413 beyond, nothing kept); each uploaded file is its uploader's, and goes when
+- Uploads: bytes and files per request, and per account (without accounts: per address) per
+  hour, are budgeted while the body streams in (HTTP 413 beyond, nothing kept); each uploaded file is its uploader's, and goes when
   the session ends.
 - Downloads: a file handed to one login (an export, a report, an upload) is refused to others.
 - The address of each sign-in attempt is handed to the login throttle.
@@ -35,6 +35,7 @@ from wildlens.ui.sessions import CLIENT_ADDRESS, SessionTokens
 log = logging.getLogger("wildlens.app")
 MB = 1024 * 1024
 HOUR_S = 3600.0
+PART = b"content-disposition:"  # the first header of each part of a multipart form
 # Gradio's routes that answer without a sign-in of their own; they need one here. (Left open:
 # startup-events, which `launch` itself calls once and which runs nothing a second time.)
 SIGNED_IN_ONLY = ("heartbeat/", "cancel", "reset", "stream/", "upload")
@@ -72,8 +73,7 @@ class Policy:
         self.usage: dict[str, _Usage] = {}
 
     def _ended(self, token: str, session: Any, reason: str) -> None:
-        """A session's uploads go with it; its budget is forgotten."""
-        self.usage.pop(token, None)
+        """A session's uploads go with it."""
         for path in session.uploads:
             self.owners.forget(path)
             Path(path).unlink(missing_ok=True)
@@ -117,11 +117,12 @@ class Gate:
             finally:
                 CLIENT_ADDRESS.reset(reset)
         if route is not None and route.rstrip("/") == "upload" and method == "POST":
-            key = token if login_required else f"address:{client}"
-            return await self._upload(scope, receive, send, headers, key or "", login)
+            # A budget per account (signing in again starts none afresh), else per address.
+            key = f"login:{login}" if login else f"address:{client}"
+            return await self._upload(scope, receive, send, headers, key, token, login)
         return await self.app(scope, receive, send)
 
-    async def _upload(self, scope, receive, send, headers, key: str, login: str | None):
+    async def _upload(self, scope, receive, send, headers, key, token, login: str | None):
         budget, policy = self.policy.budget, self.policy
         usage = policy.usage.setdefault(key, _Usage())
         now = time.monotonic()
@@ -129,10 +130,10 @@ class Gate:
         allowed = min(budget.request_bytes, budget.session_bytes - spent_bytes)
         declared = int(headers.get("content-length") or 0)
         if spent_files >= budget.session_files or allowed <= 0:
-            return await _refuse_upload(send, login, "the session's upload budget is spent")
+            return await _refuse_upload(send, key, "the hour's upload budget is spent")
         if declared > allowed:
-            return await _refuse_upload(send, login, f"over {allowed // MB} MB in one request")
-        counted = {"bytes": 0, "files": 0, "tail": b""}
+            return await _refuse_upload(send, key, f"over {allowed // MB} MB in one request")
+        counted = {"bytes": 0, "parts": 0, "tail": b""}
         files_allowed = min(budget.request_files, budget.session_files - spent_files)
 
         async def counting_receive():
@@ -140,46 +141,53 @@ class Gate:
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 counted["bytes"] += len(chunk)
-                seen = counted["tail"] + chunk
-                counted["files"] += seen.count(b'filename="') - counted["tail"].count(b'filename="')
-                counted["tail"] = seen[-64:]
-                if counted["bytes"] > allowed or counted["files"] > files_allowed:
+                # Each part of the form starts with its header: counted as it streams by.
+                seen = (counted["tail"] + chunk).lower()
+                counted["parts"] += seen.count(PART) - counted["tail"].lower().count(PART)
+                counted["tail"] = seen[-len(PART) :]
+                if counted["bytes"] > allowed or counted["parts"] > files_allowed:
                     raise _OverBudget(allowed)
             return message
 
-        response: dict[str, Any] = {"status": 0, "body": b""}
+        # The answer (a short list of paths) is held back until the files are counted exactly.
+        held: list[dict] = []
 
-        async def recording_send(message):
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                response["body"] += message.get("body", b"")
-            await send(message)
+        async def holding_send(message):
+            held.append(message)
 
         try:
-            await self.app(scope, counting_receive, recording_send)
+            await self.app(scope, counting_receive, holding_send)
         except _OverBudget:
-            await _refuse_upload(send, login, "over the upload budget of one request")
-        finally:  # what was sent counts, refused or not
-            usage.spent.append((now, counted["bytes"], counted["files"]))
-        if response["status"] == 413:
-            log.warning("upload refused for %s: over budget or size limit", login or key)
-        if response["status"] == 200:
-            self._own_uploads(response["body"], key, login)
-        return None
-
-    def _own_uploads(self, body: bytes, token: str, login: str | None) -> None:
-        try:
-            paths = json.loads(body)
-        except ValueError:
-            return
-        session = self.policy.tokens.session(token) if login else None
-        for path in paths if isinstance(paths, list) else []:
-            if isinstance(path, str):
-                if login:
-                    self.policy.owners.add(path, login)
+            held = []
+        status = held[0]["status"] if held else 413
+        body = b"".join(m.get("body", b"") for m in held[1:])
+        paths = _paths(body) if status == 200 else []
+        usage.spent.append((now, counted["bytes"], max(counted["parts"], len(paths))))
+        if len(paths) > files_allowed:
+            for path in paths:
+                Path(path).unlink(missing_ok=True)
+            return await _refuse_upload(send, key, f"over {files_allowed} files in one request")
+        if not held:
+            return await _refuse_upload(send, key, "over the upload budget of one request")
+        if status == 413:
+            log.warning("upload refused for %s: over the size limit", key)
+        for path in paths:
+            if login:
+                self.policy.owners.add(path, login)
+                session = self.policy.tokens.session(token)
                 if session is not None:
                     session.uploads.append(path)
+        for message in held:
+            await send(message)
+        return None
+
+
+def _paths(body: bytes) -> list[str]:
+    try:
+        paths = json.loads(body)
+    except ValueError:
+        return []
+    return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
 
 
 class _OverBudget(MultiPartException):
@@ -213,8 +221,8 @@ def _cross_site(headers: dict[str, str]) -> bool:
     return origin == "null" or urlsplit(origin).netloc != headers.get("host", "")
 
 
-async def _refuse_upload(send, login: str | None, why: str) -> None:
-    log.warning("upload refused for %s: %s", login or "-", why)
+async def _refuse_upload(send, who: str, why: str) -> None:
+    log.warning("upload refused for %s: %s", who, why)
     await _answer(send, 413, f"Upload refused: {why}. Send fewer or smaller files.")
 
 
