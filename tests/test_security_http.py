@@ -270,6 +270,13 @@ def test_an_export_is_downloadable_by_its_maker_only(site):
         path = data[0][0]["path"]
         assert expert.get(f"gradio_api/file={path}").status_code == 200
         assert other.get(f"gradio_api/file={path}").status_code == 403
+        assert other.get(f"gradio_api/file/{path}").status_code == 403
+        assert (
+            other.get(
+                f"gradio_api/file={Path(path).parent}/../{Path(path).parent.name}/{Path(path).name}"
+            ).status_code
+            == 403
+        )
         page = expert.get(f"gradio_api/file={path}").text
         assert "Chain head: event" in page
 
@@ -350,3 +357,12 @@ def test_an_account_is_locked_whatever_address_the_guesses_come_from(tmp_path):
         return access.throttle.locked_for([("account", "target")])
 
     assert 50 < asyncio.run(scenario()) <= 60
+
+
+def test_error_messages_name_no_server_folder():
+    from wildlens.ui.errors import for_browser
+
+    assert for_browser("/srv/wildlens/runs/app/datasets/x.zip: the archive is damaged") == (
+        "x.zip: the archive is damaged"
+    )
+    assert for_browser("case C-17/3 at http://host/a/b") == "case C-17/3 at http://host/a/b"

@@ -9,8 +9,8 @@
 - Cross-site requests: a POST, and the sign-out link, from another site (the browser says so in
   `Origin` or `Sec-Fetch-Site`) are refused: no sign-in or sign-out forced from a foreign page.
 - Uploads: bytes and files per request, and per account (without accounts: per address) per
-  hour, are budgeted while the body streams in (HTTP 413 beyond, nothing kept); each uploaded file is its uploader's, and goes when
-  the session ends.
+  hour, are budgeted while the body streams in (HTTP 413 beyond, nothing kept); each uploaded
+  file is its uploader's, and goes when the session ends.
 - Downloads: a file handed to one login (an export, a report, an upload) is refused to others.
 - The address of each sign-in attempt is handed to the login throttle.
 """
@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.formparsers import MultiPartException
 
@@ -105,8 +105,8 @@ class Gate:
         signed_out = login_required and login is None
         if signed_out and route is not None and route.startswith(SIGNED_IN_ONLY):
             return await _answer(send, 401, "sign in first")
-        if route is not None and route.startswith("file="):
-            owner = policy.owners.owner(unquote(route[len("file=") :]))
+        if route is not None and route.startswith(("file=", "file/")):
+            owner = policy.owners.owner(route[len("file=") :])  # the path is decoded already
             if owner is not None and login_required and owner != login:
                 log.warning("download of another login's file refused: %s", login)
                 return await _answer(send, 403, "File not allowed")
