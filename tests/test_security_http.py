@@ -146,6 +146,14 @@ def language_call(site, client: httpx.Client) -> str:
     return json.dumps(detail)
 
 
+def test_the_page_load_shows_the_queue_only_to_reviewers(site):
+    fn_index, _, dependency = next(f for f in functions(site) if f[1] == "app:on_load")
+    for name, sees in (("expert1", True), ("officer1", False), ("trainer1", False)):
+        with closing(sign_in(site.url, name)) as client:
+            outcome, data = call(client, fn_index, dependency["values"])
+        assert outcome == "ok" and ("C-SECRET-QUEUE" in json.dumps(data)) == sees, name
+
+
 def test_the_language_switch_shows_the_queue_only_to_reviewers(site):
     with (
         closing(sign_in(site.url, "expert1")) as expert,

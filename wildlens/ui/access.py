@@ -100,7 +100,7 @@ class Access:
             return None
 
     def stamp(self, login: str) -> tuple[str, str] | None:
-        """(role, password changed) of a login; None when it can no longer sign in."""
+        """(role, password hash) of a login; None when it can no longer sign in."""
         if self.env_login is not None and login == self.env_login[0]:
             return ("admin", "")
         try:

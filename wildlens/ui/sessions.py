@@ -40,7 +40,7 @@ CLIENT_ADDRESS: contextvars.ContextVar[str] = contextvars.ContextVar("client_add
 @dataclass
 class _Session:
     login: str
-    stamp: Any  # the account's (role, password changed) when it signed in
+    stamp: Any  # the account's (role, password hash) when it signed in
     last_seen: float
     uploads: list[str] = field(default_factory=list)
 
