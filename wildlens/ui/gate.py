@@ -4,8 +4,8 @@
 
 - Sessions: Gradio's token table becomes `SessionTokens` on the first request, so a removed
   user's, a changed password's or role's, and an idle session's token is refused by every route.
-- Routes Gradio leaves open without a sign-in (the heartbeat stream, /cancel, /reset, streams)
-  need one here when the app has accounts.
+- With accounts, every route under /gradio_api/ needs a live session (a short allow-list for the
+  sign-in page aside), also those Gradio leaves open (the heartbeat stream, /cancel, /reset).
 - Cross-site requests: a POST, and the sign-out link, from another site (the browser says so in
   `Origin` or `Sec-Fetch-Site`) are refused: no sign-in or sign-out forced from a foreign page.
 - Uploads: bytes and files per request, and per account (without accounts: per address) per
@@ -36,9 +36,11 @@ log = logging.getLogger("wildlens.app")
 MB = 1024 * 1024
 HOUR_S = 3600.0
 PART = b"content-disposition:"  # the first header of each part of a multipart form
-# Gradio's routes that answer without a sign-in of their own; they need one here. (Left open:
-# startup-events, which `launch` itself calls once and which runs nothing a second time.)
-SIGNED_IN_ONLY = ("heartbeat/", "cancel", "reset", "stream/", "upload")
+# With accounts, every /gradio_api/ route needs a live session except what the sign-in page and
+# `launch` need (startup-events: `launch` calls it once itself; it runs nothing a second time).
+# Deny by default: Gradio's heartbeat stream, /cancel, /reset and streams, which answer without a
+# sign-in of their own, and any route a newer Gradio adds.
+OPEN_ROUTES = ("startup-events", "login_check", "app_id", "theme.css")
 
 
 @dataclass
@@ -103,7 +105,7 @@ class Gate:
         login = policy.tokens.get(token) if login_required and token else None
         route = path.split("/gradio_api/", 1)[1] if "/gradio_api/" in path else None
         signed_out = login_required and login is None
-        if signed_out and route is not None and route.startswith(SIGNED_IN_ONLY):
+        if signed_out and route is not None and route.rstrip("/") not in OPEN_ROUTES:
             return await _answer(send, 401, "sign in first")
         if route is not None and route.startswith(("file=", "file/")):
             owner = policy.owners.owner(route[len("file=") :])  # the path is decoded already
