@@ -18,6 +18,8 @@ hands to the browser are recorded as that login's, so no other login can downloa
 from __future__ import annotations
 
 import inspect
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
 
 ANY = "any"  # every signed-in role
+MAX_PAGE_SESSIONS = 100_000  # pages (Gradio session ids) remembered with their login
 
 
 @dataclass(frozen=True)
@@ -88,11 +91,18 @@ def rule_key(fn: Callable) -> str:
 class Owners:
     """Which login each file handed out belongs to (uploads and downloads)."""
 
+    PRUNE_EVERY = 1000  # adds; files the cache cleanup removed are forgotten then
+
     def __init__(self):
         self._owner: dict[str, str] = {}
+        self._added = 0
 
     def add(self, path: str | Path, login: str) -> None:
         self._owner[str(Path(path).resolve())] = login
+        self._added += 1
+        if self._added % self.PRUNE_EVERY == 0:
+            for known in [p for p in self._owner if not Path(p).exists()]:
+                self._owner.pop(known, None)
 
     def owner(self, path: str | Path) -> str | None:
         return self._owner.get(str(Path(path).resolve()))
@@ -103,19 +113,21 @@ class Owners:
 
 def guard(demo: gr.Blocks, access: Access, owners: Owners, language: str, downloads: Path) -> None:
     """Wrap every backend function of `demo` with its rule (a function without one: refused)."""
-    sessions: dict[str, str] = {}  # Gradio session id -> the login that made it
+    sessions: OrderedDict[str, str] = OrderedDict()  # Gradio session id -> the login that made it
+    lock = threading.Lock()
     for block_fn in demo.fns.values():
         if block_fn.fn is None or getattr(block_fn.fn, "__wildlens_rule__", None):
             continue
         rule = RULES.get(rule_key(block_fn.fn))
         block_fn.fn = _guarded(
-            block_fn.fn, rule, access, sessions, owners, language, Path(downloads), demo
+            block_fn.fn, rule, access, (sessions, lock), owners, language, Path(downloads), demo
         )
 
 
-def _guarded(fn, rule, access, sessions, owners, language, downloads, demo) -> Callable:
+def _guarded(fn, rule, access, pages, owners, language, downloads, demo) -> Callable:
     if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn):
         raise TypeError(f"{rule_key(fn)}: guard wraps plain functions only")
+    sessions, lock = pages
     signature = inspect.signature(fn)
     hints = gr.utils.get_type_hints(fn)
     request_param = inspect.Parameter(
@@ -132,7 +144,12 @@ def _guarded(fn, rule, access, sessions, owners, language, downloads, demo) -> C
             )
         if session.signed_in:
             hash_ = getattr(request, "session_hash", None) or ""
-            if sessions.setdefault(hash_, session.account) != session.account:
+            with lock:
+                owner = sessions.setdefault(hash_, session.account)
+                sessions.move_to_end(hash_)
+                while len(sessions) > MAX_PAGE_SESSIONS:  # the longest unused are forgotten
+                    sessions.popitem(last=False)
+            if owner != session.account:
                 raise user_error(text(language, "error.other_session"))
         result = fn(*args, **kwargs)
         if session.signed_in:
