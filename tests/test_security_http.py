@@ -260,10 +260,11 @@ def test_a_session_cannot_be_replayed_under_another_login(site):
         closing(sign_in(site.url, "expert2")) as second,
     ):
         assert call(first, open_index, [str(record_id), "en"], shared)[0] == "ok"
-        outcome, detail = call(
-            second, confirm_index, [str(record_id), "", "ok", None, "en"], shared
-        )
-        assert outcome == "error" and "another sign-in" in detail
+        verdict = [str(record_id), "", "ok", None, "en"]
+        assert call(second, confirm_index, verdict, shared) == ("http", 403)
+        params = {"session_hash": shared}
+        assert second.get("gradio_api/queue/data", params=params).status_code == 403
+        assert second.get(f"gradio_api/heartbeat/{shared}").status_code == 403
     assert site.state.store.record(record_id).status == "pending_review"
 
 

@@ -37,7 +37,7 @@ from wildlens.ui.config import AppConfig
 from wildlens.ui.gate import Budget, Gate, Policy
 from wildlens.ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_header, text
 from wildlens.ui.labels import Labels, merge, unique
-from wildlens.ui.rules import Owners, guard
+from wildlens.ui.rules import Owners, Pages, guard
 from wildlens.ui.state import AppState
 
 log = logging.getLogger("wildlens.app")
@@ -219,9 +219,10 @@ def build_app(state: AppState, access: Access | None = None) -> gr.Blocks:
             api_visibility="private",
         ).then(None, language, None, js=client.SET_LANGUAGE)
     demo.queue(default_concurrency_limit=cfg.concurrency, max_size=cfg.queue_size)
-    owners = Owners()
-    demo.wildlens_policy = Policy(access, budget(cfg), cfg.session_idle_h * 3600, owners)
-    guard(demo, access, owners, cfg.language, state.downloads.root)  # deny by default
+    policy = Policy(access, budget(cfg), cfg.session_idle_h * 3600, Owners(), Pages())
+    demo.wildlens_policy = policy
+    # Deny by default: every handler checked against its rule.
+    guard(demo, access, policy.owners, policy.pages, cfg.language, state.downloads.root)
     return demo
 
 

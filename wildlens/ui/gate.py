@@ -11,6 +11,9 @@
 - Uploads: bytes and files per request, and per account (without accounts: per address) per
   hour, are budgeted while the body streams in (HTTP 413 beyond, nothing kept); each uploaded
   file is its uploader's, and goes when the session ends.
+- Pages: a Gradio session id (which keys a page's server-side state) belongs to the first login
+  to use it; another login naming it to join the queue, read its results or its heartbeat is
+  refused.
 - Downloads: a file handed to one login (an export, a report, an upload) is refused to others.
 - The address of each sign-in attempt is handed to the login throttle.
 """
@@ -24,18 +27,19 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.formparsers import MultiPartException
 
 from wildlens.ui.access import Access
-from wildlens.ui.rules import Owners
+from wildlens.ui.rules import Owners, Pages
 from wildlens.ui.sessions import CLIENT_ADDRESS, SessionTokens
 
 log = logging.getLogger("wildlens.app")
 MB = 1024 * 1024
 HOUR_S = 3600.0
 PART = b"content-disposition:"  # the first header of each part of a multipart form
+MAX_JOIN_BYTES = 4 * MB  # a queue join is a few file references and texts, never this much
 # With accounts, every /gradio_api/ route needs a live session except what the sign-in page and
 # `launch` need (startup-events: `launch` calls it once itself; it runs nothing a second time).
 # Deny by default: Gradio's heartbeat stream, /cancel, /reset and streams, which answer without a
@@ -67,10 +71,11 @@ class _Usage:
 class Policy:
     """What the gate enforces, shared with the handlers' guard (`rules.guard`)."""
 
-    def __init__(self, access: Access, budget: Budget, idle_s: float, owners: Owners):
+    def __init__(self, access: Access, budget: Budget, idle_s: float, owners: Owners, pages: Pages):
         self.access = access
         self.budget = budget
         self.owners = owners
+        self.pages = pages
         self.tokens = SessionTokens(access.stamp, idle_s, on_end=self._ended)
         self.usage: dict[str, _Usage] = {}
 
@@ -107,6 +112,11 @@ class Gate:
         signed_out = login_required and login is None
         if signed_out and route is not None and route.rstrip("/") not in OPEN_ROUTES:
             return await _answer(send, 401, "sign in first")
+        if login is not None and route is not None:
+            page, receive = await _page_of(scope, route, method, receive)
+            if page is not None and not policy.pages.claim(page, login):
+                log.warning("%s used another login's page %s: refused", login, page)
+                return await _answer(send, 403, "This page belongs to another sign-in: reload it.")
         if route is not None and route.startswith(("file=", "file/")):
             owner = policy.owners.owner(route[len("file=") :])  # the path is decoded already
             if owner is not None and login_required and owner != login:
@@ -182,6 +192,42 @@ class Gate:
         for message in held:
             await send(message)
         return None
+
+
+async def _page_of(scope, route: str, method: str, receive):
+    """The Gradio session id (page) a queue or heartbeat request names, and the `receive` to
+    pass on (a queue join's body is read here, then given to Gradio as it came)."""
+    route = route.rstrip("/")
+    if route.startswith("heartbeat/"):
+        return route.split("/", 1)[1], receive
+    if route == "queue/data":
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        return (query.get("session_hash") or [None])[0], receive
+    if route != "queue/join" or method != "POST":
+        return None, receive
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False) and size <= MAX_JOIN_BYTES
+    body = b"".join(chunks)
+    try:
+        page = json.loads(body).get("session_hash") if size <= MAX_JOIN_BYTES else None
+    except (ValueError, AttributeError):
+        page = None
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return (page if isinstance(page, str) else None), replay
 
 
 def _paths(body: bytes) -> list[str]:

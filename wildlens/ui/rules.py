@@ -111,23 +111,46 @@ class Owners:
         self._owner.pop(str(Path(path).resolve()), None)
 
 
-def guard(demo: gr.Blocks, access: Access, owners: Owners, language: str, downloads: Path) -> None:
+class Pages:
+    """Which login each page (Gradio session id, which keys its server-side state) belongs to:
+    the first login to use it. Bounded: the longest unused pages are forgotten."""
+
+    def __init__(self, limit: int = MAX_PAGE_SESSIONS):
+        self._login: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.limit = limit
+
+    def claim(self, page: str, login: str) -> bool:
+        """Whether `page` is `login`'s (it is, from now on, when nobody used it before)."""
+        with self._lock:
+            owner = self._login.setdefault(page, login)
+            self._login.move_to_end(page)
+            while len(self._login) > self.limit:
+                self._login.popitem(last=False)
+        return owner == login
+
+
+def guard(
+    demo: gr.Blocks,
+    access: Access,
+    owners: Owners,
+    pages: Pages,
+    language: str,
+    downloads: Path,
+) -> None:
     """Wrap every backend function of `demo` with its rule (a function without one: refused)."""
-    sessions: OrderedDict[str, str] = OrderedDict()  # Gradio session id -> the login that made it
-    lock = threading.Lock()
     for block_fn in demo.fns.values():
         if block_fn.fn is None or getattr(block_fn.fn, "__wildlens_rule__", None):
             continue
         rule = RULES.get(rule_key(block_fn.fn))
         block_fn.fn = _guarded(
-            block_fn.fn, rule, access, (sessions, lock), owners, language, Path(downloads), demo
+            block_fn.fn, rule, access, pages, owners, language, Path(downloads), demo
         )
 
 
 def _guarded(fn, rule, access, pages, owners, language, downloads, demo) -> Callable:
     if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn):
         raise TypeError(f"{rule_key(fn)}: guard wraps plain functions only")
-    sessions, lock = pages
     signature = inspect.signature(fn)
     hints = gr.utils.get_type_hints(fn)
     request_param = inspect.Parameter(
@@ -143,13 +166,8 @@ def _guarded(fn, rule, access, pages, owners, language, downloads, demo) -> Call
                 text(language, "error.not_allowed", name=session.name, role=role, roles=roles)
             )
         if session.signed_in:
-            hash_ = getattr(request, "session_hash", None) or ""
-            with lock:
-                owner = sessions.setdefault(hash_, session.account)
-                sessions.move_to_end(hash_)
-                while len(sessions) > MAX_PAGE_SESSIONS:  # the longest unused are forgotten
-                    sessions.popitem(last=False)
-            if owner != session.account:
+            page = getattr(request, "session_hash", None) or ""
+            if not pages.claim(page, session.account):
                 raise user_error(text(language, "error.other_session"))
         result = fn(*args, **kwargs)
         if session.signed_in:
