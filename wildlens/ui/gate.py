@@ -118,8 +118,8 @@ class Gate:
                 log.warning("%s used another login's page %s: refused", login, page)
                 return await _answer(send, 403, "This page belongs to another sign-in: reload it.")
         if route is not None and route.startswith(("file=", "file/")):
-            owner = policy.owners.owner(route[len("file=") :])  # the path is decoded already
-            if owner is not None and login_required and owner != login:
+            wanted = route[len("file=") :]  # decoded already, as Gradio reads it
+            if login_required and not policy.owners.allows(wanted, login):
                 log.warning("download of another login's file refused: %s", login)
                 return await _answer(send, 403, "File not allowed")
         if path.rstrip("/").endswith("/login") and method == "POST":

@@ -89,26 +89,32 @@ def rule_key(fn: Callable) -> str:
 
 
 class Owners:
-    """Which login each file handed out belongs to (uploads and downloads)."""
+    """Which logins each file handed out belongs to (uploads and downloads; two logins handed
+    the same content get the same cached path, and both may fetch it)."""
 
     PRUNE_EVERY = 1000  # adds; files the cache cleanup removed are forgotten then
 
     def __init__(self):
-        self._owner: dict[str, str] = {}
+        self._owners: dict[str, set[str]] = {}
         self._added = 0
+        self._lock = threading.Lock()
 
     def add(self, path: str | Path, login: str) -> None:
-        self._owner[str(Path(path).resolve())] = login
-        self._added += 1
-        if self._added % self.PRUNE_EVERY == 0:
-            for known in [p for p in self._owner if not Path(p).exists()]:
-                self._owner.pop(known, None)
+        with self._lock:
+            self._owners.setdefault(str(Path(path).resolve()), set()).add(login)
+            self._added += 1
+            if self._added % self.PRUNE_EVERY == 0:
+                for known in [p for p in self._owners if not Path(p).exists()]:
+                    del self._owners[known]
 
-    def owner(self, path: str | Path) -> str | None:
-        return self._owner.get(str(Path(path).resolve()))
+    def allows(self, path: str | Path, login: str | None) -> bool:
+        """Whether `login` may fetch `path` (a file nobody was handed: any signed-in login)."""
+        owners = self._owners.get(str(Path(path).resolve()))
+        return owners is None or login in owners
 
     def forget(self, path: str | Path) -> None:
-        self._owner.pop(str(Path(path).resolve()), None)
+        with self._lock:
+            self._owners.pop(str(Path(path).resolve()), None)
 
 
 class Pages:
