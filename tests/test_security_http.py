@@ -375,3 +375,10 @@ def test_error_messages_name_no_server_folder():
         "x.zip: the archive is damaged"
     )
     assert for_browser("case C-17/3 at http://host/a/b") == "case C-17/3 at http://host/a/b"
+
+
+def test_a_refusal_speaks_the_callers_language(site):
+    fn_index, _, _ = next(f for f in functions(site) if f[2].get("api_name") == "review_queue")
+    with closing(sign_in(site.url, "officer1")) as officer:
+        outcome, detail = call(officer, fn_index, ["", "", "zh"])
+    assert outcome == "error" and "无权执行此操作" in detail

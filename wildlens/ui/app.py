@@ -222,7 +222,7 @@ def build_app(state: AppState, access: Access | None = None) -> gr.Blocks:
     policy = Policy(access, budget(cfg), cfg.session_idle_h * 3600, Owners(), Pages())
     demo.wildlens_policy = policy
     # Deny by default: every handler checked against its rule.
-    guard(demo, access, policy.owners, policy.pages, cfg.language, state.downloads.root)
+    guard(demo, access, policy.owners, policy.pages, (cfg.language, language), state.downloads.root)
     return demo
 
 

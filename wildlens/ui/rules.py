@@ -30,7 +30,7 @@ import gradio as gr
 from wildlens.ui.access import Access
 from wildlens.ui.accounts import PERMISSIONS, ROLES
 from wildlens.ui.errors import user_error
-from wildlens.ui.i18n import text
+from wildlens.ui.i18n import LANGUAGES, text
 
 ANY = "any"  # every signed-in role
 MAX_PAGE_SESSIONS = 100_000  # pages (Gradio session ids) remembered with their login
@@ -136,25 +136,38 @@ class Pages:
         return owner == login
 
 
+@dataclass(frozen=True)
+class _Context:
+    access: Access
+    pages: Pages
+    owners: Owners
+    language: str  # the app's: for a refusal when the call names no language
+    downloads: Path
+    demo: gr.Blocks
+
+
 def guard(
     demo: gr.Blocks,
     access: Access,
     owners: Owners,
     pages: Pages,
-    language: str,
+    language: tuple[str, Any],
     downloads: Path,
 ) -> None:
-    """Wrap every backend function of `demo` with its rule (a function without one: refused)."""
+    """Wrap every backend function of `demo` with its rule (a function without one: refused).
+
+    `language`: the app's language and the page's language control, whose value (when a
+    function takes it) says the refusal in the caller's language."""
+    context = _Context(access, pages, owners, language[0], Path(downloads), demo)
     for block_fn in demo.fns.values():
         if block_fn.fn is None or getattr(block_fn.fn, "__wildlens_rule__", None):
             continue
         rule = RULES.get(rule_key(block_fn.fn))
-        block_fn.fn = _guarded(
-            block_fn.fn, rule, access, pages, owners, language, Path(downloads), demo
-        )
+        chosen = next((i for i, c in enumerate(block_fn.inputs) if c is language[1]), None)
+        block_fn.fn = _guarded(block_fn.fn, rule, context, chosen)
 
 
-def _guarded(fn, rule, access, pages, owners, language, downloads, demo) -> Callable:
+def _guarded(fn: Callable, rule: Rule | None, context: _Context, language_input) -> Callable:
     if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn):
         raise TypeError(f"{rule_key(fn)}: guard wraps plain functions only")
     signature = inspect.signature(fn)
@@ -162,9 +175,23 @@ def _guarded(fn, rule, access, pages, owners, language, downloads, demo) -> Call
     request_param = inspect.Parameter(
         "_wildlens_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request
     )
+    # The parameters fed by the event's inputs, in order (Gradio fills in the others).
+    fed = [
+        p.name
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        and not gr.utils.is_special_typed_parameter(p.name, hints)
+        and not isinstance(p.default, gr.Progress)
+    ]
+    chosen_at = language_input if language_input is not None and language_input < len(fed) else None
+    language_param = fed[chosen_at] if chosen_at is not None else None
 
     def checked(request: gr.Request, *args: Any, **kwargs: Any) -> Any:
-        session = access.session(request)
+        session = context.access.session(request)
+        language = context.language
+        if language_param:
+            chosen = signature.bind_partial(*args, **kwargs).arguments.get(language_param)
+            language = chosen if chosen in LANGUAGES else language
         if rule is None or not (session.role in rule.roles or not session.signed_in):
             roles = ", ".join(text(language, "role." + r) for r in (rule.roles if rule else ()))
             role = text(language, "role." + session.role) if session.role else "-"
@@ -173,11 +200,11 @@ def _guarded(fn, rule, access, pages, owners, language, downloads, demo) -> Call
             )
         if session.signed_in:
             page = getattr(request, "session_hash", None) or ""
-            if not pages.claim(page, session.account):
+            if not context.pages.claim(page, session.account):
                 raise user_error(text(language, "error.other_session"))
         result = fn(*args, **kwargs)
         if session.signed_in:
-            _own_files(result, session.account, owners, downloads, demo)
+            _own_files(result, session.account, context)
         return result
 
     checked.__name__ = fn.__name__
@@ -192,18 +219,18 @@ def _guarded(fn, rule, access, pages, owners, language, downloads, demo) -> Call
     return checked
 
 
-def _own_files(value: Any, login: str, owners: Owners, downloads: Path, demo: gr.Blocks) -> None:
-    """Record the files under `downloads` that `value` hands out as `login`'s, at the path
-    Gradio will serve them from (its cache: a folder named by the file's hash)."""
+def _own_files(value: Any, login: str, context: _Context) -> None:
+    """Record the files under the downloads folder that `value` hands out as `login`'s, at the
+    path Gradio will serve them from (its cache: a folder named by the file's hash)."""
     from gradio.processing_utils import save_file_to_cache
 
     if isinstance(value, str):
         path = Path(value)
-        if path.is_absolute() and path.is_relative_to(downloads) and path.is_file():
-            owners.add(save_file_to_cache(path, demo.GRADIO_CACHE), login)
+        if path.is_absolute() and path.is_relative_to(context.downloads) and path.is_file():
+            context.owners.add(save_file_to_cache(path, context.demo.GRADIO_CACHE), login)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            _own_files(item, login, owners, downloads, demo)
+            _own_files(item, login, context)
     elif isinstance(value, dict):
         for item in value.values():
-            _own_files(item, login, owners, downloads, demo)
+            _own_files(item, login, context)
