@@ -15,7 +15,10 @@ and concurrency (training and batch runs one at a time); no extra served paths (
 `allowed_paths`; files handed to the browser are copied by Gradio into its own cache); Gradio's
 cache cleaned on a schedule; no flagging (our audit log instead), no monitoring page, no run
 history kept in browsers, no MCP server; internal errors are not sent to browsers
-(`show_error=False`), only our own `gr.Error` messages.
+(`show_error=False`), only our own `gr.Error` messages. Deny by default: every handler is
+wrapped with its rule from `wildlens.ui.rules.RULES`; every request passes the gate
+(`wildlens.ui.gate`: sessions that end, sign-in throttle, cross-site refusals, upload budgets,
+per-login downloads). docs/security.md has the threat model.
 """
 
 from __future__ import annotations
