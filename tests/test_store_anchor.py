@@ -226,3 +226,14 @@ def test_verify_store_checks_signed_heads_against_the_sites_public_key(tmp_path,
     assert "2 signed heads, the last at event 4" in capsys.readouterr().out
     assert cli_main(["verify-store", f"data_dir={folder}", f"site_public_keys={stranger}"]) == 1
     assert "signed by untrusted key" in capsys.readouterr().err
+
+
+def test_an_app_with_an_unusable_site_key_does_not_start(tmp_path):
+    from wildlens.data.config import ConfigError
+    from wildlens.ui.config import AppConfig
+    from wildlens.ui.state import AppState
+
+    (tmp_path / "site.key").write_text("not a key")
+    cfg = AppConfig(data_dir=str(tmp_path), site_key=str(tmp_path / "site.key"))
+    with pytest.raises(ConfigError, match=r"site_key=.*not an unencrypted PEM private key"):
+        AppState(cfg, predictor=None, bundle_path=tmp_path)
