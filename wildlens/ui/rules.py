@@ -1,6 +1,6 @@
 """Deny by default: the one table of who may call each function the app registers with Gradio.
 
-    guard(demo, access, owners)    # after build_app: every handler checked, unknown ones refused
+    guard(demo, access, owners, pages, (language, radio), downloads)   # in build_app
 
 Every backend function of every event (public API endpoints and the page's private ones alike:
 Gradio lets any signed-in client call any of them by number) is listed in RULES by its module and
@@ -10,9 +10,10 @@ a caller whose role the rule leaves out gets the translated "not allowed" error;
 no rule is refused to everyone (and `tests/test_security_http.py` fails until it has one). The
 handlers keep their own checks; this table is the one place to read the whole policy.
 
-Two more checks live here because they need the request: a session's state belongs to the login
-that made it (a page's session id replayed under another login is refused), and files a handler
-hands to the browser are recorded as that login's, so no other login can download them.
+Two more checks live here because they need the request: a page's state belongs to the login
+that made it (its Gradio session id replayed under another login is refused; the gate refuses it
+earlier too), and files a handler hands to the browser are recorded as that login's, so no other
+login can download them.
 """
 
 from __future__ import annotations
