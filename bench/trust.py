@@ -3,7 +3,7 @@ look-alikes held out of training, foreign items, and the same classes photograph
 
     python bench/trust.py [DATA] [--parts head,accept,guarantee,shortlist,unknown,shift]
                           [--resplits 100] [--draws 5] [--seed 0]
-    (parts: head, accept, noise, guarantee, shortlist, unknown, few_class, shift, knn_bank)
+    (parts: head, accept, noise, report, guarantee, shortlist, unknown, few_class, shift, knn_bank)
 
 DATA defaults to ../shared/datasets/clothing-small (train/, validation/, test/). Everything runs
 fast mode's own code on frozen features (the backbone is frozen there, so its features are
@@ -21,6 +21,10 @@ train and validation photos (every labelled photo calibrates); test photos measu
   pair's (shirt / t-shirt) flipped between them, at 60 per class and the whole pool, `--draws`
   draws each: share auto-accepted, precision on clean photos, draws below the target, under the
   fallback scan (shipped) and one fixed sequence (the procedure before it);
+- report: what training reports in fast mode without test photos (the pool's own out-of-fold
+  answers and unknown scores) against what the model then does on unseen photos of the same
+  classes, auto-accepted and unknown, on workshop-size draws (5 random classes x 20) and 60 per
+  class;
 - guarantee: `--resplits` random 60-per-class pools: how often the accepted precision falls
   below the target on every photo not in the pool (about 3,200), against delta = 0.1;
 - shortlist: coverage and size of the expert's shortlist, 10 classes and 2-class catalogues;
@@ -384,6 +388,62 @@ def part_noise(f: Features, draws: int, target: float = 0.95):
                 )
 
 
+def part_report(f: Features, draws: int):
+    """What training reports (fast mode without test photos: the pool's own out-of-fold answers
+    and scores) against what the same model then does on photos it never saw."""
+    print(f"\n## report: reported on the fitted photos against unseen photos, {draws} draws\n")
+    print(
+        "| pool | measure | reported (fitted photos) | unseen: test photos | unseen: every photo "
+        "not drawn | reported - unseen (every photo not drawn), mean ± s.d. | draws within 5 "
+        "points |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    everything = np.concatenate([f.pool[:, 0], f.test])
+    truth = np.concatenate([f.pool_labels, f.test_labels])
+    in_test = np.r_[np.zeros(len(f.pool), bool), np.ones(len(f.test), bool)]
+    measures = {"auto-accepted": "coverage", "unknown": "unknown_rate"}
+    for name, per_class, classes_drawn in (
+        ("workshop: 5 random classes x 20", 20, 5),
+        ("60 per class", 60, None),
+    ):
+        rows = {m: ([], [], []) for m in measures}
+        for seed in range(draws):
+            rng = np.random.default_rng(3000 + seed)
+            classes = (
+                sorted(rng.choice(len(f.classes), classes_drawn, replace=False))
+                if classes_drawn
+                else list(range(len(f.classes)))
+            )
+            chosen = subset(f.pool_labels, per_class, rng, classes)
+            y = remap(f.pool_labels[chosen], classes)
+            fold_of = assign_folds([str(v) for v in y], [str(i) for i in chosen], 5, seed)
+            head, inputs = cross_fitted_head(
+                f.pool[chosen], y, len(classes), fold_of, CrossFitSettings()
+            )
+            entries = [CatalogueEntry(id=f"c{i}", names={"en": str(i)}) for i in classes]
+            trust = fit_trust(inputs, entries, TrustSettings())
+            reported = routing_measures(
+                inputs.calibration, y, trust, scores=trust.calibration_scores
+            )["routing"]
+            keep = np.isin(truth, classes)
+            keep[chosen] = False
+            rest = measure(head, trust, everything[keep], remap(truth[keep], classes))["routing"]
+            test = keep & in_test
+            tested = measure(head, trust, everything[test], remap(truth[test], classes))["routing"]
+            for label, key in measures.items():
+                rows[label][0].append(reported[key])
+                rows[label][1].append(tested[key])
+                rows[label][2].append(rest[key])
+        for label, (reported, tested, rest) in rows.items():
+            difference = np.subtract(reported, rest)
+            within = int((np.abs(difference) <= 0.05).sum())
+            print(
+                f"| {name} | {label} | {fmt(reported)} | {fmt(tested)} | {fmt(rest)} "
+                f"| {difference.mean():+.3f} ± {difference.std():.3f} | {within} of {draws} |",
+                flush=True,
+            )
+
+
 def part_shortlist(f: Features):
     print("\n## shortlist: nominal coverage 0.95, test photos\n")
     print("| catalogue | coverage | mean size |")
@@ -608,6 +668,8 @@ def main() -> None:
                 part_accept(f, range(args.draws))
             elif part == "noise":
                 part_noise(f, args.draws)
+            elif part == "report":
+                part_report(f, args.draws)
             elif part == "guarantee":
                 part_guarantee(f, args.resplits)
             elif part == "shortlist":

@@ -34,6 +34,10 @@ ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".ta
 NESTED_ARCHIVE_SUFFIXES = (*ARCHIVE_SUFFIXES, ".gz", ".bz2", ".xz", ".7z", ".rar", ".zst")
 DEFAULT_MAX_MEMBER_BYTES = 100 * 1024 * 1024  # far above any phone photo
 DEFAULT_MAX_ARCHIVE_BYTES = 20 * 1024 * 1024 * 1024
+# A zip member that unpacks to more than this many times its packed size (and past a megabyte) is
+# no photo (photos barely compress): a zip bomb's members are refused before a byte is read.
+DEFAULT_MAX_RATIO = 100
+RATIO_FLOOR_BYTES = 1024 * 1024
 # Reasons a member or file is skipped (stable strings: they appear in reports).
 SKIP_REASONS = (
     "absolute_path",
@@ -42,6 +46,7 @@ SKIP_REASONS = (
     "not_a_file",
     "nested_archive",
     "too_large",
+    "too_compressed",
     "archive_budget_exceeded",
     "encrypted",
     "hidden",
@@ -162,6 +167,7 @@ def iter_archive(
     extensions: Iterable[str] = IMAGE_EXTENSIONS,
     max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
     max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
     member_order: list[int] | None = None,
 ) -> Iterator[Sample | Skipped]:
     """Stream the members of a zip or tar archive as Samples holding their bytes.
@@ -171,14 +177,15 @@ def iter_archive(
     `name#n`), as `wildlens.pipeline.inputs.unique_keys` does for the listed order.
 
     Skipped, with a reason: absolute names, names with `..`, links, devices and other non-files,
-    nested archives, members over `max_member_bytes`, everything after `max_archive_bytes` have
-    been read, encrypted members, hidden files, and non-image extensions.
+    nested archives, members over `max_member_bytes`, zip members packed more than `max_ratio`
+    to one, everything after `max_archive_bytes` have been read, encrypted members, hidden
+    files, and non-image extensions.
     """
     path = Path(path)
     wanted = {e.lower() for e in extensions}
     budget = _Budget(max_archive_bytes)
     if path.suffix.lower() == ".zip":
-        members = _zip_members(path, max_member_bytes, member_order)
+        members = _zip_members(path, max_member_bytes, max_ratio, member_order)
     else:
         members = _tar_members(path, max_member_bytes)
     try:
@@ -236,7 +243,15 @@ def _limited_read(handle, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def _zip_members(path: Path, limit: int, order: list[int] | None = None):
+def _too_compressed(info: zipfile.ZipInfo, max_ratio: int) -> bool:
+    return info.file_size > RATIO_FLOOR_BYTES and info.file_size > max_ratio * max(
+        info.compress_size, 1
+    )
+
+
+def _zip_members(
+    path: Path, limit: int, max_ratio: int = DEFAULT_MAX_RATIO, order: list[int] | None = None
+):
     with zipfile.ZipFile(path) as archive:
         listing = archive.infolist()
         names = [info.filename for info in listing]
@@ -253,6 +268,8 @@ def _zip_members(path: Path, limit: int, order: list[int] | None = None):
                 yield info.filename, "link", None, unique
             elif info.flag_bits & 0x1:
                 yield info.filename, "encrypted", None, unique
+            elif _too_compressed(info, max_ratio):  # first: a bomb is named as one
+                yield info.filename, "too_compressed", None, unique
             elif info.file_size > limit:
                 yield info.filename, "too_large", None, unique
             else:

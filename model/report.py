@@ -9,7 +9,6 @@ Every function returns file contents (name -> bytes) so the same report goes int
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image, ImageDraw
 
+from wildlens.data.csv_cells import csv_writer, dict_writer
 from wildlens.data.images import ImageError, load_image
 from wildlens.data.sources import Sample
 from wildlens.model.metrics import classification_metrics, reliability_bins
@@ -179,7 +179,7 @@ def confidently_wrong(
 def predictions_csv(evaluation: Evaluation) -> bytes:
     """One row per image: key, true class, predicted class, calibrated confidence."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(["key", "label", "predicted", "confidence"])
     for sample, label, row in zip(
         evaluation.samples, evaluation.labels, evaluation.probs, strict=True
@@ -198,7 +198,7 @@ def predictions_csv(evaluation: Evaluation) -> bytes:
 def epochs_csv(history: Sequence[dict[str, Any]]) -> bytes:
     buffer = io.StringIO()
     if history:
-        writer = csv.DictWriter(buffer, fieldnames=list(history[0]))
+        writer = dict_writer(buffer, fieldnames=list(history[0]))
         writer.writeheader()
         writer.writerows(history)
     return buffer.getvalue().encode()

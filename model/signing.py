@@ -180,3 +180,35 @@ def read_signer(bundle_path: str | Path, bundle_sha256: str) -> str | None:
     except (InvalidSignature, ValueError) as error:
         raise SigningError(f"{path}: the signature does not verify") from error
     return key_id(raw)
+
+
+def sign_text(private_key: str | Path, message: str) -> dict[str, str]:
+    """An Ed25519 signature of `message` by the key at `private_key` (the review store signs
+    its chain's head with the site key): {key_id, public_key, signature}, base64."""
+    key = _load_private(private_key)
+    raw = _raw(key.public_key())
+    return {
+        "key_id": key_id(raw),
+        "public_key": base64.b64encode(raw).decode(),
+        "signature": base64.b64encode(key.sign(message.encode())).decode(),
+    }
+
+
+def verify_text(signature: dict[str, str], message: str) -> str:
+    """The key id whose signature of `message` this is.
+
+    Raises:
+        SigningError: a damaged signature, or one that does not verify.
+    """
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        raw = base64.b64decode(signature["public_key"], validate=True)
+        value = base64.b64decode(signature["signature"], validate=True)
+        Ed25519PublicKey.from_public_bytes(raw).verify(value, message.encode())
+    except (KeyError, TypeError, ValueError, InvalidSignature) as error:
+        raise SigningError("the signature does not verify") from error
+    if signature.get("key_id") != key_id(raw):
+        raise SigningError("the signature names another key")
+    return key_id(raw)

@@ -12,7 +12,6 @@ labels is left out and listed as a conflict rather than guessed.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from wildlens.data.csv_cells import dict_writer
 from wildlens.data.files import write_atomically
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto
 
@@ -129,7 +129,7 @@ def _place(store: ReviewStore, record: RecordView, photo: StoredPhoto, out: Path
 
 def csv_bytes(columns: list[str], rows: Sequence[dict]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer = dict_writer(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode()

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wildlens.model.catalogue import CatalogueError, check_class_id
+from wildlens.review.anchor import Head, HeadLog
 from wildlens.review.photos import PhotoError, PhotoFiles
 from wildlens.review.schema import SCHEMA_VERSION, schema_script
 
@@ -31,6 +32,7 @@ from wildlens.review.schema import SCHEMA_VERSION, schema_script
 NOT_IN_CATALOGUE = "not_in_catalogue"
 IDENTIFIED, PENDING, CONFIRMED, CORRECTED = "identified", "pending_review", "confirmed", "corrected"
 TEXT_LIMIT = 2000  # characters of a name, id or comment: enough for people, not for abuse
+DIGEST_VERSION = 2  # 2: a record's digest also covers its photos' rows (size, format, pixels)
 
 
 class StoreError(ValueError):
@@ -155,10 +157,27 @@ def canonical_json(value: Any) -> str:
 class ReviewStore:
     """The SQLite file and the photo folder of one app installation."""
 
-    def __init__(self, database: Path, photo_folder: Path):
+    def __init__(
+        self,
+        database: Path,
+        photo_folder: Path,
+        head_log: Path | None = None,
+        site_key: str | Path = "",
+        sign_every: int = 20,
+        start_anchor: bool = True,
+    ):
+        """`head_log`: the anchor (default: beside the database, `<stem>.heads.jsonl`);
+        `site_key`: the Ed25519 private key that signs heads (none: unsigned heads);
+        `start_anchor`: start a head log for a store that has none yet (False when only
+        checking: a deleted log must be reported, not replaced)."""
         self.database = Path(database)
         self.photos = PhotoFiles(Path(photo_folder))
         self.database.parent.mkdir(parents=True, exist_ok=True)
+        self.heads = HeadLog(
+            Path(head_log) if head_log else self.database.with_suffix(".heads.jsonl"),
+            site_key,
+            sign_every,
+        )
         with self._connection() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
@@ -169,6 +188,9 @@ class ReviewStore:
                     f"{self.database}: review store schema {version}, this WildLens reads "
                     f"{SCHEMA_VERSION}"
                 )
+            head = db.execute("SELECT id, chain FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        if start_anchor and head is not None and not self.heads.exists():
+            self.heads.start(head["id"], head["chain"])  # anchored from now on
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -258,7 +280,9 @@ class ReviewStore:
             decision = prediction["decision"]
             label = NOT_IN_CATALOGUE if decision == "unknown" else prediction["label"]
             status = IDENTIFIED if decision == "identified" else PENDING
-            digest = record_digest({"id": record_id, **row}, photo_rows)
+            digest = record_digest(
+                {"id": record_id, **row}, photo_rows, _photo_facts(db, record_id)
+            )
             self._append(
                 db,
                 record_id,
@@ -268,7 +292,7 @@ class ReviewStore:
                 label,
                 status,
                 "",
-                {"record_sha256": digest},
+                {"record_sha256": digest, "digest": DIGEST_VERSION},
             )
         return record_id
 
@@ -371,6 +395,7 @@ class ReviewStore:
         cursor = db.execute(
             f"INSERT INTO events ({columns}) VALUES ({marks})", [*fields.values(), chain]
         )
+        self.heads.append(int(cursor.lastrowid), record_id, chain)  # before COMMIT: in order
         return Event(id=int(cursor.lastrowid), **{**fields, "detail": detail}, chain=chain)
 
     # -- reading ------------------------------------------------------------------------------
@@ -491,9 +516,25 @@ class ReviewStore:
 
     # -- integrity ----------------------------------------------------------------------------
 
-    def verify(self, case_id: str | None = None) -> list[str]:
-        """Problems found (empty: intact): a broken event chain (always checked whole), altered
-        records or photo files (of one case, or of every record)."""
+    def verify(self, case_id: str | None = None, trusted: set[str] | None = None) -> list[str]:
+        """Problems found (empty: intact): a broken event chain or one that disagrees with its
+        anchor (always checked whole), altered records or photo files (of one case, or of every
+        record)."""
+        problems = self.verify_history(trusted)
+        with self._connection() as db:
+            if case_id is None:
+                ids = db.execute("SELECT id FROM records ORDER BY id").fetchall()
+            else:
+                ids = db.execute(
+                    "SELECT id FROM records WHERE case_id = ? ORDER BY id", (case_id,)
+                ).fetchall()
+            for row in ids:
+                problems += self._verify_record(db, self._record(db, row["id"]))
+        return problems
+
+    def verify_history(self, trusted: set[str] | None = None) -> list[str]:
+        """The event chain and its anchor, without reading any photo (cheap: the Review tab
+        checks it). `trusted`: the key ids a signed head must come from."""
         problems = []
         with self._connection() as db:
             previous = ""
@@ -507,15 +548,8 @@ class ReviewStore:
                         "written)"
                     )
                 previous = row["chain"]
-            if case_id is None:
-                ids = db.execute("SELECT id FROM records ORDER BY id").fetchall()
-            else:
-                ids = db.execute(
-                    "SELECT id FROM records WHERE case_id = ? ORDER BY id", (case_id,)
-                ).fetchall()
-            for row in ids:
-                problems += self._verify_record(db, self._record(db, row["id"]))
-        return problems
+            chains = {r["id"]: r["chain"] for r in db.execute("SELECT id, chain FROM events")}
+        return problems + self.heads.check(chains, trusted)
 
     def _verify_record(self, db: sqlite3.Connection, view: RecordView) -> list[str]:
         problems = []
@@ -529,7 +563,10 @@ class ReviewStore:
             )
         ]
         created = view.events[0] if view.events else None
-        if created is None or created.detail.get("record_sha256") != record_digest(row, photo_rows):
+        facts = _photo_facts(db, view.id) if created and created.detail.get("digest") else None
+        if created is None or created.detail.get("record_sha256") != record_digest(
+            row, photo_rows, facts
+        ):
             problems.append(f"record {view.id}: does not match its created event")
         for photo in view.photos:
             try:
@@ -538,15 +575,44 @@ class ReviewStore:
                 problems.append(f"record {view.id}, photo {photo.position + 1}: {error}")
         return problems
 
+    def head(self) -> Head | None:
+        """The chain's current head (unsigned); None before the first event."""
+        with self._connection() as db:
+            row = db.execute("SELECT id, chain FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return Head(row["id"], row["chain"]) if row else None
+
+    def sign_head(self) -> Head | None:
+        """The chain's current head, signed with the site key and logged (None: no key, or no
+        event yet)."""
+        head = self.head()
+        return self.heads.sign(head.event, head.chain) if head else None
+
+
+def _photo_facts(db: sqlite3.Connection, record_id: int) -> list[list[Any]]:
+    """The photos table's rows of a record's photos (bytes, format, size, file), in order."""
+    rows = db.execute(
+        "SELECT p.sha256, p.num_bytes, p.format, p.width, p.height, p.file FROM record_photos rp "
+        "JOIN photos p ON p.sha256 = rp.sha256 WHERE rp.record_id = ? ORDER BY rp.position",
+        (record_id,),
+    )
+    return [list(r) for r in rows]
+
 
 def chain_hash(previous: str, fields: dict[str, Any]) -> str:
     """sha256 over the previous event's chain value and this event's fields."""
     return hashlib.sha256((previous + canonical_json(fields)).encode()).hexdigest()
 
 
-def record_digest(row: dict[str, Any], photo_rows: Sequence[Sequence[Any]]) -> str:
-    """sha256 of a record row and its photo rows, kept in its `created` event."""
-    content = {"record": row, "photos": [list(p) for p in photo_rows]}
+def record_digest(
+    row: dict[str, Any],
+    photo_rows: Sequence[Sequence[Any]],
+    photo_facts: Sequence[Sequence[Any]] | None = None,
+) -> str:
+    """sha256 of a record row, its photo rows and (digest 2) the photos' own rows (bytes,
+    format, width, height, file), kept in its `created` event."""
+    content: dict[str, Any] = {"record": row, "photos": [list(p) for p in photo_rows]}
+    if photo_facts is not None:
+        content["photo_facts"] = [list(p) for p in photo_facts]
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 

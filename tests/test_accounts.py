@@ -216,3 +216,35 @@ def test_every_gradio_word_has_our_three_languages():
     for key, english in (("gradio.drop_file", "Drop File Here"), ("gradio.error", "Error")):
         assert words[key]["en"] == english and words[key]["zh"] in script
         assert words[key]["lo"] in script
+
+
+def test_sessions_end_on_removal_password_or_role_change_and_idle_time(users):
+    from wildlens.ui.sessions import SessionTokens
+
+    now = [0.0]
+    ended = []
+    users.add("li", "trainer", PASSWORD)
+    users.add("kham", "officer", PASSWORD)
+    tokens = SessionTokens(
+        users.stamp, idle_s=60, on_end=lambda t, s, why: ended.append(why), clock=lambda: now[0]
+    )
+    for token, login in (("a", "li"), ("b", "li"), ("c", "kham"), ("d", "kham")):
+        tokens[token] = login
+    assert tokens.get("a") == "li" and tokens.get("unknown") is None
+    users.add("li", None, PASSWORD, change_password=True)  # the same password, anew
+    assert tokens.get("a") is None and tokens.get("b") is None
+    users.add("kham", "expert", PASSWORD + "!", change_password=True)
+    assert tokens.get("c") is None
+    tokens["e"] = "kham"
+    now[0] = 59
+    assert tokens.get("e") == "kham"  # each request restarts the idle clock
+    now[0] = 110
+    assert tokens.get("e") == "kham"
+    now[0] = 171
+    assert tokens.get("e") is None
+    tokens["f"] = "kham"
+    users.remove("kham")
+    assert tokens.get("f") is None
+    del tokens["d"]  # signing out (Gradio's /logout deletes the token)
+    assert "d" not in tokens
+    assert ended == ["password or role changed"] * 3 + ["idle", "account removed", "signed out"]

@@ -122,6 +122,8 @@ def close_toasts(page):
     for button in page.locator("[data-testid=toast-close]").all():
         if button.is_visible():
             button.click()
+    # Gone from the page before the next action: a closing toast is never read as the next one.
+    page.locator("[data-testid=toast-body]").first.wait_for(state="detached")
 
 
 def test_officer_identifies_saves_and_switches_language(chromium, app, tiny_dataset, tmp_path):

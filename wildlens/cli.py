@@ -210,9 +210,31 @@ def verify_store_command(cfg: VerifyStoreConfig) -> int:
     database = Path(cfg.database) if cfg.database else Path(cfg.data_dir) / "review.sqlite3"
     if not database.is_file():
         raise ConfigError(f"no review store at {database}; give data_dir= or database=")
-    problems = ReviewStore(database, Path(cfg.data_dir) / "photos").verify()
+    from wildlens.model.signing import SigningError, trusted_key_ids
+
+    try:
+        trusted = trusted_key_ids(cfg.site_public_keys)
+    except SigningError as error:
+        raise ConfigError(str(error)) from None
+    store = ReviewStore(
+        database,
+        Path(cfg.data_dir) / "photos",
+        head_log=Path(cfg.head_log) if cfg.head_log else None,
+        start_anchor=False,
+    )
+    problems = store.verify(trusted=trusted)
     if not problems:
-        print(f"{database}: intact (every record, event and photo matches its hash chain)")
+        heads, _ = store.heads.heads()
+        signed = [h for h in heads if h.signature]
+        print(
+            f"{database}: intact (every record, event and photo matches its hash chain and "
+            f"the head log {store.heads.path.name}; {len(signed)} signed heads"
+            + (f", the last at event {signed[-1].event}, {signed[-1].time}" if signed else "")
+            + ")"
+        )
+        start = next((h for h in heads if h.start), None)
+        if start is not None:
+            print(f"note: the head log starts at event {start.event} ({start.time})")
         return 0
     print(f"{database}: {len(problems)} problem(s); the first: {problems[0]}", file=sys.stderr)
     for problem in problems[1:]:

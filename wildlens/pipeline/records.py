@@ -15,7 +15,6 @@ append-only and is the source of the CSV and the summary.
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
 import io
 import json
@@ -27,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from wildlens.data.csv_cells import dict_writer
 from wildlens.data.files import write_atomically
 from wildlens.data.images import ImageFacts
 from wildlens.data.sources import Skipped
@@ -283,7 +283,7 @@ def write_csv(path: Path, records: list[dict[str, Any]], top_k: int) -> None:
     """The CSV of `records`, sorted by key, written atomically."""
     ordered = sorted(records, key=lambda r: r["key"])
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=csv_columns(ordered, top_k), extrasaction="ignore")
+    writer = dict_writer(buffer, fieldnames=csv_columns(ordered, top_k), extrasaction="ignore")
     writer.writeheader()
     writer.writerows(csv_row(r, top_k) for r in ordered)
     write_atomically(path, buffer.getvalue().encode("utf-8"))

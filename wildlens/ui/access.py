@@ -26,6 +26,7 @@ from wildlens.ui.accounts import PERMISSIONS, Account, AccountError, UsersFile
 from wildlens.ui.config import AppConfig
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
+from wildlens.ui.sessions import CLIENT_ADDRESS, LoginThrottle
 
 log = logging.getLogger("wildlens.app")
 FAILED_LOGIN_DELAY_S = 1.0  # each wrong password costs its sender a second
@@ -64,9 +65,15 @@ def environment_login(cfg: AppConfig) -> tuple[str, str] | None:
 
 
 class Access:
-    def __init__(self, users: UsersFile, env_login: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        users: UsersFile,
+        env_login: tuple[str, str] | None = None,
+        throttle: LoginThrottle | None = None,
+    ):
         self.users = users
         self.env_login = env_login
+        self.throttle = throttle or LoginThrottle(delay_s=FAILED_LOGIN_DELAY_S)
         try:
             self._had_accounts = bool(users.accounts())
         except AccountError as error:
@@ -74,7 +81,7 @@ class Access:
 
     @classmethod
     def from_config(cls, cfg: AppConfig) -> Access:
-        return cls(UsersFile(users_path(cfg)), environment_login(cfg))
+        return cls(UsersFile(users_path(cfg)), environment_login(cfg), throttle_of(cfg))
 
     @property
     def login_required(self) -> bool:
@@ -92,6 +99,16 @@ class Access:
             log.warning("users file: %s", error)
             return None
 
+    def stamp(self, login: str) -> tuple[str, str] | None:
+        """(role, password hash) of a login; None when it can no longer sign in."""
+        if self.env_login is not None and login == self.env_login[0]:
+            return ("admin", "")
+        try:
+            return self.users.stamp(login)
+        except AccountError as error:
+            log.warning("users file: %s", error)
+            return None
+
     def verify(self, login: str, password: str) -> Account | None:
         if self.env_login is not None and login == self.env_login[0]:
             ok = hmac.compare_digest(password.encode(), self.env_login[1].encode())
@@ -103,13 +120,28 @@ class Access:
             return None
 
     async def check(self, login: str, password: str) -> bool:
-        """Gradio's sign-in check: hashing runs in a thread, so other requests go on."""
-        account = await asyncio.to_thread(self.verify, login, password)
-        if account is None:
-            log.warning("sign-in refused for %r", login)  # never the password
-            await asyncio.sleep(FAILED_LOGIN_DELAY_S)
-            return False
-        log.info("signed in: %s (%s)", account.name, account.role)
+        """Gradio's sign-in check: hashing runs in a thread, so other requests go on; tries on
+        one account or from one address go one at a time, and repeated failures lock both for a
+        while (the answer is the same as for a wrong password)."""
+        address = CLIENT_ADDRESS.get()
+        keys = [("account", (login or "").lower())] + ([("address", address)] if address else [])
+        throttle = self.throttle
+        async with throttle.one_at_a_time(keys):
+            wait = throttle.locked_for(keys)
+            if wait > 0:
+                log.warning(
+                    "sign-in refused for %r from %s: locked for %.0f s more", login, address, wait
+                )
+                await asyncio.sleep(throttle.delay_s)
+                return False
+            account = await asyncio.to_thread(self.verify, login, password)
+            if account is None:
+                log.warning("sign-in refused for %r from %s", login, address)  # no password
+                throttle.failed(keys)
+                await asyncio.sleep(throttle.delay_s)
+                return False
+            throttle.succeeded(keys)
+        log.info("signed in: %s (%s) from %s", account.name, account.role, address)
         return True
 
     def session(self, request: Any) -> Session:
@@ -121,6 +153,12 @@ class Access:
         if account is None:  # removed since signing in, or a request without a login
             return Session(account=login or "?", name=login, role="")
         return Session(account=account.name, name=account.display_name, role=account.role)
+
+
+def throttle_of(cfg: AppConfig) -> LoginThrottle:
+    return LoginThrottle(
+        failures=cfg.login_failures, lock_s=cfg.login_lock_s, delay_s=FAILED_LOGIN_DELAY_S
+    )
 
 
 def require(access: Access, request: Any, action: str, language: str) -> Session:

@@ -163,6 +163,13 @@ class UsersFile:
         entry = self._entries().get(name or "")
         return Account(name, entry["role"], entry.get("full_name", "")) if entry else None
 
+    def stamp(self, name: str | None) -> tuple[str, str] | None:
+        """What a sign-in depends on: (role, the password's hash, new with every change, even
+        to the same password); None when the user is gone. A session whose stamp changes ends
+        (`wildlens.ui.sessions`)."""
+        entry = self._entries().get(name or "")
+        return (entry["role"], entry.get("password", "")) if entry else None
+
     def loose_permissions(self) -> bool:
         """Whether others than the owner may read or write the file (it should be 0600)."""
         try:

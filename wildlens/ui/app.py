@@ -15,7 +15,10 @@ and concurrency (training and batch runs one at a time); no extra served paths (
 `allowed_paths`; files handed to the browser are copied by Gradio into its own cache); Gradio's
 cache cleaned on a schedule; no flagging (our audit log instead), no monitoring page, no run
 history kept in browsers, no MCP server; internal errors are not sent to browsers
-(`show_error=False`), only our own `gr.Error` messages.
+(`show_error=False`), only our own `gr.Error` messages. Deny by default: every handler is
+wrapped with its rule from `wildlens.ui.rules.RULES`; every request passes the gate
+(`wildlens.ui.gate`: sessions that end, sign-in throttle, cross-site refusals, upload budgets,
+per-login downloads). docs/security.md has the threat model.
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ import threading
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from wildlens.data.config import ConfigError
 from wildlens.ui import batch_tab, client, identify, render, review_tab, workshop_tab
-from wildlens.ui.access import Access, Session, environment_login, users_path
+from wildlens.ui.access import Access, Session, environment_login, throttle_of, users_path
 from wildlens.ui.accounts import AccountError, UsersFile
 from wildlens.ui.config import AppConfig
+from wildlens.ui.gate import Budget, Gate, Policy
 from wildlens.ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_header, text
 from wildlens.ui.labels import Labels, merge, unique
+from wildlens.ui.rules import Owners, Pages, guard
 from wildlens.ui.state import AppState
 
 log = logging.getLogger("wildlens.app")
@@ -151,13 +157,14 @@ def build_app(state: AppState, access: Access | None = None) -> gr.Blocks:
             ]
         )
 
-        def on_language(lang, *values):
+        def on_language(request: gr.Request, lang, *values):
             n_identify, n_review = len(identify_tab.inputs), len(review.inputs)
             pairs = [
                 *labels.pairs(lang, values[n_identify + n_review :]),
                 *identify_tab.rerender(state, lang, *values[:n_identify]),
-                *review.rerender(state, lang, *values[n_identify : n_identify + n_review]),
             ]
+            if access.session(request).may("review"):  # the queue only to those who review
+                pairs += review.rerender(state, lang, *values[n_identify : n_identify + n_review])
             return merge(language_outputs, pairs)
 
         def on_session_line(lang, request: gr.Request):
@@ -215,7 +222,21 @@ def build_app(state: AppState, access: Access | None = None) -> gr.Blocks:
             api_visibility="private",
         ).then(None, language, None, js=client.SET_LANGUAGE)
     demo.queue(default_concurrency_limit=cfg.concurrency, max_size=cfg.queue_size)
+    policy = Policy(access, budget(cfg), cfg.session_idle_h * 3600, Owners(), Pages())
+    demo.wildlens_policy = policy
+    # Deny by default: every handler checked against its rule.
+    guard(demo, access, policy.owners, policy.pages, (cfg.language, language), state.downloads.root)
     return demo
+
+
+def budget(cfg: AppConfig) -> Budget:
+    mb = 1024 * 1024
+    return Budget(
+        request_bytes=cfg.max_request_mb * mb,
+        request_files=cfg.max_request_files,
+        session_bytes=cfg.max_session_mb * mb,
+        session_files=cfg.max_session_files,
+    )
 
 
 def session_markdown(session: Session, language: str) -> dict[str, Any]:
@@ -251,7 +272,7 @@ def check_exposure(cfg: AppConfig, login: tuple[str, str] | None) -> Access:
     """Refuse to serve the network without accounts (the users file, or the single login from
     the environment) unless the config says so explicitly; the app's Access."""
     try:
-        access = Access(UsersFile(users_path(cfg)), login)
+        access = Access(UsersFile(users_path(cfg)), login, throttle_of(cfg))
     except AccountError as error:
         raise ConfigError(str(error)) from None
     exposed = not is_loopback(cfg.host) and not access.login_required
@@ -268,6 +289,10 @@ def check_exposure(cfg: AppConfig, login: tuple[str, str] | None) -> Access:
 def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
     """Serve `demo` with every hardening setting; extra `kwargs` go to `gr.Blocks.launch`."""
     access = check_exposure(cfg, credentials(cfg))
+    policy: Policy = demo.wildlens_policy
+    if policy.access.login_required != access.login_required:
+        raise ConfigError("accounts changed between building and launching the app: restart it")
+    access = policy.access  # the one the handlers check, with its sign-in throttle
     if access.users.loose_permissions():
         log.warning(
             "%s can be read by other users of this computer: chmod 600 it", access.users.path
@@ -301,5 +326,6 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
         footer_links=["api"],
         css=CSS,
         js=client.page_script(),
+        app_kwargs={"middleware": [Middleware(Gate, policy=policy)]},
         **kwargs,
     )

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from wildlens.data.images import ImageError, load_image
+from wildlens.review.anchor import Head
 from wildlens.review.exports import csv_bytes
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto
 from wildlens.ui.i18n import text
@@ -125,6 +126,7 @@ def case_report_html(
     language: str = "en",
     names: Mapping[str, str] | None = None,
     integrity: Sequence[str] | None = None,
+    head: Head | None = None,
 ) -> str:
     """A self-contained, printable HTML page of a case: photos embedded, in `language`.
 
@@ -134,6 +136,8 @@ def case_report_html(
         language: en, zh or lo.
         names: class id -> display name in `language` (default: the id).
         integrity: problems from `store.verify(case_id)` to print (None: the check was not run).
+        head: the store's chain head as signed for this report (`store.sign_head()`); None:
+            the current head, unsigned.
     """
     records = store.records(case_id)
 
@@ -158,12 +162,33 @@ def case_report_html(
         key = "report.integrity_ok" if not integrity else "report.integrity_problems"
         parts.append(f"<p><strong>{t(key, count=len(integrity))}</strong></p>")
         parts += [f"<p>{html.escape(problem)}</p>" for problem in integrity]
+    parts.append(_anchor_html(store, head, t))
     if not records:
         parts.append(f"<p>{t('report.no_records')}</p>")
     for record in records:
         parts.append(_record_html(store, record, t, name))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _anchor_html(store: ReviewStore, head: Head | None, t) -> str:
+    """The chain head this report was made at (signed with the site key when there is one): a
+    copy of it on paper shows later whether the store's history was cut or rewritten."""
+    if head is not None and head.signature:
+        line = t(
+            "report.anchor",
+            event=head.event,
+            chain=head.chain,
+            time=head.time,
+            key=head.signature["key_id"],
+            signature=head.signature["signature"],
+        )
+    else:
+        head = store.head()
+        if head is None:
+            return ""
+        line = t("report.anchor_unsigned", event=head.event, chain=head.chain)
+    return f'<p class="meta anchor"><code>{line}</code></p>'
 
 
 def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:

@@ -25,14 +25,25 @@ class AppConfig:
     max_photos: int = 12
     concurrency: int = 2
     queue_size: int = 16
-    cache_cleanup_s: int = 3600
-    cache_max_age_s: int = 7200
+    cache_cleanup_s: int = 300
+    cache_max_age_s: int = 1800
+    max_request_mb: int = 60
+    max_request_files: int = 24
+    max_session_mb: int = 1000
+    max_session_files: int = 600
+    session_idle_h: float = 12.0
+    login_failures: int = 5
+    login_lock_s: int = 60
+    head_log: str = ""
+    site_key: str = ""
+    head_sign_every: int = 20
     heat_map: bool = True
     shift_guard: bool = True
     trusted_keys: list[str] = field(default_factory=list)
     top_k: int = 3
     workshop: bool = True
     workshop_image_size: int = 0
+    workshop_max_dataset_mb: int = 2048
     workshop_views: int = 0
     device: Device = "auto"
     threads: int = 1
@@ -43,6 +54,8 @@ class VerifyStoreConfig:
     section: ClassVar[str] = "verify_store"
     data_dir: str = "runs/app"
     database: str = ""
+    head_log: str = ""
+    site_public_keys: list[str] = field(default_factory=list)
 
 
 @dataclass

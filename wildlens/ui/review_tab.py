@@ -80,6 +80,14 @@ def queue_note(queue: pd.DataFrame | None, language: str) -> str:
     return text(language, "review.waiting", count=count)
 
 
+def tamper_warning(state: AppState, language: str) -> str:
+    """Under the queue, when the store's history disagrees with its chain or head log."""
+    problems = state.store.verify_history()
+    if not problems:
+        return ""
+    return "\n\n" + text(language, "review.tampered", count=len(problems), first=problems[0])
+
+
 def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.DataFrame:
     names = state.model.names(language)
     rows = [
@@ -324,8 +332,9 @@ def case_report(state: AppState, case_id: str, language: str) -> tuple[list[str]
         raise user_error(text(language, "error.no_case", case=case_id))
     names = state.model.names(language)
     problems = state.store.verify(case_id)
+    head = state.store.sign_head()  # signed with the site key, when the site has one
     page = case_report_html(
-        state.store, case_id, language, names=names, integrity=problems
+        state.store, case_id, language, names=names, integrity=problems, head=head
     ).encode()
     stem = "case-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in case_id)
     folder = state.data_dir / "reports"
@@ -379,7 +388,8 @@ class ReviewTab:
         if not session.may("review"):
             return [reviewer or gr.update(), gr.update(), gr.update()]
         queue = queue_table(state, "", "", language)
-        return [reviewer or gr.update(), queue, queue_note(queue, language)]
+        note = queue_note(queue, language) + tamper_warning(state, language)
+        return [reviewer or gr.update(), queue, note]
 
 
 def build(
@@ -480,7 +490,7 @@ def build(
         return queue_table(state, case, label, lang)
 
     def on_note(table, lang):
-        return queue_note(table, lang)
+        return queue_note(table, lang) + tamper_warning(state, lang)
 
     def on_open(number, lang, request: gr.Request):
         require(access, request, "review", lang)

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wildlens.data.config import ConfigError
 from wildlens.model.bundle import META_FILE, Bundle, BundleError, BundleMeta, load_bundle
 from wildlens.model.explain import GradCam
 from wildlens.model.predictor import Predictor
 from wildlens.model.provenance import Provenance, code_version
 from wildlens.model.shift import GuardPolicy, ShiftGuard
-from wildlens.model.signing import trusted_key_ids
+from wildlens.model.signing import SigningError, sign_text, trusted_key_ids
 from wildlens.review.store import ReviewStore
 from wildlens.ui.config import AppConfig
 
@@ -125,7 +126,18 @@ class AppState:
         self.data_dir = Path(cfg.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         database = Path(cfg.database) if cfg.database else self.data_dir / "review.sqlite3"
-        self.store = ReviewStore(database, self.data_dir / "photos")
+        if cfg.site_key:  # refused now, not at the twentieth verdict
+            try:
+                sign_text(cfg.site_key, "wildlens: the site key can sign")
+            except SigningError as error:
+                raise ConfigError(f"site_key={cfg.site_key}: {error}") from None
+        self.store = ReviewStore(
+            database,
+            self.data_dir / "photos",
+            head_log=Path(cfg.head_log) if cfg.head_log else None,
+            site_key=cfg.site_key,
+            sign_every=cfg.head_sign_every,
+        )
         self.startup_bundle = Path(bundle_path).resolve()
         self.code_version = code_version()
         self.downloads = Downloads(max_age_s=max(cfg.cache_max_age_s, 600))

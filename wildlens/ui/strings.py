@@ -605,6 +605,31 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "完整性检查：发现 {count} 个问题：",
         "lo": "ກວດສອບຄວາມຖືກຕ້ອງ: ພົບ {count} ບັນຫາ:",
     },
+    # Security (issue 24): the anchored chain head, a tampered store, a replayed session.
+    "report.anchor": {
+        "en": "Chain head: event {event}, {chain}; signed {time} by site key {key}: {signature}",
+        "zh": "哈希链头：事件 {event}，{chain}；{time} 由站点密钥 {key} 签名：{signature}",
+        "lo": "ຫົວຂອງລະບົບຕ່ອງໂສ້: ເຫດການ {event}, {chain}; ລົງລາຍເຊັນ {time} ດ້ວຍກະແຈ {key}: "
+              "{signature}",
+    },
+    "report.anchor_unsigned": {
+        "en": "Chain head: event {event}, {chain} (not signed: this site has no site key).",
+        "zh": "哈希链头：事件 {event}，{chain}（未签名：本站点没有站点密钥）。",
+        "lo": "ຫົວຂອງລະບົບຕ່ອງໂສ້: ເຫດການ {event}, {chain} (ບໍ່ໄດ້ລົງລາຍເຊັນ: ບ່ອນນີ້ບໍ່ມີກະແຈ).",
+    },
+    "review.tampered": {
+        "en": "**Warning: the review store was altered outside the app** ({count} problems; the "
+              "first: {first}). Tell your administrator (`wildlens verify-store`).",
+        "zh": "**警告：审核记录库在应用之外被改动**（{count} 个问题；第一个：{first}）。"
+              "请告知管理员（`wildlens verify-store`）。",
+        "lo": "**ຄຳເຕືອນ: ຖານຂໍ້ມູນການກວດສອບຖືກປ່ຽນນອກແອັບ** ({count} ບັນຫາ; ທຳອິດ: "
+              "{first}). ກະລຸນາແຈ້ງຜູ້ດູແລລະບົບ (`wildlens verify-store`).",
+    },
+    "error.other_session": {
+        "en": "This page belongs to another sign-in: reload the page.",
+        "zh": "此页面属于另一个登录：请重新加载页面。",
+        "lo": "ໜ້ານີ້ເປັນຂອງການເຂົ້າລະບົບອື່ນ: ກະລຸນາໂຫລດໜ້າໃໝ່.",
+    },
     "report.no_records": {"en": "No records.", "zh": "没有记录。", "lo": "ບໍ່ມີລາຍການ."},
     "report.record": {"en": "Record #{id}", "zh": "记录 #{id}", "lo": "ລາຍການ #{id}"},
     "report.saved": {"en": "Saved (UTC)", "zh": "保存时间（UTC）", "lo": "ເວລາບັນທຶກ (UTC)"},

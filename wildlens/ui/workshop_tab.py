@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import time
 import zipfile
 from datetime import UTC, datetime
@@ -23,7 +24,14 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from wildlens.data.sources import SPLIT_NAMES, DatasetError, Sample, iter_archive
+from wildlens.data.images import IMAGE_EXTENSIONS
+from wildlens.data.sources import (
+    DEFAULT_MAX_MEMBER_BYTES,
+    SPLIT_NAMES,
+    DatasetError,
+    Skipped,
+    iter_archive,
+)
 from wildlens.model.backbones import WeightsError
 from wildlens.model.bundle import Bundle, BundleError
 from wildlens.model.card import FEW_CLASSES
@@ -37,6 +45,7 @@ from wildlens.ui.labels import Labels
 from wildlens.ui.state import STARTUP, AppState, limit_torch_threads
 
 MISTAKES_SHOWN = 50
+MB = 1024 * 1024
 
 
 def dataset_choices(state: AppState) -> list[str]:
@@ -61,14 +70,25 @@ def bundle_choices(state: AppState, language: str) -> list[tuple[str, str]]:
     return choices
 
 
-def copy_archive(archive: Path, target: Path) -> int:
-    """Copy the photos of `archive` into a new zip at `target` via the safe archive reader.
+def copy_archive(
+    archive: Path, target: Path, max_bytes: int, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES
+) -> int:
+    """Copy the photos of a zip into a new zip at `target`, one member at a time, through the
+    safe archive reader (as batch runs read theirs): memory holds one photo, the copy stops at
+    `max_bytes` unpacked, and a member packed like a zip bomb refuses the whole archive. On any
+    failure nothing is left at `target`.
 
     One folder wrapping everything (not a split name) is removed from the member names. Returns
     the number of photos copied.
     """
-    samples = [s for s in iter_archive(archive) if isinstance(s, Sample)]
-    parts = [PurePosixPath(s.key).parts for s in samples]
+    if archive.suffix.lower() != ".zip":
+        raise DatasetError("the workshop takes a .zip of class folders")
+    try:
+        with zipfile.ZipFile(archive) as source:
+            names = [i.filename.replace("\\", "/") for i in source.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DatasetError(f"{archive.name}: the archive is damaged ({error})") from None
+    parts = [PurePosixPath(n).parts for n in names if _photo_name(n)]
     tops = {p[0] for p in parts if len(p) > 1}
     wrapped = (
         len(tops) == 1
@@ -77,11 +97,35 @@ def copy_archive(archive: Path, target: Path) -> int:
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_suffix(".partial")
-    with zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as out:
-        for sample, part in zip(samples, parts, strict=True):
-            out.writestr("/".join(part[1:] if wrapped else part), sample.source)
-    temp.replace(target)
-    return len(samples)
+    copied = 0
+    try:
+        with zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as out:
+            for item in iter_archive(
+                archive, max_member_bytes=max_member_bytes, max_archive_bytes=max_bytes
+            ):
+                if isinstance(item, Skipped):
+                    if item.reason in ("too_compressed", "archive_budget_exceeded"):
+                        raise DatasetError(
+                            f"{archive.name}: {item.key} unpacks far beyond its packed size "
+                            "(not a photo)"
+                            if item.reason == "too_compressed"
+                            else f"{archive.name} unpacks to more than {max_bytes // MB} MB of "
+                            "photos: send a smaller dataset"
+                        )
+                    continue
+                part = PurePosixPath(item.key).parts
+                out.writestr("/".join(part[1:] if wrapped else part), item.source)
+                copied += 1
+        temp.replace(target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return copied
+
+
+def _photo_name(name: str) -> bool:
+    path = PurePosixPath(name)
+    hidden = any(p.startswith(".") or p == "__MACOSX" for p in path.parts)
+    return not hidden and path.suffix.lower() in IMAGE_EXTENSIONS
 
 
 def slug(name: str) -> str:
@@ -95,7 +139,12 @@ def training_source(
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         target = state.datasets_dir / f"{slug(name)}-{stamp}.zip"
         try:
-            copy_archive(Path(archive), target)
+            copy_archive(
+                Path(archive),
+                target,
+                state.cfg.workshop_max_dataset_mb * MB,
+                state.cfg.max_file_size_mb * MB,
+            )
         except DatasetError as error:
             raise user_error(str(error)) from error
         return target
@@ -123,6 +172,7 @@ def train_model(
     name = (name or "").strip() or "workshop"
     if not state.training.acquire(blocking=False):
         raise user_error(text(language, "error.training_busy"))
+    source = out = None
     try:
         source = training_source(state, archive, dataset, name, language)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -149,6 +199,13 @@ def train_model(
         except (DatasetError, CatalogueError, WeightsError, BundleError) as error:
             raise user_error(str(error)) from error
         seconds = time.monotonic() - started
+    except BaseException:
+        # Nothing left behind: the copied upload and the half-made model go.
+        if archive and source is not None:
+            source.unlink(missing_ok=True)
+        if out is not None:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         state.training.release()
     if use_now:
