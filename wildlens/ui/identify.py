@@ -134,6 +134,7 @@ def gallery(
         except ExplainError:
             explainer = None  # not a convolutional network: photos without a map
     class_index = model.predictor.class_ids.index(analysis.combined.label)
+    unknown = analysis.combined.decision == UNKNOWN
     shown = []
     for index, (image, photo) in enumerate(zip(images, analysis.photos, strict=True), start=1):
         display = image.copy()
@@ -142,7 +143,9 @@ def gallery(
             heat = explainer.heat_map(image, class_index, size=display.size)
             unseen = outside_mask(image.size, model.predictor.preprocessing, display.size)
             display = overlay(display, heat, outside=unseen)
-        caption = render.photo_caption(index, photo.file_name, photo.prediction, names, language)
+        caption = render.photo_caption(
+            index, photo.file_name, photo.prediction, names, language, unknown
+        )
         shown.append((render.unique_for_cache(display), caption))
     return shown
 
@@ -160,12 +163,17 @@ def result_outputs(
         combined, names, language, photos=len(analysis.photos), coverage=analysis.coverage
     ) + render.shift_html(analysis.shift, language)
     headers, rows = render.photo_table(
-        [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos], names, language
+        [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos],
+        names,
+        language,
+        item_unknown=combined.decision == UNKNOWN,
     )
     table = pd.DataFrame(rows, columns=headers)
     if combined.decision == UNKNOWN:
         return decision, None, table, ""
-    card = render.card_markdown(model.predictor.catalogue, combined.label, language)
+    card = render.card_markdown(
+        model.predictor.catalogue, combined.label, language, model.predictor.policy
+    )
     return decision, render.confidences(combined, names), table, card
 
 

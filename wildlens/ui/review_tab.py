@@ -23,6 +23,7 @@ import pandas as pd
 
 from wildlens.data.images import ImageError, load_image
 from wildlens.model.catalogue import CatalogueError, check_class_id
+from wildlens.model.routing import UNKNOWN
 from wildlens.review.exports import export_for_retraining
 from wildlens.review.photos import PhotoError
 from wildlens.review.store import (
@@ -91,7 +92,8 @@ def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.
             item.officer,
             text(language, "decision." + item.decision),
             render.label_name(item.label, names, language),
-            f"{item.confidence:.0%}",
+            # An unknown item has no class, so no class probability either.
+            "-" if item.decision == UNKNOWN else f"{item.confidence:.0%}",
             ", ".join(text(language, "reason." + r) for r in item.reasons),
             item.photos,
         ]
@@ -109,17 +111,23 @@ def record_html(record: RecordView, names: dict[str, str], language: str) -> str
     def name(label: str) -> str:
         return html.escape(render.label_name(label, names, language))
 
-    reasons = ", ".join(t("reason." + r) for r in record.reasons) or "-"
-    shortlist = ", ".join(name(c) for c in record.shortlist) or "-"
+    reasons = ", ".join(t("reason_detail." + r) for r in record.reasons) or "-"
     rows = [
         (t("report.saved"), html.escape(record.created)),
         (t("report.case"), html.escape(record.case_id)),
         (t("report.officer"), html.escape(record.officer)),
         (t("report.location"), html.escape(record.location or "-")),
         (t("report.decision"), t("decision." + record.decision)),
-        (t("report.predicted"), f"{name(record.predicted_label)} ({record.confidence:.1%})"),
+    ]
+    # The model's class and shortlist of an item it calls unknown are no answer: not shown.
+    if record.decision != UNKNOWN:
+        shortlist = ", ".join(name(c) for c in record.shortlist) or "-"
+        rows += [
+            (t("report.predicted"), f"{name(record.predicted_label)} ({record.confidence:.1%})"),
+            (t("report.shortlist"), shortlist),
+        ]
+    rows += [
         (t("report.reasons"), reasons),
-        (t("report.shortlist"), shortlist),
         (
             t("report.model"),
             f"{html.escape(record.bundle['bundle_name'])} "
