@@ -27,6 +27,7 @@ DYNAMIC = (
     {f"decision.{d}" for d in DECISIONS}
     | {f"reason.{r}" for r in REASONS}
     | {f"reason_detail.{r}" for r in REASONS}
+    | {f"reason_short.{r}" for r in REASONS}
     | {f"image_error.{c}" for c in (*ERROR_CODES, "unprocessable")}
     | {f"status.{s}" for s in ("identified", "pending_review", "confirmed", "corrected")}
     | {f"action.{a}" for a in ("created", "confirmed", "corrected")}

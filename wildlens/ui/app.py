@@ -59,11 +59,32 @@ CSS = """
 #identify button, button#identify { font-size: 1.25em; }
 .wl-record table th { text-align: left; padding-right: 1em; }
 #identify-layout { display: grid !important; grid-template-columns: minmax(280px, 1fr) 2fr;
-                   grid-template-rows: auto 1fr; align-items: start;
-                   grid-template-areas: "inputs results" "record results"; }
-#identify-inputs { grid-area: inputs; } #identify-results { grid-area: results; }
-#identify-record { grid-area: record; }
-#identify-results, #identify-inputs, #identify-record { min-width: 0 !important; }
+                   grid-template-rows: auto auto 1fr; align-items: start;
+                   grid-template-areas: "inputs answer" "inputs results" "record results"; }
+#identify-inputs { grid-area: inputs; } #identify-answer { grid-area: answer; }
+#identify-results { grid-area: results; } #identify-record { grid-area: record; }
+#identify-results, #identify-inputs, #identify-record, #identify-answer {
+  min-width: 0 !important; }
+.wl-decision .wl-action { margin-top: .6em; font-weight: 600; font-size: 1.1em; }
+.wl-decision, .wl-record { overflow-wrap: anywhere; }
+/* Photos whole, captions whole: Gradio's gallery with height "auto" caps itself at 55% of the
+   screen, scrolls inside, crops to squares and cuts captions to one line. */
+.wl-photos .grid-wrap { max-height: none !important; min-height: 0 !important;
+                        overflow: visible !important; }
+.wl-photos .grid-container { grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)) !important;
+                             grid-template-rows: none !important; grid-auto-rows: auto !important; }
+.wl-photos .thumbnail-item { aspect-ratio: auto !important; height: auto !important;
+                             display: flex; flex-direction: column; }
+.wl-photos .thumbnail-item > img { width: 100% !important; height: auto !important;
+                                   max-height: 75vh; object-fit: contain !important; }
+.wl-photos .caption-label { position: static !important; max-width: 100% !important;
+                            white-space: normal !important; overflow-wrap: anywhere;
+                            text-overflow: clip !important; border: 0 !important; opacity: 1 !important; }
+/* The queue and a record's history fit the screen: long values wrap inside their cell. */
+#queue td, #history td { overflow-wrap: anywhere; word-break: normal; }
+#queue td *, #history td * { white-space: normal !important; overflow-wrap: anywhere; }
+/* Per-photo table: names and hashes stay on one line (the table scrolls sideways instead). */
+#per-photo td:nth-child(2), #per-photo td:nth-child(5) { white-space: nowrap; }
 /* A block's label never runs under its buttons (upload, clear, download, fullscreen). */
 .block:has(> .icon-button-wrapper) > label[data-testid="block-label"] {
   max-width: calc(100% - 100px); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -72,11 +93,18 @@ CSS = """
 .table-wrap th .header, .table-wrap th .header-content span {
   word-break: keep-all !important; overflow-wrap: normal !important; hyphens: none; }
 .table-wrap .virtual-table-viewport { overflow-x: auto !important; }
+/* Lao has no spaces: a Lao header too long for its column breaks between letters. */
+html[lang="lo"] .table-wrap th .header, html[lang="lo"] .table-wrap th .header-content span {
+  overflow-wrap: anywhere !important; }
 @media (max-width: 768px) {
   #header { flex-direction: column; } #header > * { width: 100%; }
   #session { text-align: left; }
+  /* Every column of the queue and the history on a phone's width. */
+  #queue th, #queue td, #history th, #history td { font-size: 12px !important;
+                                                  padding: 4px 3px !important; }
+  #queue .header-content, #history .header-content { font-size: 12px !important; }
   #identify-layout { grid-template-columns: 1fr; grid-template-rows: auto;
-                     grid-template-areas: "inputs" "results" "record"; }
+                     grid-template-areas: "inputs" "answer" "record" "results"; }
 }
 """
 

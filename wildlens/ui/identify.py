@@ -152,11 +152,12 @@ def gallery(
 
 def result_outputs(
     model: ActiveModel, analysis: Analysis | None, language: str
-) -> tuple[str, Any, Any, str]:
-    """Decision, top classes, per-photo table and catalogue card of an analysis (for an unknown
-    item: no top classes and no card, since no class name applies)."""
+) -> tuple[str, Any, Any, str, str]:
+    """Decision, top classes, per-photo table, catalogue card and the shift guard's statistics
+    of an analysis (for an unknown item: no top classes and no card, since no class name
+    applies)."""
     if analysis is None:
-        return "", None, empty_table(render.photo_headers(language)), ""
+        return "", None, empty_table(render.photo_headers(language)), "", ""
     names = model.names(language)
     combined = analysis.combined
     decision = render.decision_html(
@@ -169,18 +170,20 @@ def result_outputs(
         item_unknown=combined.decision == UNKNOWN,
     )
     table = pd.DataFrame(rows, columns=headers)
+    statistics = render.shift_details(analysis.shift, language)
     if combined.decision == UNKNOWN:
-        return decision, None, table, ""
+        return decision, None, table, "", statistics
     card = render.card_markdown(
         model.predictor.catalogue, combined.label, language, model.predictor.policy
     )
-    return decision, render.confidences(combined, names), table, card
+    return decision, render.confidences(combined, names), table, card, statistics
 
 
 def identify(
     state: AppState, paths: list[str] | None, heat_map: bool, language: str
 ) -> tuple[Any, ...]:
-    """The Identify button: decision, top classes, gallery, photo table, card, status, analysis."""
+    """The Identify button: decision, top classes, gallery, photo table, card, status, the shift
+    guard's statistics, analysis."""
     paths = list(paths or [])
     if not paths:
         raise user_error(text(language, "error.no_photo"))
@@ -188,9 +191,9 @@ def identify(
         raise user_error(text(language, "error.too_many_photos", limit=state.cfg.max_photos))
     model = state.model  # one model for the whole answer, whatever a switch does meanwhile
     analysis, shown = analyse(model, paths, language, heat_map)
-    decision, top, table, card = result_outputs(model, analysis, language)
+    decision, top, table, card, statistics = result_outputs(model, analysis, language)
     status = status_text(analysis, language, model_label(model))
-    return decision, top, shown, table, card, status, analysis
+    return decision, top, shown, table, card, status, statistics, analysis
 
 
 def save_record(
@@ -269,7 +272,8 @@ def model_label(model: ActiveModel) -> str:
 @dataclass
 class IdentifyTab:
     analysis: gr.State
-    # decision, top classes, photo table, card, status: re-rendered on a language change
+    # decision, top classes, photo table, card, statistics, status: re-rendered on a language
+    # change
     results: list[Any]
     officer: gr.Textbox
 
@@ -313,9 +317,10 @@ def locked(saved: bool) -> tuple[Any, ...]:
 def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -> IdentifyTab:
     """The tab's components and events (inside a `gr.Tab`)."""
     cfg = state.cfg
-    # Three blocks in reading order (photos, answer, record) laid out by CSS (`app.CSS`): on a
-    # wide screen the photos and the record form on the left, the answer on the right; on a
-    # phone they stack with the answer right under the Identify button.
+    # Four blocks in reading order (photos, answer, record, details) laid out by CSS
+    # (`app.CSS`): on a wide screen the photos and the record form on the left, the answer and
+    # its details on the right; on a phone they stack, so the decision and Save record are one
+    # short scroll apart, and the details (top classes, per-photo table, card) come folded.
     with gr.Row(equal_height=False, elem_id="identify-layout"):
         with gr.Column(min_width=280, elem_id="identify-inputs"):
             photos = labels.make(
@@ -337,36 +342,8 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                 size="lg",
                 elem_id="identify",
             )
-        with gr.Column(min_width=280, elem_id="identify-results"):
+        with gr.Column(min_width=280, elem_id="identify-answer"):
             decision = gr.HTML(elem_id="decision")
-            # No heading: the top class in big letters would read as the answer even when the
-            # decision is "needs expert review".
-            top = labels.make(
-                gr.Label,
-                {"label": "identify.top_classes"},
-                num_top_classes=cfg.top_k,
-                show_heading=False,
-                elem_id="top-classes",
-            )
-            # Its own height ("auto"): a fixed one cut the bottom of tall photos' heat maps.
-            shown = labels.make(
-                gr.Gallery,
-                {"label": "identify.gallery"},
-                columns=2,
-                height="auto",
-                object_fit="contain",
-                preview=False,
-                format="jpeg",
-                elem_id="gallery",
-            )
-            table = labels.dataframe(
-                "identify.per_photo",
-                render.photo_headers,
-                wrap=True,
-                column_widths=["6%", "24%", "30%", "26%", "14%"],
-                elem_id="per-photo",
-            )
-            card = gr.Markdown(elem_id="card")
         with gr.Column(min_width=280, elem_id="identify-record"):
             with gr.Group():
                 case_id = labels.make(
@@ -383,6 +360,40 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                     gr.Button, {"value": "identify.new_item"}, elem_id="new-item"
                 )
             status = gr.Markdown(elem_id="save-status")
+        with gr.Column(min_width=280, elem_id="identify-results"):
+            # Each photo whole, its caption whole (CSS `.wl-photos`): no fixed height.
+            shown = labels.make(
+                gr.Gallery,
+                {"label": "identify.gallery"},
+                columns=2,
+                height="auto",
+                object_fit="contain",
+                preview=False,
+                format="jpeg",
+                elem_id="gallery",
+                elem_classes=["wl-photos"],
+            )
+            with labels.make(
+                gr.Accordion, {"label": "identify.details"}, open=False, elem_id="details"
+            ):
+                # No heading: the top class in big letters would read as the answer even when
+                # the decision is "needs expert review".
+                top = labels.make(
+                    gr.Label,
+                    {"label": "identify.top_classes"},
+                    num_top_classes=cfg.top_k,
+                    show_heading=False,
+                    elem_id="top-classes",
+                )
+                table = labels.dataframe(
+                    "identify.per_photo",
+                    render.photo_headers,
+                    wrap=True,
+                    column_widths=["6%", "24%", "30%", "26%", "14%"],
+                    elem_id="per-photo",
+                )
+                card = gr.Markdown(elem_id="card")
+                statistics = gr.Markdown(elem_id="shift-details")
     analysis = gr.State(None)
 
     def on_identify(paths, heat, lang, request: gr.Request):
@@ -402,10 +413,10 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
         _, *buttons = locked(False)
         empty = empty_table(render.photo_headers(lang))
         photos_update = gr.update(value=None, interactive=True)
-        return (photos_update, *buttons, None, "", None, None, empty, "", "")
+        return (photos_update, *buttons, None, "", None, None, empty, "", "", "")
 
     def on_photos_changed(lang):
-        return None, "", None, None, empty_table(render.photo_headers(lang)), "", ""
+        return None, "", None, None, empty_table(render.photo_headers(lang)), "", "", ""
 
     def on_answered(current):
         # No class name for an unknown item: hide the top classes and the card.
@@ -415,7 +426,7 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
     run.click(
         on_identify,
         [photos, heat_map, language],
-        [decision, top, shown, table, card, status, analysis],
+        [decision, top, shown, table, card, status, statistics, analysis],
         api_name="identify",
     ).then(on_answered, analysis, [top, card], api_visibility="private")
     # A saved item is locked until "New item": nothing can join it or replace its answer.
@@ -429,16 +440,21 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
     new_item.click(
         on_new_item,
         language,
-        [photos, run, save, new_item, analysis, decision, top, shown, table, card, status],
+        [
+            *[photos, run, save, new_item, analysis],
+            *[decision, top, shown, table, card, status, statistics],
+        ],
         api_visibility="private",
     ).then(on_answered, analysis, [top, card], api_visibility="private")
     # New photos make the shown result stale: clear it, so nobody saves it for the wrong photos.
     photos.change(
         on_photos_changed,
         language,
-        [analysis, decision, top, shown, table, card, status],
+        [analysis, decision, top, shown, table, card, status, statistics],
         api_visibility="private",
     )
     return IdentifyTab(
-        analysis=analysis, results=[decision, top, table, card, status], officer=officer
+        analysis=analysis,
+        results=[decision, top, table, card, statistics, status],
+        officer=officer,
     )

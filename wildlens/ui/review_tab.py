@@ -30,6 +30,7 @@ from wildlens.review.store import (
     NOT_IN_CATALOGUE,
     TEXT_LIMIT,
     ConflictError,
+    QueueItem,
     RecordView,
     StoreError,
 )
@@ -41,18 +42,10 @@ from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels, empty_table
 from wildlens.ui.state import AppState
 
-QUEUE_COLUMNS = (
-    "record",
-    "saved",
-    "case",
-    "location",
-    "officer",
-    "decision",
-    "label",
-    "confidence",
-    "reasons",
-    "photos",
-)
+# Few columns, so the queue fits a laptop and a phone without sideways scrolling.
+QUEUE_COLUMNS = ("record", "saved", "case", "decision", "label", "reasons")
+QUEUE_WIDTHS = ["9%", "16%", "21%", "19%", "16%", "19%"]
+HISTORY_WIDTHS = ["16%", "14%", "16%", "18%", "16%", "20%"]
 HISTORY_COLUMNS = ("time", "who", "action", "change", "status", "comment")
 THUMBNAIL_SIDE = 480
 
@@ -86,20 +79,24 @@ def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.
     rows = [
         [
             item.id,
-            item.created[:19].replace("T", " "),
-            item.case_id,
-            item.location,
-            item.officer,
+            item.created[:16].replace("T", " "),
+            " · ".join(part for part in (item.case_id, item.location, item.officer) if part),
             text(language, "decision." + item.decision),
-            render.label_name(item.label, names, language),
-            # An unknown item has no class, so no class probability either.
-            "-" if item.decision == UNKNOWN else f"{item.confidence:.0%}",
-            ", ".join(text(language, "reason." + r) for r in item.reasons),
-            item.photos,
+            queue_label(item, names, language),
+            ", ".join(text(language, "reason_short." + r) for r in item.reasons),
         ]
         for item in state.store.queue(case_id or "", label or "")
     ]
     return pd.DataFrame(rows, columns=queue_headers(language))
+
+
+def queue_label(item: QueueItem, names: dict[str, str], language: str) -> str:
+    """The waiting record's label (the model's) with its probability; an unknown item's label
+    is "not in catalogue", with no probability (it has no class)."""
+    shown = render.label_name(item.label, names, language)
+    if item.decision == UNKNOWN:
+        return shown
+    return f"{shown} · {item.confidence:.0%}"
 
 
 def record_html(record: RecordView, names: dict[str, str], language: str) -> str:
@@ -417,6 +414,7 @@ def build(
         value=empty_table(queue_headers(labels.language)),
         interactive=False,
         wrap=True,
+        column_widths=QUEUE_WIDTHS,
         elem_id="queue",
     )
     note = gr.Markdown(elem_id="queue-note")
@@ -431,15 +429,28 @@ def build(
         )
         open_button = labels.make(gr.Button, {"value": "review.open"})
     with gr.Row(equal_height=False):
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, min_width=280):
             summary = gr.HTML(elem_id="record")
-            history = labels.dataframe(
-                "review.history", history_headers, wrap=True, elem_id="history"
-            )
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, min_width=280):
+            # Each photo whole, top to base (CSS `.wl-photos`).
             photos = labels.make(
-                gr.Gallery, {"label": "review.photos"}, columns=2, height="auto", format="jpeg"
+                gr.Gallery,
+                {"label": "review.photos"},
+                columns=2,
+                height="auto",
+                object_fit="contain",
+                format="jpeg",
+                elem_id="record-photos",
+                elem_classes=["wl-photos"],
             )
+    # The whole width: every column of the history, the expert's comment included, in view.
+    history = labels.dataframe(
+        "review.history",
+        history_headers,
+        wrap=True,
+        column_widths=HISTORY_WIDTHS,
+        elem_id="history",
+    )
     with gr.Group():
         reviewer = labels.make(gr.Textbox, {"label": "review.reviewer"}, elem_id="reviewer")
         comment = labels.make(
