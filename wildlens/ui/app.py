@@ -79,7 +79,8 @@ CSS = """
                                    max-height: 75vh; object-fit: contain !important; }
 .wl-photos .caption-label { position: static !important; max-width: 100% !important;
                             white-space: normal !important; overflow-wrap: anywhere;
-                            text-overflow: clip !important; border: 0 !important; opacity: 1 !important; }
+                            text-overflow: clip !important; border: 0 !important;
+                            opacity: 1 !important; }
 /* The queue and a record's history fit the screen: long values wrap inside their cell. */
 #queue td, #history td { overflow-wrap: anywhere; word-break: normal; }
 #queue td *, #history td * { white-space: normal !important; overflow-wrap: anywhere; }

@@ -678,13 +678,31 @@ STRINGS: dict[str, dict[str, str]] = {
               "ນຳ).",
     },
     "reason_short.low_confidence": {"en": "not sure enough", "zh": "把握不够", "lo": "ບໍ່ແນ່ໃຈພໍ"},
-    "reason_short.ambiguous": {"en": "several classes possible", "zh": "可能是多个类别", "lo": "ອາດເປັນຫຼາຍປະເພດ"},
-    "reason_short.out_of_catalogue": {"en": "unlike every class", "zh": "不像任何类别", "lo": "ບໍ່ຄືປະເພດໃດ"},
-    "reason_short.always_review_class": {"en": "class always reviewed", "zh": "始终审核的类别", "lo": "ປະເພດທີ່ກວດສະເໝີ"},
-    "reason_short.insufficient_calibration": {"en": "too few calibration photos", "zh": "校准照片太少", "lo": "ຮູບປັບທຽບໜ້ອຍເກີນໄປ"},
-    "reason_short.target_not_shown": {"en": "precision target not shown", "zh": "未证明精确率目标", "lo": "ບໍ່ສະແດງເປົ້າໝາຍຄວາມແມ່ນຍຳ"},
+    "reason_short.ambiguous": {
+        "en": "several classes possible", "zh": "可能是多个类别",
+        "lo": "ອາດເປັນຫຼາຍປະເພດ",
+    },
+    "reason_short.out_of_catalogue": {
+        "en": "unlike every class", "zh": "不像任何类别",
+        "lo": "ບໍ່ຄືປະເພດໃດ",
+    },
+    "reason_short.always_review_class": {
+        "en": "class always reviewed", "zh": "始终审核的类别",
+        "lo": "ປະເພດທີ່ກວດສະເໝີ",
+    },
+    "reason_short.insufficient_calibration": {
+        "en": "too few calibration photos", "zh": "校准照片太少",
+        "lo": "ຮູບປັບທຽບໜ້ອຍເກີນໄປ",
+    },
+    "reason_short.target_not_shown": {
+        "en": "precision target not shown", "zh": "未证明精确率目标",
+        "lo": "ບໍ່ສະແດງເປົ້າໝາຍຄວາມແມ່ນຍຳ",
+    },
     "reason_short.unfamiliar": {"en": "unfamiliar photo", "zh": "陌生的照片", "lo": "ຮູບທີ່ບໍ່ຄຸ້ນເຄີຍ"},
-    "reason_short.shift_suspected": {"en": "shift suspected", "zh": "疑似分布偏移", "lo": "ສົງໄສການປ່ຽນແປງ"},
+    "reason_short.shift_suspected": {
+        "en": "shift suspected", "zh": "疑似分布偏移",
+        "lo": "ສົງໄສການປ່ຽນແປງ",
+    },
     "reason_short.poor_image": {"en": "poor photo", "zh": "照片质量差", "lo": "ຮູບບໍ່ດີ"},
     "queue.record": {"en": "#", "zh": "#", "lo": "#"},
     "queue.saved": {"en": "Saved (UTC)", "zh": "保存时间（UTC）", "lo": "ເວລາບັນທຶກ (UTC)"},
