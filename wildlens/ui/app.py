@@ -86,6 +86,9 @@ CSS = """
 #queue td *, #history td * { white-space: normal !important; overflow-wrap: anywhere; }
 /* Per-photo table: names and hashes stay on one line (the table scrolls sideways instead). */
 #per-photo td:nth-child(2), #per-photo td:nth-child(5) { white-space: nowrap; }
+/* A failed event's reason is its toast, which stays until closed; Gradio's own red "Error"
+   badge on each output says no more, and covered what the output showed (the save status). */
+.wrap:has(> span.error) { display: none !important; }
 /* A block's label never runs under its buttons (upload, clear, download, fullscreen). */
 .block:has(> .icon-button-wrapper) > label[data-testid="block-label"] {
   max-width: calc(100% - 100px); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
