@@ -136,9 +136,9 @@ def sign_in(browser, url: str, login: str, language: str = "en", **options):
     page = browser.new_page(**{"viewport": DESKTOP, **options})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{url}?lang={language}")
-    page.locator("input[data-testid=textbox]").fill(login)
-    page.locator("input[data-testid=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    page.locator("#username").fill(login)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#sign-in-button").click()
     page.locator("#session").wait_for()
     page.wait_for_timeout(1500)  # the page's language applied
     return page
@@ -159,7 +159,7 @@ def shoot(browser, url: str, scratch: Path) -> None:
     item = [photo(scratch, "rhino_horn", 21), photo(scratch, "rhino_horn", 22)]
     login = browser.new_page(viewport=DESKTOP)
     login.goto(f"{url}?lang=en")
-    login.locator("input[data-testid=password]").wait_for()
+    login.locator("#password").wait_for()
     save_png(login.screenshot(full_page=True), "login.png", max_height=700)
     login.close()
     page = sign_in(browser, url, "somchai")

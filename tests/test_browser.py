@@ -429,9 +429,9 @@ def sign_in(chromium, url, login, language="en", viewport=DESKTOP):
     page = chromium.new_page(viewport=viewport)
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{url}?lang={language}")
-    page.locator("input[data-testid=textbox]").fill(login)
-    page.locator("input[data-testid=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    page.locator("#username").fill(login)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#sign-in-button").click()
     page.locator("#session").wait_for()
     settle(page, language)
     return page

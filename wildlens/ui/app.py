@@ -35,6 +35,7 @@ from wildlens.ui.accounts import AccountError, UsersFile
 from wildlens.ui.config import AppConfig
 from wildlens.ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_header, text
 from wildlens.ui.labels import Labels, merge, unique
+from wildlens.ui.sign_in import sign_in_middleware
 from wildlens.ui.state import AppState
 
 log = logging.getLogger("wildlens.app")
@@ -315,8 +316,16 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
             daemon=True,
             name="preload-training",
         ).start()
-    # The sign-in page is Gradio's own, in the browser's language: greet in all three.
+    # Gradio's own sign-in page speaks English only: ours (`sign_in`) follows the language. The
+    # greeting is for anything that still shows Gradio's.
     greeting = " · ".join(dict.fromkeys(text(lang, "app.login") for lang in LANGUAGES))
+    if access.login_required:
+        app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
+        app_kwargs["middleware"] = [
+            *app_kwargs.get("middleware", []),
+            sign_in_middleware(cfg.language),
+        ]
+        kwargs["app_kwargs"] = app_kwargs
     return demo.launch(
         server_name=cfg.host,
         server_port=cfg.port,

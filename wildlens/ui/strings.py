@@ -40,6 +40,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "WildLens：请登录",
         "lo": "WildLens: ກະລຸນາເຂົ້າສູ່ລະບົບ",
     },
+    "sign_in.title": {"en": "Sign in", "zh": "登录", "lo": "ເຂົ້າສູ່ລະບົບ"},
+    "sign_in.username": {"en": "User name", "zh": "用户名", "lo": "ຊື່ຜູ້ໃຊ້"},
+    "sign_in.password": {"en": "Password", "zh": "密码", "lo": "ລະຫັດຜ່ານ"},
+    "sign_in.button": {"en": "Sign in", "zh": "登录", "lo": "ເຂົ້າສູ່ລະບົບ"},
+    "sign_in.refused": {
+        "en": "Wrong user name or password. Check both and try again.",
+        "zh": "用户名或密码错误。请检查后重试。",
+        "lo": "ຊື່ຜູ້ໃຊ້ ຫຼື ລະຫັດຜ່ານບໍ່ຖືກຕ້ອງ. ກະລຸນາກວດເບິ່ງ ແລ້ວລອງໃໝ່.",
+    },
+    "sign_in.failed": {
+        "en": "The server did not answer. Check the connection and try again.",
+        "zh": "服务器没有响应。请检查网络连接后重试。",
+        "lo": "ເຊີບເວີບໍ່ຕອບ. ກະລຸນາກວດການເຊື່ອມຕໍ່ ແລ້ວລອງໃໝ່.",
+    },
     "model.line": {
         "en": "Model: **{name}** version {version} · weights sha256 `{sha}` · {classes} classes",
         "zh": "模型：**{name}** 版本 {version} · 权重 sha256 `{sha}` · {classes} 个类别",
