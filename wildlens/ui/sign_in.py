@@ -64,15 +64,15 @@ def sign_in_html(language: str, nonce: str) -> str:
     )
     messages = json.dumps(
         {
-            "refused": text(language, "sign_in.refused"),
-            "failed": text(language, "sign_in.failed"),
+            "refused": text(language, "login.refused"),
+            "failed": text(language, "login.failed"),
         },
         ensure_ascii=False,
     ).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="{ {"en": "en", "zh": "zh-Hans", "lo": "lo"}[language] }">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>WildLens · {t("sign_in.title")}</title>
+<title>WildLens · {t("login.title")}</title>
 <style>
 body {{ font-family: system-ui, "Noto Sans", "Noto Sans CJK SC", "Noto Sans Lao", sans-serif;
        margin: 0; background: #f6f6f4; color: #1a1a1a; }}
@@ -97,11 +97,11 @@ button:disabled {{ opacity: .6; }}
 <p>{t("app.login")}</p>
 <nav>{links}</nav>
 <form id="sign-in" method="post" action="login" autocomplete="on">
-<label for="username">{t("sign_in.username")}</label>
+<label for="username">{t("login.username")}</label>
 <input id="username" name="username" autocomplete="username" required autofocus>
-<label for="password">{t("sign_in.password")}</label>
+<label for="password">{t("login.password")}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button id="sign-in-button" type="submit">{t("sign_in.button")}</button>
+<button id="sign-in-button" type="submit">{t("login.button")}</button>
 <div id="refusal" role="alert" aria-live="assertive"></div>
 </form>
 </main>
