@@ -360,7 +360,8 @@ def build(
         if now:
             require(access, request, "switch_model", lang)
         *results, key = train_model(state, path, picked, label, now, lang, progress)
-        update = gr.update(choices=bundle_choices(state, lang), value=key if now else None)
+        # The new model is in the list, chosen (one press of "use" away when not used now).
+        update = gr.update(choices=bundle_choices(state, lang), value=key)
         line = render.model_line(state.model.bundle, lang)
         return (*results, update, line, demo_flag(state))
 
@@ -376,6 +377,7 @@ def build(
         [archive, dataset, name, use_now, language],
         [summary, per_class, confusion, wrong, contact, chosen, model_line, banner],
         api_name="train",
+        show_progress_on=summary,  # one progress bar, not one per output
         concurrency_limit=1,
         concurrency_id="train",
     )
