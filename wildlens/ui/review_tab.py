@@ -489,7 +489,7 @@ def build(
         )
         report_button = labels.make(gr.Button, {"value": "review.report"})
         report_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
-        report_status = gr.Markdown()
+        report_status = gr.Markdown(elem_id="report-status")
 
     def reviewer_of(session: Session, typed: str) -> str:
         return session.name if session.signed_in else typed
