@@ -215,7 +215,7 @@ def test_no_text_or_photo_is_cut_off_in_the_result_and_the_record(
 
     open_review(page, language, record_id)
     page.wait_for_function(f"() => ({PHOTOS_WHOLE})('#record-photos')")
-    page.locator("#history td").first.wait_for()
+    page.locator("#history .body-cell").first.wait_for()
     page.wait_for_timeout(500)
     assert page.evaluate(CUT_OFF, "#record") == []
     for table in ("#history", "#queue"):

@@ -85,8 +85,13 @@ CSS = """
 /* The queue and a record's history fit the screen: long values wrap inside their cell. */
 #queue td, #history td { overflow-wrap: anywhere; word-break: normal; }
 #queue td *, #history td * { white-space: normal !important; overflow-wrap: anywhere; }
-/* Per-photo table: names and hashes stay on one line (the table scrolls sideways instead). */
-#per-photo td:nth-child(2), #per-photo td:nth-child(5) { white-space: nowrap; }
+/* Each photo's own result: a table on a wide screen, one block per photo on a phone; file names
+   and hashes are not split by a narrow column. */
+.wl-subheading { font-weight: 600; }
+.wl-photo-table { width: 100%; border-collapse: collapse; font-size: .95em; }
+.wl-photo-table th, .wl-photo-table td { text-align: left; vertical-align: top;
+                                         border-bottom: 1px solid #ddd; padding: 4px 6px; }
+.wl-photo-table .wl-name, .wl-photo-table code { white-space: nowrap; }
 /* A failed event's reason is its toast, which stays until closed; Gradio's own red "Error"
    badge on each output says no more, and covered what the output showed (the save status). */
 .wrap:has(> span.error) { display: none !important; }
@@ -104,6 +109,13 @@ html[lang="lo"] .table-wrap th .header, html[lang="lo"] .table-wrap th .header-c
 @media (max-width: 768px) {
   #header { flex-direction: column; } #header > * { width: 100%; }
   #session { text-align: left; }
+  .wl-photo-table thead { position: absolute; left: -10000px; }
+  .wl-photo-table, .wl-photo-table tbody, .wl-photo-table tr, .wl-photo-table td {
+    display: block; width: auto; }
+  .wl-photo-table tr { border-bottom: 2px solid #ccc; padding: 4px 0; }
+  .wl-photo-table td { border: 0; padding: 2px 0; }
+  .wl-photo-table td::before { content: attr(data-label) ": "; font-weight: 600; }
+  .wl-photo-table .wl-name { white-space: normal; overflow-wrap: anywhere; }
   /* Every column of the queue and the history on a phone's width. */
   #queue th, #queue td, #history th, #history td { font-size: 12px !important;
                                                   padding: 4px 3px !important; }

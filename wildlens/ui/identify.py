@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import pandas as pd
 from PIL import Image
 
 from wildlens.data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
@@ -34,7 +33,7 @@ from wildlens.ui import render
 from wildlens.ui.access import Access, Session, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels, empty_table
+from wildlens.ui.labels import Labels
 from wildlens.ui.state import ActiveModel, AppState
 
 DISPLAY_SIDE = 640  # photos and heat maps are shown at most this large (phones, bandwidth)
@@ -157,19 +156,18 @@ def result_outputs(
     of an analysis (for an unknown item: no top classes and no card, since no class name
     applies)."""
     if analysis is None:
-        return "", None, empty_table(render.photo_headers(language)), "", ""
+        return "", None, "", "", ""
     names = model.names(language)
     combined = analysis.combined
     decision = render.decision_html(
         combined, names, language, photos=len(analysis.photos), coverage=analysis.coverage
     ) + render.shift_html(analysis.shift, language)
-    headers, rows = render.photo_table(
+    table = render.photo_table_html(
         [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos],
         names,
         language,
         item_unknown=combined.decision == UNKNOWN,
     )
-    table = pd.DataFrame(rows, columns=headers)
     statistics = render.shift_details(analysis.shift, language)
     if combined.decision == UNKNOWN:
         return decision, None, table, "", statistics
@@ -385,13 +383,12 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                     show_heading=False,
                     elem_id="top-classes",
                 )
-                table = labels.dataframe(
-                    "identify.per_photo",
-                    render.photo_headers,
-                    wrap=True,
-                    column_widths=["6%", "24%", "30%", "26%", "14%"],
-                    elem_id="per-photo",
+                labels.make(
+                    gr.Markdown,
+                    {"value": "identify.per_photo"},
+                    elem_classes=["wl-subheading"],
                 )
+                table = gr.HTML(elem_id="per-photo")
                 card = gr.Markdown(elem_id="card")
                 statistics = gr.Markdown(elem_id="shift-details")
     analysis = gr.State(None)
@@ -411,12 +408,11 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
 
     def on_new_item(lang):
         _, *buttons = locked(False)
-        empty = empty_table(render.photo_headers(lang))
         photos_update = gr.update(value=None, interactive=True)
-        return (photos_update, *buttons, None, "", None, None, empty, "", "", "")
+        return (photos_update, *buttons, None, "", None, None, "", "", "", "")
 
-    def on_photos_changed(lang):
-        return None, "", None, None, empty_table(render.photo_headers(lang)), "", "", ""
+    def on_photos_changed():
+        return None, "", None, None, "", "", "", ""
 
     def on_answered(current):
         # No class name for an unknown item: hide the top classes and the card.
@@ -449,7 +445,7 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
     # New photos make the shown result stale: clear it, so nobody saves it for the wrong photos.
     photos.change(
         on_photos_changed,
-        language,
+        None,
         [analysis, decision, top, shown, table, card, status, statistics],
         api_visibility="private",
     )

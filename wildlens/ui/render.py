@@ -168,6 +168,38 @@ def photo_table(
 PHOTO_COLUMNS = ("number", "file", "result", "reasons", "sha256")
 
 
+def photo_table_html(
+    photos: Sequence[tuple[str, str, Prediction]],
+    names: dict[str, str],
+    language: str,
+    item_unknown: bool = False,
+) -> str:
+    """The per-photo results as an HTML table (escaped): a table on a wide screen, one block per
+    photo on a phone (CSS `.wl-photo-table`), file names and hashes never split mid-line by a
+    narrow column. Each row carries the photo's full sha256 and decision as data attributes."""
+    if not photos:
+        return ""
+    headers, rows = photo_table(photos, names, language, item_unknown)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for (_, sha256, prediction), row in zip(photos, rows, strict=True):
+        cells = [html.escape(str(value)) for value in row]
+        cells[1] = f'<span class="wl-name">{cells[1]}</span>'
+        cells[4] = f"<code>{cells[4]}</code>"
+        body.append(
+            f'<tr data-sha256="{sha256}" data-decision="{html.escape(prediction.decision)}">'
+            + "".join(
+                f'<td data-label="{html.escape(h)}">{c}</td>'
+                for h, c in zip(headers, cells, strict=True)
+            )
+            + "</tr>"
+        )
+    return (
+        f'<table class="wl-photo-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
 def card_markdown(catalogue: Catalogue, class_id: str, language: str, policy: Policy) -> str:
     """The catalogue card of a class, then short cards of its look-alikes; each says what this
     model (its routing `policy`) does with the class."""

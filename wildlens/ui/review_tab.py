@@ -80,7 +80,7 @@ def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.
         [
             item.id,
             item.created[:16].replace("T", " "),
-            " · ".join(part for part in (item.case_id, item.location, item.officer) if part),
+            " · ".join(part for part in (item.case_id, item.officer) if part),
             text(language, "decision." + item.decision),
             queue_label(item, names, language),
             ", ".join(text(language, "reason_short." + r) for r in item.reasons),

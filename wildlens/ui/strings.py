@@ -720,10 +720,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "reason_short.poor_image": {"en": "poor photo", "zh": "照片质量差", "lo": "ຮູບບໍ່ດີ"},
     "queue.record": {"en": "#", "zh": "#", "lo": "#"},
     "queue.saved": {"en": "Saved (UTC)", "zh": "保存时间（UTC）", "lo": "ເວລາບັນທຶກ (UTC)"},
-    "queue.case": {
-        "en": "Case · place · officer", "zh": "案件 · 地点 · 执法人员",
-        "lo": "ຄະດີ · ສະຖານທີ່ · ເຈົ້າໜ້າທີ່",
-    },
+    "queue.case": {"en": "Case · officer", "zh": "案件 · 执法人员", "lo": "ຄະດີ · ເຈົ້າໜ້າທີ່"},
     "queue.decision": {"en": "Decision", "zh": "结论", "lo": "ການຕັດສິນ"},
     "queue.label": {"en": "Label", "zh": "标签", "lo": "ປ້າຍກຳກັບ"},
     "queue.reasons": {"en": "Reasons", "zh": "原因", "lo": "ເຫດຜົນ"},
