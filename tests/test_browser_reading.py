@@ -246,7 +246,7 @@ def test_error_reasons_stay_until_the_person_acts(chromium, app, tiny_dataset, t
     page.wait_for_timeout(13_000)  # Gradio's toasts used to go after 10 s
     toasts = page.locator("[data-testid=toast-body]")
     assert toasts.count() == 1 and reason in toasts.first.inner_text()
-    badges = page.locator("span.error").filter(visible=True)
+    badges = page.locator(".wrap span.error").filter(visible=True)  # not the toast's title
     assert badges.count() == 0, badges.all_inner_texts()
     assert "Error" not in page.locator("body").inner_text()
     page.locator("[data-testid=toast-close]").click()
