@@ -269,6 +269,12 @@ def test_workshop_trains_a_model_and_switches_to_it(server, client, tiny_dataset
     status, line, _ = client.predict("startup", "en", api_name="/switch_model")
     assert state.model.key == "startup" and "Now using" in status
     assert state.model.bundle.name in line
+    # Issue 26: not used at once, the new model is still chosen in the list (it was blank).
+    *_, chosen, model_line, _ = client.predict(
+        handle_file(str(archive)), None, "Class 4", False, "en", api_name="/train"
+    )
+    assert chosen["value"].startswith("class-4-") and state.model.key == "startup"
+    assert any(label.startswith("Class 4 ·") for label, _ in chosen["choices"])
     with pytest.raises(AppError, match="not in the list of choices"):
         client.predict("../../etc", "en", api_name="/switch_model")
     with pytest.raises(BundleError, match="no bundle"):  # the state refuses it too

@@ -298,3 +298,44 @@ def test_the_sign_in_page_follows_the_language(chromium, accounts_app, language)
     settle(page, language)
     assert text(language, "role.officer") in page.locator("#session").inner_text()
     page.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_officer_reads_what_to_do_and_the_card_what_this_model_does(
+    chromium, app, tiny_dataset, language
+):
+    """Issue 26.2, 26.5 and 26.8: "automatic answers only at 0% precision or better", "too many
+    confident mistakes to allow automatic answers", "The last 1 answers look like the photos
+    this model was calibrated on" in the officer's box, "fill in the case id and your name"."""
+    url, state = app
+    page = open_page(chromium, url, language)
+    code = identify_in_page(page, val_photo(tiny_dataset, "elephant_ivory", 2))
+    assert code in ("identified", "review")
+    box = page.locator("#decision .wl-decision")
+    action = box.locator(".wl-action").inner_text()
+    expected = "result.action_identified" if code == "identified" else "result.action_review"
+    assert action == text(language, expected)
+    words = box.inner_text()
+    for statistics in ("shift.ok", "reason_detail.target_not_shown"):
+        assert text(language, statistics, count=1).split("{")[0][:12] not in words
+    assert (
+        page.locator("#save-status")
+        .inner_text()
+        .startswith(text(language, "identify.not_saved", model="").split(" ")[0])
+    )
+    assert "fill in" not in page.locator("#save-status").inner_text()
+
+    page.locator("#details").get_by_text(text(language, "identify.details")).click()
+    card = page.locator("#card")
+    card.get_by_text(text(language, "card.routing")).first.wait_for()
+    heading = card.locator("h3").first.inner_text().strip()
+    class_id = {name: c for c, name in state.model.names(language).items()}[heading]
+    policy = state.model.predictor.policy
+    rule = policy.rules[policy.class_ids.index(class_id)]
+    routing = card.locator("li").filter(has_text=text(language, "card.routing")).first.inner_text()
+    if rule.status == "auto":
+        assert f"{rule.target_precision:.0%}" in routing
+    else:  # this model never answers it alone: no precision is promised
+        assert text(language, "card.expert_only") in routing
+    assert not re.search(r"(?<!\d)0%", routing), routing
+    page.close()
