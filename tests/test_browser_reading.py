@@ -31,6 +31,7 @@ from test_browser import (
     val_photo,
 )
 
+from wildlens.ui import build_app
 from wildlens.ui.accounts import UsersFile
 from wildlens.ui.i18n import text
 
@@ -339,3 +340,14 @@ def test_the_officer_reads_what_to_do_and_the_card_what_this_model_does(
         assert text(language, "card.expert_only") in routing
     assert not re.search(r"(?<!\d)0%", routing), routing
     page.close()
+
+
+def test_training_shows_one_progress_bar(app):
+    """Issue 26.8: the progress bar appeared twice while a model trained (once per output)."""
+    _, state = app
+    config = build_app(state).config
+    [train] = [d for d in config["dependencies"] if d.get("api_name") == "train"]
+    summary = [
+        c["id"] for c in config["components"] if c["props"].get("elem_id") == "workshop-summary"
+    ]
+    assert len(train["outputs"]) > 1 and train["show_progress_on"] == summary

@@ -17,6 +17,7 @@ from wildlens.model.routing import AUTO, TARGET_NOT_SHOWN, ClassRule
 from wildlens.pipeline import review_pages
 from wildlens.review import NewPhoto, NewRecord, ReviewStore
 from wildlens.ui import render
+from wildlens.ui.batch_tab import preview
 from wildlens.ui.case_report import case_report_csv, case_report_html
 from wildlens.ui.i18n import LANGUAGES, text
 from wildlens.ui.review_tab import record_html
@@ -188,3 +189,16 @@ def test_batch_review_cards_of_unknown_items_name_no_class(tmp_path):
     assert review_pages._class_of(unknown) == review_pages.NOT_IN_CATALOGUE
     answered = {**unknown, "decision": "review"}
     assert "elephant_ivory" in review_pages._card(answered, tmp_path)
+
+
+def test_the_batch_preview_of_an_unknown_item_names_no_class(tmp_path):
+    path = tmp_path / "run.csv"
+    path.write_text(
+        "path,status,decision,label_1,prob_1,error_code\n"
+        "flower.jpg,ok,unknown,elephant_ivory,0.81,\n"
+        "tusk.jpg,ok,review,elephant_ivory,0.77,\n",
+        encoding="utf-8",
+    )
+    rows = preview(path).to_dict("records")
+    assert (rows[0]["label_1"], rows[0]["prob_1"]) == ("", "")
+    assert (rows[1]["label_1"], rows[1]["prob_1"]) == ("elephant_ivory", "0.77")
