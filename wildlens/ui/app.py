@@ -52,7 +52,6 @@ CSS = """
 .wl-unknown { border-color: #c62828; background: #fdecea; color: #5c0e0e; }
 .wl-shift { margin-top: 8px; padding: 8px 12px; border: 2px solid #c62828; border-radius: 8px;
             background: #fdecea; color: #5c0e0e; font-weight: 600; }
-.wl-shift-ok { margin-top: 6px; color: #555; font-size: .9em; }
 #demo-banner { border: 2px dashed #c62828; border-radius: 8px; padding: 6px 12px; }
 #wl-font-warning { border: 3px solid #c62828; border-radius: 8px; padding: 8px 12px;
                    margin-bottom: 8px; background: #fdecea; color: #5c0e0e; font-weight: 600; }
