@@ -222,7 +222,7 @@ def test_no_text_or_photo_is_cut_off_in_the_result_and_the_record(
     for table in ("#history", "#queue"):
         edge = page.locator(f"{table} .table-wrap").bounding_box()
         headers = [h for h in page.locator(f"{table} th").all() if h.is_visible()]
-        assert len(headers) == 6, table
+        assert len(headers) == {"#history": 5, "#queue": 5}[table], table
         for header in headers:
             box = header.bounding_box()
             assert box["x"] + box["width"] <= edge["x"] + edge["width"] + 1, (table, size)

@@ -81,9 +81,10 @@ CSS = """
                             white-space: normal !important; overflow-wrap: anywhere;
                             text-overflow: clip !important; border: 0 !important;
                             opacity: 1 !important; }
-/* The queue and a record's history fit the screen: long values wrap inside their cell. */
-#queue td, #history td { overflow-wrap: anywhere; word-break: normal; }
-#queue td *, #history td * { white-space: normal !important; overflow-wrap: anywhere; }
+/* The queue and a record's history fit the screen: a proportional font, and long values (case
+   ids) wrap inside their cell; words break only where one is wider than its column. */
+#queue .table-wrap *, #history .table-wrap * { font-family: var(--font) !important; }
+#queue td *, #history td * { white-space: normal !important; overflow-wrap: break-word; }
 /* Each photo's own result: a table on a wide screen, one block per photo on a phone; file names
    and hashes are not split by a narrow column. */
 .wl-subheading { font-weight: 600; }
@@ -116,9 +117,9 @@ html[lang="lo"] .table-wrap th .header, html[lang="lo"] .table-wrap th .header-c
   .wl-photo-table td::before { content: attr(data-label) ": "; font-weight: 600; }
   .wl-photo-table .wl-name { white-space: normal; overflow-wrap: anywhere; }
   /* Every column of the queue and the history on a phone's width. */
-  #queue th, #queue td, #history th, #history td { font-size: 12px !important;
-                                                  padding: 4px 3px !important; }
-  #queue .header-content, #history .header-content { font-size: 12px !important; }
+  #queue .table-wrap *, #history .table-wrap * { font-size: 12px !important; }
+  #queue th, #queue td, #history th, #history td, #queue .cell-wrap, #history .cell-wrap {
+    padding: 2px !important; }
   #identify-layout { grid-template-columns: 1fr; grid-template-rows: auto;
                      grid-template-areas: "inputs" "answer" "record" "results"; }
 }

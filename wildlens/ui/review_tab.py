@@ -43,10 +43,12 @@ from wildlens.ui.labels import Labels, empty_table
 from wildlens.ui.state import AppState
 
 # Few columns, so the queue fits a laptop and a phone without sideways scrolling.
-QUEUE_COLUMNS = ("record", "saved", "case", "decision", "label", "reasons")
-QUEUE_WIDTHS = ["9%", "16%", "21%", "19%", "16%", "19%"]
-HISTORY_WIDTHS = ["16%", "14%", "16%", "18%", "16%", "20%"]
-HISTORY_COLUMNS = ("time", "who", "action", "change", "status", "comment")
+# Every item waiting is "needs expert review" or "not in catalogue", which its label says: no
+# decision column. Time and person share a column in the history, which keeps its comment.
+QUEUE_COLUMNS = ("record", "saved", "case", "label", "reasons")
+QUEUE_WIDTHS = ["10%", "20%", "26%", "21%", "23%"]
+HISTORY_COLUMNS = ("time", "action", "change", "status", "comment")
+HISTORY_WIDTHS = ["24%", "15%", "21%", "17%", "23%"]
 THUMBNAIL_SIDE = 480
 
 
@@ -81,7 +83,6 @@ def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.
             item.id,
             item.created[:16].replace("T", " "),
             " · ".join(part for part in (item.case_id, item.officer) if part),
-            text(language, "decision." + item.decision),
             queue_label(item, names, language),
             ", ".join(text(language, "reason_short." + r) for r in item.reasons),
         ]
@@ -158,8 +159,10 @@ def record_photos(state: AppState, record: RecordView) -> list[tuple[Any, str]]:
 def history_table(record: RecordView, names: dict[str, str], language: str) -> pd.DataFrame:
     rows = [
         [
-            e.time[:19].replace("T", " "),
-            e.actor + (f" ({e.account})" if e.account else ""),
+            e.time[:19].replace("T", " ")
+            + " · "
+            + e.actor
+            + (f" ({e.account})" if e.account else ""),
             text(language, "action." + e.action),
             (render.label_name(e.previous_label, names, language) if e.previous_label else "-")
             + " → "
