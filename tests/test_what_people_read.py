@@ -117,18 +117,17 @@ def jpeg() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def unknown_store(tmp_path):
-    store = ReviewStore(tmp_path / "review.sqlite3", tmp_path / "photos")
+def add_item(store: ReviewStore, decision: str, case: str = "C-26") -> int:
+    """A record of `decision` whose one photo, alone, was nearer a class (review)."""
     data = jpeg()
-    photo_prediction = prediction("review").to_dict()  # the photo alone was nearer a class
-    store.add_record(
+    photo_prediction = prediction("review").to_dict()
+    return store.add_record(
         NewRecord(
-            case_id="C-26",
+            case_id=case,
             location="Boten",
             officer="Somchai",
             prediction={
-                **prediction("unknown").to_dict(),
+                **prediction(decision).to_dict(),
                 "bundle_name": "museum",
                 "bundle_version": "1",
                 "bundle_sha256": "ab" * 32,
@@ -147,7 +146,23 @@ def unknown_store(tmp_path):
             code_version="test",
         )
     )
+
+
+@pytest.fixture
+def unknown_store(tmp_path):
+    store = ReviewStore(tmp_path / "review.sqlite3", tmp_path / "photos")
+    add_item(store, "unknown")
     return store
+
+
+def test_the_case_report_says_an_answered_items_decision_once_with_its_class(tmp_path):
+    """Issue 26: "Needs expert review review" (the words, then the code)."""
+    store = ReviewStore(tmp_path / "review.sqlite3", tmp_path / "photos")
+    add_item(store, "review", case="C-27")
+    page = case_report_html(store, "C-27", "en", names=NAMES["en"], integrity=[])
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Needs expert review" in words and "Needs expert review review" not in words
+    assert "Elephant ivory (81.3%)" in words  # an answered item keeps its class
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
