@@ -180,21 +180,23 @@ def test_an_unknown_item_names_no_class_in_box_record_queue_or_report(
     assert row["photo_confidence"] == "" and row["current_label"] == "not_in_catalogue"
 
 
-@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+@pytest.mark.parametrize(
+    ("size", "language"), [("desktop", "en"), ("desktop", "lo"), ("phone", "lo"), ("phone", "zh")]
+)
 def test_no_text_or_photo_is_cut_off_in_the_result_and_the_record(
     chromium,
     app,
     tiny_dataset,
     tmp_path,
     size,
-    viewport,
+    language,
 ):
     """Issue 26.3 and 26.6: a blank band and the bottom of a single photo hidden, a tall item's
     top and base cropped in the record, History's Label/Status/Comment behind sideways
     scrolling, the queue's columns off-screen; on a phone Save three screens below the
     decision and file names broken across lines."""
     url, _ = app
-    language = "lo" if size == "phone" else "en"  # Lao: the longest words
+    viewport = PHONE if size == "phone" else DESKTOP
     page = open_page(chromium, url, language, viewport=viewport, is_mobile=size == "phone")
     identify_in_page(page, tall_photo(tmp_path))
     page.locator("#gallery img").first.wait_for()
@@ -212,7 +214,9 @@ def test_no_text_or_photo_is_cut_off_in_the_result_and_the_record(
         assert save["y"] + save["height"] - decision["y"] <= viewport["height"]
         gallery = page.locator("#gallery").bounding_box()
         assert save["y"] < gallery["y"]  # the photos come after, the details after them
-    record_id = save_item(page, language, f"CASE-CUT-{size}-IMG_20260412_153012_long_case_id")
+    record_id = save_item(
+        page, language, f"CASE-CUT-{size}-{language}-IMG_20260412_153012_long_case_id"
+    )
 
     open_review(page, language, record_id)
     page.wait_for_function(f"() => ({PHOTOS_WHOLE})('#record-photos')")
