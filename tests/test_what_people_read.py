@@ -21,6 +21,7 @@ from wildlens.ui.batch_tab import preview
 from wildlens.ui.case_report import case_report_csv, case_report_html
 from wildlens.ui.i18n import LANGUAGES, text
 from wildlens.ui.review_tab import record_html
+from wildlens.ui.workshop_tab import auto_accepted
 
 NAMES = {
     "en": {"elephant_ivory": "Elephant ivory", "bone": "Bone", "ceramic": "Ceramic"},
@@ -217,3 +218,12 @@ def test_the_batch_preview_of_an_unknown_item_names_no_class(tmp_path):
     rows = preview(path).to_dict("records")
     assert (rows[0]["label_1"], rows[0]["prob_1"]) == ("", "")
     assert (rows[1]["label_1"], rows[1]["prob_1"]) == ("elephant_ivory", "0.77")
+
+
+def test_the_trainer_is_not_told_a_precision_of_nothing():
+    """ "0% of these photos would be answered automatically (right 0% of the time)"."""
+    assert auto_accepted({"coverage": 0.0, "accepted_precision": None}, "en") == text(
+        "en", "workshop.none_automatic"
+    )
+    some = auto_accepted({"coverage": 0.4, "accepted_precision": 0.97}, "zh")
+    assert "40%" in some and "97%" in some

@@ -935,6 +935,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "{value} ຂອງຮູບເຫຼົ່ານີ້ຈະຖືກຕອບອັດຕະໂນມັດ (ຖືກຕ້ອງ {precision}); ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້"
               "ຜູ້ຊ່ຽວຊານ.",
     },
+    "workshop.none_automatic": {
+        "en": "None of these photos would be answered automatically: this model sends every item "
+              "to an expert.",
+        "zh": "这些照片都不会自动给出答案：该模型把每件物品都交由专家审核。",
+        "lo": "ບໍ່ມີຮູບໃດໃນນີ້ຈະຖືກຕອບອັດຕະໂນມັດ: ໂມເດວນີ້ສົ່ງທຸກສິ່ງຂອງໃຫ້ຜູ້ຊ່ຽວຊານ.",
+    },
     "workshop.guarantee": {
         "en": "Guarantee: with probability {confidence}, automatic answers are right at least "
               "{target} of the time, for photos like these.",

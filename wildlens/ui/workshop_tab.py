@@ -186,12 +186,7 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
             macro_f1=f"{evaluation.get('macro_f1', 0):.2f}",
         ),
         "",
-        text(
-            language,
-            "workshop.auto_accepted",
-            value=f"{routing.get('coverage', 0):.0%}",
-            precision=f"{routing.get('accepted_precision') or 0:.0%}",
-        ),
+        auto_accepted(routing, language),
     ]
     policy = bundle.meta.routing
     if policy["pooled"]["status"] == "auto":
@@ -237,6 +232,20 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
 
 PER_CLASS_COLUMNS = ("class", "photos", "accuracy", "precision", "routing")
 MISTAKE_COLUMNS = ("photo", "true", "predicted", "conf")
+
+
+def auto_accepted(routing: dict[str, Any], language: str) -> str:
+    """How many held-out photos would be answered automatically, and how often rightly; when
+    none would be, it says so (no precision of nothing: "right 0% of the time")."""
+    precision = routing.get("accepted_precision")
+    if not routing.get("coverage") or precision is None:
+        return text(language, "workshop.none_automatic")
+    return text(
+        language,
+        "workshop.auto_accepted",
+        value=f"{routing['coverage']:.0%}",
+        precision=f"{precision:.0%}",
+    )
 
 
 def per_class_headers(language: str) -> list[str]:
