@@ -136,15 +136,16 @@ def sign_in(browser, url: str, login: str, language: str = "en", **options):
     page = browser.new_page(**{"viewport": DESKTOP, **options})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{url}?lang={language}")
-    page.locator("input[data-testid=textbox]").fill(login)
-    page.locator("input[data-testid=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    page.locator("#username").fill(login)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#sign-in-button").click()
     page.locator("#session").wait_for()
     page.wait_for_timeout(1500)  # the page's language applied
     return page
 
 
-def identify_item(page, url: str, photos: list[Path], language: str) -> None:
+def identify_item(page, url: str, photos: list[Path], language: str, details: bool = True) -> None:
+    """Identify `photos` in `language`; with `details`, the folded details opened too."""
     page.goto(f"{url}?lang={language}")
     page.locator("#session").wait_for()
     page.locator("#photos input[type=file]").set_input_files([str(p) for p in photos])
@@ -152,6 +153,9 @@ def identify_item(page, url: str, photos: list[Path], language: str) -> None:
     page.locator("#identify").click()
     page.locator("#decision .wl-decision").wait_for()
     page.locator("#gallery img").first.wait_for()
+    if details:
+        page.locator("#details .label-wrap").click()
+        page.locator("#per-photo td").first.wait_for()
     page.wait_for_timeout(800)  # let the gallery images finish drawing
 
 
@@ -159,7 +163,7 @@ def shoot(browser, url: str, scratch: Path) -> None:
     item = [photo(scratch, "rhino_horn", 21), photo(scratch, "rhino_horn", 22)]
     login = browser.new_page(viewport=DESKTOP)
     login.goto(f"{url}?lang=en")
-    login.locator("input[data-testid=password]").wait_for()
+    login.locator("#password").wait_for()
     save_png(login.screenshot(full_page=True), "login.png", max_height=700)
     login.close()
     page = sign_in(browser, url, "somchai")
@@ -179,7 +183,7 @@ def shoot(browser, url: str, scratch: Path) -> None:
     page.wait_for_timeout(500)
     save_png(page.screenshot(full_page=True), "new-item.png", max_height=1000)
     phone = sign_in(browser, url, "somchai", viewport=PHONE, is_mobile=True)
-    identify_item(phone, url, [photo(scratch, "pangolin_scale", 23)], "en")
+    identify_item(phone, url, [photo(scratch, "pangolin_scale", 23)], "en", details=False)
     save_png(phone.screenshot(full_page=True), "identify-phone.png", max_height=1500)
     phone.close()
 
@@ -194,7 +198,7 @@ def shoot(browser, url: str, scratch: Path) -> None:
     expert.get_by_text("Case report").first.click()
     expert.locator("#report-case textarea").fill("BOTEN-2026-0142")
     expert.get_by_role("button", name="Make report").click()
-    expert.get_by_text("records ready").wait_for()
+    expert.locator("#report-status").get_by_text("ready").wait_for()
     report = next((scratch / "app" / "reports").glob("*.html"))
     expert.goto(report.as_uri())
     save_png(expert.screenshot(full_page=True), "case-report.png", max_height=1400)

@@ -96,14 +96,15 @@ def test_app_identify_function(trained, tiny_dataset, tmp_path):
     cfg = AppConfig(data_dir=str(tmp_path / "app"))
     state = AppState(cfg, Predictor.from_bundle(trained, device="cpu", top_k=cfg.top_k), trained)
     photo = next((tiny_dataset / "val" / "rosewood").glob("*.jpg"))
-    decision, confidences, gallery, table, card, status, analysis = identify(
+    decision, confidences, gallery, table, card, status, statistics, analysis = identify(
         state, [str(photo)], True, "en"
     )
     assert len(confidences) == 3 and sum(confidences.values()) == pytest.approx(1.0)
     assert analysis.combined.decision in decision  # data-decision="..."
     [(heat_map, caption)] = gallery
     assert heat_map.size == (64, 64) and caption.startswith("1 · ")
-    assert len(table) == 1 and "CITES appendix" in card and "Not saved yet" in status
+    assert table.count("<tr data-sha256=") == 1 and "CITES appendix" in card
+    assert "Not saved yet" in status and "Shift guard" in statistics
     with pytest.raises(gr.Error, match="cannot be used"):
         identify(state, [str(Path(__file__))], False, "en")  # a Python file is not a photo
 

@@ -26,6 +26,8 @@ LAO = re.compile(r"[\u0e80-\u0eff]")
 DYNAMIC = (
     {f"decision.{d}" for d in DECISIONS}
     | {f"reason.{r}" for r in REASONS}
+    | {f"reason_detail.{r}" for r in REASONS}
+    | {f"reason_short.{r}" for r in REASONS}
     | {f"image_error.{c}" for c in (*ERROR_CODES, "unprocessable")}
     | {f"status.{s}" for s in ("identified", "pending_review", "confirmed", "corrected")}
     | {f"action.{a}" for a in ("created", "confirmed", "corrected")}
@@ -39,6 +41,8 @@ DYNAMIC = (
     | {f"workshop.col_{c}" for c in workshop_tab.MISTAKE_COLUMNS}
     | {f"role.{r}" for r in ROLES}
     | {f"language.{lang}" for lang in client.FONT_PROBES}
+    # English's singular, picked by `text` when count is 1
+    | {key for key in STRINGS if key.endswith("_one") and key.removesuffix("_one") in STRINGS}
 )
 
 
@@ -100,6 +104,32 @@ def test_every_key_the_code_uses_exists():
 def test_every_key_in_the_table_is_used():
     unused = sorted(set(STRINGS) - literal_keys() - DYNAMIC)
     assert not unused, f"keys in wildlens/strings.py that no code uses: {unused}"
+
+
+@pytest.mark.parametrize(
+    ("key", "values", "english"),
+    [
+        ("review.waiting", {}, "1 item waiting."),
+        ("report.record_count", {}, "1 record"),
+        ("batch.done", {}, "1 file classified"),
+        ("review.report_ready", {"folder": "f"}, "Report of 1 record ready"),
+        ("shift.ok", {}, "the model's 1 answer so far looks like"),
+    ],
+)
+def test_one_reads_as_one(key, values, english):
+    """Issue 26: "The last 1 answers", "1 items waiting"."""
+    assert english in text("en", key, count=1, **values)
+    assert text("en", key, count=2, **values) != text("en", key, count=1, **values)
+    for language in ("zh", "lo"):  # no plural forms: the same words for 1 and for 2
+        one = text(language, key, count=1, **values)
+        assert one == text(language, key, count=2, **values).replace("2", "1")
+
+
+def test_every_one_form_has_its_plural_and_a_count():
+    for key in STRINGS:
+        if key.endswith("_one"):
+            assert key.removesuffix("_one") in STRINGS, key
+            assert "{count}" in STRINGS[key]["en"], key
 
 
 def test_text_fills_placeholders_and_falls_back_to_english():

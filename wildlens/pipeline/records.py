@@ -306,7 +306,8 @@ def summarise(
         "records": len(records),
         "status": {s: sum(r["status"] == s for r in records) for s in STATUSES},
         "decision": {d: 0 for d in DECISIONS} | _counts(r.get("decision") for r in ok),
-        "label": _counts(r.get("label") for r in ok),
+        # An unknown item is no class: it is counted under its decision only.
+        "label": _counts(r.get("label") for r in ok if r.get("decision") != UNKNOWN),
         "reasons": _counts(reason for r in ok for reason in r.get("reasons") or []),
         "error_code": _counts(r["error_code"] for r in records if r["status"] != OK),
         "missing": sorted(keys - recorded),

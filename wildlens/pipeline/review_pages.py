@@ -22,11 +22,13 @@ from wildlens.data.files import write_atomically
 from wildlens.data.images import ImageError, load_image
 from wildlens.data.parallel import parallel_map
 from wildlens.data.sources import Sample
+from wildlens.model.routing import UNKNOWN
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.inputs import iter_inputs
 from wildlens.pipeline.records import OK
 from wildlens.pipeline.stages import available_cores
 
+NOT_IN_CATALOGUE = "not in catalogue"  # the class group of unknown items
 PAGE_SIZE = 120
 THUMBNAIL_SIDE = 192
 STYLE = """
@@ -102,8 +104,14 @@ def _card(record: dict[str, Any], folder: Path) -> str:
         if thumb.exists()
         else "<p>(no thumbnail)</p>"
     )
-    ranked = "<br>".join(
-        f"{html.escape(str(label))} {float(prob):.1%}" for label, prob in record.get("top_k", [])
+    # An unknown item names no class: no ranked classes, no probabilities.
+    ranked = (
+        ""
+        if record.get("decision") == UNKNOWN
+        else "<br>".join(
+            f"{html.escape(str(label))} {float(prob):.1%}"
+            for label, prob in record.get("top_k", [])
+        )
     )
     reasons = ", ".join(html.escape(r) for r in record.get("reasons") or [])
     decision = html.escape(str(record.get("decision")))
@@ -148,6 +156,11 @@ def _grouped(records: Iterable[dict[str, Any]], field: str) -> dict[str, list[di
     return dict(sorted(groups.items()))
 
 
+def _class_of(record: dict[str, Any]) -> str:
+    """The class group of a record: an unknown item is in no class's group."""
+    return NOT_IN_CATALOGUE if record.get("decision") == UNKNOWN else str(record.get("label"))
+
+
 def _shift_notice(shift: dict[str, Any] | None) -> str:
     if not shift or not shift.get("fired"):
         return ""
@@ -185,7 +198,11 @@ def write_review_pages(
     sections = []
     for heading, prefix, groups in (
         ("By decision", "decision", _grouped(ok, "decision")),
-        ("By predicted class", "class", _grouped(ok, "label")),
+        (
+            "By predicted class",
+            "class",
+            _grouped(({**r, "class": _class_of(r)} for r in ok), "class"),
+        ),
         ("Not classified", "status", _grouped([r for r in ordered if r["status"] != OK], "status")),
     ):
         rows = []

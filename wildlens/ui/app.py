@@ -41,6 +41,7 @@ from wildlens.ui.gate import Budget, Gate, Policy
 from wildlens.ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_header, text
 from wildlens.ui.labels import Labels, merge, unique
 from wildlens.ui.rules import Owners, Pages, guard
+from wildlens.ui.sign_in import sign_in_middleware
 from wildlens.ui.state import AppState
 
 log = logging.getLogger("wildlens.app")
@@ -57,7 +58,6 @@ CSS = """
 .wl-unknown { border-color: #c62828; background: #fdecea; color: #5c0e0e; }
 .wl-shift { margin-top: 8px; padding: 8px 12px; border: 2px solid #c62828; border-radius: 8px;
             background: #fdecea; color: #5c0e0e; font-weight: 600; }
-.wl-shift-ok { margin-top: 6px; color: #555; font-size: .9em; }
 #demo-banner { border: 2px dashed #c62828; border-radius: 8px; padding: 6px 12px; }
 #wl-font-warning { border: 3px solid #c62828; border-radius: 8px; padding: 8px 12px;
                    margin-bottom: 8px; background: #fdecea; color: #5c0e0e; font-weight: 600; }
@@ -65,11 +65,42 @@ CSS = """
 #identify button, button#identify { font-size: 1.25em; }
 .wl-record table th { text-align: left; padding-right: 1em; }
 #identify-layout { display: grid !important; grid-template-columns: minmax(280px, 1fr) 2fr;
-                   grid-template-rows: auto 1fr; align-items: start;
-                   grid-template-areas: "inputs results" "record results"; }
-#identify-inputs { grid-area: inputs; } #identify-results { grid-area: results; }
-#identify-record { grid-area: record; }
-#identify-results, #identify-inputs, #identify-record { min-width: 0 !important; }
+                   grid-template-rows: auto auto 1fr; align-items: start;
+                   grid-template-areas: "inputs answer" "inputs results" "record results"; }
+#identify-inputs { grid-area: inputs; } #identify-answer { grid-area: answer; }
+#identify-results { grid-area: results; } #identify-record { grid-area: record; }
+#identify-results, #identify-inputs, #identify-record, #identify-answer {
+  min-width: 0 !important; }
+.wl-decision .wl-action { margin-top: .6em; font-weight: 600; font-size: 1.1em; }
+.wl-decision, .wl-record { overflow-wrap: anywhere; }
+/* Photos whole, captions whole: Gradio's gallery with height "auto" caps itself at 55% of the
+   screen, scrolls inside, crops to squares and cuts captions to one line. */
+.wl-photos .grid-wrap { max-height: none !important; min-height: 0 !important;
+                        overflow: visible !important; }
+.wl-photos .grid-container { grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)) !important;
+                             grid-template-rows: none !important; grid-auto-rows: auto !important; }
+.wl-photos .thumbnail-item { aspect-ratio: auto !important; height: auto !important;
+                             display: flex; flex-direction: column; }
+.wl-photos .thumbnail-item > img { width: 100% !important; height: auto !important;
+                                   max-height: 75vh; object-fit: contain !important; }
+.wl-photos .caption-label { position: static !important; max-width: 100% !important;
+                            white-space: normal !important; overflow-wrap: anywhere;
+                            text-overflow: clip !important; border: 0 !important;
+                            opacity: 1 !important; }
+/* The queue and a record's history fit the screen: a proportional font, and long values (case
+   ids) wrap inside their cell; words break only where one is wider than its column. */
+#queue .table-wrap *, #history .table-wrap * { font-family: var(--font) !important; }
+#queue td *, #history td * { white-space: normal !important; overflow-wrap: break-word; }
+/* Each photo's own result: a table on a wide screen, one block per photo on a phone; file names
+   and hashes are not split by a narrow column. */
+.wl-subheading { font-weight: 600; }
+.wl-photo-table { width: 100%; border-collapse: collapse; font-size: .95em; }
+.wl-photo-table th, .wl-photo-table td { text-align: left; vertical-align: top;
+                                         border-bottom: 1px solid #ddd; padding: 4px 6px; }
+.wl-photo-table .wl-name, .wl-photo-table code { white-space: nowrap; }
+/* A failed event's reason is its toast, which stays until closed; Gradio's own red "Error"
+   badge on each output says no more, and covered what the output showed (the save status). */
+.wrap:has(> span.error) { display: none !important; }
 /* A block's label never runs under its buttons (upload, clear, download, fullscreen). */
 .block:has(> .icon-button-wrapper) > label[data-testid="block-label"] {
   max-width: calc(100% - 100px); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -78,11 +109,25 @@ CSS = """
 .table-wrap th .header, .table-wrap th .header-content span {
   word-break: keep-all !important; overflow-wrap: normal !important; hyphens: none; }
 .table-wrap .virtual-table-viewport { overflow-x: auto !important; }
+/* Lao has no spaces: a Lao header too long for its column breaks between letters. */
+html[lang="lo"] .table-wrap th .header, html[lang="lo"] .table-wrap th .header-content span {
+  overflow-wrap: anywhere !important; }
 @media (max-width: 768px) {
   #header { flex-direction: column; } #header > * { width: 100%; }
   #session { text-align: left; }
+  .wl-photo-table thead { position: absolute; left: -10000px; }
+  .wl-photo-table, .wl-photo-table tbody, .wl-photo-table tr, .wl-photo-table td {
+    display: block; width: auto; }
+  .wl-photo-table tr { border-bottom: 2px solid #ccc; padding: 4px 0; }
+  .wl-photo-table td { border: 0; padding: 2px 0; }
+  .wl-photo-table td::before { content: attr(data-label) ": "; font-weight: 600; }
+  .wl-photo-table .wl-name { white-space: normal; overflow-wrap: anywhere; }
+  /* Every column of the queue and the history on a phone's width. */
+  #queue .table-wrap *, #history .table-wrap * { font-size: 12px !important; }
+  #queue th, #queue td, #history th, #history td, #queue .cell-wrap, #history .cell-wrap {
+    padding: 2px !important; }
   #identify-layout { grid-template-columns: 1fr; grid-template-rows: auto;
-                     grid-template-areas: "inputs" "results" "record"; }
+                     grid-template-areas: "inputs" "answer" "record" "results"; }
 }
 """
 
@@ -308,8 +353,15 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
             daemon=True,
             name="preload-training",
         ).start()
-    # The sign-in page is Gradio's own, in the browser's language: greet in all three.
+    # Gradio's own sign-in page speaks English only: ours (`sign_in`) follows the language. The
+    # greeting is for anything that still shows Gradio's.
     greeting = " · ".join(dict.fromkeys(text(lang, "app.login") for lang in LANGUAGES))
+    # The gate (sessions, budgets, cross-site requests) sees every request first.
+    middleware = [Middleware(Gate, policy=policy)]
+    if access.login_required:
+        middleware.append(sign_in_middleware(cfg.language))
+    app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
+    app_kwargs["middleware"] = [*middleware, *app_kwargs.get("middleware", [])]
     return demo.launch(
         server_name=cfg.host,
         server_port=cfg.port,
@@ -326,6 +378,6 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
         footer_links=["api"],
         css=CSS,
         js=client.page_script(),
-        app_kwargs={"middleware": [Middleware(Gate, policy=policy)]},
+        app_kwargs=app_kwargs,
         **kwargs,
     )

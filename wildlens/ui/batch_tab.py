@@ -15,6 +15,7 @@ import gradio as gr
 import pandas as pd
 
 from wildlens.data.sources import DatasetError
+from wildlens.model.routing import UNKNOWN
 from wildlens.pipeline.batch import run_batch
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.records import Outputs, RecordsError
@@ -89,9 +90,19 @@ def summary_markdown(
 
 
 def preview(path: Path) -> pd.DataFrame:
+    """The first rows of the run's CSV; an unknown item's class and probability are not shown
+    (it is no class), though the CSV keeps the model's output for audit."""
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))[:PREVIEW_ROWS]
+    hidden = {"label_1", "prob_1"}
     return pd.DataFrame(
-        [[row.get(c, "") for c in PREVIEW_COLUMNS] for row in rows], columns=list(PREVIEW_COLUMNS)
+        [
+            [
+                "" if c in hidden and row.get("decision") == UNKNOWN else row.get(c, "")
+                for c in PREVIEW_COLUMNS
+            ]
+            for row in rows
+        ],
+        columns=list(PREVIEW_COLUMNS),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from wildlens.data.images import ImageError, load_image
+from wildlens.model.routing import UNKNOWN
 from wildlens.review.anchor import Head
 from wildlens.review.exports import csv_bytes
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto
@@ -66,6 +67,7 @@ def case_report_csv(records: Sequence[RecordView]) -> bytes:
             + (f" ({e.comment})" if e.comment else "")
             for e in record.events
         )
+        unknown = record.decision == UNKNOWN  # no class, nor its probability, anywhere
         for photo in record.photos:
             rows.append(
                 {
@@ -82,13 +84,13 @@ def case_report_csv(records: Sequence[RecordView]) -> bytes:
                     "width": photo.width,
                     "height": photo.height,
                     "photo_decision": photo.prediction.get("decision", ""),
-                    "photo_label": photo.prediction.get("label", ""),
-                    "photo_confidence": f"{photo.prediction.get('confidence', 0.0):.4f}",
+                    "photo_label": "" if unknown else _photo_label(photo),
+                    "photo_confidence": "" if unknown else _photo_confidence(photo),
                     "item_decision": record.decision,
-                    "item_label": record.predicted_label,
-                    "item_confidence": f"{record.confidence:.4f}",
+                    "item_label": "" if unknown else record.predicted_label,
+                    "item_confidence": "" if unknown else f"{record.confidence:.4f}",
                     "reasons": ";".join(record.reasons),
-                    "shortlist": ";".join(record.shortlist),
+                    "shortlist": "" if unknown else ";".join(record.shortlist),
                     "current_label": record.label,
                     "status": record.status,
                     "last_verdict_by": verdict.actor if verdict else "",
@@ -100,6 +102,19 @@ def case_report_csv(records: Sequence[RecordView]) -> bytes:
                 }
             )
     return csv_bytes(list(CASE_COLUMNS), rows)
+
+
+def _photo_label(photo: StoredPhoto) -> str:
+    """A photo's own class: none where the photo itself was unknown."""
+    if photo.prediction.get("decision") == UNKNOWN:
+        return ""
+    return photo.prediction.get("label", "")
+
+
+def _photo_confidence(photo: StoredPhoto) -> str:
+    if photo.prediction.get("decision") == UNKNOWN:
+        return ""
+    return f"{photo.prediction.get('confidence', 0.0):.4f}"
 
 
 REPORT_STYLE = """
@@ -192,20 +207,31 @@ def _anchor_html(store: ReviewStore, head: Head | None, t) -> str:
 
 
 def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:
-    decision = f'<span class="{record.decision}">{t("decision." + record.decision)}</span>'
-    reasons = ", ".join(t("reason." + r) for r in record.reasons) or "-"
+    decision = (
+        f'<span class="{record.decision}" data-decision="{record.decision}">'
+        f"{t('decision.' + record.decision)}</span>"
+    )
+    reasons = ", ".join(t("reason_detail." + r) for r in record.reasons) or "-"
+    unknown = record.decision == UNKNOWN
     rows = [
         (t("report.saved"), html.escape(record.created)),
         (t("report.officer"), html.escape(record.officer)),
         (t("report.location"), html.escape(record.location or "-")),
-        (t("report.decision"), f"{decision} <code>{record.decision}</code>"),
-        (
-            t("report.predicted"),
-            f"{name(record.predicted_label)} ({record.confidence:.1%}) "
-            f"<code>{html.escape(record.predicted_label)}</code>",
-        ),
+        (t("report.decision"), decision),
+    ]
+    # An item the model calls unknown is no class: its nearest class and shortlist are not
+    # printed (they would read as an answer in a court file).
+    if not unknown:
+        rows += [
+            (
+                t("report.predicted"),
+                f"{name(record.predicted_label)} ({record.confidence:.1%}) "
+                f"<code>{html.escape(record.predicted_label)}</code>",
+            ),
+            (t("report.shortlist"), ", ".join(name(c) for c in record.shortlist) or "-"),
+        ]
+    rows += [
         (t("report.reasons"), reasons),
-        (t("report.shortlist"), ", ".join(name(c) for c in record.shortlist) or "-"),
         (
             t("report.current_label"),
             f"<strong>{name(record.label)}</strong> · {t('status.' + record.status)}",
@@ -221,7 +247,7 @@ def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:
     if record.account:
         rows.insert(2, (t("report.account"), html.escape(record.account)))
     details = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-    figures = "".join(_photo_html(store, photo, t, name) for photo in record.photos)
+    figures = "".join(_photo_html(store, photo, t, name, unknown) for photo in record.photos)
     history = "".join(
         "<tr>"
         f"<td>{html.escape(e.time)}</td>"
@@ -252,7 +278,7 @@ def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:
     )
 
 
-def _photo_html(store: ReviewStore, photo: StoredPhoto, t, name) -> str:
+def _photo_html(store: ReviewStore, photo: StoredPhoto, t, name, item_unknown: bool) -> str:
     try:
         data = store.photo_bytes(photo)
         image = load_image(data, target_size=THUMBNAIL_SIDE).image.copy()
@@ -264,11 +290,14 @@ def _photo_html(store: ReviewStore, photo: StoredPhoto, t, name) -> str:
     except (ImageError, ValueError) as error:  # PhotoError is a ValueError
         img = f"<p><strong>{t('report.photo_unavailable')}</strong> {html.escape(str(error))}</p>"
     prediction = photo.prediction
-    label = prediction.get("label", "")
+    photo_decision = prediction.get("decision", "review")
+    result = t("decision." + photo_decision)
+    if not item_unknown and photo_decision != UNKNOWN:
+        label = prediction.get("label", "")
+        result += f": {name(label)} ({prediction.get('confidence', 0.0):.1%})"
     return (
         f"<figure>{img}<figcaption>{t('report.photo', n=photo.position + 1)}: "
         f"{html.escape(photo.file_name)} · {html.escape(photo.format)} "
         f"{photo.width}×{photo.height}<br>sha256 <code>{photo.sha256}</code><br>"
-        f"{t('decision.' + prediction.get('decision', 'review'))}: {name(label)} "
-        f"({prediction.get('confidence', 0.0):.1%})</figcaption></figure>"
+        f"{result}</figcaption></figure>"
     )

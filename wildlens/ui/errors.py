@@ -1,5 +1,6 @@
 """Errors a person at the app can cause (no photo, a bad photo, a missing case number): a toast
-in their language, and one line in the server's log, never a traceback.
+in their language that stays until they close it, and one line in the server's log, never a
+traceback.
 
 What the browser gets is text, never markup (a typed case id `<img onerror=...>` shows as typed:
 Gradio's toast renders HTML), and names no folder of the server: a path such as
@@ -20,9 +21,12 @@ _SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/:'\"<>]+/)+([^\s/:'\"<>]*)")
 
 
 def user_error(message: str) -> gr.Error:
-    """The gr.Error to raise for an expected user error; logs it as one line."""
+    """The gr.Error to raise for an expected user error; logs it as one line.
+
+    Its toast stays until the person closes it (no `duration`): a reason that fades after ten
+    seconds is gone before someone who looked away has read it."""
     log.warning("user error: %s", " ".join(str(message).split()))
-    return gr.Error(for_browser(str(message)), print_exception=False)
+    return gr.Error(for_browser(str(message)), duration=None, print_exception=False)
 
 
 def for_browser(message: str) -> str:

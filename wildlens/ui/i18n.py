@@ -19,7 +19,13 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文", "lo": "ພາສາລາວ"
 
 
 def text(language: str, key: str, **values: object) -> str:
-    """The text of `key` in `language` (English if the language is unknown), filled in."""
+    """The text of `key` in `language` (English if the language is unknown), filled in.
+
+    Where `count` is 1 and the table has `key_one` (English's singular: "1 item waiting"), that
+    one is used; Chinese and Lao have no plural forms, so theirs read the same.
+    """
+    if values.get("count") == 1 and f"{key}_one" in STRINGS:
+        key = f"{key}_one"
     entry = STRINGS[key]
     template = entry.get(language) or entry["en"]
     return template.format(**values) if values else template

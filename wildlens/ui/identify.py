@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import pandas as pd
 from PIL import Image
 
 from wildlens.data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
@@ -34,7 +33,7 @@ from wildlens.ui import render
 from wildlens.ui.access import Access, Session, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels, empty_table
+from wildlens.ui.labels import Labels
 from wildlens.ui.state import ActiveModel, AppState
 
 DISPLAY_SIDE = 640  # photos and heat maps are shown at most this large (phones, bandwidth)
@@ -134,6 +133,7 @@ def gallery(
         except ExplainError:
             explainer = None  # not a convolutional network: photos without a map
     class_index = model.predictor.class_ids.index(analysis.combined.label)
+    unknown = analysis.combined.decision == UNKNOWN
     shown = []
     for index, (image, photo) in enumerate(zip(images, analysis.photos, strict=True), start=1):
         display = image.copy()
@@ -142,37 +142,46 @@ def gallery(
             heat = explainer.heat_map(image, class_index, size=display.size)
             unseen = outside_mask(image.size, model.predictor.preprocessing, display.size)
             display = overlay(display, heat, outside=unseen)
-        caption = render.photo_caption(index, photo.file_name, photo.prediction, names, language)
+        caption = render.photo_caption(
+            index, photo.file_name, photo.prediction, names, language, unknown
+        )
         shown.append((render.unique_for_cache(display), caption))
     return shown
 
 
 def result_outputs(
     model: ActiveModel, analysis: Analysis | None, language: str
-) -> tuple[str, Any, Any, str]:
-    """Decision, top classes, per-photo table and catalogue card of an analysis (for an unknown
-    item: no top classes and no card, since no class name applies)."""
+) -> tuple[str, Any, Any, str, str]:
+    """Decision, top classes, per-photo table, catalogue card and the shift guard's statistics
+    of an analysis (for an unknown item: no top classes and no card, since no class name
+    applies)."""
     if analysis is None:
-        return "", None, empty_table(render.photo_headers(language)), ""
+        return "", None, "", "", ""
     names = model.names(language)
     combined = analysis.combined
     decision = render.decision_html(
         combined, names, language, photos=len(analysis.photos), coverage=analysis.coverage
     ) + render.shift_html(analysis.shift, language)
-    headers, rows = render.photo_table(
-        [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos], names, language
+    table = render.photo_table_html(
+        [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos],
+        names,
+        language,
+        item_unknown=combined.decision == UNKNOWN,
     )
-    table = pd.DataFrame(rows, columns=headers)
+    statistics = render.shift_details(analysis.shift, language)
     if combined.decision == UNKNOWN:
-        return decision, None, table, ""
-    card = render.card_markdown(model.predictor.catalogue, combined.label, language)
-    return decision, render.confidences(combined, names), table, card
+        return decision, None, table, "", statistics
+    card = render.card_markdown(
+        model.predictor.catalogue, combined.label, language, model.predictor.policy
+    )
+    return decision, render.confidences(combined, names), table, card, statistics
 
 
 def identify(
     state: AppState, paths: list[str] | None, heat_map: bool, language: str
 ) -> tuple[Any, ...]:
-    """The Identify button: decision, top classes, gallery, photo table, card, status, analysis."""
+    """The Identify button: decision, top classes, gallery, photo table, card, status, the shift
+    guard's statistics, analysis."""
     paths = list(paths or [])
     if not paths:
         raise user_error(text(language, "error.no_photo"))
@@ -180,9 +189,9 @@ def identify(
         raise user_error(text(language, "error.too_many_photos", limit=state.cfg.max_photos))
     model = state.model  # one model for the whole answer, whatever a switch does meanwhile
     analysis, shown = analyse(model, paths, language, heat_map)
-    decision, top, table, card = result_outputs(model, analysis, language)
+    decision, top, table, card, statistics = result_outputs(model, analysis, language)
     status = status_text(analysis, language, model_label(model))
-    return decision, top, shown, table, card, status, analysis
+    return decision, top, shown, table, card, status, statistics, analysis
 
 
 def save_record(
@@ -261,7 +270,8 @@ def model_label(model: ActiveModel) -> str:
 @dataclass
 class IdentifyTab:
     analysis: gr.State
-    # decision, top classes, photo table, card, status: re-rendered on a language change
+    # decision, top classes, photo table, card, statistics, status: re-rendered on a language
+    # change
     results: list[Any]
     officer: gr.Textbox
 
@@ -305,9 +315,10 @@ def locked(saved: bool) -> tuple[Any, ...]:
 def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -> IdentifyTab:
     """The tab's components and events (inside a `gr.Tab`)."""
     cfg = state.cfg
-    # Three blocks in reading order (photos, answer, record) laid out by CSS (`app.CSS`): on a
-    # wide screen the photos and the record form on the left, the answer on the right; on a
-    # phone they stack with the answer right under the Identify button.
+    # Four blocks in reading order (photos, answer, record, details) laid out by CSS
+    # (`app.CSS`): on a wide screen the photos and the record form on the left, the answer and
+    # its details on the right; on a phone they stack, so the decision and Save record are one
+    # short scroll apart, and the details (top classes, per-photo table, card) come folded.
     with gr.Row(equal_height=False, elem_id="identify-layout"):
         with gr.Column(min_width=280, elem_id="identify-inputs"):
             photos = labels.make(
@@ -329,36 +340,8 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                 size="lg",
                 elem_id="identify",
             )
-        with gr.Column(min_width=280, elem_id="identify-results"):
+        with gr.Column(min_width=280, elem_id="identify-answer"):
             decision = gr.HTML(elem_id="decision")
-            # No heading: the top class in big letters would read as the answer even when the
-            # decision is "needs expert review".
-            top = labels.make(
-                gr.Label,
-                {"label": "identify.top_classes"},
-                num_top_classes=cfg.top_k,
-                show_heading=False,
-                elem_id="top-classes",
-            )
-            # Its own height ("auto"): a fixed one cut the bottom of tall photos' heat maps.
-            shown = labels.make(
-                gr.Gallery,
-                {"label": "identify.gallery"},
-                columns=2,
-                height="auto",
-                object_fit="contain",
-                preview=False,
-                format="jpeg",
-                elem_id="gallery",
-            )
-            table = labels.dataframe(
-                "identify.per_photo",
-                render.photo_headers,
-                wrap=True,
-                column_widths=["6%", "24%", "30%", "26%", "14%"],
-                elem_id="per-photo",
-            )
-            card = gr.Markdown(elem_id="card")
         with gr.Column(min_width=280, elem_id="identify-record"):
             with gr.Group():
                 case_id = labels.make(
@@ -375,6 +358,39 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                     gr.Button, {"value": "identify.new_item"}, elem_id="new-item"
                 )
             status = gr.Markdown(elem_id="save-status")
+        with gr.Column(min_width=280, elem_id="identify-results"):
+            # Each photo whole, its caption whole (CSS `.wl-photos`): no fixed height.
+            shown = labels.make(
+                gr.Gallery,
+                {"label": "identify.gallery"},
+                columns=2,
+                height="auto",
+                object_fit="contain",
+                preview=False,
+                format="jpeg",
+                elem_id="gallery",
+                elem_classes=["wl-photos"],
+            )
+            with labels.make(
+                gr.Accordion, {"label": "identify.details"}, open=False, elem_id="details"
+            ):
+                # No heading: the top class in big letters would read as the answer even when
+                # the decision is "needs expert review".
+                top = labels.make(
+                    gr.Label,
+                    {"label": "identify.top_classes"},
+                    num_top_classes=cfg.top_k,
+                    show_heading=False,
+                    elem_id="top-classes",
+                )
+                labels.make(
+                    gr.Markdown,
+                    {"value": "identify.per_photo"},
+                    elem_classes=["wl-subheading"],
+                )
+                table = gr.HTML(elem_id="per-photo")
+                card = gr.Markdown(elem_id="card")
+                statistics = gr.Markdown(elem_id="shift-details")
     analysis = gr.State(None)
 
     def on_identify(paths, heat, lang, request: gr.Request):
@@ -392,12 +408,11 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
 
     def on_new_item(lang):
         _, *buttons = locked(False)
-        empty = empty_table(render.photo_headers(lang))
         photos_update = gr.update(value=None, interactive=True)
-        return (photos_update, *buttons, None, "", None, None, empty, "", "")
+        return (photos_update, *buttons, None, "", None, None, "", "", "", "")
 
-    def on_photos_changed(lang):
-        return None, "", None, None, empty_table(render.photo_headers(lang)), "", ""
+    def on_photos_changed():
+        return None, "", None, None, "", "", "", ""
 
     def on_answered(current):
         # No class name for an unknown item: hide the top classes and the card.
@@ -407,7 +422,7 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
     run.click(
         on_identify,
         [photos, heat_map, language],
-        [decision, top, shown, table, card, status, analysis],
+        [decision, top, shown, table, card, status, statistics, analysis],
         api_name="identify",
     ).then(on_answered, analysis, [top, card], api_visibility="private")
     # A saved item is locked until "New item": nothing can join it or replace its answer.
@@ -421,16 +436,21 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
     new_item.click(
         on_new_item,
         language,
-        [photos, run, save, new_item, analysis, decision, top, shown, table, card, status],
+        [
+            *[photos, run, save, new_item, analysis],
+            *[decision, top, shown, table, card, status, statistics],
+        ],
         api_visibility="private",
     ).then(on_answered, analysis, [top, card], api_visibility="private")
     # New photos make the shown result stale: clear it, so nobody saves it for the wrong photos.
     photos.change(
         on_photos_changed,
-        language,
-        [analysis, decision, top, shown, table, card, status],
+        None,
+        [analysis, decision, top, shown, table, card, status, statistics],
         api_visibility="private",
     )
     return IdentifyTab(
-        analysis=analysis, results=[decision, top, table, card, status], officer=officer
+        analysis=analysis,
+        results=[decision, top, table, card, statistics, status],
+        officer=officer,
     )

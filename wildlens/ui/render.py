@@ -16,7 +16,7 @@ from PIL import Image
 from wildlens.model.bundle import Bundle
 from wildlens.model.catalogue import Catalogue, CatalogueEntry
 from wildlens.model.predictor import Prediction
-from wildlens.model.routing import IDENTIFIED, UNKNOWN
+from wildlens.model.routing import AUTO, IDENTIFIED, POOR_IMAGE, UNKNOWN, Policy
 from wildlens.review.store import NOT_IN_CATALOGUE
 from wildlens.ui.i18n import LANGUAGES, text
 
@@ -25,25 +25,30 @@ DECISION_ICONS = {"identified": "✔", "review": "⚠", "unknown": "?"}
 
 
 def shift_html(state: dict | None, language: str) -> str:
-    """Under the decision: the shift guard over the model's recent answers (every session's)."""
+    """Under the decision, for the officer: only while the shift guard has paused automatic
+    answers, what that means and what to check (no statistics: those are in `shift_details`)."""
+    if not state or not state.get("enabled") or not state["fired"]:
+        return ""
+    return (
+        '<div class="wl-shift" data-shift="suspended">'
+        + html.escape(text(language, "shift.paused"))
+        + "</div>"
+    )
+
+
+def shift_details(state: dict | None, language: str) -> str:
+    """The shift guard's statistics over the model's recent answers (every session's), for the
+    expert and the trainer (in the folded details)."""
     if not state or not state.get("enabled"):
         return ""
     if not state["fired"]:
-        return (
-            '<div class="wl-shift-ok" data-shift="ok">'
-            + html.escape(text(language, "shift.ok", count=state["photos"]))
-            + "</div>"
-        )
+        return text(language, "shift.ok", count=state["photos"])
     rates = ", ".join(
         f"{text(language, 'shift.signal.' + name)} {state['means'][name]:.0%} "
         f"({state['calibration_means'][name]:.0%})"
         for name in state["means"]
     )
-    return (
-        '<div class="wl-shift" data-shift="suspended">'
-        + html.escape(text(language, "shift.suspended", count=state["photos"], rates=rates))
-        + "</div>"
-    )
+    return text(language, "shift.suspended", count=state["photos"], rates=rates)
 
 
 def decision_html(
@@ -74,8 +79,7 @@ def decision_html(
     else:
         lines.append(
             f'<div class="wl-line">{t("result.most_likely")} <b>{top}</b> · '
-            f"{t('result.confidence', value=f'{prediction.confidence:.0%}')}. "
-            f"{t('result.expert_must_confirm')}</div>"
+            f"{t('result.confidence', value=f'{prediction.confidence:.0%}')}</div>"
         )
     if prediction.reasons:
         lines.append('<ul class="wl-reasons">')
@@ -84,7 +88,9 @@ def decision_html(
             for r in prediction.reasons
         ]
         lines.append("</ul>")
-    if len(prediction.shortlist) > 1 or decision != IDENTIFIED:
+    lines.append(f'<div class="wl-action">{t(action_key(prediction))}</div>')
+    # An unknown item has no shortlist to show: any class name next to it would read as an answer.
+    if decision != UNKNOWN and (len(prediction.shortlist) > 1 or decision != IDENTIFIED):
         shortlist = ", ".join(html.escape(names.get(c, c)) for c in prediction.shortlist) or "-"
         key = "result.shortlist_coverage" if coverage else "result.shortlist"
         lines.append(
@@ -97,25 +103,42 @@ def decision_html(
     return "\n".join(lines)
 
 
+def action_key(prediction: Prediction) -> str:
+    """What the officer does next: retake a poor photo, save for the expert, or save."""
+    if POOR_IMAGE in prediction.reasons:
+        return "result.action_retake"
+    if prediction.decision == IDENTIFIED:
+        return "result.action_identified"
+    return "result.action_review"
+
+
 def confidences(prediction: Prediction, names: dict[str, str]) -> dict[str, float]:
     """Top classes with their calibrated probabilities, by display name (for gr.Label)."""
     return {names.get(c, c): p for c, p in prediction.top_k}
 
 
-def photo_result(prediction: Prediction, names: dict[str, str], language: str) -> str:
+def photo_result(
+    prediction: Prediction, names: dict[str, str], language: str, item_unknown: bool = False
+) -> str:
     """One photo's answer in a few words: the decision, then the class and its confidence
-    (no class for a photo unlike every class)."""
+    (no class for a photo unlike every class, nor for any photo of an item that is)."""
     decision = text(language, "decision." + prediction.decision)
-    if prediction.decision == UNKNOWN:
+    if prediction.decision == UNKNOWN or item_unknown:
         return decision
     label = names.get(prediction.label, prediction.label)
     return f"{decision} · {label} {prediction.confidence:.0%}"
 
 
 def photo_caption(
-    index: int, file_name: str, prediction: Prediction, names: dict[str, str], language: str
+    index: int,
+    file_name: str,
+    prediction: Prediction,
+    names: dict[str, str],
+    language: str,
+    item_unknown: bool = False,
 ) -> str:
-    return f"{index} · {file_name} · {photo_result(prediction, names, language)}"
+    result = photo_result(prediction, names, language, item_unknown)
+    return f"{index} · {file_name} · {result}"
 
 
 def photo_headers(language: str) -> list[str]:
@@ -123,14 +146,17 @@ def photo_headers(language: str) -> list[str]:
 
 
 def photo_table(
-    photos: Sequence[tuple[str, str, Prediction]], names: dict[str, str], language: str
+    photos: Sequence[tuple[str, str, Prediction]],
+    names: dict[str, str],
+    language: str,
+    item_unknown: bool = False,
 ) -> tuple[list[str], list[list]]:
     """Headers and rows of the per-photo results: (file name, sha256, prediction) each."""
     rows = [
         [
             i,
             name,
-            photo_result(p, names, language),
+            photo_result(p, names, language, item_unknown),
             ", ".join(text(language, "reason." + r) for r in p.reasons),
             sha256[:12] + "…",
         ]
@@ -142,27 +168,68 @@ def photo_table(
 PHOTO_COLUMNS = ("number", "file", "result", "reasons", "sha256")
 
 
-def card_markdown(catalogue: Catalogue, class_id: str, language: str) -> str:
-    """The catalogue card of a class, then short cards of its look-alikes."""
+def photo_table_html(
+    photos: Sequence[tuple[str, str, Prediction]],
+    names: dict[str, str],
+    language: str,
+    item_unknown: bool = False,
+) -> str:
+    """The per-photo results as an HTML table (escaped): a table on a wide screen, one block per
+    photo on a phone (CSS `.wl-photo-table`), file names and hashes never split mid-line by a
+    narrow column. Each row carries the photo's full sha256 and decision as data attributes."""
+    if not photos:
+        return ""
+    headers, rows = photo_table(photos, names, language, item_unknown)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for (_, sha256, prediction), row in zip(photos, rows, strict=True):
+        cells = [html.escape(str(value)) for value in row]
+        cells[1] = f'<span class="wl-name">{cells[1]}</span>'
+        cells[4] = f"<code>{cells[4]}</code>"
+        body.append(
+            f'<tr data-sha256="{sha256}" data-decision="{html.escape(prediction.decision)}">'
+            + "".join(
+                f'<td data-label="{html.escape(h)}">{c}</td>'
+                for h, c in zip(headers, cells, strict=True)
+            )
+            + "</tr>"
+        )
+    return (
+        f'<table class="wl-photo-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def card_markdown(catalogue: Catalogue, class_id: str, language: str, policy: Policy) -> str:
+    """The catalogue card of a class, then short cards of its look-alikes; each says what this
+    model (its routing `policy`) does with the class."""
     if class_id not in catalogue:
         return ""
     entry = catalogue[class_id]
-    parts = [_card(entry, language, heading="###")]
+    parts = [_card(entry, language, "###", policy)]
     lookalikes = [catalogue[c] for c in entry.lookalikes if c in catalogue]
     if lookalikes:
         parts.append(f"#### {text(language, 'card.lookalikes')}")
-        parts += [_card(other, language, heading="#####") for other in lookalikes]
+        parts += [_card(other, language, "#####", policy) for other in lookalikes]
     return "\n\n".join(parts)
 
 
-def _card(entry: CatalogueEntry, language: str, heading: str) -> str:
-    others = " · ".join(entry.name(lang) for lang in LANGUAGES if lang != language)
+def routing_text(entry: CatalogueEntry, language: str, policy: Policy) -> str:
+    """What the model does with a class, as its routing policy says (not the catalogue's wish:
+    a class whose target was not shown is never answered automatically, whatever it asked)."""
+    if entry.id not in policy.class_ids:
+        return text(language, "card.not_in_model")
+    rule = policy.rules[policy.class_ids.index(entry.id)]
+    if rule.status == AUTO and rule.target_precision is not None:
+        return text(language, "card.auto", value=f"{rule.target_precision:.0%}")
     if entry.always_review:
-        routing = text(language, "card.always_review")
-    else:
-        routing = text(
-            language, "card.target_precision", value=f"{entry.target_precision or 0:.0%}"
-        )
+        return text(language, "card.always_review")
+    return text(language, "card.expert_only")
+
+
+def _card(entry: CatalogueEntry, language: str, heading: str, policy: Policy) -> str:
+    others = " · ".join(entry.name(lang) for lang in LANGUAGES if lang != language)
+    routing = routing_text(entry, language, policy)
     cites = entry.cites_appendix
     cites_text = text(language, "card.cites_none") if cites == "none" else cites
     features_label = text(language, "card.features")

@@ -23,12 +23,14 @@ import pandas as pd
 
 from wildlens.data.images import ImageError, load_image
 from wildlens.model.catalogue import CatalogueError, check_class_id
+from wildlens.model.routing import UNKNOWN
 from wildlens.review.exports import export_for_retraining
 from wildlens.review.photos import PhotoError
 from wildlens.review.store import (
     NOT_IN_CATALOGUE,
     TEXT_LIMIT,
     ConflictError,
+    QueueItem,
     RecordView,
     StoreError,
 )
@@ -40,19 +42,13 @@ from wildlens.ui.i18n import text
 from wildlens.ui.labels import Labels, empty_table
 from wildlens.ui.state import AppState
 
-QUEUE_COLUMNS = (
-    "record",
-    "saved",
-    "case",
-    "location",
-    "officer",
-    "decision",
-    "label",
-    "confidence",
-    "reasons",
-    "photos",
-)
-HISTORY_COLUMNS = ("time", "who", "action", "change", "status", "comment")
+# Few columns, so the queue fits a laptop and a phone without sideways scrolling.
+# Every item waiting is "needs expert review" or "not in catalogue", which its label says: no
+# decision column. Time and person share a column in the history, which keeps its comment.
+QUEUE_COLUMNS = ("record", "saved", "case", "label", "reasons")
+QUEUE_WIDTHS = ["10%", "20%", "26%", "21%", "23%"]
+HISTORY_COLUMNS = ("time", "action", "change", "status", "comment")
+HISTORY_WIDTHS = ["24%", "15%", "21%", "17%", "23%"]
 THUMBNAIL_SIDE = 480
 
 
@@ -93,19 +89,23 @@ def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.
     rows = [
         [
             item.id,
-            item.created[:19].replace("T", " "),
-            item.case_id,
-            item.location,
-            item.officer,
-            text(language, "decision." + item.decision),
-            render.label_name(item.label, names, language),
-            f"{item.confidence:.0%}",
-            ", ".join(text(language, "reason." + r) for r in item.reasons),
-            item.photos,
+            item.created[:16].replace("T", " "),
+            " · ".join(part for part in (item.case_id, item.officer) if part),
+            queue_label(item, names, language),
+            ", ".join(text(language, "reason_short." + r) for r in item.reasons),
         ]
         for item in state.store.queue(case_id or "", label or "")
     ]
     return pd.DataFrame(rows, columns=queue_headers(language))
+
+
+def queue_label(item: QueueItem, names: dict[str, str], language: str) -> str:
+    """The waiting record's label (the model's) with its probability; an unknown item's label
+    is "not in catalogue", with no probability (it has no class)."""
+    shown = render.label_name(item.label, names, language)
+    if item.decision == UNKNOWN:
+        return shown
+    return f"{shown} · {item.confidence:.0%}"
 
 
 def record_html(record: RecordView, names: dict[str, str], language: str) -> str:
@@ -117,17 +117,23 @@ def record_html(record: RecordView, names: dict[str, str], language: str) -> str
     def name(label: str) -> str:
         return html.escape(render.label_name(label, names, language))
 
-    reasons = ", ".join(t("reason." + r) for r in record.reasons) or "-"
-    shortlist = ", ".join(name(c) for c in record.shortlist) or "-"
+    reasons = ", ".join(t("reason_detail." + r) for r in record.reasons) or "-"
     rows = [
         (t("report.saved"), html.escape(record.created)),
         (t("report.case"), html.escape(record.case_id)),
         (t("report.officer"), html.escape(record.officer)),
         (t("report.location"), html.escape(record.location or "-")),
         (t("report.decision"), t("decision." + record.decision)),
-        (t("report.predicted"), f"{name(record.predicted_label)} ({record.confidence:.1%})"),
+    ]
+    # The model's class and shortlist of an item it calls unknown are no answer: not shown.
+    if record.decision != UNKNOWN:
+        shortlist = ", ".join(name(c) for c in record.shortlist) or "-"
+        rows += [
+            (t("report.predicted"), f"{name(record.predicted_label)} ({record.confidence:.1%})"),
+            (t("report.shortlist"), shortlist),
+        ]
+    rows += [
         (t("report.reasons"), reasons),
-        (t("report.shortlist"), shortlist),
         (
             t("report.model"),
             f"{html.escape(record.bundle['bundle_name'])} "
@@ -161,8 +167,10 @@ def record_photos(state: AppState, record: RecordView) -> list[tuple[Any, str]]:
 def history_table(record: RecordView, names: dict[str, str], language: str) -> pd.DataFrame:
     rows = [
         [
-            e.time[:19].replace("T", " "),
-            e.actor + (f" ({e.account})" if e.account else ""),
+            e.time[:19].replace("T", " ")
+            + " · "
+            + e.actor
+            + (f" ({e.account})" if e.account else ""),
             text(language, "action." + e.action),
             (render.label_name(e.previous_label, names, language) if e.previous_label else "-")
             + " → "
@@ -419,6 +427,7 @@ def build(
         value=empty_table(queue_headers(labels.language)),
         interactive=False,
         wrap=True,
+        column_widths=QUEUE_WIDTHS,
         elem_id="queue",
     )
     note = gr.Markdown(elem_id="queue-note")
@@ -433,15 +442,28 @@ def build(
         )
         open_button = labels.make(gr.Button, {"value": "review.open"})
     with gr.Row(equal_height=False):
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, min_width=280):
             summary = gr.HTML(elem_id="record")
-            history = labels.dataframe(
-                "review.history", history_headers, wrap=True, elem_id="history"
-            )
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, min_width=280):
+            # Each photo whole, top to base (CSS `.wl-photos`).
             photos = labels.make(
-                gr.Gallery, {"label": "review.photos"}, columns=2, height="auto", format="jpeg"
+                gr.Gallery,
+                {"label": "review.photos"},
+                columns=2,
+                height="auto",
+                object_fit="contain",
+                format="jpeg",
+                elem_id="record-photos",
+                elem_classes=["wl-photos"],
             )
+    # The whole width: every column of the history, the expert's comment included, in view.
+    history = labels.dataframe(
+        "review.history",
+        history_headers,
+        wrap=True,
+        column_widths=HISTORY_WIDTHS,
+        elem_id="history",
+    )
     with gr.Group():
         reviewer = labels.make(gr.Textbox, {"label": "review.reviewer"}, elem_id="reviewer")
         comment = labels.make(
@@ -480,7 +502,7 @@ def build(
         )
         report_button = labels.make(gr.Button, {"value": "review.report"})
         report_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
-        report_status = gr.Markdown()
+        report_status = gr.Markdown(elem_id="report-status")
 
     def reviewer_of(session: Session, typed: str) -> str:
         return session.name if session.signed_in else typed

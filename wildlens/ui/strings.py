@@ -40,6 +40,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "WildLens：请登录",
         "lo": "WildLens: ກະລຸນາເຂົ້າສູ່ລະບົບ",
     },
+    "login.title": {"en": "Sign in", "zh": "登录", "lo": "ເຂົ້າສູ່ລະບົບ"},
+    "login.username": {"en": "User name", "zh": "用户名", "lo": "ຊື່ຜູ້ໃຊ້"},
+    "login.password": {"en": "Password", "zh": "密码", "lo": "ລະຫັດຜ່ານ"},
+    "login.button": {"en": "Sign in", "zh": "登录", "lo": "ເຂົ້າສູ່ລະບົບ"},
+    "login.refused": {
+        "en": "Wrong user name or password. Check both and try again.",
+        "zh": "用户名或密码错误。请检查后重试。",
+        "lo": "ຊື່ຜູ້ໃຊ້ ຫຼື ລະຫັດຜ່ານບໍ່ຖືກຕ້ອງ. ກະລຸນາກວດເບິ່ງ ແລ້ວລອງໃໝ່.",
+    },
+    "login.failed": {
+        "en": "The server did not answer. Check the connection and try again.",
+        "zh": "服务器没有响应。请检查网络连接后重试。",
+        "lo": "ເຊີບເວີບໍ່ຕອບ. ກະລຸນາກວດການເຊື່ອມຕໍ່ ແລ້ວລອງໃໝ່.",
+    },
     "model.line": {
         "en": "Model: **{name}** version {version} · weights sha256 `{sha}` · {classes} classes",
         "zh": "模型：**{name}** 版本 {version} · 权重 sha256 `{sha}` · {classes} 个类别",
@@ -119,15 +133,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "分析的照片（附答案的热力图）",
         "lo": "ຮູບທີ່ຖືກວິເຄາະ (ພ້ອມແຜນທີ່ຄວາມຮ້ອນຂອງຄຳຕອບ)",
     },
+    "identify.details": {
+        "en": "Details for the expert (top classes, each photo, catalogue card)",
+        "zh": "供专家参考的详细信息（最可能的类别、每张照片、目录卡片）",
+        "lo": "ລາຍລະອຽດສຳລັບຜູ້ຊ່ຽວຊານ (ປະເພດທີ່ເປັນໄປໄດ້, ແຕ່ລະຮູບ, ບັດລາຍການ)",
+    },
     "identify.per_photo": {
         "en": "Each photo's own result", "zh": "每张照片各自的结果", "lo": "ຜົນຂອງແຕ່ລະຮູບ",
     },
     "identify.not_saved": {
-        "en": "Answered by model {model}. Not saved yet: fill in the case id and your name, then "
-              "press Save record.",
-        "zh": "由模型 {model} 给出答案。尚未保存：请填写案件编号和您的姓名，然后点击“保存记录”。",
-        "lo": "ຕອບໂດຍໂມເດວ {model}. ຍັງບໍ່ທັນບັນທຶກ: ກະລຸນາໃສ່ເລກຄະດີ ແລະ ຊື່ຂອງທ່ານ, "
-              "ແລ້ວກົດ ບັນທຶກ.",
+        "en": "Answered by model {model}. Not saved yet: press Save record to keep it in the "
+              "case file.",
+        "zh": "由模型 {model} 给出答案。尚未保存：请点击“保存记录”将其存入案件档案。",
+        "lo": "ຕອບໂດຍໂມເດວ {model}. ຍັງບໍ່ທັນບັນທຶກ: ກົດ ບັນທຶກ ເພື່ອເກັບໄວ້ໃນແຟ້ມຄະດີ.",
     },
     "identify.saved_for_review": {
         "en": "Saved as record **#{id}** (case {case}). It is in the experts' review queue. "
@@ -163,8 +181,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{value} calibrated confidence", "zh": "校准置信度 {value}",
         "lo": "ຄວາມໝັ້ນໃຈທີ່ປັບທຽບແລ້ວ {value}",
     },
-    "result.expert_must_confirm": {
-        "en": "An expert must confirm.", "zh": "必须由专家确认。", "lo": "ຜູ້ຊ່ຽວຊານຕ້ອງຢືນຢັນ.",
+    "result.action_identified": {
+        "en": "What to do: save the record for the case file.",
+        "zh": "下一步：保存记录，存入案件档案。",
+        "lo": "ສິ່ງທີ່ຕ້ອງເຮັດ: ບັນທຶກລາຍການໄວ້ໃນແຟ້ມຄະດີ.",
+    },
+    "result.action_review": {
+        "en": "What to do: keep the item and save the record; an expert will decide what it is.",
+        "zh": "下一步：保留该物品并保存记录；由专家判定它是什么。",
+        "lo": "ສິ່ງທີ່ຕ້ອງເຮັດ: ເກັບສິ່ງຂອງໄວ້ ແລະ ບັນທຶກລາຍການ; ຜູ້ຊ່ຽວຊານຈະຕັດສິນວ່າມັນແມ່ນຫຍັງ.",
+    },
+    "result.action_retake": {
+        "en": "What to do: take a sharper, closer photo in good light and press Identify again "
+              "(or save the record for an expert).",
+        "zh": "下一步：在光线充足处靠近拍一张更清晰的照片，然后再次点击“识别”"
+              "（或保存记录交由专家判定）。",
+        "lo": "ສິ່ງທີ່ຕ້ອງເຮັດ: ຖ່າຍຮູບໃກ້ຂຶ້ນ ແລະ ຊັດຂຶ້ນໃນບ່ອນທີ່ມີແສງດີ ແລ້ວກົດ ລະບຸ ອີກຄັ້ງ "
+              "(ຫຼື ບັນທຶກລາຍການໃຫ້ຜູ້ຊ່ຽວຊານ).",
     },
     "result.unknown_explained": {
         "en": "This item looks unlike every class the model knows. Do not rely on any class "
@@ -188,60 +221,85 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "ຮູບ {count} ຮູບ ຖືກລວມເປັນການຕັດສິນດຽວ; ຜົນຂອງແຕ່ລະຮູບຢູ່ດ້ານລຸ່ມ.",
     },
     "reason.low_confidence": {
-        "en": "The model is not confident enough for this class.",
-        "zh": "模型对该类别的置信度不够高。",
-        "lo": "ໂມເດວບໍ່ໝັ້ນໃຈພຽງພໍສຳລັບປະເພດນີ້.",
+        "en": "The model is not sure enough to answer on its own.",
+        "zh": "模型把握不够，不能自行给出答案。",
+        "lo": "ໂມເດວບໍ່ແນ່ໃຈພໍທີ່ຈະຕອບເອງ.",
     },
     "reason.ambiguous": {
-        "en": "More than one class is possible.",
-        "zh": "可能属于不止一个类别。",
-        "lo": "ອາດເປັນໄດ້ຫຼາຍກວ່າໜຶ່ງປະເພດ.",
+        "en": "It could be more than one kind of item.",
+        "zh": "它可能是不止一种物品。",
+        "lo": "ມັນອາດເປັນສິ່ງຂອງໄດ້ຫຼາຍກວ່າໜຶ່ງຊະນິດ.",
     },
     "reason.out_of_catalogue": {
-        "en": "The item looks unlike every catalogue class.",
-        "zh": "该物品与目录中的所有类别都不相似。",
-        "lo": "ສິ່ງຂອງນີ້ບໍ່ຄືກັບປະເພດໃດໃນລາຍການ.",
+        "en": "It looks like none of the items this model knows.",
+        "zh": "它看起来不像该模型认识的任何物品。",
+        "lo": "ມັນບໍ່ຄືກັບສິ່ງຂອງໃດທີ່ໂມເດວນີ້ຮູ້ຈັກ.",
     },
     "reason.always_review_class": {
-        "en": "This class is always confirmed by an expert.",
-        "zh": "该类别始终需要专家确认。",
-        "lo": "ປະເພດນີ້ຕ້ອງໃຫ້ຜູ້ຊ່ຽວຊານຢືນຢັນສະເໝີ.",
+        "en": "Items of this kind are always checked by an expert.",
+        "zh": "这类物品总是由专家核查。",
+        "lo": "ສິ່ງຂອງປະເພດນີ້ຕ້ອງໃຫ້ຜູ້ຊ່ຽວຊານກວດສະເໝີ.",
     },
     "reason.insufficient_calibration": {
-        "en": "Too few calibration photos to allow automatic answers for this class.",
-        "zh": "该类别的校准照片太少，不能自动给出答案。",
-        "lo": "ຮູບສຳລັບປັບທຽບມີໜ້ອຍເກີນໄປ ຈຶ່ງບໍ່ສາມາດຕອບອັດຕະໂນມັດສຳລັບປະເພດນີ້.",
+        "en": "This model has not been tested on enough photos of this kind to answer on its own.",
+        "zh": "该模型还没有用足够多的这类照片测试过，不能自行给出答案。",
+        "lo": "ໂມເດວນີ້ຍັງບໍ່ໄດ້ທົດສອບກັບຮູບປະເພດນີ້ພຽງພໍ ຈຶ່ງຕອບເອງບໍ່ໄດ້.",
     },
     "reason.target_not_shown": {
-        "en": "This class's training photos held too many confident mistakes to allow automatic "
-        "answers.",
-        "zh": "该类别的训练照片中高置信度的错误太多，不能自动给出答案。",
-        "lo": "ຮູບຝຶກຂອງປະເພດນີ້ມີຄວາມຜິດພາດທີ່ໝັ້ນໃຈຫຼາຍເກີນໄປ ຈຶ່ງບໍ່ສາມາດຕອບອັດຕະໂນມັດ.",
+        "en": "In testing, this model was too often wrong about this kind of item to answer on "
+              "its own.",
+        "zh": "在测试中，该模型对这类物品出错太多，不能自行给出答案。",
+        "lo": "ໃນການທົດສອບ, ໂມເດວນີ້ຜິດເລື້ອຍເກີນໄປກັບສິ່ງຂອງປະເພດນີ້ ຈຶ່ງຕອບເອງບໍ່ໄດ້.",
     },
     "reason.unfamiliar": {
-        "en": "The photo is unlike the training photos: an expert should confirm.",
-        "zh": "这张照片与训练照片不太相似：需要专家确认。",
-        "lo": "ຮູບນີ້ບໍ່ຄືກັບຮູບທີ່ໃຊ້ຝຶກ: ຄວນໃຫ້ຜູ້ຊ່ຽວຊານຢືນຢັນ.",
+        "en": "This photo is unlike the photos the model learned from.",
+        "zh": "这张照片与模型学习过的照片不同。",
+        "lo": "ຮູບນີ້ບໍ່ຄືກັບຮູບທີ່ໂມເດວໄດ້ຮຽນມາ.",
     },
     "reason.shift_suspected": {
-        "en": "Recent photos look unlike the calibration photos: automatic answers are paused.",
-        "zh": "最近的照片与校准照片不同：已暂停自动答案。",
-        "lo": "ຮູບລ່າສຸດບໍ່ຄືກັບຮູບປັບທຽບ: ຢຸດການຕອບອັດຕະໂນມັດຊົ່ວຄາວ.",
+        "en": "Recent photos look different from the ones this model was tested on, so it does "
+              "not answer on its own for now. Check the light, focus and framing.",
+        "zh": "最近的照片与该模型测试时的照片不同，所以它暂时不自行给出答案。"
+              "请检查光线、对焦和构图。",
+        "lo": "ຮູບລ່າສຸດແຕກຕ່າງຈາກຮູບທີ່ໃຊ້ທົດສອບໂມເດວນີ້ ຈຶ່ງບໍ່ຕອບເອງໃນຕອນນີ້. ກະລຸນາກວດແສງ, "
+              "ຄວາມຊັດ ແລະ ການຈັດກອບ.",
     },
     "shift.ok": {
-        "en": "The last {count} answers look like the photos this model was calibrated on.",
-        "zh": "最近 {count} 个答案与该模型校准时的照片相似。",
-        "lo": "{count} ຄຳຕອບລ່າສຸດຄ້າຍກັບຮູບທີ່ໃຊ້ປັບທຽບໂມເດວນີ້.",
+        "en": "Shift guard: the model's last {count} answers (every officer's) look like the "
+              "photos it was calibrated on.",
+        "zh": "分布偏移防护：最近 {count} 个答案与该模型校准时的照片相似。",
+        "lo": "ການປ້ອງກັນການປ່ຽນແປງ: {count} ຄຳຕອບລ່າສຸດຄ້າຍກັບຮູບທີ່ໃຊ້ປັບທຽບໂມເດວນີ້.",
+    },
+    "shift.ok_one": {
+        "en": "Shift guard: the model's {count} answer so far looks like the photos it was "
+              "calibrated on.",
+        "zh": "分布偏移防护：最近 {count} 个答案与该模型校准时的照片相似。",
+        "lo": "ການປ້ອງກັນການປ່ຽນແປງ: {count} ຄຳຕອບລ່າສຸດຄ້າຍກັບຮູບທີ່ໃຊ້ປັບທຽບໂມເດວນີ້.",
     },
     "shift.suspended": {
-        "en": "Automatic answers are paused: the last {count} answers look unlike the photos "
-              "this model was calibrated on ({rates}; calibration in brackets). Check the light, "
-              "framing and camera, or ask the trainer to calibrate on photos like these.",
-        "zh": "已暂停自动答案：最近 {count} 个答案与该模型校准时的照片不同（{rates}；括号内为校准"
-              "时的比例）。请检查光线、构图和相机，或请培训人员用类似的照片重新校准。",
-        "lo": "ຢຸດການຕອບອັດຕະໂນມັດຊົ່ວຄາວ: {count} ຄຳຕອບລ່າສຸດບໍ່ຄືກັບຮູບທີ່ໃຊ້ປັບທຽບໂມເດວນີ້ "
-              "({rates}; ໃນວົງເລັບແມ່ນຂອງການປັບທຽບ). ກະລຸນາກວດແສງ, ການຈັດກອບ ແລະ ກ້ອງ, ຫຼື "
-              "ຂໍໃຫ້ຜູ້ຝຶກປັບທຽບດ້ວຍຮູບທີ່ຄ້າຍກັນ.",
+        "en": "Shift guard: automatic answers are paused: the last {count} answers look unlike "
+              "the photos this model was calibrated on ({rates}; calibration in brackets).",
+        "zh": "分布偏移防护：已暂停自动答案：最近 {count} 个答案与该模型校准时的照片不同"
+              "（{rates}；括号内为校准时的比例）。",
+        "lo": "ການປ້ອງກັນການປ່ຽນແປງ: ຢຸດການຕອບອັດຕະໂນມັດຊົ່ວຄາວ: {count} ຄຳຕອບລ່າສຸດບໍ່ຄືກັບຮູບທີ່ໃຊ້"
+              "ປັບທຽບໂມເດວນີ້ ({rates}; ໃນວົງເລັບແມ່ນຂອງການປັບທຽບ).",
+    },
+    "shift.suspended_one": {
+        "en": "Shift guard: automatic answers are paused: the model's {count} answer so far "
+              "looks unlike the photos it was calibrated on ({rates}; calibration in brackets).",
+        "zh": "分布偏移防护：已暂停自动答案：最近 {count} 个答案与该模型校准时的照片不同"
+              "（{rates}；括号内为校准时的比例）。",
+        "lo": "ການປ້ອງກັນການປ່ຽນແປງ: ຢຸດການຕອບອັດຕະໂນມັດຊົ່ວຄາວ: {count} ຄຳຕອບລ່າສຸດບໍ່ຄືກັບຮູບທີ່ໃຊ້"
+              "ປັບທຽບໂມເດວນີ້ ({rates}; ໃນວົງເລັບແມ່ນຂອງການປັບທຽບ).",
+    },
+    "shift.paused": {
+        "en": "Automatic answers are paused: recent photos look different from the ones this "
+              "model was tested on. Check the light, focus and framing; meanwhile an expert "
+              "decides every item.",
+        "zh": "已暂停自动答案：最近的照片与该模型测试时的照片不同。请检查光线、对焦和构图；"
+              "在此期间每件物品都由专家判定。",
+        "lo": "ຢຸດການຕອບອັດຕະໂນມັດຊົ່ວຄາວ: ຮູບລ່າສຸດແຕກຕ່າງຈາກຮູບທີ່ໃຊ້ທົດສອບໂມເດວນີ້. ກະລຸນາກວດແສງ, "
+              "ຄວາມຊັດ ແລະ ການຈັດກອບ; ໃນລະຫວ່າງນີ້ ຜູ້ຊ່ຽວຊານຈະຕັດສິນທຸກສິ່ງຂອງ.",
     },
     "shift.signal.unknown": {"en": "unknown", "zh": "未知", "lo": "ບໍ່ຮູ້ຈັກ"},
     "shift.signal.atypicality": {
@@ -253,9 +311,59 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "low confidence", "zh": "置信度低", "lo": "ຄວາມໝັ້ນໃຈຕ່ຳ",
     },
     "reason.poor_image": {
-        "en": "The photo is too small, blurred or uniform: please take a better one.",
-        "zh": "照片太小、模糊或过于单一：请重新拍一张更好的。",
-        "lo": "ຮູບນ້ອຍເກີນໄປ, ມົວ ຫຼື ບໍ່ມີລາຍລະອຽດ: ກະລຸນາຖ່າຍຮູບໃໝ່ໃຫ້ດີກວ່າເກົ່າ.",
+        "en": "The photo is too small, blurred or plain.",
+        "zh": "照片太小、模糊或缺少细节。",
+        "lo": "ຮູບນ້ອຍເກີນໄປ, ມົວ ຫຼື ບໍ່ມີລາຍລະອຽດ.",
+    },
+    "reason_detail.low_confidence": {
+        "en": "Calibrated confidence below this class's automatic-answer threshold.",
+        "zh": "校准置信度低于该类别的自动答案阈值。",
+        "lo": "ຄວາມໝັ້ນໃຈທີ່ປັບທຽບແລ້ວຕ່ຳກວ່າເກນຕອບອັດຕະໂນມັດຂອງປະເພດນີ້.",
+    },
+    "reason_detail.ambiguous": {
+        "en": "The conformal shortlist holds more than one class.",
+        "zh": "保形预测候选集包含不止一个类别。",
+        "lo": "ລາຍຊື່ທາງເລືອກ (conformal) ມີຫຼາຍກວ່າໜຶ່ງປະເພດ.",
+    },
+    "reason_detail.out_of_catalogue": {
+        "en": "Unknown-ness score above the out-of-catalogue threshold (energy or feature "
+              "distance).",
+        "zh": "未知度得分高于目录外阈值（能量或特征距离）。",
+        "lo": "ຄະແນນຄວາມບໍ່ຮູ້ຈັກສູງກວ່າເກນນອກລາຍການ (ພະລັງງານ ຫຼື ໄລຍະຫ່າງຂອງຄຸນລັກສະນະ).",
+    },
+    "reason_detail.always_review_class": {
+        "en": "The catalogue marks this class as always reviewed.",
+        "zh": "目录将该类别设为始终审核。",
+        "lo": "ລາຍການກຳນົດໃຫ້ປະເພດນີ້ຕ້ອງກວດສອບສະເໝີ.",
+    },
+    "reason_detail.insufficient_calibration": {
+        "en": "Too few calibration photos to show this class's precision target: no automatic "
+              "answers.",
+        "zh": "校准照片太少，无法证明该类别的精确率目标：不自动给出答案。",
+        "lo": "ຮູບປັບທຽບໜ້ອຍເກີນໄປທີ່ຈະສະແດງເປົ້າໝາຍຄວາມແມ່ນຍຳຂອງປະເພດນີ້: ບໍ່ມີຄຳຕອບອັດຕະໂນມັດ.",
+    },
+    "reason_detail.target_not_shown": {
+        "en": "The calibration photos held too many confident mistakes to show the precision "
+              "target: no automatic answers for this class.",
+        "zh": "校准照片中高置信度的错误太多，无法证明精确率目标：该类别不自动给出答案。",
+        "lo": "ຮູບປັບທຽບມີຄວາມຜິດພາດທີ່ໝັ້ນໃຈຫຼາຍເກີນໄປ ຈຶ່ງສະແດງເປົ້າໝາຍຄວາມແມ່ນຍຳບໍ່ໄດ້: "
+              "ບໍ່ມີຄຳຕອບອັດຕະໂນມັດສຳລັບປະເພດນີ້.",
+    },
+    "reason_detail.unfamiliar": {
+        "en": "The photo is atypical of the calibration photos (feature-space distance).",
+        "zh": "该照片相对校准照片不典型（特征空间距离）。",
+        "lo": "ຮູບນີ້ຜິດປົກກະຕິເມື່ອທຽບກັບຮູບປັບທຽບ (ໄລຍະຫ່າງໃນພື້ນທີ່ຄຸນລັກສະນະ).",
+    },
+    "reason_detail.shift_suspected": {
+        "en": "Shift guard: recent answers look unlike the calibration photos; automatic answers "
+              "suspended.",
+        "zh": "分布偏移防护：最近的答案与校准照片不同；已暂停自动答案。",
+        "lo": "ການປ້ອງກັນການປ່ຽນແປງ: ຄຳຕອບລ່າສຸດບໍ່ຄືກັບຮູບປັບທຽບ; ຢຸດການຕອບອັດຕະໂນມັດ.",
+    },
+    "reason_detail.poor_image": {
+        "en": "The photo is below the quality limits (size, sharpness or contrast).",
+        "zh": "照片低于质量下限（尺寸、清晰度或对比度）。",
+        "lo": "ຮູບຕ່ຳກວ່າເກນຄຸນນະພາບ (ຂະໜາດ, ຄວາມຊັດ ຫຼື ຄວາມຄົມຊັດ).",
     },
     "label.not_in_catalogue": {"en": "Not in catalogue", "zh": "不在目录中", "lo": "ບໍ່ມີໃນລາຍການ"},
 
@@ -270,10 +378,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "always confirmed by an expert", "zh": "始终由专家确认",
         "lo": "ຜູ້ຊ່ຽວຊານຢືນຢັນສະເໝີ",
     },
-    "card.target_precision": {
-        "en": "automatic answers only at {value} precision or better",
-        "zh": "仅在准确率达到 {value} 或以上时自动给出答案",
-        "lo": "ຕອບອັດຕະໂນມັດສະເພາະເມື່ອຄວາມແມ່ນຍຳ {value} ຫຼື ສູງກວ່າ",
+    "card.auto": {
+        "en": "this model may answer on its own when it is sure enough; it was set so that at "
+              "least {value} of such answers are right on photos like its training photos",
+        "zh": "该模型在把握足够时可自行给出答案；其设定保证在与训练照片类似的照片上，"
+              "至少 {value} 的自动答案是正确的",
+        "lo": "ໂມເດວນີ້ສາມາດຕອບເອງເມື່ອແນ່ໃຈພໍ; ມັນຖືກຕັ້ງໃຫ້ຢ່າງໜ້ອຍ {value} ຂອງຄຳຕອບແບບນີ້ຖືກຕ້ອງ "
+              "ກັບຮູບທີ່ຄ້າຍກັບຮູບທີ່ໃຊ້ຝຶກ",
+    },
+    "card.expert_only": {
+        "en": "this model never answers it on its own: an expert decides every item.",
+        "zh": "该模型从不自行给出这一类别的答案：每件物品都由专家判定。",
+        "lo": "ໂມເດວນີ້ບໍ່ເຄີຍຕອບປະເພດນີ້ເອງ: ຜູ້ຊ່ຽວຊານຕັດສິນທຸກສິ່ງຂອງ.",
+    },
+    "card.not_in_model": {
+        "en": "not a class of this model", "zh": "不是该模型的类别", "lo": "ບໍ່ແມ່ນປະເພດຂອງໂມເດວນີ້",
     },
     "card.features": {
         "en": "What to look for", "zh": "识别特征（英文）", "lo": "ສິ່ງທີ່ຄວນສັງເກດ (ພາສາອັງກິດ)",
@@ -488,6 +607,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{count} items waiting, oldest first.", "zh": "{count} 件物品等待审核，最早的在前。",
         "lo": "{count} ລາຍການລໍຖ້າ, ເກົ່າທີ່ສຸດກ່ອນ.",
     },
+    "review.waiting_one": {
+        "en": "{count} item waiting.",
+        "zh": "{count} 件物品等待审核，最早的在前。",
+        "lo": "{count} ລາຍການລໍຖ້າ, ເກົ່າທີ່ສຸດກ່ອນ.",
+    },
     "review.open": {"en": "Open record", "zh": "打开记录", "lo": "ເປີດລາຍການ"},
     "review.history": {"en": "History", "zh": "历史", "lo": "ປະຫວັດ"},
     "review.photos": {"en": "Photos", "zh": "照片", "lo": "ຮູບ"},
@@ -543,6 +667,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "有 {count} 张照片未导出：专家给出了不同的标签（见 README.txt）。",
         "lo": "ຮູບ {count} ຮູບ ບໍ່ໄດ້ສົ່ງອອກ: ຜູ້ຊ່ຽວຊານໃຫ້ປ້າຍກຳກັບຕ່າງກັນ (ເບິ່ງ README.txt).",
     },
+    "review.conflicts_one": {
+        "en": "{count} photo was left out: experts gave it different labels (see README.txt).",
+        "zh": "有 {count} 张照片未导出：专家给出了不同的标签（见 README.txt）。",
+        "lo": "ຮູບ {count} ຮູບ ບໍ່ໄດ້ສົ່ງອອກ: ຜູ້ຊ່ຽວຊານໃຫ້ປ້າຍກຳກັບຕ່າງກັນ (ເບິ່ງ README.txt).",
+    },
     "review.report_title": {"en": "Case report", "zh": "案件报告", "lo": "ລາຍງານຄະດີ"},
     "review.report_case": {
         "en": "Case / seizure id", "zh": "案件 / 查获编号", "lo": "ເລກຄະດີ / ເລກການຍຶດ",
@@ -552,20 +681,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Report of {count} records ready (printable HTML page and CSV; also kept in "
               "{folder}).",
         "zh": "包含 {count} 条记录的报告已生成（可打印的 HTML 页面和 CSV；也保存在 {folder}）。",
-        "lo": "ລາຍງານຂອງ {count} ລາຍການພ້ອມແລ້ວ (ໜ້າ HTML ທີ່ພິມໄດ້ ແລະ CSV; ເກັບໄວ້ໃນ {folder} ນຳ).",
+        "lo": "ລາຍງານຂອງ {count} ລາຍການພ້ອມແລ້ວ (ໜ້າ HTML ທີ່ພິມໄດ້ ແລະ CSV; ເກັບໄວ້ໃນ {folder} "
+              "ນຳ).",
     },
-    "queue.record": {"en": "Record", "zh": "记录", "lo": "ລາຍການ"},
+    "review.report_ready_one": {
+        "en": "Report of {count} record ready (printable HTML page and CSV; also kept in "
+              "{folder}).",
+        "zh": "包含 {count} 条记录的报告已生成（可打印的 HTML 页面和 CSV；也保存在 {folder}）。",
+        "lo": "ລາຍງານຂອງ {count} ລາຍການພ້ອມແລ້ວ (ໜ້າ HTML ທີ່ພິມໄດ້ ແລະ CSV; ເກັບໄວ້ໃນ {folder} "
+              "ນຳ).",
+    },
+    "reason_short.low_confidence": {"en": "not sure enough", "zh": "把握不够", "lo": "ບໍ່ແນ່ໃຈພໍ"},
+    "reason_short.ambiguous": {
+        "en": "several classes possible", "zh": "可能是多个类别",
+        "lo": "ອາດເປັນຫຼາຍປະເພດ",
+    },
+    "reason_short.out_of_catalogue": {
+        "en": "unlike every class", "zh": "不像任何类别",
+        "lo": "ບໍ່ຄືປະເພດໃດ",
+    },
+    "reason_short.always_review_class": {
+        "en": "class always reviewed", "zh": "始终审核的类别",
+        "lo": "ປະເພດທີ່ກວດສະເໝີ",
+    },
+    "reason_short.insufficient_calibration": {
+        "en": "too few calibration photos", "zh": "校准照片太少",
+        "lo": "ຮູບປັບທຽບໜ້ອຍເກີນໄປ",
+    },
+    "reason_short.target_not_shown": {
+        "en": "precision target not shown", "zh": "未证明精确率目标",
+        "lo": "ບໍ່ສະແດງເປົ້າໝາຍຄວາມແມ່ນຍຳ",
+    },
+    "reason_short.unfamiliar": {"en": "unfamiliar photo", "zh": "陌生的照片", "lo": "ຮູບທີ່ບໍ່ຄຸ້ນເຄີຍ"},
+    "reason_short.shift_suspected": {
+        "en": "shift suspected", "zh": "疑似分布偏移",
+        "lo": "ສົງໄສການປ່ຽນແປງ",
+    },
+    "reason_short.poor_image": {"en": "poor photo", "zh": "照片质量差", "lo": "ຮູບບໍ່ດີ"},
+    "queue.record": {"en": "#", "zh": "#", "lo": "#"},
     "queue.saved": {"en": "Saved (UTC)", "zh": "保存时间（UTC）", "lo": "ເວລາບັນທຶກ (UTC)"},
-    "queue.case": {"en": "Case", "zh": "案件", "lo": "ຄະດີ"},
-    "queue.location": {"en": "Location", "zh": "地点", "lo": "ສະຖານທີ່"},
-    "queue.officer": {"en": "Officer", "zh": "执法人员", "lo": "ເຈົ້າໜ້າທີ່"},
-    "queue.decision": {"en": "Decision", "zh": "结论", "lo": "ການຕັດສິນ"},
+    "queue.case": {"en": "Case · officer", "zh": "案件 · 执法人员", "lo": "ຄະດີ · ເຈົ້າໜ້າທີ່"},
     "queue.label": {"en": "Label", "zh": "标签", "lo": "ປ້າຍກຳກັບ"},
-    "queue.confidence": {"en": "Confidence", "zh": "置信度", "lo": "ຄວາມໝັ້ນໃຈ"},
     "queue.reasons": {"en": "Reasons", "zh": "原因", "lo": "ເຫດຜົນ"},
-    "queue.photos": {"en": "Photos", "zh": "照片", "lo": "ຮູບ"},
-    "history.time": {"en": "Time (UTC)", "zh": "时间（UTC）", "lo": "ເວລາ (UTC)"},
-    "history.who": {"en": "Who", "zh": "操作人", "lo": "ຜູ້ດຳເນີນການ"},
+    "history.time": {
+        "en": "Time (UTC) · who", "zh": "时间（UTC）· 操作人", "lo": "ເວລາ (UTC) · ຜູ້ດຳເນີນການ",
+    },
     "history.action": {"en": "Action", "zh": "操作", "lo": "ການດຳເນີນການ"},
     "history.change": {"en": "Label", "zh": "标签", "lo": "ປ້າຍກຳກັບ"},
     "history.status": {"en": "Status", "zh": "状态", "lo": "ສະຖານະ"},
@@ -594,6 +754,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "report.record_count": {
         "en": "{count} records", "zh": "{count} 条记录", "lo": "{count} ລາຍການ",
+    },
+    "report.record_count_one": {
+        "en": "{count} record",
+        "zh": "{count} 条记录",
+        "lo": "{count} ລາຍການ",
     },
     "report.integrity_ok": {
         "en": "Integrity check: the event log, and this case's records and photos, are intact.",
@@ -629,6 +794,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "This page belongs to another sign-in: reload the page.",
         "zh": "此页面属于另一个登录：请重新加载页面。",
         "lo": "ໜ້ານີ້ເປັນຂອງການເຂົ້າລະບົບອື່ນ: ກະລຸນາໂຫລດໜ້າໃໝ່.",
+    },
+    "report.integrity_problems_one": {
+        "en": "Integrity check: {count} problem found:",
+        "zh": "完整性检查：发现 {count} 个问题：",
+        "lo": "ກວດສອບຄວາມຖືກຕ້ອງ: ພົບ {count} ບັນຫາ:",
     },
     "report.no_records": {"en": "No records.", "zh": "没有记录。", "lo": "ບໍ່ມີລາຍການ."},
     "report.record": {"en": "Record #{id}", "zh": "记录 #{id}", "lo": "ລາຍການ #{id}"},
@@ -676,6 +846,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "batch.preview": {"en": "First rows", "zh": "前几行", "lo": "ແຖວທຳອິດ"},
     "batch.done": {
         "en": "{count} files classified", "zh": "已处理 {count} 个文件",
+        "lo": "ຈັດປະເພດ {count} ໄຟລ໌ແລ້ວ",
+    },
+    "batch.done_one": {
+        "en": "{count} file classified",
+        "zh": "已处理 {count} 个文件",
         "lo": "ຈັດປະເພດ {count} ໄຟລ໌ແລ້ວ",
     },
     "batch.ok": {"en": "classified", "zh": "已分类", "lo": "ຈັດປະເພດແລ້ວ"},
@@ -795,13 +970,6 @@ STRINGS: dict[str, dict[str, str]] = {
               "{precision}); ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ. ຮູບໃໝ່ບໍ່ແມ່ນຮູບທີ່ໃຊ້ປັບ, "
               "ຜົນອາດແຕກຕ່າງ.",
     },
-    "workshop.none_automatic": {
-        "en": "No photo would be answered automatically yet: every answer goes to an expert "
-              "(why, and what would change it, below).",
-        "zh": "目前没有照片会自动给出答案：每个答案都交由专家审核（原因及改进方法见下文）。",
-        "lo": "ຍັງບໍ່ມີຮູບໃດຖືກຕອບອັດຕະໂນມັດ: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ (ເຫດຜົນ ແລະ "
-              "ວິທີປ່ຽນແປງ ຢູ່ຂ້າງລຸ່ມ).",
-    },
     "workshop.guarantee_approximate": {
         "en": "Guarantee (approximate, as the thresholds were fitted on the training photos "
               "themselves, out of fold): with probability about {confidence}, automatic answers "
@@ -811,6 +979,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "ການຮັບປະກັນ (ໂດຍປະມານ, ເພາະເກນຖືກປັບໃສ່ຮູບຝຶກເອງ ແບບນອກພັບ): ສຳລັບຮູບທີ່ຄ້າຍກັບ"
               "ຮູບເຫຼົ່ານີ້, ຄຳຕອບອັດຕະໂນມັດຖືກຕ້ອງຢ່າງໜ້ອຍ {target} ດ້ວຍຄວາມເປັນໄປໄດ້ປະມານ "
               "{confidence}.",
+    },
+    "workshop.none_automatic": {
+        "en": "None of these photos would be answered automatically: this model sends every item "
+              "to an expert.",
+        "zh": "这些照片都不会自动给出答案：该模型把每件物品都交由专家审核。",
+        "lo": "ບໍ່ມີຮູບໃດໃນນີ້ຈະຖືກຕອບອັດຕະໂນມັດ: ໂມເດວນີ້ສົ່ງທຸກສິ່ງຂອງໃຫ້ຜູ້ຊ່ຽວຊານ.",
     },
     "workshop.guarantee": {
         "en": "Guarantee: with probability {confidence}, automatic answers are right at least "
@@ -823,7 +997,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{name}: every answer goes to an expert; about {count} more photos would let it be "
               "answered automatically.",
         "zh": "{name}：每个答案都交由专家审核；再增加约 {count} 张照片即可自动给出答案。",
-        "lo": "{name}: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ; ເພີ່ມຮູບປະມານ {count} ຮູບ ຈະສາມາດຕອບອັດຕະໂນມັດໄດ້.",
+        "lo": "{name}: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ; ເພີ່ມຮູບປະມານ {count} ຮູບ "
+              "ຈະສາມາດຕອບອັດຕະໂນມັດໄດ້.",
+    },
+    "workshop.photos_needed_one": {
+        "en": "{name}: every answer goes to an expert; about {count} more photo would let it be "
+              "answered automatically.",
+        "zh": "{name}：每个答案都交由专家审核；再增加约 {count} 张照片即可自动给出答案。",
+        "lo": "{name}: ທຸກຄຳຕອບສົ່ງໃຫ້ຜູ້ຊ່ຽວຊານ; ເພີ່ມຮູບປະມານ {count} ຮູບ "
+              "ຈະສາມາດຕອບອັດຕະໂນມັດໄດ້.",
     },
     "workshop.never_automatic": {
         "en": "{name}: every answer goes to an expert; its confident mistakes are too many for "

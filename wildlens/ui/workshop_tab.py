@@ -243,7 +243,7 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
             macro_f1=f"{evaluation.get('macro_f1', 0):.2f}",
         ),
         "",
-        accepted_line(language, routing, fitted_on=cross_fitted),
+        auto_accepted(routing, language, fitted_on=cross_fitted),
     ]
     policy = bundle.meta.routing
     if policy["pooled"]["status"] == "auto":
@@ -287,21 +287,23 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
     return "\n".join(lines), per_class, confusion, mistakes(bundle, names, language), sheet(bundle)
 
 
-def accepted_line(language: str, routing: dict, fitted_on: bool) -> str:
-    """What share was answered automatically, saying where it was measured; never "right 0% of
-    the time" when nothing was."""
-    if not routing.get("auto_accepted"):
+PER_CLASS_COLUMNS = ("class", "photos", "accuracy", "precision", "routing")
+MISTAKE_COLUMNS = ("photo", "true", "predicted", "conf")
+
+
+def auto_accepted(routing: dict[str, Any], language: str, fitted_on: bool = False) -> str:
+    """How many photos would be answered automatically, and how often rightly, saying when they
+    are the photos the thresholds were fitted on (`fitted_on`); when none would be, it says so
+    (no precision of nothing: "right 0% of the time")."""
+    precision = routing.get("accepted_precision")
+    if not routing.get("coverage") or precision is None:
         return text(language, "workshop.none_automatic")
     return text(
         language,
         "workshop.auto_accepted_fitted" if fitted_on else "workshop.auto_accepted",
         value=f"{routing['coverage']:.0%}",
-        precision=f"{routing['accepted_precision']:.0%}",
+        precision=f"{precision:.0%}",
     )
-
-
-PER_CLASS_COLUMNS = ("class", "photos", "accuracy", "precision", "routing")
-MISTAKE_COLUMNS = ("photo", "true", "predicted", "conf")
 
 
 def per_class_headers(language: str) -> list[str]:
@@ -425,7 +427,8 @@ def build(
         if now:
             require(access, request, "switch_model", lang)
         *results, key = train_model(state, path, picked, label, now, lang, progress)
-        update = gr.update(choices=bundle_choices(state, lang), value=key if now else None)
+        # The new model is in the list, chosen (one press of "use" away when not used now).
+        update = gr.update(choices=bundle_choices(state, lang), value=key)
         line = render.model_line(state.model.bundle, lang)
         return (*results, update, line, demo_flag(state))
 
@@ -441,6 +444,7 @@ def build(
         [archive, dataset, name, use_now, language],
         [summary, per_class, confusion, wrong, contact, chosen, model_line, banner],
         api_name="train",
+        show_progress_on=summary,  # one progress bar, not one per output
         concurrency_limit=1,
         concurrency_id="train",
     )
