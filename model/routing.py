@@ -81,9 +81,9 @@ POOLED, OWN = "pooled", "own"  # which guarantee a class's threshold comes from
 
 # Thresholds tested, most cautious first: dense near 1, where calibrated confidences crowd.
 THRESHOLD_GRID = np.unique(np.r_[np.linspace(0.0, 1.0, 1001), 1.0 - np.logspace(-6, -3, 31)])[::-1]
-# Start points of the fallback scan at most (`start_counts`): 8 keeps a scan going past a few
-# confident mistakes at the top, yet costs a noise-free pool little (docs/benchmarks.md,
-# "label noise": chosen there, on the draws of bench/trust.py's `noise` part).
+# Start points of the fallback scan at most (`start_counts`): up to 8, doubling, within half the
+# candidates, keeps a scan going past a few confident mistakes at the top and costs a noise-free
+# pool nothing measurable (docs/benchmarks.md, "Label noise": chosen there among start rules).
 MAX_STARTS = 8
 
 
@@ -240,12 +240,15 @@ def smallest_showing_set(target_precision: float, delta: float) -> int:
 def start_counts(candidates: int, target_precision: float, delta: float) -> tuple[int, ...]:
     """Accepted-set sizes at which the fallback scan of `ltt_threshold` starts a fresh test,
     each with delta / len(starts) of its own: the smallest set that can show the target at that
-    share, then doubling, as many as the candidates reach (at most `MAX_STARTS`). Fixed by the
-    number of candidates only (not by their labels), so the order is set before any test."""
+    share, then doubling, as many as fit in half the candidates (at most `MAX_STARTS`). Fixed by
+    the number of candidates only (not by their labels), so the order is set before any test.
+
+    Half, not all: a start needs room below it to scan, and every start takes its share of delta
+    from the first; with few candidates one start (plain fixed-sequence testing) shows more."""
     for count in range(MAX_STARTS, 0, -1):
         first = smallest_showing_set(target_precision, delta / count)
         starts = tuple(first * 2**j for j in range(count))
-        if starts[-1] <= candidates or count == 1:
+        if starts[-1] <= candidates / 2 or count == 1:
             return starts
     raise AssertionError("unreachable")
 
