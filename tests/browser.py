@@ -12,6 +12,7 @@ that need them skip with the reason. No browser is ever downloaded by Playwright
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -68,3 +69,19 @@ def fontconfig_file(folder: Path, fonts: list[Path]) -> Path:
         f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>"
     )
     return config
+
+
+def serve(bundle: Path, data_dir: Path):
+    """The app on a free localhost port over `bundle`: (demo, url, state)."""
+    from wildlens.model.predictor import Predictor
+    from wildlens.ui import AppState, build_app, launch
+    from wildlens.ui.config import AppConfig
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cfg = AppConfig(port=port, data_dir=str(data_dir), max_file_size_mb=1, workshop_image_size=64)
+    state = AppState(cfg, Predictor.from_bundle(bundle, device="cpu"), bundle)
+    demo = build_app(state)
+    _, url, _ = launch(demo, cfg, prevent_thread_lock=True, quiet=True)
+    return demo, url, state

@@ -79,3 +79,28 @@ def mixed_folder(tiny_dataset, tmp_path) -> Path:
     (folder / "netpbm.png").write_bytes(buffer.getvalue())
     (folder / "readme.txt").write_text("not an image extension: not an input")
     return folder
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through Playwright (the browser tests); skips, saying why, without it."""
+    from browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app(tiny_bundle, tmp_path_factory):
+    """The app without accounts (one person's, on localhost), for the browser tests."""
+    from browser import serve
+
+    demo, url, state = serve(tiny_bundle, tmp_path_factory.mktemp("browser-app"))
+    yield url, state
+    demo.close()

@@ -7,18 +7,14 @@ documentation's), else to the test's temporary folder.
 
 import os
 import re
-import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, chinese_font, chromium_missing, fontconfig_file
+from browser import CHROMIUM, CHROMIUM_ARGS, chinese_font, fontconfig_file, serve
 from PIL import Image
 
-from wildlens.model.predictor import Predictor
-from wildlens.ui import AppState, build_app, launch
 from wildlens.ui.accounts import UsersFile
-from wildlens.ui.config import AppConfig
 from wildlens.ui.i18n import LANGUAGE_NAMES, text
 from wildlens.ui.identify import identify, save_record
 
@@ -28,37 +24,6 @@ PASSWORD = "border-post-2026"
 LANGUAGES = ("en", "zh", "lo")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    reason = chromium_missing()
-    if reason:
-        pytest.skip(reason)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def serve(bundle: Path, data_dir: Path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    cfg = AppConfig(port=port, data_dir=str(data_dir), max_file_size_mb=1, workshop_image_size=64)
-    state = AppState(cfg, Predictor.from_bundle(bundle, device="cpu"), bundle)
-    demo = build_app(state)
-    _, url, _ = launch(demo, cfg, prevent_thread_lock=True, quiet=True)
-    return demo, url, state
-
-
-@pytest.fixture(scope="module")
-def app(tiny_bundle, tmp_path_factory):
-    """The app without accounts (one person's, on localhost)."""
-    demo, url, state = serve(tiny_bundle, tmp_path_factory.mktemp("browser-app"))
-    yield url, state
-    demo.close()
 
 
 @pytest.fixture(scope="module")

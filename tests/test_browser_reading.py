@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing
+from browser import serve
 from PIL import Image
 from test_browser import (
     DESKTOP,
@@ -24,7 +24,6 @@ from test_browser import (
     field,
     identify_in_page,
     open_page,
-    serve,
     settle,
     toast_text,
     upload,
@@ -37,26 +36,6 @@ from wildlens.ui.i18n import text
 
 pytestmark = pytest.mark.slow
 PERCENT = re.compile(r"\d\s*%")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    reason = chromium_missing()
-    if reason:
-        pytest.skip(reason)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def app(tiny_bundle, tmp_path_factory):
-    """The app without accounts (one person's, on localhost)."""
-    demo, url, state = serve(tiny_bundle, tmp_path_factory.mktemp("reading-app"))
-    yield url, state
-    demo.close()
 
 
 @pytest.fixture(scope="module")

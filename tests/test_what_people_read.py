@@ -5,6 +5,7 @@ act on (issue 26)."""
 
 import csv
 import hashlib
+import html
 import io
 import re
 
@@ -227,3 +228,20 @@ def test_the_trainer_is_not_told_a_precision_of_nothing():
     )
     some = auto_accepted({"coverage": 0.4, "accepted_precision": 0.97}, "zh")
     assert "40%" in some and "97%" in some
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_box_names_the_photo_that_stopped_the_item(language):
+    """An item of several photos says which photo made it unknown or kept it from an automatic
+    answer, and still names no class when it is unknown."""
+    names = NAMES[language]
+    unknown = render.decision_html(
+        prediction("unknown"), names, language, photos=3, stopped_by=(1,)
+    )
+    assert text(language, "result.stopped_unknown", photos="2") in html.unescape(unknown)
+    class_free(unknown, language)
+    review = prediction("review", reasons=["unfamiliar"])
+    shown = render.decision_html(review, names, language, photos=2, stopped_by=(0,))
+    assert text(language, "result.stopped_unfamiliar", photos="1") in html.unescape(shown)
+    alone = render.decision_html(review, names, language, photos=1, stopped_by=(0,))
+    assert "data-stopped-by" not in alone  # one photo: it is the item

@@ -56,6 +56,9 @@ class Analysis:
     provenance: dict[str, Any]
     coverage: float
     shift: dict[str, Any] | None = None  # the shift guard over recent answers, after this one
+    # The photos (0-based) that alone made the item more careful than their mean (one unknown,
+    # one unfamiliar): `Predictor.predict_item`.
+    stopped_by: tuple[int, ...] = ()
     record_id: int | None = None
     case_id: str = ""  # as saved
 
@@ -90,6 +93,7 @@ def analyse(
         provenance=model.provenance(),
         coverage=predictor.policy.shortlist.coverage,
         shift={**model.recent.guard().state(), "enabled": model.recent.enabled},
+        stopped_by=item.stopped_by,
     )
     return analysis, gallery(model, analysis, images, language, heat_map)
 
@@ -160,7 +164,12 @@ def result_outputs(
     names = model.names(language)
     combined = analysis.combined
     decision = render.decision_html(
-        combined, names, language, photos=len(analysis.photos), coverage=analysis.coverage
+        combined,
+        names,
+        language,
+        photos=len(analysis.photos),
+        coverage=analysis.coverage,
+        stopped_by=analysis.stopped_by,
     ) + render.shift_html(analysis.shift, language)
     table = render.photo_table_html(
         [(p.file_name, p.facts.sha256, p.prediction) for p in analysis.photos],
@@ -242,7 +251,11 @@ def save_record(
         location=location,
         officer=officer,
         account=account,
-        prediction={**analysis.combined.to_dict(), **analysis.provenance},
+        prediction={
+            **analysis.combined.to_dict(),
+            "stopped_by": list(analysis.stopped_by),
+            **analysis.provenance,
+        },
         photos=photos,
         code_version=state.code_version,
     )

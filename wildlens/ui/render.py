@@ -57,8 +57,10 @@ def decision_html(
     language: str,
     photos: int = 1,
     coverage: float | None = None,
+    stopped_by: tuple[int, ...] = (),
 ) -> str:
-    """The decision in large plain words, what it means, its reasons and the shortlist."""
+    """The decision in large plain words, what it means, its reasons and the shortlist; with
+    several photos, which photo (`stopped_by`, 0-based) made the item more careful."""
 
     def t(key: str, **values) -> str:
         return html.escape(text(language, key, **values))
@@ -88,6 +90,12 @@ def decision_html(
             for r in prediction.reasons
         ]
         lines.append("</ul>")
+    if stopped_by and photos > 1:
+        key = "result.stopped_unknown" if decision == UNKNOWN else "result.stopped_unfamiliar"
+        numbers = ", ".join(str(i + 1) for i in stopped_by)
+        lines.append(
+            f'<div class="wl-line" data-stopped-by="{numbers}">{t(key, photos=numbers)}</div>'
+        )
     lines.append(f'<div class="wl-action">{t(action_key(prediction))}</div>')
     # An unknown item has no shortlist to show: any class name next to it would read as an answer.
     if decision != UNKNOWN and (len(prediction.shortlist) > 1 or decision != IDENTIFIED):

@@ -960,6 +960,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "{value} ຂອງຮູບເຫຼົ່ານີ້ຈະຖືກຕອບອັດຕະໂນມັດ (ຖືກຕ້ອງ {precision}); ສ່ວນທີ່ເຫຼືອສົ່ງໃຫ້"
               "ຜູ້ຊ່ຽວຊານ.",
     },
+    "result.stopped_unknown": {
+        "en": "Photo {photos} alone looks like nothing in the catalogue, so the whole item is "
+              "treated as unknown.",
+        "zh": "仅第 {photos} 张照片就不像目录中的任何物品，因此整件物品按未知处理。",
+        "lo": "ຮູບທີ {photos} ຢ່າງດຽວບໍ່ຄ້າຍກັບສິ່ງໃດໃນລາຍການ, ສະນັ້ນທັງສິ່ງຂອງຖືວ່າບໍ່ຮູ້ຈັກ.",
+    },
+    "result.stopped_unfamiliar": {
+        "en": "Photo {photos} looks unlike the photos this model learned from, so no automatic "
+              "answer is given for the item.",
+        "zh": "第 {photos} 张照片与该模型学习过的照片不同，因此不对这件物品自动给出答案。",
+        "lo": "ຮູບທີ {photos} ບໍ່ຄ້າຍກັບຮູບທີ່ໂມເດວນີ້ຮຽນມາ, ສະນັ້ນບໍ່ມີຄຳຕອບອັດຕະໂນມັດສຳລັບສິ່ງຂອງນີ້.",
+    },
     "workshop.auto_accepted_fitted": {
         "en": "On these same photos, which its thresholds were fitted on, {value} were answered "
               "automatically (right {precision} of the time); the rest went to an expert. New "
