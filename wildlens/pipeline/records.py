@@ -228,6 +228,17 @@ def read_records(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
     return records
 
 
+def recorded_photos(records: Iterable[dict[str, Any]]) -> set[str]:
+    """The photos of an items=true log whose every item found has its record."""
+    found: dict[str, int] = {}
+    seen: Counter[str] = Counter()
+    for record in records:
+        if "item_of" in record:
+            found[record["item_of"]] = record["items_found"]
+            seen[record["item_of"]] += 1
+    return {photo for photo, count in found.items() if seen[photo] >= count}
+
+
 def check_resumable(records: dict[str, dict[str, Any]], bundle_sha256: str, input: str, path: Path):
     """Refuse to add records of another bundle identity or input to an existing log: every
     record of a log was decided by the same bundle.json and files."""
@@ -298,12 +309,13 @@ def summarise(
     records of keys the input no longer holds (files removed between a kill and the rerun).
     """
     keys = set(input_keys)
-    recorded = {r["key"] for r in records}
+    recorded = {r.get("item_of") or r["key"] for r in records}  # items count as their photo
     ok = [r for r in records if r["status"] == OK]
     return {
         "input": input,
         "inputs": len(input_keys),
         "records": len(records),
+        "items": sum("item_of" in r for r in records),
         "status": {s: sum(r["status"] == s for r in records) for s in STATUSES},
         "decision": {d: 0 for d in DECISIONS} | _counts(r.get("decision") for r in ok),
         "label": _counts(r.get("label") for r in ok),
