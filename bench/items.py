@@ -43,6 +43,7 @@ from wildlens.data.sources import dataset_splits
 
 SCENE_SIZE = (2400, 1600)
 TEXTURES = ("plain", "wood", "cloth")
+GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
 
 
 # --- scenes -----------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ def cut_out(source) -> tuple[np.ndarray, np.ndarray] | None:
     edge = np.concatenate([lab[:3].reshape(-1, 3), lab[-3:].reshape(-1, 3),
                            lab[:, :3].reshape(-1, 3), lab[:, -3:].reshape(-1, 3)])  # fmt: skip
     background = np.median(edge, axis=0)
-    if np.sqrt(((edge - background) ** 2).sum(1)).mean() > 12:
+    if np.sqrt(((edge - background) ** 2).sum(1)).mean() > 15:
         return None  # not a plain background
     mask = (np.sqrt(((lab - background) ** 2).sum(2)) > 14).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
@@ -69,7 +70,7 @@ def cut_out(source) -> tuple[np.ndarray, np.ndarray] | None:
     ys, xs = np.nonzero(mask)
     touches = (ys.min() == 0) + (xs.min() == 0) + (ys.max() == mask.shape[0] - 1)
     touches += xs.max() == mask.shape[1] - 1
-    if not 0.05 < share < 0.9 or touches >= 2:
+    if not 0.05 < share < 0.9 or touches > 2:
         return None
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     return rgb[y0:y1, x0:x1], mask[y0:y1, x0:x1]
@@ -97,9 +98,10 @@ def texture(kind: str, rng: np.random.Generator, size=SCENE_SIZE) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def lay_out(sizes, rng, size=SCENE_SIZE, gap=40, tries=400) -> list[ItemBox] | None:
+def lay_out(sizes, rng, size=SCENE_SIZE, gap=None, tries=400) -> list[ItemBox] | None:
     """Non-overlapping boxes for objects of `sizes` (w, h), `gap` pixels apart at least."""
     width, height = size
+    gap = gap or round(GAP * min(width, height))
     boxes: list[ItemBox] = []
     for w, h in sizes:
         for _ in range(tries):
@@ -218,6 +220,12 @@ def part_find(scenes, test_samples):
     one = sum(n == 1 for n in single) / len(single)
     print(f"\nsingle-item test photos still one item: {one:.4f} of {len(single)} "
           f"(none found: {sum(n == 0 for n in single)}, several: {sum(n > 1 for n in single)})")  # fmt: skip
+    classes = sorted({s.label for s in test_samples})
+    print("\n| class | photos | one item | none | several |\n|---|---:|---:|---:|---:|")
+    for label in classes:
+        counts = [n for n, s in zip(single, test_samples, strict=True) if s.label == label]
+        print(f"| {label} | {len(counts)} | {sum(n == 1 for n in counts) / len(counts):.3f} | "
+              f"{sum(n == 0 for n in counts)} | {sum(n > 1 for n in counts)} |")  # fmt: skip
 
 
 def part_decide(scenes, data: Path, seed: int):

@@ -19,6 +19,7 @@ Only numpy and OpenCV: the data layer, importable by decode workers.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -85,8 +86,10 @@ class FinderSettings:
     min_spread: float = 2.5  # Lab units: a perfectly plain surface is not infinitely strict
     texture_scale: float = 2.0  # texture distances are divided by this (a grain varies more)
     gap: float = 0.008  # pieces closer than this are one item
+    join_ratio: float = 0.25  # boxes nearer than this share of the smaller's width are one item
     min_area: float = 0.0015  # smaller regions (dust, a glint) are not items
     full_frame_border: float = 0.5  # share of the border that is foreground: one framed item
+    single_share: float = 0.3  # an item whose box covers this share of the frame is alone in it
 
 
 def find_items(
@@ -102,11 +105,8 @@ def find_items(
     lab = smoothed_lab(small, settings.smoothing)
     colour = item_mask(surface_distance(lab, settings), settings)
     mask = colour | item_mask(texture_distance(small, settings), settings)
-    boxes = boxes_of(mask, settings, colour)
-    if border_share(mask, settings.border) >= settings.full_frame_border or (
-        boxes and all(touches_edge(box, mask.shape) for box in boxes)
-    ):
-        # The "surface" is an item filling the frame (or only its corners differ): one item.
+    boxes = join_near(boxes_of(mask, settings, colour), settings.join_ratio)
+    if is_one_item(boxes, mask, settings):
         return [ItemBox(0, 0, width, height)]
     return [scale_box(box, scale, (width, height)) for box in boxes]
 
@@ -234,6 +234,44 @@ def reading_order(boxes: list[ItemBox]) -> list[ItemBox]:
         ordered += sorted(row, key=lambda b: b.x0)
         rest = [b for b in rest if b not in row]
     return ordered
+
+
+def box_gap(a: ItemBox, b: ItemBox) -> int:
+    """Pixels between two boxes (0 when they touch or overlap)."""
+    dx = max(0, max(a.x0, b.x0) - min(a.x1, b.x1))
+    dy = max(0, max(a.y0, b.y0) - min(a.y1, b.y1))
+    return max(dx, dy)
+
+
+def join_near(boxes: list[ItemBox], ratio: float) -> list[ItemBox]:
+    """Boxes closer than `ratio` of the smaller one's shorter side joined into one, until none
+    are: items laid apart on a table lie further apart than that, so nearer boxes are parts of
+    one item (a print on a shirt, a carving's dark band, the two shoes of a pair)."""
+    boxes = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, j in itertools.combinations(range(len(boxes)), 2):
+            a, b = boxes[i], boxes[j]
+            reach = ratio * min(a.x1 - a.x0, a.y1 - a.y0, b.x1 - b.x0, b.y1 - b.y0)
+            if box_gap(a, b) <= reach:
+                union = ItemBox(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+                boxes = [union] + [c for k, c in enumerate(boxes) if k not in (i, j)]
+                joined = True
+                break
+    return reading_order(boxes)
+
+
+def is_one_item(boxes: list[ItemBox], mask: np.ndarray, settings: FinderSettings) -> bool:
+    """Whether the photo is of one item, whose box is then the whole photo (its answer is the
+    photo's own): an item filling most of the frame (or reaching the border all round, so the
+    border shows it, not a surface), or only regions at the edge."""
+    frame = mask.shape[0] * mask.shape[1]
+    return (
+        border_share(mask, settings.border) >= settings.full_frame_border
+        or any(box.area >= settings.single_share * frame for box in boxes)
+        or (bool(boxes) and all(touches_edge(box, mask.shape) for box in boxes))
+    )
 
 
 def touches_edge(box: ItemBox, shape: tuple[int, ...]) -> bool:
