@@ -82,6 +82,7 @@ class FinderSettings:
     smoothing: float = 0.005  # Gaussian sigma that blurs surface texture away
     border: float = 0.03  # the strip whose colours model the surface
     clusters: int = 3  # surface colours (a grain's light and dark streaks, a shadow)
+    surface_share: float = 0.2  # a border colour covering less than this share is not surface
     threshold: float = 4.0  # distance to the surface, in its colour's spreads, that is item
     min_spread: float = 2.5  # Lab units: a perfectly plain surface is not infinitely strict
     texture_scale: float = 2.0  # texture distances are divided by this (a grain varies more)
@@ -149,8 +150,8 @@ def surface_distance(lab: np.ndarray, settings: FinderSettings) -> np.ndarray:
     best = np.full(len(flat), np.inf, np.float32)
     for i, centre in enumerate(centres):
         members = samples[labels.ravel() == i]
-        if len(members) < 0.02 * len(samples):
-            continue  # a few border pixels of an item at the edge do not make a surface colour
+        if len(members) < settings.surface_share * len(samples):
+            continue  # an item reaching the edge in places does not make a surface colour
         spread = max(settings.min_spread, float(np.sqrt(((members - centre) ** 2).sum(1)).mean()))
         best = np.minimum(best, np.sqrt(((flat - centre) ** 2).sum(1)) / spread)
     return best.reshape(lab.shape[:2])
@@ -215,7 +216,7 @@ def boxes_of(
         region = (labels == i) & mask  # the box of the item, not of its dilation
         if region.sum() < min_pixels:
             continue
-        if tight is not None and (region & tight).sum() >= min_pixels:
+        if tight is not None and (region & tight).sum() >= max(1, min_pixels):
             region &= tight
         ys, xs = np.nonzero(region)
         boxes.append(ItemBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
