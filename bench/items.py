@@ -38,7 +38,7 @@ import numpy as np
 from PIL import Image
 
 from wildlens.data.images import load_image
-from wildlens.data.items import ItemBox, find_items, fill_holes
+from wildlens.data.items import ItemBox, fill_holes, find_items
 from wildlens.data.sources import dataset_splits
 
 SCENE_SIZE = (2400, 1600)
@@ -105,7 +105,8 @@ def lay_out(sizes, rng, size=SCENE_SIZE, gap=None, tries=400) -> list[ItemBox] |
     boxes: list[ItemBox] = []
     for w, h in sizes:
         for _ in range(tries):
-            x0, y0 = int(rng.integers(gap, width - w - gap)), int(rng.integers(gap, height - h - gap))
+            x0 = int(rng.integers(gap, width - w - gap))
+            y0 = int(rng.integers(gap, height - h - gap))
             box = ItemBox(x0, y0, x0 + w, y0 + h)
             if all(_apart(box, other, gap) for other in boxes):
                 boxes.append(box)
@@ -215,11 +216,13 @@ def part_find(scenes, test_samples):
         recall = r["hit"] / max(1, r["truth"])
         precision = r["hit"] / max(1, r["found"])
         exact = r["exact"] / max(1, r["scenes"])
-        print(f"| {name} | {r['scenes']} | {r['truth']} | {recall:.3f} | {precision:.3f} | {exact:.3f} |")
+        print(f"| {name} | {r['scenes']} | {r['truth']} | {recall:.3f} | {precision:.3f} | "
+              f"{exact:.3f} |")  # fmt: skip
     single = [len(find_items(load_image(s.source).image)) for s in test_samples]
     one = sum(n == 1 for n in single) / len(single)
+    none, several = sum(n == 0 for n in single), sum(n > 1 for n in single)
     print(f"\nsingle-item test photos still one item: {one:.4f} of {len(single)} "
-          f"(none found: {sum(n == 0 for n in single)}, several: {sum(n > 1 for n in single)})")  # fmt: skip
+          f"(none found: {none}, several: {several})")  # fmt: skip
     classes = sorted({s.label for s in test_samples})
     print("\n| class | photos | one item | none | several |\n|---|---:|---:|---:|---:|")
     for label in classes:
@@ -230,63 +233,58 @@ def part_find(scenes, test_samples):
 
 def part_decide(scenes, data: Path, seed: int):
     from bench.trust import Features, fit, outputs
+    from wildlens.data.items import ITEM_MARGIN, crops_of
     from wildlens.data.transforms import apply, eval_transforms
-    from wildlens.model.items import ITEM_MARGIN, crops_of, item_counts
-    from wildlens.model.routing import IDENTIFIED, UNKNOWN
+    from wildlens.model.routing import UNKNOWN
     from wildlens.model.trust import routing_measures
 
     f = Features(data, seed)
     head, trust = fit(f.pool, f.pool_labels, len(f.classes), seed)
     transform = eval_transforms(f.pre)
-    truth_labels, crop_vectors, alone = [], [], []
-    found_counts_agree = 0
+    labels, on_table, alone = [], [], []
     for scene in scenes:
         image = load_image(scene["path"]).image
         crops = crops_of(image, scene["found"], ITEM_MARGIN)
-        vectors = f.embedder(np.stack([apply(transform, c) for c in crops])) if crops else []
+        scene["vectors"] = f.embedder(np.stack([apply(transform, c) for c in crops]))
         for i, j in scene["matched"].items():
-            obj = scene["objects"][i]
-            truth_labels.append(f.test_labels[obj])
-            crop_vectors.append(vectors[j])
-            alone.append(obj)
-        scene["crop_vectors"] = vectors
-    y = np.array(truth_labels)
-    on_table = routing_measures(outputs(head, np.stack(crop_vectors)), y, trust)
-    photo = routing_measures(outputs(head, f.test[alone]), y, trust)
-    # counts: what the scene's summary says against the same objects' photos alone
-    for scene in scenes:
-        vectors = scene["crop_vectors"]
-        if len(scene["found"]) != len(scene["boxes"]) or not len(vectors):
-            continue
-        found_counts_agree += _counts(head, trust, vectors, f.classes, item_counts) == _counts(
-            head, trust, f.test[scene["objects"]], f.classes, item_counts
-        )
-    print("\n## decide: items on the table against the same objects photographed alone\n")
-    print("| photos of the matched items | items | accuracy | auto-accepted | accepted precision | unknown |")
+            labels.append(f.test_labels[scene["objects"][i]])
+            on_table.append(scene["vectors"][j])
+            alone.append(scene["objects"][i])
+    y = np.array(labels)
+    print("\n## decide: the found items' crops against the same objects photographed alone\n")
+    print("| photos | items | accuracy | auto-accepted | accepted precision | unknown |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, m in (("crops from the scenes", on_table), ("the objects alone", photo)):
-        r = m["routing"]
-        logits = outputs(head, np.stack(crop_vectors) if name.startswith("crops") else f.test[alone]).logits
-        accuracy = float((logits.argmax(1) == y).mean())
-        precision = r["accepted_precision"]
-        print(f"| {name} | {len(y)} | {accuracy:.3f} | {r['coverage']:.3f} | "
-              f"{'-' if precision is None else f'{precision:.3f}'} | {r['decisions'][UNKNOWN] / len(y):.3f} |")  # fmt: skip
-    exact = sum(len(s["found"]) == len(s["boxes"]) for s in scenes)
-    print(f"\nscenes with the count exact whose counts per class and decision equal the objects' "
-          f"alone: {found_counts_agree} of {exact}; pooled target {trust.policy.pooled_target if hasattr(trust.policy, 'pooled_target') else ''}")  # fmt: skip
-    _ = IDENTIFIED
+    for name, x in (("crops from the scenes", np.stack(on_table)), ("alone", f.test[alone])):
+        r = routing_measures(outputs(head, x), y, trust)["routing"]
+        accuracy = float((outputs(head, x).logits.argmax(1) == y).mean())
+        precision = "-" if r["accepted_precision"] is None else f"{r['accepted_precision']:.3f}"
+        unknown = r["decisions"][UNKNOWN] / len(y)
+        print(f"| {name} | {len(y)} | {accuracy:.3f} | {r['coverage']:.3f} | {precision} | "
+              f"{unknown:.3f} |")  # fmt: skip
+    exact = [s for s in scenes if len(s["found"]) == len(s["boxes"])]
+    agree = 0
+    for scene in exact:
+        found = counts(head, trust, scene["vectors"], f.classes)
+        agree += found == counts(head, trust, f.test[scene["objects"]], f.classes)
+    print(f"\nscenes with the count exact whose counts per class and decision equal those of "
+          f"the objects alone: {agree} of {len(exact)}")  # fmt: skip
 
 
-def _counts(head, trust, vectors, classes, item_counts):
+def counts(head, trust, vectors, classes) -> dict:
+    """`item_counts` of items decided from their features, as `Predictor.decide` does."""
+    from bench.trust import outputs
     from wildlens.model.calibration import softmax
+    from wildlens.model.items import item_counts
     from wildlens.model.routing import decide
 
-    out = __import__("bench.trust", fromlist=["outputs"]).outputs(head, np.asarray(vectors))
-    decisions = decide(softmax(out.logits, trust.temperature), trust.scores(out), None, trust.policy)
-    labels = out.logits.argmax(1)
-    return item_counts(
-        [{"decision": d.decision, "label": classes[k]} for d, k in zip(decisions, labels, strict=True)]
-    )
+    out = outputs(head, np.asarray(vectors))
+    probs = softmax(out.logits, trust.temperature)
+    decisions = decide(probs, trust.scores(out), None, trust.policy)
+    records = [
+        {"decision": d.decision, "label": classes[k]}
+        for d, k in zip(decisions, probs.argmax(1), strict=True)
+    ]
+    return item_counts(records)
 
 
 def part_time(scenes, samples, folder: Path, seed: int):
@@ -322,8 +320,10 @@ def part_time(scenes, samples, folder: Path, seed: int):
         times.append(time.perf_counter() - start)
     found = len(answer.items)
     print("\n## time\n")
-    print(f"12 MP scene (4000 x 3000, 6 items, {found} found), decode + find + decide, ONNX, 2 threads: "
-          f"median {statistics.median(times[1:]):.3f} s (min {min(times[1:]):.3f}, max {max(times[1:]):.3f}) over 5 after a warm-up")  # fmt: skip
+    warm = times[1:]
+    print(f"12 MP scene (4000 x 3000, 6 items, {found} found), decode + find + decide, ONNX, "
+          f"2 threads: median {statistics.median(warm):.3f} s (min {min(warm):.3f}, "
+          f"max {max(warm):.3f}) over {len(warm)} after a warm-up")  # fmt: skip
     out = folder / "run" / "items.csv"
     inputs = folder / "scenes"
     start = time.perf_counter()

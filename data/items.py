@@ -27,7 +27,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-
 # Surface kept round each item's crop, as a share of the item's longer side: a photo of an item
 # alone shows some table round it, and the model was calibrated on such photos.
 ITEM_MARGIN = 0.08
@@ -209,7 +208,7 @@ def boxes_of(
     a region has any, give its box (the colour mask: texture's halo spreads past the edges)."""
     side = max(mask.shape)
     joined = cv2.dilate(mask.astype(np.uint8), _disc(max(1, round(settings.gap * side))))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, labels = cv2.connectedComponents(joined, connectivity=8)
     min_pixels = settings.min_area * mask.size
     boxes = []
     for i in range(1, count):

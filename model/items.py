@@ -30,6 +30,7 @@ from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN
 if TYPE_CHECKING:
     from wildlens.model.predictor import Prediction, Predictor
 
+
 @dataclass(frozen=True)
 class Item:
     index: int  # 1-based, in reading order: the number drawn on the photo

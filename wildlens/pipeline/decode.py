@@ -95,7 +95,8 @@ def prepare_items(item: Sample | Skipped, preparer: ImagePreparer) -> list[Prepa
         try:
             pixels = preparer.preprocess(crop)
         except ImageError as error:
-            prepared.append(Prepared(key, error=(error.code, error.message, facts.sha256), item=fields))
+            error_fields = (error.code, error.message, facts.sha256)
+            prepared.append(Prepared(key, error=error_fields, item=fields))
             continue
         quality = preparer.quality(crop)
         prepared.append(Prepared(key, pixels, facts, quality, item=fields))
