@@ -197,7 +197,9 @@ def test_items_true_gives_one_record_per_item_and_resumes(tiny_bundle, tmp_path)
     write_jpeg(Image.fromarray(table("cloth")), folder / "bare.jpg")
     (folder / "broken.jpg").write_bytes(b"not a photo")
     out = tmp_path / "run" / "items.csv"
-    summary = run(tiny_bundle, folder, out, "items=true", "workers=0", "batch_size=2")
+    summary = run(
+        tiny_bundle, folder, out, "items=true", "workers=0", "batch_size=2", "report=true"
+    )
     records = {r["key"]: r for r in records_of(out)}
     assert sorted(records) == sorted(
         ["bare.jpg", "broken.jpg"]
@@ -213,6 +215,15 @@ def test_items_true_gives_one_record_per_item_and_resumes(tiny_bundle, tmp_path)
         assert item["sha256"] == records["turned.jpg#item1"]["sha256"]  # the photo's evidence key
         assert "bundle_sha256" in item and "routing_sha256" in item
     assert summary["missing"] == [] and summary["items"] == 6
+    answer = summary["items_by_photo"]["table.jpg"]
+    assert answer["items"] == 3 and "summary" in answer
+    assert sorted(summary["items_by_photo"]) == ["table.jpg", "turned.jpg"]
+    # The review pages show each item's crop and the photo with its numbered boxes.
+    sha = records["table.jpg#item1"]["sha256"]
+    pictures = {p.name for p in (out.with_suffix(".review") / "items" / sha[:2]).iterdir()}
+    assert pictures == {f"{sha}.jpg", f"{sha}-1.jpg", f"{sha}-2.jpg", f"{sha}-3.jpg"}
+    pages = "".join(p.read_text() for p in out.with_suffix(".review").glob("decision-*.html"))
+    assert "item 2 of 3 on the photo" in pages
     # A rerun records nothing new; a log cut short after one item redoes only the rest.
     run(tiny_bundle, folder, out, "items=true", "workers=0")
     assert len(records_of(out)) == len(records)

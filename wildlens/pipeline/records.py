@@ -31,6 +31,7 @@ from wildlens.data.files import write_atomically
 from wildlens.data.images import ImageFacts
 from wildlens.data.sources import Skipped
 from wildlens.model.bundle import Bundle
+from wildlens.model.items import item_counts, summary_line
 from wildlens.model.predictor import Predictor
 from wildlens.model.provenance import Provenance, routing_sha256
 from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN
@@ -316,6 +317,7 @@ def summarise(
         "inputs": len(input_keys),
         "records": len(records),
         "items": sum("item_of" in r for r in records),
+        "items_by_photo": items_by_photo(ok),
         "status": {s: sum(r["status"] == s for r in records) for s in STATUSES},
         "decision": {d: 0 for d in DECISIONS} | _counts(r.get("decision") for r in ok),
         "label": _counts(r.get("label") for r in ok),
@@ -329,6 +331,20 @@ def summarise(
         "backend": _counts(r.get("backend") for r in ok),
         "code_version": _counts(r.get("code_version") for r in records),
     }
+
+
+def items_by_photo(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """items=true: each photo's answer, its items' counts per decision and class (an unknown
+    item names no class) and the line a person reads."""
+    by_photo: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if "item_of" in record:
+            by_photo.setdefault(record["item_of"], []).append(record)
+    answers = {}
+    for photo, items in sorted(by_photo.items()):
+        counts = item_counts(items)
+        answers[photo] = {**counts, "summary": summary_line(counts)}
+    return answers
 
 
 def _counts(values: Iterable[Any]) -> dict[str, int]:
