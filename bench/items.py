@@ -291,7 +291,8 @@ def part_time(scenes, samples, folder: Path, seed: int):
     import subprocess
 
     from bench.batch import bench_bundle
-    from wildlens.model.items import ITEMS_DECODE_SIDE, predict_items
+    from wildlens.data.items import ITEMS_DECODE_SIDE
+    from wildlens.model.items import predict_items
     from wildlens.model.predictor import Predictor
 
     rng = np.random.default_rng(seed + 1)

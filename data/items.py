@@ -60,16 +60,20 @@ class ItemBox:
         return max(0, self.x1 - self.x0) * max(0, self.y1 - self.y0)
 
     def expanded(self, margin: float, size: tuple[int, int]) -> ItemBox:
-        """The box grown by `margin` of its longer side on every side, kept inside `size`
-        (width, height): a crop with some surface around the item, as a photo of it alone."""
-        pad = round(margin * max(self.x1 - self.x0, self.y1 - self.y0))
+        """A square round the box, its side the box's longer side plus `margin` of it on each
+        side, kept inside `size` (width, height) where it fits: framed as a photo of the item
+        alone would be (the eval transform's centre crop then keeps the whole item, where a
+        long item's own box would lose its ends)."""
+        side = round(max(self.x1 - self.x0, self.y1 - self.y0) * (1 + 2 * margin))
         width, height = size
-        return ItemBox(
-            max(0, self.x0 - pad),
-            max(0, self.y0 - pad),
-            min(width, self.x1 + pad),
-            min(height, self.y1 + pad),
-        )
+        x0 = _placed((self.x0 + self.x1) / 2 - side / 2, side, width)
+        y0 = _placed((self.y0 + self.y1) / 2 - side / 2, side, height)
+        return ItemBox(x0, y0, min(width, x0 + side), min(height, y0 + side))
+
+
+def _placed(start: float, side: int, limit: int) -> int:
+    """The start of a span of `side` moved inside [0, limit) where it fits, else 0."""
+    return max(0, min(round(start), limit - side))
 
 
 @dataclass(frozen=True)

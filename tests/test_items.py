@@ -112,12 +112,12 @@ def test_reading_order_is_rows_then_left_to_right():
     assert reading_order([c, a, b]) == [b, a, c]
 
 
-def test_crops_keep_a_margin_inside_the_photo():
+def test_crops_are_squares_with_a_margin_moved_inside_the_photo():
     image = Image.new("RGB", (100, 80))
-    box = ItemBox(0, 10, 50, 40)
-    assert box.expanded(0.1, image.size) == ItemBox(0, 5, 55, 45)
-    [crop] = crops_of(image, [box], 0.1)
-    assert crop.size == (55, 40)
+    assert ItemBox(40, 30, 60, 40).expanded(0.1, image.size) == ItemBox(38, 23, 62, 47)
+    assert ItemBox(0, 10, 50, 40).expanded(0.1, image.size) == ItemBox(0, 0, 60, 60)
+    [crop] = crops_of(image, [ItemBox(0, 0, 100, 20)], 0.1)
+    assert crop.size == (100, 80)  # larger than the photo: the whole photo
 
 
 def record(decision, label):
