@@ -231,7 +231,7 @@ def part_find(scenes, test_samples):
               f"{sum(n == 0 for n in counts)} | {sum(n > 1 for n in counts)} |")  # fmt: skip
 
 
-def part_decide(scenes, data: Path, seed: int):
+def part_decide(scenes, data: Path, seed: int, margin: float | None = None):
     from bench.trust import Features, fit, outputs
     from wildlens.data.items import ITEM_MARGIN, crops_of
     from wildlens.data.transforms import apply, eval_transforms
@@ -241,20 +241,30 @@ def part_decide(scenes, data: Path, seed: int):
     f = Features(data, seed)
     head, trust = fit(f.pool, f.pool_labels, len(f.classes), seed)
     transform = eval_transforms(f.pre)
-    labels, on_table, alone = [], [], []
+    labels, on_table, laid, alone = [], [], [], []
+    margin = margin if margin is not None else ITEM_MARGIN
     for scene in scenes:
         image = load_image(scene["path"]).image
-        crops = crops_of(image, scene["found"], ITEM_MARGIN)
+        crops = crops_of(image, scene["found"], margin)
         scene["vectors"] = f.embedder(np.stack([apply(transform, c) for c in crops]))
+        truth = crops_of(image, scene["boxes"], margin)
+        truth_vectors = f.embedder(np.stack([apply(transform, c) for c in truth]))
         for i, j in scene["matched"].items():
             labels.append(f.test_labels[scene["objects"][i]])
             on_table.append(scene["vectors"][j])
+            laid.append(truth_vectors[i])
             alone.append(scene["objects"][i])
     y = np.array(labels)
     print("\n## decide: the found items' crops against the same objects photographed alone\n")
+    print(f"crop margin {margin}\n")
     print("| photos | items | accuracy | auto-accepted | accepted precision | unknown |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, x in (("crops from the scenes", np.stack(on_table)), ("alone", f.test[alone])):
+    rows = (
+        ("crops of the items found", np.stack(on_table)),
+        ("crops of the laid boxes (finder set aside)", np.stack(laid)),
+        ("the objects' own photos, alone", f.test[alone]),
+    )
+    for name, x in rows:
         r = routing_measures(outputs(head, x), y, trust)["routing"]
         accuracy = float((outputs(head, x).logits.argmax(1) == y).mean())
         precision = "-" if r["accepted_precision"] is None else f"{r['accepted_precision']:.3f}"
@@ -343,6 +353,7 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=120)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--parts", default="find,decide,time")
+    parser.add_argument("--margin", type=float, default=None, help="crop margin to try")
     args = parser.parse_args()
     parts = args.parts.split(",")
     found, _ = dataset_splits(args.data)
@@ -356,7 +367,7 @@ def main() -> None:
               f"that cut out cleanly (scenes digest {digest}, seed {args.seed})")  # fmt: skip
         part_find(scenes, test)
         if "decide" in parts:
-            part_decide(scenes, Path(args.data), args.seed)
+            part_decide(scenes, Path(args.data), args.seed, args.margin)
         if "time" in parts:
             part_time(scenes, test, Path(scratch), args.seed)
 
