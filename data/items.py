@@ -6,13 +6,16 @@ a user has single-item training photos, not boxes.
     crop = image.crop(boxes[0].expanded(0.08, image.size).as_tuple())
 
 How: the surface is what the photo's border shows. The photo is reduced to a working size and
-smoothed (so wood grain and cloth weave read as their mean colour), the border's colours are
-clustered (a grain has light and dark streaks), and each pixel's distance to the nearest
-surface colour, in units of that colour's own spread, is thresholded. The mask is closed,
-its holes filled, and dilated by a gap so that pieces of one item (a white patch on a white
-cloth) join; each connected region is an item. A photo whose foreground reaches its border
-all round is one item filling the frame: the whole photo is that item, so a single-item photo
-stays one item (docs/benchmarks.md, "Items on a table").
+smoothed (so wood grain and cloth weave read as their mean colour); the border's colours are
+clustered (a grain has light and dark streaks), and a colour covering less than a fifth of the
+border is an item reaching the edge, not surface. A pixel is item where it is far from every
+surface colour (in units of that colour's own spread) or has more local contrast than the
+surface has (a dark band across a light carving averages to the table's colour, not to its
+texture). The mask is opened, closed and its holes filled; each connected region is a piece,
+and pieces whose boxes lie nearer than a quarter of the smaller one's width are one item (a
+print on a shirt; items laid apart lie further apart). A photo with an item covering 30% of
+the frame, whose border is mostly item, or whose only pieces touch its edge, is one item: the
+whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table").
 
 Only numpy and OpenCV: the data layer, importable by decode workers.
 """
@@ -99,9 +102,8 @@ class FinderSettings:
 def find_items(
     image: Image.Image | np.ndarray, settings: FinderSettings | None = None
 ) -> list[ItemBox]:
-    """The items on the surface of an RGB photo, largest first as read (top-left to bottom-
-    right by their boxes' top edge, then left edge); a photo of one item filling the frame
-    gives one box, the whole photo."""
+    """The items on the surface of an RGB photo, in reading order (rows top to bottom, each
+    left to right); a photo of one item gives one box, the whole photo; a bare surface none."""
     settings = settings or FinderSettings()
     rgb = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image)
     height, width = rgb.shape[:2]

@@ -241,3 +241,26 @@ def test_items_run_only_on_the_local_engine():
 
     with pytest.raises(ConfigError, match="items"):
         load_config(InferConfig, ["items=true", "engine=ray"])
+
+
+def test_a_photo_is_done_only_when_all_its_items_are_recorded():
+    from wildlens.pipeline.records import recorded_photos
+
+    def item(photo, index, found):
+        return {"key": f"{photo}#item{index}", "item_of": photo, "items_found": found}
+
+    records = [item("a.jpg", 1, 2), item("a.jpg", 2, 2), item("b.jpg", 1, 3), {"key": "c.jpg"}]
+    assert recorded_photos(records) == {"a.jpg"}
+
+
+def test_each_photo_gets_its_items_counts_in_the_summary():
+    from wildlens.pipeline.records import items_by_photo
+
+    records = [
+        {"key": "t.jpg#item1", "item_of": "t.jpg", "decision": "identified", "label": "ivory"},
+        {"key": "t.jpg#item2", "item_of": "t.jpg", "decision": "unknown", "label": "ivory"},
+        {"key": "u.jpg", "decision": "review", "label": "bone"},
+    ]
+    answers = items_by_photo(records)
+    assert list(answers) == ["t.jpg"]
+    assert answers["t.jpg"]["summary"] == "1 ivory identified, 1 unknown"
