@@ -354,7 +354,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--parts", default="find,decide,time")
     parser.add_argument("--margin", type=float, default=None, help="crop margin to try")
+    parser.add_argument("--gap", type=float, default=0.1, help="least gap, share of the side")
     args = parser.parse_args()
+    global GAP
+    GAP = args.gap
     parts = args.parts.split(",")
     found, _ = dataset_splits(args.data)
     test = found["test"]
@@ -363,7 +366,8 @@ def main() -> None:
         folder.mkdir()
         scenes, usable = build_scenes(test, args.scenes, args.seed, folder)
         digest = hashlib.sha256(b"".join(s["path"].read_bytes() for s in scenes)).hexdigest()[:12]
-        print(f"# items on a table: {len(scenes)} scenes from {usable} of {len(test)} test photos "
+        print(f"# items on a table: gap {GAP}, {len(scenes)} scenes from {usable} of {len(test)} "
+              f"test photos "
               f"that cut out cleanly (scenes digest {digest}, seed {args.seed})")  # fmt: skip
         part_find(scenes, test)
         if "decide" in parts:
