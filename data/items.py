@@ -12,7 +12,7 @@ border is an item reaching the edge, not surface. A pixel is item where it is fa
 surface colour (in units of that colour's own spread) or has more local contrast than the
 surface has (a dark band across a light carving averages to the table's colour, not to its
 texture). The mask is opened, closed and its holes filled; each connected region is a piece,
-and pieces whose boxes lie nearer than a quarter of the smaller one's width are one item (a
+and pieces whose boxes lie nearer than a tenth of the smaller one's width are one item (a
 print on a shirt; items laid apart lie further apart). A photo with an item covering 30% of
 the frame, whose border is mostly item, or whose only pieces touch its edge, is one item: the
 whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table").
