@@ -92,7 +92,7 @@ class FinderSettings:
     threshold: float = 4.0  # distance to the surface, in its colour's spreads, that is item
     min_spread: float = 2.5  # Lab units: a perfectly plain surface is not infinitely strict
     texture_scale: float = 2.0  # texture distances are divided by this (a grain varies more)
-    gap: float = 0.008  # pieces closer than this are one item
+    gap: float = 0.004  # pieces closer than this are one item
     join_ratio: float = 0.1  # boxes nearer than this share of the smaller one's width are one item
     min_area: float = 0.0015  # smaller regions (dust, a glint) are not items
     full_frame_border: float = 0.5  # share of the border that is foreground: one framed item
