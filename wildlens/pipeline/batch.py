@@ -36,7 +36,7 @@ from wildlens.model.device import device_name
 from wildlens.model.predictor import ImagePreparer, Predictor
 from wildlens.model.signing import trusted_key_ids
 from wildlens.pipeline.config import InferConfig
-from wildlens.pipeline.decode import prepare_input
+from wildlens.pipeline.decode import prepare_input, prepare_items
 from wildlens.pipeline.guard import RunGuard
 from wildlens.pipeline.inputs import count_inputs, input_kind, is_shuffled, iter_inputs
 from wildlens.pipeline.records import (
@@ -46,6 +46,7 @@ from wildlens.pipeline.records import (
     check_resumable,
     open_log,
     read_records,
+    recorded_photos,
     summarise,
     write_csv,
     write_summary,
@@ -73,8 +74,11 @@ def local_engine(
     chunksize = 4
     # Keep about two batches decoding ahead, so the model never waits on the workers.
     prefetch = max(2, math.ceil(2 * sizing.batch_size / (max(1, sizing.workers) * chunksize)))
-    prepare = partial(prepare_input, preparer=ImagePreparer(bundle.preprocessing))
+    stage = prepare_items if cfg.items else prepare_input
+    prepare = partial(stage, preparer=ImagePreparer(bundle.preprocessing))
     prepared = parallel_map(prepare, items, sizing.workers, chunksize, prefetch)
+    if cfg.items:  # one list of items per photo: the model takes them as photos
+        prepared = (item for photo in prepared for item in photo)
     return (records_for(group, *model.result()) for group in groups(prepared, sizing.batch_size))
 
 
@@ -140,11 +144,14 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
         # The shift guard watches photos in the order they are classified: a seeded shuffle,
         # so an archive sorted by class or case is not taken for a shift.
         seed = cfg.order_seed if is_shuffled(cfg.input, cfg.order) else None
+        # items=true: a photo is done once every item it was found to hold is recorded (a
+        # photo cut short by a kill is done again; its recorded items keep their records).
+        photos_done = recorded_photos(done.values())
 
         def pending() -> Iterator[Sample | Skipped]:
             for item in iter_inputs(cfg.input, cfg.extensions, seed):
                 input_keys.append(item.key)
-                if item.key not in done:
+                if item.key not in done and item.key not in photos_done:
                     yield item
 
         written = set(done)
@@ -232,9 +239,10 @@ def shift_message(state: dict[str, Any], records: int) -> str:
 def dry_run(cfg: InferConfig, log: Callable[[str], None]) -> dict[str, Any]:
     """Count what a run would do, reading no photo: inputs, already recorded, to classify."""
     done = read_records(Outputs(Path(cfg.out)).records)
+    photos_done = recorded_photos(done.values())
     counts: Counter[str] = Counter()
     for item in iter_inputs(cfg.input, cfg.extensions):
-        if item.key in done:
+        if item.key in done or item.key in photos_done:
             counts["already recorded"] += 1
         elif isinstance(item, Skipped):
             counts[f"not read: {item.reason}"] += 1

@@ -34,8 +34,11 @@ class InferConfig:
     engine: Literal["local", "ray"] = "local"
     address: str = ""
     actors: int = 0
+    items: bool = False
 
     def __post_init__(self) -> None:
+        if self.items and self.engine != "local":
+            raise ConfigError("infer.items=true runs on engine=local; drop engine= or items=")
         # The smallest value of each count: 0 means "sized for this machine", -1 "one per core".
         smallest = {"top_k": 1, "batch_size": 0, "workers": -1, "threads": 0, "actors": 0}
         for key, least in smallest.items():

@@ -31,6 +31,7 @@ from wildlens.data.files import write_atomically
 from wildlens.data.images import ImageFacts
 from wildlens.data.sources import Skipped
 from wildlens.model.bundle import Bundle
+from wildlens.model.items import item_counts, summary_line
 from wildlens.model.predictor import Predictor
 from wildlens.model.provenance import Provenance, routing_sha256
 from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN
@@ -228,6 +229,17 @@ def read_records(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
     return records
 
 
+def recorded_photos(records: Iterable[dict[str, Any]]) -> set[str]:
+    """The photos of an items=true log whose every item found has its record."""
+    found: dict[str, int] = {}
+    seen: Counter[str] = Counter()
+    for record in records:
+        if "item_of" in record:
+            found[record["item_of"]] = record["items_found"]
+            seen[record["item_of"]] += 1
+    return {photo for photo, count in found.items() if seen[photo] >= count}
+
+
 def check_resumable(records: dict[str, dict[str, Any]], bundle_sha256: str, input: str, path: Path):
     """Refuse to add records of another bundle identity or input to an existing log: every
     record of a log was decided by the same bundle.json and files."""
@@ -298,12 +310,14 @@ def summarise(
     records of keys the input no longer holds (files removed between a kill and the rerun).
     """
     keys = set(input_keys)
-    recorded = {r["key"] for r in records}
+    recorded = {r.get("item_of") or r["key"] for r in records}  # items count as their photo
     ok = [r for r in records if r["status"] == OK]
     return {
         "input": input,
         "inputs": len(input_keys),
         "records": len(records),
+        "items": sum("item_of" in r for r in records),
+        "items_by_photo": items_by_photo(ok),
         "status": {s: sum(r["status"] == s for r in records) for s in STATUSES},
         "decision": {d: 0 for d in DECISIONS} | _counts(r.get("decision") for r in ok),
         # An unknown item is no class: it is counted under its decision only.
@@ -318,6 +332,20 @@ def summarise(
         "backend": _counts(r.get("backend") for r in ok),
         "code_version": _counts(r.get("code_version") for r in records),
     }
+
+
+def items_by_photo(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """items=true: each photo's answer, its items' counts per decision and class (an unknown
+    item names no class) and the line a person reads."""
+    by_photo: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if "item_of" in record:
+            by_photo.setdefault(record["item_of"], []).append(record)
+    answers = {}
+    for photo, items in sorted(by_photo.items()):
+        counts = item_counts(items)
+        answers[photo] = {**counts, "summary": summary_line(counts)}
+    return answers
 
 
 def _counts(values: Iterable[Any]) -> dict[str, int]:

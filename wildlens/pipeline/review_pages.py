@@ -18,6 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageDraw
+
 from wildlens.data.files import write_atomically
 from wildlens.data.images import ImageError, load_image
 from wildlens.data.parallel import parallel_map
@@ -31,6 +33,8 @@ from wildlens.pipeline.stages import available_cores
 NOT_IN_CATALOGUE = "not in catalogue"  # the class group of unknown items
 PAGE_SIZE = 120
 THUMBNAIL_SIDE = 192
+OVERVIEW_SIDE = 1200  # the photo with its items' numbered boxes
+BOX_COLOURS = {"identified": "#22aa22", "review": "#ee9900", "unknown": "#cc2222"}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 nav a, .pages a { margin-right: .6em; }
@@ -49,36 +53,96 @@ def thumbnail_path(folder: Path, sha256: str) -> Path:
     return folder / "thumbs" / sha256[:2] / f"{sha256}.jpg"
 
 
-def make_thumbnail(sample: Sample, folder: Path) -> str | None:
-    """Write the thumbnail of one photo (worker process); its sha256, or None if unreadable."""
+def overview_path(folder: Path, sha256: str) -> Path:
+    return folder / "items" / sha256[:2] / f"{sha256}.jpg"
+
+
+def item_thumbnail_path(folder: Path, sha256: str, index: int) -> Path:
+    return folder / "items" / sha256[:2] / f"{sha256}-{index}.jpg"
+
+
+def make_thumbnail(
+    sample: Sample, folder: Path, items: dict[str, list[tuple[int, list[int], str]]] | None = None
+) -> str | None:
+    """Write the thumbnail of one photo (worker process); its sha256, or None if unreadable.
+
+    For a photo of several items (`items`: key -> (index, box, decision) of each), also the
+    overview (the photo with its numbered boxes, coloured by decision) and each item's crop,
+    so the expert sees the item, not the whole table.
+    """
+    boxes = (items or {}).get(sample.key)
     try:
-        loaded = load_image(sample.source, target_size=THUMBNAIL_SIDE)
+        loaded = load_image(sample.source, target_size=OVERVIEW_SIDE if boxes else THUMBNAIL_SIDE)
     except ImageError:
         return None  # it was readable when classified; the page shows "no thumbnail"
+    sha256 = loaded.facts.sha256
     image = loaded.image.copy()
+    if boxes:
+        write_item_images(loaded.image, loaded.facts.original_size, boxes, folder, sha256)
     image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    write_atomically(thumbnail_path(folder, sha256), _jpeg(image))
+    return sha256
+
+
+def write_item_images(
+    image: Image.Image,
+    full_size: tuple[int, int],
+    boxes: list[tuple[int, list[int], str]],
+    folder: Path,
+    sha256: str,
+) -> None:
+    """The overview with numbered boxes and each item's crop (boxes in full-size pixels)."""
+    scale = image.width / full_size[0]
+    overview = image.copy()
+    draw = ImageDraw.Draw(overview)
+    width = max(2, round(max(image.size) / 300))
+    for index, box, decision in boxes:
+        x0, y0, x1, y1 = (round(v * scale) for v in box)
+        crop = image.crop((x0, y0, x1, y1))
+        crop.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        write_atomically(item_thumbnail_path(folder, sha256, index), _jpeg(crop))
+        colour = BOX_COLOURS.get(decision, "#888888")
+        draw.rectangle((x0, y0, x1, y1), outline=colour, width=width)
+        draw.text((x0 + 2 * width, y0 + 2 * width), str(index), fill=colour, font_size=12 * width)
+    overview.thumbnail((OVERVIEW_SIDE, OVERVIEW_SIDE))
+    write_atomically(overview_path(folder, sha256), _jpeg(overview))
+
+
+def _jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)
-    write_atomically(thumbnail_path(folder, loaded.facts.sha256), buffer.getvalue())
-    return loaded.facts.sha256
+    return buffer.getvalue()
 
 
 def write_thumbnails(records: list[dict[str, Any]], cfg: InferConfig, folder: Path) -> None:
-    """Thumbnails of the classified photos that have none yet (one more pass over the input)."""
+    """Thumbnails of the classified photos that have none yet (one more pass over the input);
+    for items=true records, the photo's overview and its items' crops too."""
     wanted = {
-        r["key"]
+        r.get("item_of") or r["key"]
         for r in records
-        if r["status"] == OK and not thumbnail_path(folder, r["sha256"]).exists()
+        if r["status"] == OK
+        and not (
+            overview_path(folder, r["sha256"])
+            if "item_of" in r
+            else thumbnail_path(folder, r["sha256"])
+        ).exists()
     }
     if not wanted:
         return
+    items: dict[str, list[tuple[int, list[int], str]]] = {}
+    for r in records:
+        if r["status"] == OK and r.get("item_of") in wanted:
+            items.setdefault(r["item_of"], []).append(
+                (r["item_index"], r["item_box"], r["decision"])
+            )
     samples = (
         item
         for item in iter_inputs(cfg.input, cfg.extensions)
         if isinstance(item, Sample) and item.key in wanted
     )
     workers = available_cores() if len(wanted) > 32 else 0
-    for _ in parallel_map(partial(make_thumbnail, folder=folder), samples, workers):
+    make = partial(make_thumbnail, folder=folder, items=items)
+    for _ in parallel_map(make, samples, workers):
         pass
 
 
@@ -98,12 +162,23 @@ def _card(record: dict[str, Any], folder: Path) -> str:
             f'<div class="card {status}"><b>{status}</b>: {html.escape(record["error_code"])}'
             f"<br>{key}<br>{html.escape(record.get('error_message') or '')}</div>"
         )
-    thumb = thumbnail_path(folder, record["sha256"])
+    item = record.get("item_index")
+    thumb = (
+        thumbnail_path(folder, record["sha256"])
+        if item is None
+        else item_thumbnail_path(folder, record["sha256"], item)
+    )
     image = (
         f'<img src="{thumb.relative_to(folder).as_posix()}" alt="{key}" loading="lazy">'
         if thumb.exists()
         else "<p>(no thumbnail)</p>"
     )
+    overview = overview_path(folder, record["sha256"])
+    if item is not None and overview.exists():  # the item, and where it lies on the table
+        image += (
+            f'<br><a href="{overview.relative_to(folder).as_posix()}">item {item} of '
+            f"{record.get('items_found')} on the photo (numbered boxes)</a>"
+        )
     # An unknown item names no class: no ranked classes, no probabilities.
     ranked = (
         ""

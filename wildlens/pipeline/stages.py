@@ -84,7 +84,8 @@ def in_background(function: Callable[..., T], *args: Any) -> Future[T]:
 def records_for(
     group: list[Prepared], predictor: Predictor, provenance: RunProvenance
 ) -> list[dict[str, Any]]:
-    """One record per prepared input, in order; the decoded ones go through the model at once."""
+    """One record per prepared input (or item of one, with its item fields), in order; the
+    decoded ones go through the model at once."""
     decoded = [p for p in group if p.pixels is not None]
     predictions = (
         predictor.decide(
@@ -97,11 +98,12 @@ def records_for(
     records = []
     for p in group:
         if p.skipped is not None:
-            records.append(skipped_record(p.skipped, provenance))
+            record = skipped_record(p.skipped, provenance)
         elif p.error is not None:
-            records.append(failed_record(p.key, *p.error, provenance))
+            record = failed_record(p.key, *p.error, provenance)
         else:
-            records.append(ok_record(p.key, p.facts, by_key[p.key], provenance))
+            record = ok_record(p.key, p.facts, by_key[p.key], provenance)
+        records.append(record if p.item is None else {**record, **p.item})
     return records
 
 

@@ -1,0 +1,380 @@
+"""Items on a table: the item finder and per-item decisions on evidence-table scenes.
+
+    python bench/items.py [DATA] [--scenes 120] [--seed 0] [--parts find,decide,time]
+
+Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
+photo's object is cut from its plain background (photos whose background cannot be told from
+the object are left out, and counted), scaled and laid, never overlapping, on a procedural table
+(plain with a light gradient, wood grain, cloth weave), about 2400 x 1600, with a soft shadow,
+saved as JPEG quality 85 into a temporary folder; 1 to 6 items per scene, a tenth with one.
+
+- find: items found against the laid boxes (recall and precision at IoU 0.5, scenes whose count
+  is exact), on the scenes and per texture; and the share of the test photos themselves (one
+  item each) that stay one item;
+- decide: fast mode's cross-fitted head and trust policy (fit on train and validation features,
+  cached as bench/trust.py does) on each found item's crop, against the same objects'
+  photos alone: accuracy, share auto-accepted and its precision; the counts' agreement;
+- time: one 12-megapixel scene of 6 items through `predict_items` with the ONNX backend of
+  bench/batch.py's lite0 bundle at 224 px (2 threads), median of 5; and the scenes per second
+  of `infer.py items=true` on the scenes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from wildlens.data.images import load_image
+from wildlens.data.items import ItemBox, fill_holes, find_items
+from wildlens.data.sources import dataset_splits
+
+SCENE_SIZE = (2400, 1600)
+TEXTURES = ("plain", "wood", "cloth")
+GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
+
+
+# --- scenes -----------------------------------------------------------------------------------
+
+
+def cut_out(source) -> tuple[np.ndarray, np.ndarray] | None:
+    """The photo's object and its mask, cut from a plain background (the border's colour); None
+    when the object reaches the border all round or the cut is implausibly small or large."""
+    rgb = np.asarray(load_image(source).image)
+    lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), 1.5), cv2.COLOR_RGB2LAB).astype(np.float32)
+    edge = np.concatenate([lab[:3].reshape(-1, 3), lab[-3:].reshape(-1, 3),
+                           lab[:, :3].reshape(-1, 3), lab[:, -3:].reshape(-1, 3)])  # fmt: skip
+    background = np.median(edge, axis=0)
+    if np.sqrt(((edge - background) ** 2).sum(1)).mean() > 15:
+        return None  # not a plain background
+    mask = (np.sqrt(((lab - background) ** 2).sum(2)) > 14).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    if count < 2:
+        return None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    mask = fill_holes(labels == biggest)
+    share = mask.mean()
+    ys, xs = np.nonzero(mask)
+    touches = (ys.min() == 0) + (xs.min() == 0) + (ys.max() == mask.shape[0] - 1)
+    touches += xs.max() == mask.shape[1] - 1
+    if not 0.05 < share < 0.9 or touches > 2:
+        return None
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    return rgb[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+
+
+def texture(kind: str, rng: np.random.Generator, size=SCENE_SIZE) -> np.ndarray:
+    """A table surface (H, W, 3) uint8: plain with a light gradient, wood grain or cloth."""
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = rng.uniform(60, 220, 3).astype(np.float32)
+    if kind == "plain":
+        gradient = 1 + 0.12 * (x / width - 0.5) * rng.choice([-1, 1]) + 0.08 * (y / height - 0.5)
+        image = base * gradient[..., None] + rng.normal(0, 2, (height, width, 1))
+    elif kind == "wood":
+        base = np.array([150, 100, 60], np.float32) * rng.uniform(0.6, 1.3)
+        warp = cv2.resize(rng.normal(0, 1, (8, 12)).astype(np.float32), size, cv2.INTER_CUBIC)
+        grain = np.sin((y / height * rng.uniform(25, 60) + 3 * warp) * np.pi)
+        fine = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 2)
+        shade = 1 + 0.12 * grain + 0.05 * fine
+        image = base * shade[..., None]
+    else:  # cloth: a weave plus fibre noise
+        period = rng.integers(4, 9)
+        weave = 0.5 * (np.sin(2 * np.pi * x / period) + np.sin(2 * np.pi * y / period))
+        image = base * (1 + 0.07 * weave)[..., None] + rng.normal(0, 7, (height, width, 1))
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def lay_out(sizes, rng, size=SCENE_SIZE, gap=None, tries=400) -> list[ItemBox] | None:
+    """Non-overlapping boxes for objects of `sizes` (w, h), `gap` pixels apart at least."""
+    width, height = size
+    gap = gap or round(GAP * min(width, height))
+    boxes: list[ItemBox] = []
+    for w, h in sizes:
+        for _ in range(tries):
+            x0 = int(rng.integers(gap, width - w - gap))
+            y0 = int(rng.integers(gap, height - h - gap))
+            box = ItemBox(x0, y0, x0 + w, y0 + h)
+            if all(_apart(box, other, gap) for other in boxes):
+                boxes.append(box)
+                break
+        else:
+            return None
+    return boxes
+
+
+def _apart(a: ItemBox, b: ItemBox, gap: int) -> bool:
+    return a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0 or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0
+
+
+def make_scene(objects, kind, rng) -> tuple[bytes, list[ItemBox]] | None:
+    """A JPEG (quality 85) of the objects laid on a `kind` table, and their boxes."""
+    n = len(objects)
+    longest = rng.uniform(0.17, 0.3 if n > 3 else 0.42) * SCENE_SIZE[1] * (1.25 if n == 1 else 1)
+    scaled = []
+    for rgb, mask in objects:
+        factor = longest * rng.uniform(0.75, 1.0) / max(rgb.shape[:2])
+        size = (max(8, round(rgb.shape[1] * factor)), max(8, round(rgb.shape[0] * factor)))
+        scaled.append((cv2.resize(rgb, size, cv2.INTER_AREA),
+                       cv2.resize(mask.astype(np.float32), size, cv2.INTER_LINEAR)))  # fmt: skip
+    boxes = lay_out([(o.shape[1], o.shape[0]) for o, _ in scaled], rng)
+    if boxes is None:
+        return None
+    scene = texture(kind, rng).astype(np.float32)
+    for (rgb, mask), box in zip(scaled, boxes, strict=True):
+        alpha = cv2.GaussianBlur(mask, (0, 0), 1.0)[..., None]
+        shadow = cv2.GaussianBlur(mask, (0, 0), 12)[..., None] * 0.25
+        sy, sx = box.y0 + 10, box.x0 + 10
+        region = scene[sy : sy + rgb.shape[0], sx : sx + rgb.shape[1]]
+        region *= 1 - shadow[: region.shape[0], : region.shape[1]]
+        window = scene[box.y0 : box.y1, box.x0 : box.x1]
+        window[:] = window * (1 - alpha) + rgb.astype(np.float32) * alpha
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue(), boxes
+
+
+def build_scenes(samples, count, seed, folder: Path):
+    """`count` scenes in `folder`: a list of {path, texture, boxes, objects (test indices)}."""
+    rng = np.random.default_rng(seed)
+    cut = {}
+    for i, sample in enumerate(samples):
+        result = cut_out(sample.source)
+        if result is not None:
+            cut[i] = result
+    usable = sorted(cut)
+    scenes = []
+    while len(scenes) < count:
+        n = 1 if len(scenes) % 10 == 0 else int(rng.integers(2, 7))
+        chosen = [int(i) for i in rng.choice(usable, n, replace=False)]
+        kind = TEXTURES[len(scenes) % len(TEXTURES)]
+        made = make_scene([cut[i] for i in chosen], kind, rng)
+        if made is None:
+            continue
+        path = folder / f"scene{len(scenes):04d}.jpg"
+        path.write_bytes(made[0])
+        scenes.append({"path": path, "texture": kind, "boxes": made[1], "objects": chosen})
+    return scenes, len(usable)
+
+
+# --- measures ---------------------------------------------------------------------------------
+
+
+def iou(a: ItemBox, b: ItemBox) -> float:
+    ix = max(0, min(a.x1, b.x1) - max(a.x0, b.x0))
+    iy = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    inter = ix * iy
+    return inter / (a.area + b.area - inter) if inter else 0.0
+
+
+def match(truth: list[ItemBox], found: list[ItemBox], threshold=0.5) -> dict[int, int]:
+    """Greedy one-to-one matching by IoU: {truth index: found index}."""
+    pairs = sorted(
+        ((iou(t, f), i, j) for i, t in enumerate(truth) for j, f in enumerate(found)),
+        reverse=True,
+    )
+    matched: dict[int, int] = {}
+    used: set[int] = set()
+    for value, i, j in pairs:
+        if value >= threshold and i not in matched and j not in used:
+            matched[i] = j
+            used.add(j)
+    return matched
+
+
+def part_find(scenes, test_samples):
+    rows = {kind: {"truth": 0, "found": 0, "hit": 0, "exact": 0, "scenes": 0} for kind in TEXTURES}
+    for scene in scenes:
+        image = load_image(scene["path"]).image
+        found = find_items(image)
+        scene["found"] = found
+        scene["matched"] = match(scene["boxes"], found)
+        row = rows[scene["texture"]]
+        row["truth"] += len(scene["boxes"])
+        row["found"] += len(found)
+        row["hit"] += len(scene["matched"])
+        row["exact"] += len(found) == len(scene["boxes"])
+        row["scenes"] += 1
+    total = {k: sum(r[k] for r in rows.values()) for k in rows["plain"]}
+    print("\n## find: items found at IoU 0.5\n")
+    print("| surface | scenes | items | recall | precision | count exact |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in [*rows.items(), ("all", total)]:
+        recall = r["hit"] / max(1, r["truth"])
+        precision = r["hit"] / max(1, r["found"])
+        exact = r["exact"] / max(1, r["scenes"])
+        print(f"| {name} | {r['scenes']} | {r['truth']} | {recall:.3f} | {precision:.3f} | "
+              f"{exact:.3f} |")  # fmt: skip
+    single = [len(find_items(load_image(s.source).image)) for s in test_samples]
+    one = sum(n == 1 for n in single) / len(single)
+    none, several = sum(n == 0 for n in single), sum(n > 1 for n in single)
+    print(f"\nsingle-item test photos still one item: {one:.4f} of {len(single)} "
+          f"(none found: {none}, several: {several})")  # fmt: skip
+    classes = sorted({s.label for s in test_samples})
+    print("\n| class | photos | one item | none | several |\n|---|---:|---:|---:|---:|")
+    for label in classes:
+        counts = [n for n, s in zip(single, test_samples, strict=True) if s.label == label]
+        print(f"| {label} | {len(counts)} | {sum(n == 1 for n in counts) / len(counts):.3f} | "
+              f"{sum(n == 0 for n in counts)} | {sum(n > 1 for n in counts)} |")  # fmt: skip
+
+
+def part_decide(scenes, data: Path, seed: int, margin: float | None = None):
+    from bench.trust import Features, fit, outputs
+    from wildlens.data.items import ITEM_MARGIN, crops_of
+    from wildlens.data.transforms import apply, eval_transforms
+    from wildlens.model.routing import UNKNOWN
+    from wildlens.model.trust import routing_measures
+
+    f = Features(data, seed)
+    head, trust = fit(f.pool, f.pool_labels, len(f.classes), seed)
+    transform = eval_transforms(f.pre)
+    labels, on_table, laid, alone = [], [], [], []
+    margin = margin if margin is not None else ITEM_MARGIN
+    for scene in scenes:
+        image = load_image(scene["path"]).image
+        crops = crops_of(image, scene["found"], margin)
+        scene["vectors"] = f.embedder(np.stack([apply(transform, c) for c in crops]))
+        truth = crops_of(image, scene["boxes"], margin)
+        truth_vectors = f.embedder(np.stack([apply(transform, c) for c in truth]))
+        for i, j in scene["matched"].items():
+            labels.append(f.test_labels[scene["objects"][i]])
+            on_table.append(scene["vectors"][j])
+            laid.append(truth_vectors[i])
+            alone.append(scene["objects"][i])
+    y = np.array(labels)
+    print("\n## decide: the found items' crops against the same objects photographed alone\n")
+    print(f"crop margin {margin}\n")
+    print("| photos | items | accuracy | auto-accepted | accepted precision | unknown |")
+    print("|---|---:|---:|---:|---:|---:|")
+    rows = (
+        ("crops of the items found", np.stack(on_table)),
+        ("crops of the laid boxes (finder set aside)", np.stack(laid)),
+        ("the objects' own photos, alone", f.test[alone]),
+    )
+    for name, x in rows:
+        r = routing_measures(outputs(head, x), y, trust)["routing"]
+        accuracy = float((outputs(head, x).logits.argmax(1) == y).mean())
+        precision = "-" if r["accepted_precision"] is None else f"{r['accepted_precision']:.3f}"
+        unknown = r["decisions"][UNKNOWN] / len(y)
+        print(f"| {name} | {len(y)} | {accuracy:.3f} | {r['coverage']:.3f} | {precision} | "
+              f"{unknown:.3f} |")  # fmt: skip
+    exact = [s for s in scenes if len(s["found"]) == len(s["boxes"])]
+    agree = 0
+    for scene in exact:
+        found = counts(head, trust, scene["vectors"], f.classes)
+        agree += found == counts(head, trust, f.test[scene["objects"]], f.classes)
+    print(f"\nscenes with the count exact whose counts per class and decision equal those of "
+          f"the objects alone: {agree} of {len(exact)}")  # fmt: skip
+
+
+def counts(head, trust, vectors, classes) -> dict:
+    """`item_counts` of items decided from their features, as `Predictor.decide` does."""
+    from bench.trust import outputs
+    from wildlens.model.calibration import softmax
+    from wildlens.model.items import item_counts
+    from wildlens.model.routing import decide
+
+    out = outputs(head, np.asarray(vectors))
+    probs = softmax(out.logits, trust.temperature)
+    decisions = decide(probs, trust.scores(out), None, trust.policy)
+    records = [
+        {"decision": d.decision, "label": classes[k]}
+        for d, k in zip(decisions, probs.argmax(1), strict=True)
+    ]
+    return item_counts(records)
+
+
+def part_time(scenes, samples, folder: Path, seed: int):
+    import subprocess
+
+    from bench.batch import bench_bundle
+    from wildlens.data.items import ITEMS_DECODE_SIDE
+    from wildlens.model.items import predict_items
+    from wildlens.model.predictor import Predictor
+
+    rng = np.random.default_rng(seed + 1)
+    objects = []
+    for i in rng.permutation(len(samples)):
+        cut = cut_out(samples[int(i)].source)
+        if cut is not None:
+            objects.append(cut)
+        if len(objects) == 6:
+            break
+    global SCENE_SIZE
+    SCENE_SIZE, kept = (4000, 3000), SCENE_SIZE
+    made = None
+    while made is None:
+        made = make_scene(objects, "wood", rng)
+    SCENE_SIZE = kept
+    path = folder / "scene12mp.jpg"
+    path.write_bytes(made[0])
+    bundle = bench_bundle(Path("runs/bench-bundle")).resolve()
+    predictor = Predictor.from_bundle(bundle, device="cpu", backend="onnx", threads=2)
+    times = []
+    for _ in range(6):
+        start = time.perf_counter()
+        loaded = load_image(path, target_size=ITEMS_DECODE_SIDE)
+        answer = predict_items(predictor, loaded.image, loaded.facts.original_size)
+        times.append(time.perf_counter() - start)
+    found = len(answer.items)
+    print("\n## time\n")
+    warm = times[1:]
+    print(f"12 MP scene (4000 x 3000, 6 items, {found} found), decode + find + decide, ONNX, "
+          f"2 threads: median {statistics.median(warm):.3f} s (min {min(warm):.3f}, "
+          f"max {max(warm):.3f}) over {len(warm)} after a warm-up")  # fmt: skip
+    out = folder / "run" / "items.csv"
+    inputs = folder / "scenes"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "infer.py", f"bundle={bundle}", f"input={inputs}", f"out={out}",
+                    "items=true", "progress=false"], check=True, capture_output=True)  # fmt: skip
+    elapsed = time.perf_counter() - start
+    summary = json.loads(out.with_suffix(".summary.json").read_text())
+    print(f"infer.py items=true over {len(scenes)} scenes ({SCENE_SIZE[0]} x {SCENE_SIZE[1]}): "
+          f"{elapsed:.1f} s as a whole process, {len(scenes) / elapsed:.2f} scenes/s, "
+          f"{summary['records']} records")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
+    parser.add_argument("--scenes", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--parts", default="find,decide,time")
+    parser.add_argument("--margin", type=float, default=None, help="crop margin to try")
+    parser.add_argument("--gap", type=float, default=0.1, help="least gap, share of the side")
+    args = parser.parse_args()
+    global GAP
+    GAP = args.gap
+    parts = args.parts.split(",")
+    found, _ = dataset_splits(args.data)
+    test = found["test"]
+    with tempfile.TemporaryDirectory(prefix="wildlens-items-") as scratch:
+        folder = Path(scratch) / "scenes"
+        folder.mkdir()
+        scenes, usable = build_scenes(test, args.scenes, args.seed, folder)
+        digest = hashlib.sha256(b"".join(s["path"].read_bytes() for s in scenes)).hexdigest()[:12]
+        print(f"# items on a table: gap {GAP}, {len(scenes)} scenes from {usable} of {len(test)} "
+              f"test photos "
+              f"that cut out cleanly (scenes digest {digest}, seed {args.seed})")  # fmt: skip
+        part_find(scenes, test)
+        if "decide" in parts:
+            part_decide(scenes, Path(args.data), args.seed, args.margin)
+        if "time" in parts:
+            part_time(scenes, test, Path(scratch), args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""Finding the items of an evidence-table photo: several items laid apart on a plain or textured
+surface (a table, a cloth), each to be decided alone. Class-agnostic, and no learned weights:
+a user has single-item training photos, not boxes.
+
+    boxes = find_items(image)             # [ItemBox, ...] in pixels of the (upright) image
+    crop = image.crop(boxes[0].expanded(0.08, image.size).as_tuple())
+
+How: the surface is what the photo's border shows. The photo is reduced to a working size and
+smoothed (so wood grain and cloth weave read as their mean colour); the border's colours are
+clustered (a grain has light and dark streaks), and a colour covering less than a fifth of the
+border is an item reaching the edge, not surface. A pixel is item where it is far from every
+surface colour (in units of that colour's own spread) or has more local contrast than the
+surface has (a dark band across a light carving averages to the table's colour, not to its
+texture). The mask is opened, closed and its holes filled; each connected region is a piece,
+and pieces whose boxes lie nearer than a tenth of the smaller one's width are one item (a
+print on a shirt; items laid apart lie further apart). A photo with an item covering 30% of
+the frame, whose border is mostly item, or whose only pieces touch its edge, is one item: the
+whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table").
+
+Only numpy and OpenCV: the data layer, importable by decode workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+# Surface kept round each item's crop, as a share of the item's longer side: a photo of an item
+# alone shows some table round it, and the model was calibrated on such photos.
+ITEM_MARGIN = 0.08
+# Photos are decoded for item finding with both sides at least this (JPEG draft scale): an item
+# a sixth of a 12 MP photo's width then still covers more than the model's input.
+ITEMS_DECODE_SIDE = 1200
+NO_ITEMS = "no_items"  # the code of a photo where no item was found
+NO_ITEMS_MESSAGE = (
+    "no item was found on the surface of this photo; check that the items lie apart on a plain "
+    "or evenly textured surface, or classify it with items=false"
+)
+
+
+@dataclass(frozen=True)
+class ItemBox:
+    """An item's box [x0, y0, x1, y1) in pixels of the upright photo."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    def as_list(self) -> list[int]:
+        return [self.x0, self.y0, self.x1, self.y1]
+
+    @property
+    def area(self) -> int:
+        return max(0, self.x1 - self.x0) * max(0, self.y1 - self.y0)
+
+    def expanded(self, margin: float, size: tuple[int, int]) -> ItemBox:
+        """A square round the box, its side the box's longer side plus `margin` of it on each
+        side, kept inside `size` (width, height) where it fits: framed as a photo of the item
+        alone would be (the eval transform's centre crop then keeps the whole item, where a
+        long item's own box would lose its ends)."""
+        side = round(max(self.x1 - self.x0, self.y1 - self.y0) * (1 + 2 * margin))
+        width, height = size
+        x0 = _placed((self.x0 + self.x1) / 2 - side / 2, side, width)
+        y0 = _placed((self.y0 + self.y1) / 2 - side / 2, side, height)
+        return ItemBox(x0, y0, min(width, x0 + side), min(height, y0 + side))
+
+
+def _placed(start: float, side: int, limit: int) -> int:
+    """The start of a span of `side` moved inside [0, limit) where it fits, else 0."""
+    return max(0, min(round(start), limit - side))
+
+
+@dataclass(frozen=True)
+class FinderSettings:
+    """How items are told from the surface; sizes are shares of the working image's longer side
+    (or of its area), so a phone photo and its thumbnail give the same boxes."""
+
+    working_side: int = 640  # the photo is reduced to this longer side first
+    smoothing: float = 0.005  # Gaussian sigma that blurs surface texture away
+    border: float = 0.03  # the strip whose colours model the surface
+    clusters: int = 3  # surface colours (a grain's light and dark streaks, a shadow)
+    surface_share: float = 0.2  # a border colour covering less than this share is not surface
+    threshold: float = 4.0  # distance to the surface, in its colour's spreads, that is item
+    min_spread: float = 2.5  # Lab units: a perfectly plain surface is not infinitely strict
+    texture_scale: float = 2.0  # texture distances are divided by this (a grain varies more)
+    gap: float = 0.004  # pieces closer than this are one item
+    join_ratio: float = 0.1  # boxes nearer than this share of the smaller one's width are one item
+    min_area: float = 0.0015  # smaller regions (dust, a glint) are not items
+    full_frame_border: float = 0.5  # share of the border that is foreground: one framed item
+    single_share: float = 0.3  # an item whose box covers this share of the frame is alone in it
+
+
+def find_items(
+    image: Image.Image | np.ndarray, settings: FinderSettings | None = None
+) -> list[ItemBox]:
+    """The items on the surface of an RGB photo, in reading order (rows top to bottom, each
+    left to right); a photo of one item gives one box, the whole photo; a bare surface none."""
+    settings = settings or FinderSettings()
+    rgb = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image)
+    height, width = rgb.shape[:2]
+    small, scale = working_copy(rgb, settings.working_side)
+    lab = smoothed_lab(small, settings.smoothing)
+    colour = item_mask(surface_distance(lab, settings), settings)
+    mask = colour | item_mask(texture_distance(small, settings), settings)
+    boxes = join_near(boxes_of(mask, settings, colour), settings.join_ratio)
+    if is_one_item(boxes, mask, settings):
+        return [ItemBox(0, 0, width, height)]
+    return [scale_box(box, scale, (width, height)) for box in boxes]
+
+
+def working_copy(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """The photo reduced so its longer side is at most `side`, and the factor back to full size."""
+    height, width = rgb.shape[:2]
+    scale = max(height, width) / side
+    if scale <= 1:
+        return rgb, 1.0
+    size = (max(1, round(width / scale)), max(1, round(height / scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+
+
+def smoothed_lab(rgb: np.ndarray, smoothing: float) -> np.ndarray:
+    """CIE Lab (float32, L in 0-100) after a blur that averages texture into its mean colour."""
+    sigma = max(0.5, smoothing * max(rgb.shape[:2]))
+    blurred = cv2.GaussianBlur(rgb, (0, 0), sigma)
+    return cv2.cvtColor(blurred.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+
+
+def border_pixels(image: np.ndarray, border: float) -> np.ndarray:
+    """The pixels of the strip round the image's edge, (N, channels)."""
+    height, width = image.shape[:2]
+    strip = max(1, round(border * max(height, width)))
+    edge = np.zeros((height, width), bool)
+    edge[:strip], edge[-strip:], edge[:, :strip], edge[:, -strip:] = True, True, True, True
+    return image[edge].reshape(-1, image.shape[2] if image.ndim == 3 else 1)
+
+
+def surface_distance(lab: np.ndarray, settings: FinderSettings) -> np.ndarray:
+    """Each pixel's distance to the nearest surface colour (k-means of the border's colours),
+    in units of that colour's spread: small on the surface, large on an item."""
+    samples = border_pixels(lab, settings.border).astype(np.float32)
+    k = max(1, min(settings.clusters, len(samples)))
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(0)  # the same photo, the same boxes
+    _, labels, centres = cv2.kmeans(samples, k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    flat = lab.reshape(-1, 3)
+    best = np.full(len(flat), np.inf, np.float32)
+    for i, centre in enumerate(centres):
+        members = samples[labels.ravel() == i]
+        if len(members) < settings.surface_share * len(samples):
+            continue  # an item reaching the edge in places does not make a surface colour
+        spread = max(settings.min_spread, float(np.sqrt(((members - centre) ** 2).sum(1)).mean()))
+        best = np.minimum(best, np.sqrt(((flat - centre) ** 2).sum(1)) / spread)
+    return best.reshape(lab.shape[:2])
+
+
+def local_contrast(rgb: np.ndarray, smoothing: float) -> np.ndarray:
+    """Local standard deviation of lightness over the smoothing scale: high at an item's edges
+    and markings (a dark band across a light carving averages to the table's colour, but not to
+    its texture)."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    sigma = max(0.5, smoothing * max(rgb.shape[:2]))
+    mean = cv2.GaussianBlur(grey, (0, 0), sigma)
+    square = cv2.GaussianBlur(grey * grey, (0, 0), sigma)
+    return np.sqrt(np.maximum(square - mean * mean, 0))
+
+
+def texture_distance(rgb: np.ndarray, settings: FinderSettings) -> np.ndarray:
+    """How much more contrast a pixel's neighbourhood has than the surface's (its border's
+    median, in units of the border's own spread): a grain or weave scores low, an edge high."""
+    contrast = local_contrast(rgb, settings.smoothing)
+    edge = border_pixels(contrast[..., None], settings.border).ravel()
+    middle = float(np.median(edge))
+    spread = max(settings.min_spread, 1.4826 * float(np.median(np.abs(edge - middle))))
+    return (contrast - middle) / spread / settings.texture_scale
+
+
+def item_mask(distance: np.ndarray, settings: FinderSettings) -> np.ndarray:
+    """Foreground: far from every surface colour, closed, holes filled, specks removed."""
+    mask = (distance > settings.threshold).astype(np.uint8)
+    side = max(distance.shape)
+    opening = _disc(max(1, round(0.003 * side)))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, opening)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disc(max(1, round(settings.gap * side))))
+    return fill_holes(mask.astype(bool))
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """The mask with every region it encloses filled (a ring's inside is part of the item)."""
+    padded = np.pad(mask.astype(np.uint8), 1)
+    flood = padded.copy()
+    cv2.floodFill(flood, None, (0, 0), 1)
+    return mask | (flood[1:-1, 1:-1] == 0)
+
+
+def border_share(mask: np.ndarray, border: float) -> float:
+    """The share of the image's edge strip that is foreground."""
+    return float(border_pixels(mask[..., None].astype(np.uint8), border).mean())
+
+
+def boxes_of(
+    mask: np.ndarray, settings: FinderSettings, tight: np.ndarray | None = None
+) -> list[ItemBox]:
+    """One box per connected region (pieces within `gap` joined), too-small regions dropped,
+    ordered as read: by rows of items, then left to right. `tight`: a mask whose pixels, where
+    a region has any, give its box (the colour mask: texture's halo spreads past the edges)."""
+    side = max(mask.shape)
+    joined = cv2.dilate(mask.astype(np.uint8), _disc(max(1, round(settings.gap * side))))
+    count, labels = cv2.connectedComponents(joined, connectivity=8)
+    min_pixels = settings.min_area * mask.size
+    boxes = []
+    for i in range(1, count):
+        region = (labels == i) & mask  # the box of the item, not of its dilation
+        if region.sum() < min_pixels:
+            continue
+        if tight is not None and (region & tight).sum() >= max(1, min_pixels):
+            region &= tight
+        ys, xs = np.nonzero(region)
+        boxes.append(ItemBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    return reading_order(boxes)
+
+
+def reading_order(boxes: list[ItemBox]) -> list[ItemBox]:
+    """Boxes in the order a person reads a table: rows (boxes whose vertical middles fall within
+    the row's first box), top to bottom, each left to right; numbers that match the picture."""
+    rest = sorted(boxes, key=lambda b: (b.y0, b.x0))
+    ordered: list[ItemBox] = []
+    while rest:
+        first = rest[0]
+        row = [b for b in rest if first.y0 <= (b.y0 + b.y1) / 2 <= first.y1]
+        row = row or [first]
+        ordered += sorted(row, key=lambda b: b.x0)
+        rest = [b for b in rest if b not in row]
+    return ordered
+
+
+def box_gap(a: ItemBox, b: ItemBox) -> int:
+    """Pixels between two boxes (0 when they touch or overlap)."""
+    dx = max(0, max(a.x0, b.x0) - min(a.x1, b.x1))
+    dy = max(0, max(a.y0, b.y0) - min(a.y1, b.y1))
+    return max(dx, dy)
+
+
+def join_near(boxes: list[ItemBox], ratio: float) -> list[ItemBox]:
+    """Boxes closer than `ratio` of the smaller one's shorter side joined into one, until none
+    are: items laid apart on a table lie further apart than that, so nearer boxes are parts of
+    one item (a print on a shirt, a carving's dark band, the two shoes of a pair)."""
+    boxes = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, j in itertools.combinations(range(len(boxes)), 2):
+            a, b = boxes[i], boxes[j]
+            reach = ratio * min(a.x1 - a.x0, a.y1 - a.y0, b.x1 - b.x0, b.y1 - b.y0)
+            if box_gap(a, b) <= reach:
+                union = ItemBox(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+                boxes = [union] + [c for k, c in enumerate(boxes) if k not in (i, j)]
+                joined = True
+                break
+    return reading_order(boxes)
+
+
+def is_one_item(boxes: list[ItemBox], mask: np.ndarray, settings: FinderSettings) -> bool:
+    """Whether the photo is of one item, whose box is then the whole photo (its answer is the
+    photo's own): an item filling most of the frame (or reaching the border all round, so the
+    border shows it, not a surface), or only regions at the edge."""
+    frame = mask.shape[0] * mask.shape[1]
+    return (
+        border_share(mask, settings.border) >= settings.full_frame_border
+        or any(box.area >= settings.single_share * frame for box in boxes)
+        or (bool(boxes) and all(touches_edge(box, mask.shape) for box in boxes))
+    )
+
+
+def touches_edge(box: ItemBox, shape: tuple[int, ...]) -> bool:
+    """Whether the box reaches the image's edge (items laid apart on a table do not)."""
+    height, width = shape[:2]
+    return box.x0 == 0 or box.y0 == 0 or box.x1 == width or box.y1 == height
+
+
+def scale_box(box: ItemBox, scale: float, size: tuple[int, int]) -> ItemBox:
+    """A working-size box in pixels of the full photo (`size`: width, height)."""
+    width, height = size
+    return ItemBox(
+        max(0, int(np.floor(box.x0 * scale))),
+        max(0, int(np.floor(box.y0 * scale))),
+        min(width, int(np.ceil(box.x1 * scale))),
+        min(height, int(np.ceil(box.y1 * scale))),
+    )
+
+
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def crops_of(image: Image.Image, boxes: Sequence[ItemBox], margin: float) -> list[Image.Image]:
+    """Each item's crop with `margin` (share of its longer side) of surface round it."""
+    return [image.crop(box.expanded(margin, image.size).as_tuple()) for box in boxes]
+
+
+def scale_to(box: ItemBox, factor: tuple[float, float], size: tuple[int, int]) -> ItemBox:
+    """A box found on a reduced decode, in pixels of the full upright photo (`size`)."""
+    fx, fy = factor
+    width, height = size
+    return ItemBox(
+        max(0, int(box.x0 * fx)),
+        max(0, int(box.y0 * fy)),
+        min(width, round(box.x1 * fx)),
+        min(height, round(box.y1 * fy)),
+    )

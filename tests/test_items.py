@@ -1,0 +1,266 @@
+"""Items on a table: the finder on generated tables, per-item decisions, and infer.py items=true."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from wildlens.data.items import (
+    FinderSettings,
+    ItemBox,
+    crops_of,
+    find_items,
+    reading_order,
+)
+from wildlens.model.items import item_counts, predict_items, summary_line
+
+
+def table(kind: str, size=(900, 600), seed=0) -> np.ndarray:
+    """A surface: plain with a light gradient, wood-like streaks, or a noisy cloth weave."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    if kind == "plain":
+        shade = 1 + 0.1 * (x / width - 0.5)
+        image = np.array([200, 195, 185]) * shade[..., None]
+    elif kind == "wood":
+        shade = 1 + 0.12 * np.sin(y / height * 40 * np.pi + 2 * np.sin(x / width * 3))
+        image = np.array([150, 100, 60]) * shade[..., None]
+    else:
+        weave = 0.5 * (np.sin(2 * np.pi * x / 5) + np.sin(2 * np.pi * y / 5))
+        image = np.array([60, 80, 120]) * (1 + 0.08 * weave)[..., None]
+        image = image + rng.normal(0, 6, (height, width, 1))
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def lay(surface: np.ndarray, boxes, colours) -> Image.Image:
+    """Ellipses (items) of the given boxes and colours on the surface, with a little texture."""
+    image = Image.fromarray(surface)
+    draw = ImageDraw.Draw(image)
+    for box, colour in zip(boxes, colours, strict=True):
+        draw.ellipse(box.as_tuple(), fill=colour)
+        x0, y0, x1, y1 = box.as_tuple()
+        draw.line((x0 + 10, (y0 + y1) // 2, x1 - 10, (y0 + y1) // 2), fill=(40, 40, 40), width=3)
+    return image
+
+
+def iou(a: ItemBox, b: ItemBox) -> float:
+    ix = max(0, min(a.x1, b.x1) - max(a.x0, b.x0))
+    iy = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    return ix * iy / (a.area + b.area - ix * iy)
+
+
+THREE = [ItemBox(60, 60, 260, 200), ItemBox(400, 80, 520, 300), ItemBox(620, 350, 860, 560)]
+COLOURS = [(240, 235, 220), (90, 60, 40), (30, 120, 60)]
+
+
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_items_apart_on_a_surface_are_each_found_once(kind):
+    found = find_items(lay(table(kind), THREE, COLOURS))
+    assert len(found) == 3
+    for truth, box in zip(THREE, found, strict=True):  # reading order matches the layout
+        assert iou(truth, box) > 0.8
+
+
+def test_boxes_are_in_pixels_of_the_photo_whatever_its_size():
+    small = lay(table("plain"), THREE, COLOURS)
+    large = small.resize((small.width * 3, small.height * 3), Image.BICUBIC)
+    found = find_items(large)
+    assert len(found) == 3
+    for truth, box in zip(THREE, found, strict=True):
+        scaled = ItemBox(truth.x0 * 3, truth.y0 * 3, truth.x1 * 3, truth.y1 * 3)
+        assert iou(scaled, box) > 0.8
+
+
+def test_a_bare_surface_holds_no_item():
+    assert find_items(Image.fromarray(table("wood"))) == []
+
+
+def test_a_photo_filled_by_one_item_stays_one_item():
+    surface = table("plain", (600, 600))
+    image = lay(surface, [ItemBox(-50, -50, 650, 650)], [(120, 90, 50)])
+    assert find_items(image) == [ItemBox(0, 0, 600, 600)]
+
+
+def test_one_item_in_pieces_of_the_surface_colour_stays_one_item():
+    # A light item with a band of the table's own colour across it (a white patch on a cloth).
+    surface = table("plain")
+    image = Image.fromarray(surface)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((300, 150, 600, 450), fill=(60, 40, 30))
+    draw.rectangle((300, 296, 600, 302), fill=tuple(int(v) for v in surface[300, 450]))
+    assert len(find_items(image)) == 1
+
+
+def test_a_ring_is_one_item_not_its_hole():
+    image = Image.fromarray(table("plain"))
+    ImageDraw.Draw(image).ellipse((300, 150, 600, 450), outline=(60, 40, 30), width=25)
+    [box] = find_items(image)
+    assert iou(box, ItemBox(300, 150, 601, 451)) > 0.9
+
+
+def test_specks_are_not_items():
+    image = lay(table("plain"), THREE[:1], COLOURS[:1])
+    ImageDraw.Draw(image).ellipse((700, 500, 704, 504), fill=(0, 0, 0))
+    assert len(find_items(image)) == 1
+    assert len(find_items(image, FinderSettings(min_area=0.0))) == 2
+
+
+def test_reading_order_is_rows_then_left_to_right():
+    a, b, c = ItemBox(500, 10, 600, 100), ItemBox(10, 30, 100, 120), ItemBox(200, 300, 300, 400)
+    assert reading_order([c, a, b]) == [b, a, c]
+
+
+def test_crops_are_squares_with_a_margin_moved_inside_the_photo():
+    image = Image.new("RGB", (100, 80))
+    assert ItemBox(40, 30, 60, 40).expanded(0.1, image.size) == ItemBox(38, 23, 62, 47)
+    assert ItemBox(0, 10, 50, 40).expanded(0.1, image.size) == ItemBox(0, 0, 60, 60)
+    [crop] = crops_of(image, [ItemBox(0, 0, 100, 20)], 0.1)
+    assert crop.size == (100, 80)  # larger than the photo: the whole photo
+
+
+def record(decision, label):
+    return {"decision": decision, "label": label}
+
+
+def test_counts_name_no_class_for_unknown_items():
+    counts = item_counts(
+        [
+            record("identified", "ivory"),
+            record("identified", "ivory"),
+            record("review", "bone"),
+            record("unknown", "ivory"),
+        ]
+    )
+    assert counts == {"items": 4, "identified": {"ivory": 2}, "review": {"bone": 1}, "unknown": 1}
+    assert summary_line(counts) == "2 ivory identified, 1 for review, 1 unknown"
+    assert summary_line(item_counts([])) == "no items found"
+
+
+def test_each_item_is_decided_as_its_crop_alone(tiny_bundle):
+    from wildlens.model.predictor import Predictor
+
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    image = lay(table("cloth"), THREE, COLOURS)
+    answer = predict_items(predictor, image)
+    assert [item.index for item in answer.items] == [1, 2, 3]
+    alone = predictor.predict(crops_of(image, [i.box for i in answer.items], 0.08))
+    for item, single in zip(answer.items, alone, strict=True):
+        assert item.prediction.decision == single.decision
+        assert item.prediction.probabilities == pytest.approx(single.probabilities, abs=1e-6)
+    assert answer.counts["items"] == 3
+
+
+def test_boxes_of_a_reduced_decode_are_in_pixels_of_the_full_photo(tiny_bundle):
+    from wildlens.model.predictor import Predictor
+
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    image = lay(table("plain"), THREE, COLOURS)
+    half = image.resize((450, 300))
+    answer = predict_items(predictor, half, full_size=image.size)
+    for truth, item in zip(THREE, answer.items, strict=True):
+        assert iou(truth, item.box) > 0.75
+
+
+# --- infer.py items=true ----------------------------------------------------------------------
+
+
+def write_jpeg(image: Image.Image, path, orientation: int | None = None):
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    image.save(path, "JPEG", quality=92, exif=exif.tobytes())
+
+
+def run(bundle, folder, out, *args):
+    from wildlens.data.config import load_config
+    from wildlens.pipeline.batch import run_batch
+    from wildlens.pipeline.config import InferConfig
+
+    options = [f"bundle={bundle}", f"input={folder}", f"out={out}", "progress=false", *args]
+    return run_batch(load_config(InferConfig, options), log=lambda _: None)
+
+
+def records_of(out):
+    lines = out.with_suffix(".jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_items_true_gives_one_record_per_item_and_resumes(tiny_bundle, tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    write_jpeg(lay(table("wood"), THREE, COLOURS), folder / "table.jpg")
+    # The same table stored sideways with an EXIF rotation: boxes are of the upright photo.
+    upright = lay(table("plain"), THREE, COLOURS)
+    write_jpeg(upright.transpose(Image.Transpose.ROTATE_90), folder / "turned.jpg", 6)
+    write_jpeg(Image.fromarray(table("cloth")), folder / "bare.jpg")
+    (folder / "broken.jpg").write_bytes(b"not a photo")
+    out = tmp_path / "run" / "items.csv"
+    summary = run(
+        tiny_bundle, folder, out, "items=true", "workers=0", "batch_size=2", "report=true"
+    )
+    records = {r["key"]: r for r in records_of(out)}
+    assert sorted(records) == sorted(
+        ["bare.jpg", "broken.jpg"]
+        + [f"{photo}#item{i}" for photo in ("table.jpg", "turned.jpg") for i in (1, 2, 3)]
+    )
+    assert records["bare.jpg"]["error_code"] == "no_items"
+    assert records["broken.jpg"]["status"] == "failed"
+    for i, truth in enumerate(THREE, start=1):
+        item = records[f"turned.jpg#item{i}"]
+        assert item["item_of"] == "turned.jpg" and item["item_index"] == i
+        assert iou(ItemBox(*item["item_box"]), truth) > 0.75
+        assert item["status"] == "ok" and item["decision"] in ("identified", "review", "unknown")
+        assert item["sha256"] == records["turned.jpg#item1"]["sha256"]  # the photo's evidence key
+        assert "bundle_sha256" in item and "routing_sha256" in item
+    assert summary["missing"] == [] and summary["items"] == 6
+    answer = summary["items_by_photo"]["table.jpg"]
+    assert answer["items"] == 3 and "summary" in answer
+    assert sorted(summary["items_by_photo"]) == ["table.jpg", "turned.jpg"]
+    # The review pages show each item's crop and the photo with its numbered boxes.
+    sha = records["table.jpg#item1"]["sha256"]
+    pictures = {p.name for p in (out.with_suffix(".review") / "items" / sha[:2]).iterdir()}
+    assert pictures == {f"{sha}.jpg", f"{sha}-1.jpg", f"{sha}-2.jpg", f"{sha}-3.jpg"}
+    pages = "".join(p.read_text() for p in out.with_suffix(".review").glob("decision-*.html"))
+    assert "item 2 of 3 on the photo" in pages
+    # A rerun records nothing new; a log cut short after one item redoes only the rest.
+    run(tiny_bundle, folder, out, "items=true", "workers=0")
+    assert len(records_of(out)) == len(records)
+    log = out.with_suffix(".jsonl")
+    kept = [line for line in log.read_text().splitlines() if "#item2" not in line]
+    log.write_text("\n".join(kept) + "\n")
+    run(tiny_bundle, folder, out, "items=true", "workers=0")
+    again = [r["key"] for r in records_of(out)]
+    assert sorted(again) == sorted(records) and len(again) == len(set(again))
+
+
+def test_items_run_only_on_the_local_engine():
+    from wildlens.data.config import ConfigError, load_config
+    from wildlens.pipeline.config import InferConfig
+
+    with pytest.raises(ConfigError, match="items"):
+        load_config(InferConfig, ["items=true", "engine=ray"])
+
+
+def test_a_photo_is_done_only_when_all_its_items_are_recorded():
+    from wildlens.pipeline.records import recorded_photos
+
+    def item(photo, index, found):
+        return {"key": f"{photo}#item{index}", "item_of": photo, "items_found": found}
+
+    records = [item("a.jpg", 1, 2), item("a.jpg", 2, 2), item("b.jpg", 1, 3), {"key": "c.jpg"}]
+    assert recorded_photos(records) == {"a.jpg"}
+
+
+def test_each_photo_gets_its_items_counts_in_the_summary():
+    from wildlens.pipeline.records import items_by_photo
+
+    records = [
+        {"key": "t.jpg#item1", "item_of": "t.jpg", "decision": "identified", "label": "ivory"},
+        {"key": "t.jpg#item2", "item_of": "t.jpg", "decision": "unknown", "label": "ivory"},
+        {"key": "u.jpg", "decision": "review", "label": "bone"},
+    ]
+    answers = items_by_photo(records)
+    assert list(answers) == ["t.jpg"]
+    assert answers["t.jpg"]["summary"] == "1 ivory identified, 1 unknown"
