@@ -42,8 +42,9 @@ from wildlens.data.splits import group_split
 from wildlens.model.calibration import fit_temperature, negative_log_likelihood, softmax
 from wildlens.model.unknown import KNN_FEATURES, KNN_LOGITS, KnnBank
 
-# Inverse L2 strengths tried (features standardised): clothing-small chose 0.003-0.01 at every
-# size measured; larger values were never chosen and are the slowest to fit.
+# Inverse L2 strengths tried (features standardised); larger values were never chosen on the
+# sets measured and are the slowest to fit. Chosen by docs/benchmarks.md, "The trust layer"
+# (`bench/trust.py --parts head`: the choice of C against the probe).
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
 ABSENT = -1e4  # the logit of a class a head never saw: never its answer
 

@@ -46,7 +46,8 @@ import numpy as np
 SIGNALS = ("unknown", "low_confidence", "atypicality")
 YES_NO = ("unknown", "low_confidence")  # the others are in [0, 1]
 # The largest bet as a fraction of the largest safe bet 1 / m0: a signal of 0 then leaves 20% of
-# the wealth, so a few typical photos after a run of odd ones do not ruin the evidence.
+# the wealth, so a few typical photos after a run of odd ones do not ruin the evidence. Measured
+# in docs/benchmarks.md, "The trust layer", shift (`bench/trust.py --parts shift`).
 MAX_BET_FRACTION = 0.8
 # The running mean and variance start from one pseudo-photo at m0 with variance 1/4 (the largest a
 # [0, 1] signal can have): the first bets are small.

@@ -46,8 +46,12 @@ from wildlens.model.calibration import check_logits
 from wildlens.model.conformal import conformal_quantile
 
 ENERGY, KNN_FEATURES, KNN_LOGITS = "energy", "knn_features", "knn_logits"
-NEIGHBOURS = 10  # k: Sun et al. found k in 5-50 alike; k = 1 was noisier here (held-out pairs)
-FAR_KEEP = 0.99  # the share of calibration photos within knn_features' far threshold
+# k of the kNN distances: Sun et al. found k in 5-50 alike; k = 1 was noisier on held-out pairs
+# (docs/benchmarks.md, "The trust layer", near look-alikes; `bench/trust.py --parts unknown`).
+NEIGHBOURS = 10
+# The share of calibration photos within knn_features' far threshold: 99% against 99.5% chosen
+# there on the held-out pairs and the far (synthetic) photos, same section and part.
+FAR_KEEP = 0.99
 CHUNK = 1024  # queries per distance block: bounds memory to CHUNK x bank size
 
 
