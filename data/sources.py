@@ -172,9 +172,9 @@ def iter_archive(
 ) -> Iterator[Sample | Skipped]:
     """Stream the members of a zip or tar archive as Samples holding their bytes.
 
-    `member_order` (zip only): the members' indices in the archive's listing, in the order to
-    read them; keys are then made unique here, in listed order (a repeated name's n-th copy is
-    `name#n`), as `wildlens.pipeline.inputs.unique_keys` does for the listed order.
+    `member_order` (zip only): the indices of the members that are not folders, in the
+    archive's listing, in the order to read them. A zip's repeated names are numbered
+    (`name#n`, `RepeatNumbering`) in listed order, whatever the order read.
 
     Skipped, with a reason: absolute names, names with `..`, links, devices and other non-files,
     nested archives, members over `max_member_bytes`, zip members packed more than `max_ratio`
@@ -253,16 +253,12 @@ def _zip_members(
     path: Path, limit: int, max_ratio: int = DEFAULT_MAX_RATIO, order: list[int] | None = None
 ):
     with zipfile.ZipFile(path) as archive:
-        listing = archive.infolist()
-        names = [info.filename for info in listing]
-        if order is not None:  # unique names in listed order, then read in `order`
-            names = _unique_in_order(listing)
-            listing = [listing[i] for i in order]
-            names = [names[i] for i in order]
+        listing = [info for info in archive.infolist() if not info.is_dir()]
+        number = RepeatNumbering()  # in listed order, before any reordering
+        names = [number(info.filename.replace("\\", "/")) for info in listing]
+        if order is not None:
+            listing, names = [listing[i] for i in order], [names[i] for i in order]
         for info, unique in zip(listing, names, strict=True):
-            unique = None if order is None else unique
-            if info.is_dir():
-                continue
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 yield info.filename, "link", None, unique
@@ -281,22 +277,20 @@ def _zip_members(
                 yield info.filename, None, read, unique
 
 
-def _unique_in_order(listing: list[zipfile.ZipInfo]) -> list[str]:
-    """Each member's name, the n-th repeat of a name (folders aside) as `name#n`."""
-    seen: set[str] = set()
-    names = []
-    for info in listing:
-        name = info.filename
-        if not info.is_dir():
-            key, n = name.replace("\\", "/"), 1
-            unique = key
-            while unique in seen:
-                n += 1
-                unique = f"{key}#{n}"
-            seen.add(unique)
-            name = unique
-        names.append(name)
-    return names
+class RepeatNumbering:
+    """Unique keys for names that may repeat: the n-th repeat of `name` becomes `name#n` (an
+    archive may hold one name twice, and also a member named `name#2`)."""
+
+    def __init__(self):
+        self.emitted: set[str] = set()
+
+    def __call__(self, name: str) -> str:
+        key, n = name, 1
+        while key in self.emitted:
+            n += 1
+            key = f"{name}#{n}"
+        self.emitted.add(key)
+        return key
 
 
 def _tar_members(path: Path, limit: int):

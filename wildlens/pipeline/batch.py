@@ -193,10 +193,8 @@ def finish(
     write_csv(outputs.csv, records, cfg.top_k)
     guard = RunGuard(bundle.routing.guard, enabled=cfg.shift_guard)
     guard.replay(records)
-    order = {
-        "shuffled": is_shuffled(input_path, cfg.order),
-        "seed": cfg.order_seed if is_shuffled(input_path, cfg.order) else None,
-    }
+    shuffled = is_shuffled(input_path, cfg.order)
+    order = {"shuffled": shuffled, "seed": cfg.order_seed if shuffled else None}
     summary = {
         **summarise(records, input_keys, bundle, input_path),
         "order": order,

@@ -21,6 +21,7 @@ import numpy as np
 
 from wildlens.data.sources import (
     DatasetError,
+    RepeatNumbering,
     Sample,
     Skipped,
     is_archive,
@@ -68,8 +69,9 @@ def iter_inputs(
     else:
         members = None if shuffle_seed is None else shuffled_zip_order(path, shuffle_seed)
         items = iter_archive(path, extensions, member_order=members)
-        return items if members is not None else unique_keys(items)
     items = unique_keys(items)
+    if kind == "archive":  # a zip is read in its shuffled order already; a tar is a stream
+        return items
     if shuffle_seed is None:
         return items
     listed = list(items)  # paths or manifest rows: no photo is read yet
@@ -85,27 +87,23 @@ def is_shuffled(path: str | Path, order: str) -> bool:
 
 
 def shuffled_zip_order(path: Path, seed: int) -> list[int] | None:
-    """A seeded permutation of a zip's members (their indices in its listing), or None for a
-    tar archive, which is read as a stream."""
+    """A seeded permutation of a zip's members other than folders (their indices in its
+    listing of them), or None for a tar archive, which is read as a stream."""
     if Path(path).suffix.lower() != ".zip":
         return None
     try:
         with zipfile.ZipFile(path) as archive:
-            count = len(archive.infolist())
+            count = sum(not info.is_dir() for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as error:
         raise DatasetError(f"{path}: the archive is damaged ({error})") from error
     return [int(i) for i in np.random.default_rng(seed).permutation(count)]
 
 
 def unique_keys(items: Iterable[Sample | Skipped]) -> Iterator[Sample | Skipped]:
-    """Rename the n-th repeat of a key to `key#n` (archives may hold one name twice)."""
-    emitted: set[str] = set()
+    """Rename the n-th repeat of a key to `key#n` (`RepeatNumbering`)."""
+    number = RepeatNumbering()
     for item in items:
-        key, n = item.key, 1
-        while key in emitted:  # a loop: the archive may also hold a member named `key#2`
-            n += 1
-            key = f"{item.key}#{n}"
-        emitted.add(key)
+        key = number(item.key)
         yield item if key == item.key else replace(item, key=key)
 
 
