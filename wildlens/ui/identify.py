@@ -407,7 +407,8 @@ def layout(state: AppState, labels: Labels) -> Components:
     (`app.CSS`): on a wide screen the photos and the record form on the left, the answer and
     its details on the right; on a phone they stack, so the decision and Save record are one
     short scroll apart, and the details (top classes, per-photo table, card) come folded. With
-    "items on a table" the answer is the items' counts, then one row per item.
+    "items on a table" the answer is the items' counts; the gallery shows the photo with the
+    numbered boxes, and one row per item follows it.
     """
     cfg = state.cfg
     with gr.Row(equal_height=False, elem_id="identify-layout"):
@@ -439,7 +440,6 @@ def layout(state: AppState, labels: Labels) -> Components:
             )
         with gr.Column(min_width=280, elem_id="identify-answer"):
             decision = gr.HTML(elem_id="decision")
-            rows = gr.HTML(elem_id="item-rows")
         with gr.Column(min_width=280, elem_id="identify-record"):
             with gr.Group():
                 case_id = labels.make(
@@ -469,6 +469,8 @@ def layout(state: AppState, labels: Labels) -> Components:
                 elem_id="gallery",
                 elem_classes=["wl-photos"],
             )
+            # Items on a table: one row per item, under the photo with their numbered boxes.
+            rows = gr.HTML(elem_id="item-rows")
             with labels.make(
                 gr.Accordion, {"label": "identify.details"}, open=False, elem_id="details"
             ):
