@@ -6,9 +6,9 @@ Starts the app on the embedded demo bundle with a fresh data folder and three ac
 officer, an expert, a trainer), saves a few synthetic items through the app's API as the officer,
 then photographs each tab with Chromium (Playwright), signed in as the person who uses it: the
 sign-in page, Identify in three languages and on a phone-sized screen (officer), a saved item
-and the next one (New item), a photo of several items on a table (officer), the review queue with a record open and a case report (expert), a
-batch run (officer) and a workshop training (trainer). Images are reduced to a 256-colour palette
-to stay small.
+and the next one (New item), a photo of several items on a table (officer), the review queue
+with a record open and a case report (expert), a batch run (officer) and a workshop training
+(trainer). Images are reduced to a 256-colour palette to stay small.
 """
 
 from __future__ import annotations
