@@ -192,3 +192,29 @@ def test_the_counts_line_in_three_languages_with_plurals():
     assert text("en", "items.found", count=1) == "1 item on the photo"
     assert text("en", "items.found", count=4) == "4 items on the photo"
     assert text("en", "items.overview", name="t.jpg", count=1).startswith("t.jpg · 1 item,")
+
+
+def test_a_retraining_export_holds_each_item_not_the_table(
+    state, identified, table_photo, tmp_path
+):
+    from wildlens.review.exports import export_for_retraining
+
+    *_, analysis, _ = identified
+    _, saved = save_record(state, [str(table_photo)], "C-EXPORT", "", "Somchai", analysis, "en")
+    first, second, _ = saved.record_ids
+    for record_id, label in ((first, "elephant_ivory"), (second, "bone")):  # two labels, one photo
+        record = state.store.record(record_id)
+        if record.label == label:
+            state.store.confirm(record_id, "Dr Vong")
+        else:
+            state.store.correct(record_id, "Dr Vong", label, "looked closer")
+    summary = export_for_retraining(state.store, tmp_path / "export", "folder")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "export" / "manifest.csv").read_text())))
+    mine = [r for r in rows if r["group"] == "C-EXPORT"]
+    assert {r["label"] for r in mine} == {"elephant_ivory", "bone"} and not summary.conflicts
+    for row, item, colour in zip(mine, analysis.answer.items[:2], COLOURS[:2], strict=True):
+        crop = Image.open(tmp_path / "export" / row["path"])
+        assert crop.width < Image.open(table_photo).width  # the item, not the table
+        middle = crop.getpixel((crop.width // 2, crop.height // 3))
+        assert max(abs(a - b) for a, b in zip(middle, colour, strict=True)) < 40
+        assert row["path"].endswith(f"-item{item.index}.jpg")
