@@ -218,3 +218,15 @@ def test_a_retraining_export_holds_each_item_not_the_table(
         middle = crop.getpixel((crop.width // 2, crop.height // 3))
         assert max(abs(a - b) for a, b in zip(middle, colour, strict=True)) < 40
         assert row["path"].endswith(f"-item{item.index}.jpg")
+
+
+def test_a_language_change_rewords_the_items_answer(state, identified):
+    from wildlens.ui.identify import IdentifyTab
+
+    *_, analysis, _ = identified
+    components = [object() for _ in range(7)]  # decision, top, table, card, stats, status, rows
+    tab = IdentifyTab(analysis=None, results=components, officer=None)
+    shown = dict(tab.rerender(state, "lo", analysis))
+    decision, rows = shown[components[0]], shown[components[6]]
+    assert text("lo", "items.found", count=3) in decision
+    assert rows.count("<tr data-item=") == 3 and text("lo", "items.col_result") in rows
