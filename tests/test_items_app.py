@@ -143,7 +143,11 @@ def test_the_review_queue_shows_the_expert_the_item(state, identified, table_pho
         save_record(state, [str(table_photo)], "C-QUEUE", "", "Somchai", analysis, "en")
     queue = queue_table(state, "C-QUEUE", "", "en")
     waiting = [i for i in analysis.answer.items if i.prediction.decision != "identified"]
-    assert len(queue) == len(waiting)
+    assert waiting and len(queue) == len(waiting)
+    shown = [f"item {i.index} of 3 on the photo" for i in waiting]
+    assert [
+        next(v for v in row if "item" in str(v)).split(" · ")[-1] for row in queue.values
+    ] == shown
     records = state.store.records("C-QUEUE")
     for record, item, colour in zip(records, analysis.answer.items, COLOURS, strict=True):
         _, photos, _, _ = open_record(state, record.id, "en")
