@@ -468,6 +468,8 @@ def test_items_on_a_table_on_a_phone(chromium, app, tmp_path):
     page = open_page(chromium, url, "en", viewport=PHONE, is_mobile=True)
     page.locator("#items-switch input[type=checkbox]").check()
     page.locator("#heat-map").wait_for(state="hidden")  # no heat map of a table
+    photos_label = page.locator('#photos label[data-testid="block-label"]')
+    photos_label.get_by_text(text("en", "identify.photos_table")).wait_for()
     upload(page, photo)
     page.locator("#identify").click()
     page.locator("#item-rows tr[data-item]").nth(2).wait_for()

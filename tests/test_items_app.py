@@ -229,8 +229,11 @@ def test_a_language_change_rewords_the_items_answer(state, identified):
 
     *_, analysis, _ = identified
     components = [object() for _ in range(7)]  # decision, top, table, card, stats, status, rows
-    tab = IdentifyTab(analysis=None, results=components, officer=None)
-    shown = dict(tab.rerender(state, "lo", analysis))
+    photos, gallery = object(), object()
+    tab = IdentifyTab(None, components, None, items_switch=object(), labelled=[photos, gallery])
+    shown = dict(tab.rerender(state, "lo", analysis, True))
     decision, rows = shown[components[0]], shown[components[6]]
+    assert shown[photos]["label"] == text("lo", "identify.photos_table")  # the switch's words
+    assert photos not in dict(tab.rerender(state, "lo", None, False))
     assert text("lo", "items.found", count=3) in decision
     assert rows.count("<tr data-item=") == 3 and text("lo", "items.col_result") in rows

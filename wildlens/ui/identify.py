@@ -21,7 +21,7 @@ class, and "not in catalogue" in the per-photo results.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -321,23 +321,34 @@ class IdentifyTab:
     # language change
     results: list[Any]
     officer: gr.Textbox
+    items_switch: Any = None
+    # the photo box and the gallery, whose labels say "one item" or "a table of items"
+    labelled: list[Any] = field(default_factory=list)
 
     @property
     def inputs(self) -> list[Any]:
         """What `rerender` needs besides the language."""
-        return [self.analysis]
+        return [self.analysis, *([self.items_switch] if self.items_switch is not None else [])]
 
     def rerender(
-        self, state: AppState, language: str, analysis: Analysis | ItemsAnalysis | None
+        self,
+        state: AppState,
+        language: str,
+        analysis: Analysis | ItemsAnalysis | None,
+        several: bool = False,
     ) -> list[tuple[Any, Any]]:
-        """(component, update) of the results in `language`."""
+        """(component, update) of the results in `language` (and, with "items on a table"
+        on, the labels that say so)."""
+        # Without the switch the labels keep their own words (`Labels` gives them).
+        labels = photo_labels(True, language) if several and self.labelled else []
+        pairs = list(zip(self.labelled, labels, strict=True)) if labels else []
         model = state.model
         if analysis is not None and analysis.model_key != model.key:
-            return []  # answered by another model: keep what is shown
+            return pairs  # answered by another model: keep what is shown
         decision, top, table, card, statistics, rows = answer_outputs(model, analysis, language)
         status = status_text(analysis, language, model_label(model)) if analysis else ""
         values = [decision, top, table, card, statistics, status, rows]
-        return list(zip(self.results, values, strict=True))
+        return pairs + list(zip(self.results, values, strict=True))
 
     @property
     def session_outputs(self) -> list[Any]:
@@ -348,6 +359,15 @@ class IdentifyTab:
         if not session.signed_in:
             return [gr.update()]
         return [gr.update(value=session.name, interactive=False)]
+
+
+def photo_labels(several: bool, language: str) -> list[Any]:
+    """The photo box's and the gallery's labels: of one item, or of a table of items."""
+    if several:
+        keys = ("identify.photos_table", "identify.gallery_items")
+    else:
+        keys = ("identify.photos", "identify.gallery")
+    return [gr.update(label=text(language, key)) for key in keys]
 
 
 def locked(saved: bool) -> tuple[Any, ...]:
@@ -397,6 +417,8 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
         analysis=c.analysis,
         results=[c.decision, c.top, c.table, c.card, c.statistics, c.status, c.rows],
         officer=c.officer,
+        items_switch=c.items_switch,
+        labelled=[c.photos, c.shown],
     )
 
 
@@ -525,9 +547,10 @@ def wire(state: AppState, c: Components, language: gr.Radio, access: Access) -> 
     def on_photos_changed():
         return None, "", None, None, "", "", "", "", ""
 
-    def on_items_switch(several):
+    def on_items_switch(several, lang):
         # The heat map is of one item's answer; a shown answer is of the other kind: cleared.
-        return (gr.update(visible=not several), *on_photos_changed())
+        labels = photo_labels(several, lang)
+        return (gr.update(visible=not several), *labels, *on_photos_changed())
 
     def on_answered(current):
         # No class name for an unknown item, nor one for a photo of several (each row has its
@@ -562,5 +585,8 @@ def wire(state: AppState, c: Components, language: gr.Radio, access: Access) -> 
     stale = [c.analysis, *c.answer, c.statistics, c.rows]
     c.photos.change(on_photos_changed, None, stale, api_visibility="private")
     c.items_switch.change(
-        on_items_switch, c.items_switch, [c.heat_map, *stale], api_visibility="private"
+        on_items_switch,
+        [c.items_switch, language],
+        [c.heat_map, c.photos, c.shown, *stale],
+        api_visibility="private",
     ).then(on_answered, c.analysis, [c.top, c.card], api_visibility="private")

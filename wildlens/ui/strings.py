@@ -217,6 +217,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "桌上的多件物品（一张照片拍多件物品）",
         "lo": "ສິ່ງຂອງຢູ່ເທິງໂຕະ (ຮູບດຽວມີຫຼາຍສິ່ງຂອງ)",
     },
+    "identify.photos_table": {
+        "en": "One photo of the whole table",
+        "zh": "整张桌子的一张照片",
+        "lo": "ຮູບດຽວຂອງໂຕະທັງໝົດ",
+    },
+    "identify.gallery_items": {
+        "en": "The photo with each item's numbered box",
+        "zh": "标出每件物品编号框的照片",
+        "lo": "ຮູບທີ່ມີກອບໃສ່ເລກຂອງແຕ່ລະສິ່ງຂອງ",
+    },
     "identify.items_hint": {
         "en": "Lay the items apart on a plain table or cloth (a ruler may lie beside them). Each "
               "item is found, numbered and decided alone; Save record saves one record per item.",
