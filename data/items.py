@@ -4,6 +4,7 @@ a user has single-item training photos, not boxes.
 
     boxes = find_items(image)             # [ItemBox, ...] in pixels of the (upright) image
     crop = image.crop(boxes[0].expanded(0.08, image.size).as_tuple())
+    crop = item_crop(reduced_image, box_in_full_pixels, full_size)   # the same, from any decode
 
 How: the surface is what the photo's border shows. The photo is reduced to a working size and
 smoothed (so wood grain and cloth weave read as their mean colour); the border's colours are
@@ -316,3 +317,17 @@ def scale_to(box: ItemBox, factor: tuple[float, float], size: tuple[int, int]) -
         min(width, round(box.x1 * fx)),
         min(height, round(box.y1 * fy)),
     )
+
+
+def item_crop(
+    image: Image.Image,
+    box: ItemBox | Sequence[int],
+    full_size: tuple[int, int] | None = None,
+    margin: float = ITEM_MARGIN,
+) -> Image.Image:
+    """An item's crop as the model saw it (square, `margin` of surface round it), from `image`,
+    possibly a reduced decode of a photo of `full_size` whose pixels `box` is in."""
+    full = full_size or image.size
+    box = box if isinstance(box, ItemBox) else ItemBox(*box)
+    reduced = scale_to(box, (image.width / full[0], image.height / full[1]), image.size)
+    return image.crop(reduced.expanded(margin, image.size).as_tuple())

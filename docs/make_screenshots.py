@@ -6,9 +6,9 @@ Starts the app on the embedded demo bundle with a fresh data folder and three ac
 officer, an expert, a trainer), saves a few synthetic items through the app's API as the officer,
 then photographs each tab with Chromium (Playwright), signed in as the person who uses it: the
 sign-in page, Identify in three languages and on a phone-sized screen (officer), a saved item
-and the next one (New item), the review queue with a record open and a case report (expert), a
-batch run (officer) and a workshop training (trainer). Images are reduced to a 256-colour palette
-to stay small.
+and the next one (New item), a photo of several items on a table (officer), the review queue
+with a record open and a case report (expert), a batch run (officer) and a workshop training
+(trainer). Images are reduced to a 256-colour palette to stay small.
 """
 
 from __future__ import annotations
@@ -70,6 +70,42 @@ def blurred(path: Path) -> Path:
     target = path.with_name(f"blurred-{path.name}")
     Image.open(path).filter(ImageFilter.GaussianBlur(14)).save(target, quality=90)
     return target
+
+
+def table_photo(folder: Path) -> Path:
+    """Several items laid apart on a blue cloth (each a synthetic item photo), as officers
+    photograph a seizure."""
+    rng = np.random.default_rng(40)
+    cloth = np.array([52, 74, 110]) + rng.normal(0, 4, (900, 1500, 3))
+    table = Image.fromarray(np.clip(cloth, 0, 255).astype(np.uint8))
+    laid = [
+        ("elephant_ivory", 41, (90, 100)),
+        ("elephant_ivory", 42, (560, 80)),
+        ("rhino_horn", 43, (1030, 130)),
+        ("pangolin_scale", 44, (200, 520)),
+        ("cattle_horn", 45, (760, 500)),
+    ]
+    for class_id, seed, at in laid:
+        table.paste(render(class_id, np.random.default_rng(seed), size=300), at)
+    path = folder / "seizure-table.jpg"
+    table.save(path, quality=90)
+    return path
+
+
+def shoot_items(browser, url: str, scratch: Path) -> None:
+    """Identify with "items on a table": the numbered photo and one row per item."""
+    page = sign_in(browser, url, "somchai")
+    page.locator("#items-switch input[type=checkbox]").check()
+    page.locator("#heat-map").wait_for(state="hidden")
+    photo_path = table_photo(scratch)
+    page.locator("#photos input[type=file]").set_input_files(str(photo_path))
+    page.locator(f'#photos td[aria-label="{photo_path.name}"]').wait_for()
+    page.locator("#identify").click()
+    page.locator("#item-rows tr[data-item]").first.wait_for()
+    page.locator("#gallery img").first.wait_for()
+    page.wait_for_timeout(800)
+    save_png(page.screenshot(full_page=True), "identify-items.png", max_height=1700)
+    page.close()
 
 
 def seed_records(url: str, scratch: Path) -> None:
@@ -186,6 +222,7 @@ def shoot(browser, url: str, scratch: Path) -> None:
     identify_item(phone, url, [photo(scratch, "pangolin_scale", 23)], "en", details=False)
     save_png(phone.screenshot(full_page=True), "identify-phone.png", max_height=1500)
     phone.close()
+    shoot_items(browser, url, scratch)
 
     expert = sign_in(browser, url, "vongsa")
     expert.locator("#queue").get_by_text("Somchai P.").filter(visible=True).first.wait_for()

@@ -7,7 +7,9 @@ the app's languages, are `wildlens.ui.case_report`).
 Retraining exports hold only records an expert has confirmed or corrected, labelled with the
 expert's label; each photo is grouped by its case (`group` column), so photos of one seizure
 never end up on both sides of a validation. A photo saved in two records with different expert
-labels is left out and listed as a conflict rather than guessed.
+labels is left out and listed as a conflict rather than guessed. An item of a photo of several
+is exported as its crop (as the model saw it: `wildlens.data.items.item_crop`), a JPEG written
+into the export in either layout, never as the whole table under one item's label.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Literal
 
 from wildlens.data.csv_cells import dict_writer
 from wildlens.data.files import write_atomically
+from wildlens.data.images import load_image
+from wildlens.data.items import item_crop
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto
 
 Layout = Literal["folder", "manifest"]
@@ -31,6 +35,7 @@ PROVENANCE_COLUMNS = (
     "record_id",
     "case_id",
     "sha256",
+    "item",
     "file_name",
     "decision",
     "predicted_label",
@@ -73,13 +78,15 @@ def export_for_retraining(store: ReviewStore, out: Path, layout: Layout) -> Expo
     for record in store.reviewed():
         summary.records += 1
         for photo in record.photos:
-            labels.setdefault(photo.sha256, set()).add(record.label)
-            chosen.setdefault(photo.sha256, (record, photo))
+            key = _key(record, photo)
+            labels.setdefault(key, set()).add(record.label)
+            chosen.setdefault(key, (record, photo))
     manifest, unknown, provenance = [], [], []
-    for sha256, (record, photo) in chosen.items():
-        if len(labels[sha256]) > 1:
+    for key, (record, photo) in chosen.items():
+        sha256 = photo.sha256
+        if len(labels[key]) > 1:
             summary.conflicts.append(
-                f"photo {sha256} has different expert labels ({', '.join(sorted(labels[sha256]))})"
+                f"photo {key} has different expert labels ({', '.join(sorted(labels[key]))})"
             )
             continue
         path = _place(store, record, photo, out, layout)
@@ -96,6 +103,7 @@ def export_for_retraining(store: ReviewStore, out: Path, layout: Layout) -> Expo
                 "record_id": record.id,
                 "case_id": record.case_id,
                 "sha256": sha256,
+                "item": (record.item or {}).get("index", ""),
                 "file_name": photo.file_name,
                 "decision": record.decision,
                 "predicted_label": record.predicted_label,
@@ -116,12 +124,26 @@ def export_for_retraining(store: ReviewStore, out: Path, layout: Layout) -> Expo
     return summary
 
 
+def _key(record: RecordView, photo: StoredPhoto) -> str:
+    """What is exported once: a photo (its sha256), or one item of it (`<sha256>#item<n>`)."""
+    return f"{photo.sha256}#item{record.item['index']}" if record.item else photo.sha256
+
+
 def _place(store: ReviewStore, record: RecordView, photo: StoredPhoto, out: Path, layout) -> str:
-    """The manifest path of one photo: a verified copy (folder) or the store's file (manifest)."""
+    """The manifest path of one photo: a verified copy (folder) or the store's file (manifest);
+    an item's crop, written into the export, in either layout."""
     data = store.photo_bytes(photo)  # verified against its sha256 either way
+    folder = "unknown" if record.label == NOT_IN_CATALOGUE else record.label
+    if record.item:
+        loaded = load_image(data)
+        crop = item_crop(loaded.image, record.item["box"], loaded.facts.original_size)
+        buffer = io.BytesIO()
+        crop.save(buffer, format="JPEG", quality=95)
+        relative = f"{folder}/{photo.sha256}-item{record.item['index']}.jpg"
+        write_atomically(out / relative, buffer.getvalue())
+        return relative if layout == "folder" else str(out / relative)
     if layout == "manifest":
         return str(store.photos.path(photo.file))
-    folder = "unknown" if record.label == NOT_IN_CATALOGUE else record.label
     relative = f"{folder}/{Path(photo.file).name}"
     write_atomically(out / relative, data)
     return relative

@@ -4,6 +4,12 @@
     record_id = store.add_record(NewRecord(case_id="C-17", ..., photos=[NewPhoto(...)]))
     store.queue(case_id="C-17")                     # pending review, oldest first
     store.correct(record_id, "Dr Vong", "bone", "Haversian canals", expected_event=1)
+    store.add_records([NewRecord(..., item=NewItem(1, 3, [x0, y0, x1, y1], overview)), ...])
+
+A photo of several items on a table is saved as one record per item (`NewItem`), all in one
+transaction: each names the photo (its sha256 stays the evidence key), its number and box, and the
+overview (the photo with every item's numbered box, a derived JPEG kept beside the photos, never
+among them), in its `created` event, so boxes are in the hash-chained audit trail.
 
 Each call opens its own connection (SQLite serialises writers; WAL lets readers go on), so one
 store is safe to share between the app's threads. Writes are single transactions taken with
@@ -55,6 +61,17 @@ class NewPhoto:
 
 
 @dataclass(frozen=True)
+class NewItem:
+    """One item of a photo of several (`wildlens.model.items`): the record's photo is the
+    whole photo; the item is where its box is."""
+
+    index: int  # 1-based: the number drawn on the overview
+    count: int  # the items found on the photo
+    box: Sequence[int]  # [x0, y0, x1, y1] in pixels of the upright photo
+    overview: bytes  # JPEG: the photo with every item's numbered box, as the officer saw it
+
+
+@dataclass(frozen=True)
 class NewRecord:
     case_id: str
     location: str
@@ -63,6 +80,7 @@ class NewRecord:
     photos: Sequence[NewPhoto]
     code_version: str
     account: str = ""
+    item: NewItem | None = None  # one item of a photo of several (one photo: the whole one)
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,12 @@ class RecordView:
     events: list[Event] = field(default_factory=list)
 
     @property
+    def item(self) -> dict[str, Any] | None:
+        """One item of a photo of several: index, count, box, photo_sha256, overview_sha256
+        (from the created event, hash-chained); None for a record of a whole item."""
+        return self.events[0].detail.get("item") if self.events else None
+
+    @property
     def label(self) -> str:
         """The current label: the latest event's."""
         return self.events[-1].label
@@ -144,6 +168,7 @@ class QueueItem:
     reasons: list[str]
     photos: int
     last_event: int
+    item: dict[str, Any] | None = None  # `RecordView.item`
 
 
 def now() -> str:
@@ -172,6 +197,9 @@ class ReviewStore:
         checking: a deleted log must be reported, not replaced)."""
         self.database = Path(database)
         self.photos = PhotoFiles(Path(photo_folder))
+        # Overviews of photos of several items: derived images, beside the photos, never mixed
+        # with them (exports and reports take photos only from the photos folder).
+        self.overviews = PhotoFiles(Path(photo_folder).with_name("overviews"))
         self.database.parent.mkdir(parents=True, exist_ok=True)
         self.heads = HeadLog(
             Path(head_log) if head_log else self.database.with_suffix(".heads.jsonl"),
@@ -218,19 +246,48 @@ class ReviewStore:
 
     def add_record(self, record: NewRecord) -> int:
         """Store the photos (by sha256) and the record, with its `created` event; its id."""
-        case_id = _required(record.case_id, "case or seizure id")
-        officer = _required(record.officer, "officer's name")
-        location = _bounded(record.location, "location")
-        if not record.photos:
-            raise StoreError("a record needs at least one photo")
+        return self.add_records([record])[0]
+
+    def add_records(self, records: Sequence[NewRecord]) -> list[int]:
+        """Store several records in one transaction (the items of one photo: all or none);
+        their ids, in order."""
+        for record in records:
+            _required(record.case_id, "case or seizure id")
+            _required(record.officer, "officer's name")
+            _bounded(record.location, "location")
+            if not record.photos:
+                raise StoreError("a record needs at least one photo")
+        files = [[self.photos.put(p.data, p.sha256, p.format) for p in r.photos] for r in records]
+        overviews = [self._put_overview(record.item) for record in records]
+        created = now()  # records saved together share their time
+        with self._transaction() as db:
+            return [
+                self._insert(db, record, record_files, overview, created)
+                for record, record_files, overview in zip(records, files, overviews, strict=True)
+            ]
+
+    def _put_overview(self, item: NewItem | None) -> str:
+        """Store an item's overview JPEG (content-addressed); its sha256 ('' without one)."""
+        if item is None:
+            return ""
+        digest = hashlib.sha256(item.overview).hexdigest()
+        self.overviews.put(item.overview, digest, "JPEG")
+        return digest
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        record: NewRecord,
+        files: list[str],
+        overview: str,
+        created: str,
+    ) -> int:
         prediction = record.prediction
-        files = [self.photos.put(p.data, p.sha256, p.format) for p in record.photos]
-        created = now()
         row = {
             "created": created,
-            "case_id": case_id,
-            "location": location,
-            "officer": officer,
+            "case_id": _required(record.case_id, "case or seizure id"),
+            "location": _bounded(record.location, "location"),
+            "officer": _required(record.officer, "officer's name"),
             "account": record.account,
             "decision": prediction["decision"],
             "predicted_label": prediction["label"],
@@ -243,57 +300,51 @@ class ReviewStore:
             "bundle_sha256": prediction.get("bundle_sha256", ""),
             "code_version": record.code_version,
         }
-        with self._transaction() as db:
-            for photo, file in zip(record.photos, files, strict=True):
-                if not db.execute(
-                    "SELECT 1 FROM photos WHERE sha256 = ?", (photo.sha256,)
-                ).fetchone():
-                    db.execute(
-                        "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            photo.sha256,
-                            len(photo.data),
-                            photo.format,
-                            photo.width,
-                            photo.height,
-                            file,
-                            created,
-                        ),
-                    )
-            columns = ", ".join(row)
-            marks = ", ".join("?" for _ in row)
-            cursor = db.execute(
-                f"INSERT INTO records ({columns}) VALUES ({marks})", list(row.values())
-            )
-            record_id = int(cursor.lastrowid)
-            photo_rows = [
-                (
-                    record_id,
-                    i,
-                    p.sha256,
-                    _bounded(p.file_name, "file name"),
-                    canonical_json(p.prediction),
+        for photo, file in zip(record.photos, files, strict=True):
+            if not db.execute("SELECT 1 FROM photos WHERE sha256 = ?", (photo.sha256,)).fetchone():
+                db.execute(
+                    "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        photo.sha256,
+                        len(photo.data),
+                        photo.format,
+                        photo.width,
+                        photo.height,
+                        file,
+                        created,
+                    ),
                 )
-                for i, p in enumerate(record.photos)
-            ]
-            db.executemany("INSERT INTO record_photos VALUES (?, ?, ?, ?, ?)", photo_rows)
-            decision = prediction["decision"]
-            label = NOT_IN_CATALOGUE if decision == "unknown" else prediction["label"]
-            status = IDENTIFIED if decision == "identified" else PENDING
-            digest = record_digest(
-                {"id": record_id, **row}, photo_rows, _photo_facts(db, record_id)
-            )
-            self._append(
-                db,
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = db.execute(f"INSERT INTO records ({columns}) VALUES ({marks})", list(row.values()))
+        record_id = int(cursor.lastrowid)
+        photo_rows = [
+            (
                 record_id,
-                officer,
-                record.account,
-                "created",
-                label,
-                status,
-                "",
-                {"record_sha256": digest, "digest": DIGEST_VERSION},
+                i,
+                p.sha256,
+                _bounded(p.file_name, "file name"),
+                canonical_json(p.prediction),
             )
+            for i, p in enumerate(record.photos)
+        ]
+        db.executemany("INSERT INTO record_photos VALUES (?, ?, ?, ?, ?)", photo_rows)
+        decision = prediction["decision"]
+        label = NOT_IN_CATALOGUE if decision == "unknown" else prediction["label"]
+        status = IDENTIFIED if decision == "identified" else PENDING
+        digest = record_digest({"id": record_id, **row}, photo_rows, _photo_facts(db, record_id))
+        detail: dict[str, Any] = {"record_sha256": digest, "digest": DIGEST_VERSION}
+        if record.item is not None:  # where the item lies on its photo: in the audit trail
+            detail["item"] = {
+                "index": int(record.item.index),
+                "count": int(record.item.count),
+                "box": [int(v) for v in record.item.box],
+                "photo_sha256": record.photos[0].sha256,
+                "overview_sha256": overview,
+            }
+        self._append(
+            db, record_id, row["officer"], record.account, "created", label, status, "", detail
+        )
         return record_id
 
     def confirm(
@@ -404,7 +455,9 @@ class ReviewStore:
         """Records waiting for an expert, oldest first; optionally of one case and/or label."""
         query = [
             "SELECT r.*, e.label AS label, e.id AS last_event,",
-            "  (SELECT count(*) FROM record_photos p WHERE p.record_id = r.id) AS n_photos",
+            "  (SELECT count(*) FROM record_photos p WHERE p.record_id = r.id) AS n_photos,",
+            "  (SELECT detail FROM events c WHERE c.record_id = r.id AND c.action = 'created')",
+            "    AS created_detail",
             "FROM records r JOIN events e",
             "  ON e.id = (SELECT max(id) FROM events WHERE record_id = r.id)",
             "WHERE e.status = ?",
@@ -432,6 +485,7 @@ class ReviewStore:
                 reasons=json.loads(row["reasons"]),
                 photos=row["n_photos"],
                 last_event=row["last_event"],
+                item=json.loads(row["created_detail"] or "{}").get("item"),
             )
             for row in rows
         ]
@@ -463,6 +517,14 @@ class ReviewStore:
     def photo_bytes(self, photo: StoredPhoto) -> bytes:
         """A stored photo's bytes, verified against its sha256."""
         return self.photos.read(photo.file, photo.sha256)
+
+    def overview_bytes(self, record: RecordView) -> bytes | None:
+        """The overview JPEG of an item's record (the photo with every item's numbered box),
+        verified against the sha256 its created event names; None for a whole item's record."""
+        digest = (record.item or {}).get("overview_sha256")
+        if not digest:
+            return None
+        return self.overviews.read(self.overviews.relative_path(digest, "JPEG"), digest)
 
     def _record(self, db: sqlite3.Connection, record_id: int) -> RecordView:
         row = db.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
@@ -573,6 +635,10 @@ class ReviewStore:
                 self.photo_bytes(photo)
             except PhotoError as error:
                 problems.append(f"record {view.id}, photo {photo.position + 1}: {error}")
+        try:
+            self.overview_bytes(view)
+        except PhotoError as error:
+            problems.append(f"record {view.id}, overview of its items: {error}")
         return problems
 
     def head(self) -> Head | None:

@@ -175,6 +175,24 @@ def save(client, tiny_dataset, *photos, case="C-17", officer="Somchai"):
     return client.predict(files, case, "Boten", officer, "en", api_name="/save_record")
 
 
+def test_items_on_a_table_through_the_api(client, tmp_path):
+    from test_items import COLOURS, THREE, lay, table
+
+    photo = tmp_path / "table.jpg"
+    lay(table("cloth"), THREE, COLOURS).save(photo, quality=95)
+    files = [handle_file(str(photo))]
+    decision, _, gallery, _, _, _, _, rows = client.predict(
+        files, False, "en", True, api_name="/identify"
+    )
+    assert 'data-items="3"' in decision and rows.count("<tr data-item=") == 3
+    assert len(gallery) == 1  # the photo with its numbered boxes
+    status = client.predict(files, "C-TABLE", "", "Somchai", "en", api_name="/save_record")
+    assert "Saved 3 items" in status
+    first = int(status.split("#")[1].split("*")[0])
+    summary, photos, *_ = client.predict(first, "en", api_name="/open_record")
+    assert "item 1 of 3 on photo" in summary and len(photos) == 2  # the item, the overview
+
+
 def test_save_refuses_photos_other_than_the_ones_identified(client, tiny_dataset):
     with pytest.raises(AppError, match="Press Identify first"):
         save(client, tiny_dataset, ("bone", 0))

@@ -456,3 +456,26 @@ def test_accounts_decide_tabs_and_sign_records(chromium, accounts_app, tiny_data
     page.get_by_role("tab", name=tab["workshop"]).click()
     assert not page.locator("#use-now input").is_checked()  # never switches by default
     page.close()
+
+
+def test_items_on_a_table_on_a_phone(chromium, app, tmp_path):
+    """The switch, the photo's counts and one row per item, each whole on a phone's width."""
+    from test_items import COLOURS, THREE, lay, table
+
+    url, _ = app
+    photo = tmp_path / "table.jpg"
+    lay(table("plain"), THREE, COLOURS).save(photo, quality=95)
+    page = open_page(chromium, url, "en", viewport=PHONE, is_mobile=True)
+    page.locator("#items-switch input[type=checkbox]").check()
+    page.locator("#heat-map").wait_for(state="hidden")  # no heat map of a table
+    photos_label = page.locator('#photos label[data-testid="block-label"]')
+    photos_label.get_by_text(text("en", "identify.photos_table")).wait_for()
+    upload(page, photo)
+    page.locator("#identify").click()
+    page.locator("#item-rows tr[data-item]").nth(2).wait_for()
+    assert page.locator("#decision .wl-items").get_attribute("data-items") == "3"
+    for row in page.locator("#item-rows tr[data-item]").all():
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1
+        assert row.locator("img.wl-crop").is_visible()
+    page.close()

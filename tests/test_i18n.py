@@ -11,7 +11,7 @@ from wildlens.data.images import ERROR_CODES
 from wildlens.model.catalogue import GROUPS
 from wildlens.model.routing import DECISIONS, REASONS, STATUS_REASONS
 from wildlens.model.shift import SIGNALS
-from wildlens.ui import client, render, review_tab, workshop_tab
+from wildlens.ui import client, render, render_items, review_tab, workshop_tab
 from wildlens.ui.accounts import ROLES
 from wildlens.ui.i18n import LANGUAGES, language_from_header, text
 from wildlens.ui.strings import STRINGS
@@ -35,6 +35,7 @@ DYNAMIC = (
     | {f"routing.{s}" for s in ("auto", "always_review", *STATUS_REASONS)}
     | {f"shift.signal.{s}" for s in SIGNALS}
     | {f"photos.{c}" for c in render.PHOTO_COLUMNS}
+    | {f"items.col_{c}" for c in render_items.ROW_COLUMNS}
     | {f"queue.{c}" for c in review_tab.QUEUE_COLUMNS}
     | {f"history.{c}" for c in review_tab.HISTORY_COLUMNS}
     | {f"workshop.col_{c}" for c in workshop_tab.PER_CLASS_COLUMNS}

@@ -18,12 +18,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from wildlens.data.files import write_atomically
 from wildlens.data.images import ImageError, load_image
 from wildlens.data.parallel import parallel_map
 from wildlens.data.sources import Sample
+from wildlens.model.items import draw_items
 from wildlens.model.routing import UNKNOWN
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.inputs import iter_inputs
@@ -34,7 +35,6 @@ NOT_IN_CATALOGUE = "not in catalogue"  # the class group of unknown items
 PAGE_SIZE = 120
 THUMBNAIL_SIDE = 192
 OVERVIEW_SIDE = 1200  # the photo with its items' numbered boxes
-BOX_COLOURS = {"identified": "#22aa22", "review": "#ee9900", "unknown": "#cc2222"}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 nav a, .pages a { margin-right: .6em; }
@@ -93,17 +93,11 @@ def write_item_images(
 ) -> None:
     """The overview with numbered boxes and each item's crop (boxes in full-size pixels)."""
     scale = image.width / full_size[0]
-    overview = image.copy()
-    draw = ImageDraw.Draw(overview)
-    width = max(2, round(max(image.size) / 300))
-    for index, box, decision in boxes:
-        x0, y0, x1, y1 = (round(v * scale) for v in box)
-        crop = image.crop((x0, y0, x1, y1))
+    for index, box, _ in boxes:
+        crop = image.crop(tuple(round(v * scale) for v in box))
         crop.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         write_atomically(item_thumbnail_path(folder, sha256, index), _jpeg(crop))
-        colour = BOX_COLOURS.get(decision, "#888888")
-        draw.rectangle((x0, y0, x1, y1), outline=colour, width=width)
-        draw.text((x0 + 2 * width, y0 + 2 * width), str(index), fill=colour, font_size=12 * width)
+    overview = draw_items(image, boxes, full_size)
     overview.thumbnail((OVERVIEW_SIDE, OVERVIEW_SIDE))
     write_atomically(overview_path(folder, sha256), _jpeg(overview))
 

@@ -99,6 +99,15 @@ CSS = """
 .wl-photo-table th, .wl-photo-table td { text-align: left; vertical-align: top;
                                          border-bottom: 1px solid #ddd; padding: 4px 6px; }
 .wl-photo-table .wl-name, .wl-photo-table code { white-space: nowrap; }
+/* Items on a table: each item's number in its box's colour (blue, orange, purple: told apart
+   with colour-blindness), its crop as the model saw it, its catalogue card folded. */
+.wl-badge { display: inline-block; min-width: 1.6em; padding: 0 .3em; border-radius: 4px;
+            text-align: center; font-weight: 800; color: #fff; }
+.wl-items-table .wl-crop { width: 96px; height: 96px; object-fit: contain; background: #f3f3f3; }
+.wl-items-table tr[data-decision="review"] .wl-badge { color: #000; }
+.wl-card summary { cursor: pointer; color: var(--link-text-color, #1d4ed8); margin-top: .3em; }
+.wl-card { font-size: .95em; }
+.wl-legend { font-size: .9em; }
 /* A failed event's reason is its toast, which stays until closed; Gradio's own red "Error"
    badge on each output says no more, and covered what the output showed (the save status). */
 .wrap:has(> span.error) { display: none !important; }

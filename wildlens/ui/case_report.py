@@ -1,5 +1,7 @@
 """Case reports for a case's records: a CSV (one row per photo) and a printable, self-contained
 HTML page in the app's languages, with photos, hashes, decisions, verdicts and model identity.
+A photo of several items lists its items (counts per class and decision, their records), and
+each item's record shows the item, its box and the overview with the numbered boxes.
 
     csv_data = case_report_csv(store.records("C-17"))
     html_text = case_report_html(store, "C-17", language="zh", names=names)
@@ -14,11 +16,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from wildlens.data.images import ImageError, load_image
+from wildlens.data.items import item_crop
+from wildlens.model.items import item_counts
 from wildlens.model.routing import UNKNOWN
 from wildlens.review.anchor import Head
 from wildlens.review.exports import csv_bytes
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto
 from wildlens.ui.i18n import text
+from wildlens.ui.render_items import summary_line
 
 THUMBNAIL_SIDE = 360  # pixels: the longer side of each photo in the printable report
 
@@ -30,6 +35,9 @@ CASE_COLUMNS = (
     "location",
     "account",
     "photo",
+    "item_index",
+    "items_found",
+    "item_box",
     "file_name",
     "sha256",
     "format",
@@ -68,6 +76,7 @@ def case_report_csv(records: Sequence[RecordView]) -> bytes:
             for e in record.events
         )
         unknown = record.decision == UNKNOWN  # no class, nor its probability, anywhere
+        item = record.item or {}
         for photo in record.photos:
             rows.append(
                 {
@@ -78,6 +87,9 @@ def case_report_csv(records: Sequence[RecordView]) -> bytes:
                     "location": record.location,
                     "account": record.account,
                     "photo": photo.position + 1,
+                    "item_index": item.get("index", ""),
+                    "items_found": item.get("count", ""),
+                    "item_box": " ".join(str(v) for v in item.get("box", [])),
                     "file_name": photo.file_name,
                     "sha256": photo.sha256,
                     "format": photo.format,
@@ -180,6 +192,7 @@ def case_report_html(
     parts.append(_anchor_html(store, head, t))
     if not records:
         parts.append(f"<p>{t('report.no_records')}</p>")
+    parts.append(_items_html(records, language, names or {}))
     for record in records:
         parts.append(_record_html(store, record, t, name))
     parts.append("</body></html>")
@@ -204,6 +217,31 @@ def _anchor_html(store: ReviewStore, head: Head | None, t) -> str:
             return ""
         line = t("report.anchor_unsigned", event=head.event, chain=head.chain)
     return f'<p class="meta anchor"><code>{line}</code></p>'
+
+
+def _items_html(records: Sequence[RecordView], language: str, names: Mapping[str, str]) -> str:
+    """Each photo of several items: its items' counts per class and decision, and records."""
+    photos: dict[tuple[str, str], list[RecordView]] = {}
+    for record in records:
+        if record.item:
+            photos.setdefault((record.item["photo_sha256"], record.created), []).append(record)
+    if not photos:
+        return ""
+    lines = []
+    for (sha256, _), items in photos.items():
+        counts = item_counts([{"decision": r.decision, "label": r.predicted_label} for r in items])
+        line = text(
+            language,
+            "items.report_photo",
+            name=items[0].photos[0].file_name,
+            sha=sha256,
+            count=len(items),
+            records=", ".join(f"#{r.id}" for r in items),
+            summary=summary_line(counts, dict(names), language),
+        )
+        lines.append(f'<li data-photo="{sha256}">{html.escape(line)}</li>')
+    heading = html.escape(text(language, "items.report_photos"))
+    return f'<section class="items"><h2>{heading}</h2><ul>{"".join(lines)}</ul></section>'
 
 
 def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:
@@ -246,8 +284,21 @@ def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:
     ]
     if record.account:
         rows.insert(2, (t("report.account"), html.escape(record.account)))
+    if record.item:
+        item = record.item
+        box = ", ".join(str(v) for v in item["box"])
+        where = t(
+            "items.box",
+            n=item["index"],
+            count=item["count"],
+            sha=item["photo_sha256"][:16],
+            box=box,
+        )
+        rows.insert(3, (t("items.report_heading"), where))
     details = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     figures = "".join(_photo_html(store, photo, t, name, unknown) for photo in record.photos)
+    if record.item:
+        figures = _item_figures(store, record, t) + figures
     history = "".join(
         "<tr>"
         f"<td>{html.escape(e.time)}</td>"
@@ -276,6 +327,34 @@ def _record_html(store: ReviewStore, record: RecordView, t, name) -> str:
         f'<h3>{t("report.photos")}</h3><div class="photos">{figures}</div>'
         f"<h3>{t('report.history')}</h3><table><tr>{header}</tr>{history}</table></section>"
     )
+
+
+def _item_figures(store: ReviewStore, record: RecordView, t) -> str:
+    """The item cut from its photo as the model saw it, and the overview the officer saw."""
+    item = record.item or {}
+    try:
+        loaded = load_image(store.photo_bytes(record.photos[0]), target_size=4 * THUMBNAIL_SIDE)
+        crop = item_crop(loaded.image, item["box"], loaded.facts.original_size)
+        overview = load_image(store.overview_bytes(record) or b"", target_size=THUMBNAIL_SIDE)
+        images = [crop, overview.image.copy()]
+    except (ImageError, ValueError) as error:  # PhotoError is a ValueError
+        return f"<p><strong>{t('report.photo_unavailable')}</strong> {html.escape(str(error))}</p>"
+    captions = [
+        t("items.of_photo", n=item["index"], count=item["count"]),
+        t("items.overview_caption", n=item["index"]),
+    ]
+    return "".join(
+        f"<figure>{_embedded(image, caption)}<figcaption>{caption}</figcaption></figure>"
+        for image, caption in zip(images, captions, strict=True)
+    )
+
+
+def _embedded(image, alt: str) -> str:
+    image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="{alt}" src="data:image/jpeg;base64,{encoded}">'
 
 
 def _photo_html(store: ReviewStore, photo: StoredPhoto, t, name, item_unknown: bool) -> str:

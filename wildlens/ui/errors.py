@@ -15,6 +15,8 @@ import re
 
 import gradio as gr
 
+from wildlens.ui.i18n import text
+
 log = logging.getLogger("wildlens.app")
 # An absolute path of two or more parts: its folders are dropped, its last part kept.
 _SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/:'\"<>]+/)+([^\s/:'\"<>]*)")
@@ -32,3 +34,11 @@ def user_error(message: str) -> gr.Error:
 def for_browser(message: str) -> str:
     """`message` without server folders, escaped so the toast shows it as text."""
     return html.escape(_SERVER_PATH.sub(r"\1", message), quote=False)
+
+
+def photo_error(language: str, index: int, name: str, code: str) -> gr.Error:
+    """A photo the decoder or the eval transform refused: which one, and why (its code)."""
+    reason = text(language, "image_error." + code)
+    return user_error(
+        text(language, "error.photo_unusable", n=index, name=name, reason=reason, code=code)
+    )

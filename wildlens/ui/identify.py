@@ -10,6 +10,10 @@ bytes are not the ones analysed (the photos changed, or a file was replaced), so
 never pair a decision with another photo. Once saved, the item is locked (no photo can join it,
 no second identification) until "New item" starts the next one.
 
+With "items on a table" on, the photo is one of several items laid apart (`wildlens.ui.items`):
+each item is found and decided alone, shown numbered on the photo and as one row, and "Save
+record" stores one record per item.
+
 An `unknown` answer names no class anywhere: no top classes, no catalogue card, no heat map of a
 class, and "not in catalogue" in the per-photo results.
 """
@@ -17,7 +21,7 @@ class, and "not in catalogue" in the per-photo results.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +33,11 @@ from wildlens.model.explain import ExplainError, outside_mask, overlay
 from wildlens.model.predictor import Prediction
 from wildlens.model.routing import UNKNOWN
 from wildlens.review.store import NewPhoto, NewRecord, StoreError
-from wildlens.ui import render
+from wildlens.ui import items, render
 from wildlens.ui.access import Access, Session, require
-from wildlens.ui.errors import user_error
+from wildlens.ui.errors import photo_error, user_error
 from wildlens.ui.i18n import text
+from wildlens.ui.items import ItemsAnalysis
 from wildlens.ui.labels import Labels
 from wildlens.ui.state import ActiveModel, AppState
 
@@ -105,19 +110,6 @@ def _first_unprocessable(predictor, images) -> int:
         except ImageError:
             return index
     return 1
-
-
-def photo_error(language: str, index: int, name: str, code: str) -> gr.Error:
-    return user_error(
-        text(
-            language,
-            "error.photo_unusable",
-            n=index,
-            name=name,
-            reason=text(language, "image_error." + code),
-            code=code,
-        )
-    )
 
 
 def gallery(
@@ -203,19 +195,56 @@ def identify(
     return decision, top, shown, table, card, status, statistics, analysis
 
 
+def identify_items(state: AppState, paths: list[str] | None, language: str) -> tuple[Any, ...]:
+    """The Identify button with "items on a table": the photo's answer (counts), no top classes,
+    the overview, the photo's evidence line, no card, status, the shift guard's statistics,
+    analysis, and one row per item."""
+    paths = list(paths or [])
+    if not paths:
+        raise user_error(text(language, "error.no_photo"))
+    model = state.model
+    analysis, shown = items.analyse_items(model, paths, language)
+    shown_items = items.items_outputs(model, analysis, language)
+    status = status_text(analysis, language, model_label(model))
+    return (
+        shown_items["decision"],
+        None,
+        shown,
+        shown_items["table"],
+        "",
+        status,
+        shown_items["statistics"],
+        analysis,
+        shown_items["rows"],
+    )
+
+
+def answer_outputs(
+    model: ActiveModel, analysis: Analysis | ItemsAnalysis | None, language: str
+) -> tuple[Any, ...]:
+    """Decision, top classes, photo table, card, statistics and item rows of either answer."""
+    if isinstance(analysis, ItemsAnalysis):
+        shown = items.items_outputs(model, analysis, language)
+        return shown["decision"], None, shown["table"], "", shown["statistics"], shown["rows"]
+    return (*result_outputs(model, analysis, language), "")
+
+
 def save_record(
     state: AppState,
     paths: list[str] | None,
     case_id: str,
     location: str,
     officer: str,
-    analysis: Analysis | None,
+    analysis: Analysis | ItemsAnalysis | None,
     language: str,
     account: str = "",
-) -> tuple[str, Analysis]:
-    """The Save button: store the analysed photos and result; (status, analysis with its id)."""
+) -> tuple[str, Analysis | ItemsAnalysis]:
+    """The Save button: store the analysed photos and result (of a photo of several items: one
+    record per item); (status, analysis with its id)."""
     if analysis is None:
         raise user_error(text(language, "error.identify_first"))
+    if isinstance(analysis, ItemsAnalysis) and analysis.record_ids:
+        return status_text(analysis, language), analysis  # its records, all of them
     if analysis.record_id is not None:
         return text(language, "identify.already_saved", id=analysis.record_id), analysis
     if not (case_id or "").strip():
@@ -223,6 +252,9 @@ def save_record(
     if not (officer or "").strip():
         raise user_error(text(language, "error.officer_required"))
     current = list(paths or [])
+    if isinstance(analysis, ItemsAnalysis):  # one record per item of the photo
+        fields = {"case_id": case_id, "location": location, "officer": officer, "account": account}
+        return items.save_items(state, current, fields, analysis, language)
     if len(current) != len(analysis.photos):
         raise user_error(text(language, "error.photos_changed"))
     photos = []
@@ -267,8 +299,10 @@ def save_record(
     return status_text(saved, language), saved
 
 
-def status_text(analysis: Analysis, language: str, model_name: str = "") -> str:
+def status_text(analysis: Analysis | ItemsAnalysis, language: str, model_name: str = "") -> str:
     """Under the Save button: which model answered and whether the record is saved."""
+    if isinstance(analysis, ItemsAnalysis):
+        return items.status_text(analysis, language, model_name)
     if analysis.record_id is None:
         return text(language, "identify.not_saved", model=model_name)
     decided = analysis.combined.decision == "identified"
@@ -283,26 +317,38 @@ def model_label(model: ActiveModel) -> str:
 @dataclass
 class IdentifyTab:
     analysis: gr.State
-    # decision, top classes, photo table, card, statistics, status: re-rendered on a language
-    # change
+    # decision, top classes, photo table, card, statistics, status, item rows: re-rendered on a
+    # language change
     results: list[Any]
     officer: gr.Textbox
+    items_switch: Any = None
+    # the photo box and the gallery, whose labels say "one item" or "a table of items"
+    labelled: list[Any] = field(default_factory=list)
 
     @property
     def inputs(self) -> list[Any]:
         """What `rerender` needs besides the language."""
-        return [self.analysis]
+        return [self.analysis, *([self.items_switch] if self.items_switch is not None else [])]
 
     def rerender(
-        self, state: AppState, language: str, analysis: Analysis | None
+        self,
+        state: AppState,
+        language: str,
+        analysis: Analysis | ItemsAnalysis | None,
+        several: bool = False,
     ) -> list[tuple[Any, Any]]:
-        """(component, update) of the results in `language`."""
+        """(component, update) of the results in `language` (and, with "items on a table"
+        on, the labels that say so)."""
+        # Without the switch the labels keep their own words (`Labels` gives them).
+        labels = photo_labels(True, language) if several and self.labelled else []
+        pairs = list(zip(self.labelled, labels, strict=True)) if labels else []
         model = state.model
         if analysis is not None and analysis.model_key != model.key:
-            return []  # answered by another model: keep what is shown
-        outputs = result_outputs(model, analysis, language)
+            return pairs  # answered by another model: keep what is shown
+        decision, top, table, card, statistics, rows = answer_outputs(model, analysis, language)
         status = status_text(analysis, language, model_label(model)) if analysis else ""
-        return list(zip(self.results, [*outputs, status], strict=True))
+        values = [decision, top, table, card, statistics, status, rows]
+        return pairs + list(zip(self.results, values, strict=True))
 
     @property
     def session_outputs(self) -> list[Any]:
@@ -315,6 +361,15 @@ class IdentifyTab:
         return [gr.update(value=session.name, interactive=False)]
 
 
+def photo_labels(several: bool, language: str) -> list[Any]:
+    """The photo box's and the gallery's labels: of one item, or of a table of items."""
+    if several:
+        keys = ("identify.photos_table", "identify.gallery_items")
+    else:
+        keys = ("identify.photos", "identify.gallery")
+    return [gr.update(label=text(language, key)) for key in keys]
+
+
 def locked(saved: bool) -> tuple[Any, ...]:
     """Photos, Identify, Save and New item once an item is saved (locked) or a new one starts."""
     return (
@@ -325,13 +380,59 @@ def locked(saved: bool) -> tuple[Any, ...]:
     )
 
 
+@dataclass
+class Components:
+    """The tab's components, in reading order (photos, answer, record, details)."""
+
+    photos: Any
+    items_switch: Any
+    heat_map: Any
+    run: Any
+    decision: Any
+    rows: Any
+    case_id: Any
+    location: Any
+    officer: Any
+    save: Any
+    new_item: Any
+    status: Any
+    shown: Any
+    top: Any
+    table: Any
+    card: Any
+    statistics: Any
+    analysis: Any
+
+    @property
+    def answer(self) -> list[Any]:
+        """What an answer fills in, after the gallery: the outputs every event clears."""
+        return [self.decision, self.top, self.shown, self.table, self.card, self.status]
+
+
 def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -> IdentifyTab:
     """The tab's components and events (inside a `gr.Tab`)."""
+    c = layout(state, labels)
+    wire(state, c, language, access)
+    return IdentifyTab(
+        analysis=c.analysis,
+        results=[c.decision, c.top, c.table, c.card, c.statistics, c.status, c.rows],
+        officer=c.officer,
+        items_switch=c.items_switch,
+        labelled=[c.photos, c.shown],
+    )
+
+
+def layout(state: AppState, labels: Labels) -> Components:
+    """The tab's components.
+
+    Four blocks in reading order (photos, answer, record, details) laid out by CSS
+    (`app.CSS`): on a wide screen the photos and the record form on the left, the answer and
+    its details on the right; on a phone they stack, so the decision and Save record are one
+    short scroll apart, and the details (top classes, per-photo table, card) come folded. With
+    "items on a table" the answer is the items' counts; the gallery shows the photo with the
+    numbered boxes, and one row per item follows it.
+    """
     cfg = state.cfg
-    # Four blocks in reading order (photos, answer, record, details) laid out by CSS
-    # (`app.CSS`): on a wide screen the photos and the record form on the left, the answer and
-    # its details on the right; on a phone they stack, so the decision and Save record are one
-    # short scroll apart, and the details (top classes, per-photo table, card) come folded.
     with gr.Row(equal_height=False, elem_id="identify-layout"):
         with gr.Column(min_width=280, elem_id="identify-inputs"):
             photos = labels.make(
@@ -343,6 +444,12 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                 elem_id="photos",
             )
             labels.make(gr.Markdown, {"value": "identify.photos_hint"}, elem_id="photos-hint")
+            items_switch = labels.make(
+                gr.Checkbox,
+                {"label": "identify.items", "info": "identify.items_hint"},
+                value=False,
+                elem_id="items-switch",
+            )
             heat_map = labels.make(
                 gr.Checkbox, {"label": "identify.heat_map"}, value=cfg.heat_map, elem_id="heat-map"
             )
@@ -384,6 +491,8 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                 elem_id="gallery",
                 elem_classes=["wl-photos"],
             )
+            # Items on a table: one row per item, under the photo with their numbered boxes.
+            rows = gr.HTML(elem_id="item-rows")
             with labels.make(
                 gr.Accordion, {"label": "identify.details"}, open=False, elem_id="details"
             ):
@@ -405,10 +514,21 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
                 card = gr.Markdown(elem_id="card")
                 statistics = gr.Markdown(elem_id="shift-details")
     analysis = gr.State(None)
+    return Components(
+        photos, items_switch, heat_map, run, decision, rows, case_id, location, officer, save,
+        new_item, status, shown, top, table, card, statistics, analysis,
+    )  # fmt: skip
 
-    def on_identify(paths, heat, lang, request: gr.Request):
+
+def wire(state: AppState, c: Components, language: gr.Radio, access: Access) -> None:
+    """The tab's events: identify (one item, or the items of a table), save, new item, and the
+    changes that make a shown answer stale."""
+
+    def on_identify(paths, heat, lang, several, request: gr.Request):
         require(access, request, "identify", lang)
-        return identify(state, paths, heat, lang)
+        if several:
+            return identify_items(state, paths, lang)
+        return (*identify(state, paths, heat, lang), "")
 
     def on_save(paths, case, place, name, current, lang, request: gr.Request):
         session = require(access, request, "save", lang)
@@ -422,48 +542,51 @@ def build(state: AppState, labels: Labels, language: gr.Radio, access: Access) -
     def on_new_item(lang):
         _, *buttons = locked(False)
         photos_update = gr.update(value=None, interactive=True)
-        return (photos_update, *buttons, None, "", None, None, "", "", "", "")
+        return (photos_update, *buttons, None, "", None, None, "", "", "", "", "")
 
     def on_photos_changed():
-        return None, "", None, None, "", "", "", ""
+        return None, "", None, None, "", "", "", "", ""
+
+    def on_items_switch(several, lang):
+        # The heat map is of one item's answer; a shown answer is of the other kind: cleared.
+        labels = photo_labels(several, lang)
+        return (gr.update(visible=not several), *labels, *on_photos_changed())
 
     def on_answered(current):
-        # No class name for an unknown item: hide the top classes and the card.
-        answered = current is None or current.combined.decision != UNKNOWN
+        # No class name for an unknown item, nor one for a photo of several (each row has its
+        # own): hide the top classes and the card.
+        answered = current is None or (
+            isinstance(current, Analysis) and current.combined.decision != UNKNOWN
+        )
         return gr.update(visible=answered), gr.update(visible=answered)
 
-    run.click(
+    answer = [*c.answer, c.statistics, c.analysis, c.rows]
+    c.run.click(
         on_identify,
-        [photos, heat_map, language],
-        [decision, top, shown, table, card, status, statistics, analysis],
+        [c.photos, c.heat_map, language, c.items_switch],
+        answer,
         api_name="identify",
-    ).then(on_answered, analysis, [top, card], api_visibility="private")
+    ).then(on_answered, c.analysis, [c.top, c.card], api_visibility="private")
     # A saved item is locked until "New item": nothing can join it or replace its answer.
-    save.click(
+    c.save.click(
         on_save,
-        [photos, case_id, location, officer, analysis, language],
-        [status, analysis],
+        [c.photos, c.case_id, c.location, c.officer, c.analysis, language],
+        [c.status, c.analysis],
         api_name="save_record",
-    ).success(on_saved, None, [photos, run, save, new_item], api_visibility="private")
+    ).success(on_saved, None, [c.photos, c.run, c.save, c.new_item], api_visibility="private")
     # The next item of the same case: photos and answer cleared, case, place and officer kept.
-    new_item.click(
+    c.new_item.click(
         on_new_item,
         language,
-        [
-            *[photos, run, save, new_item, analysis],
-            *[decision, top, shown, table, card, status, statistics],
-        ],
+        [c.photos, c.run, c.save, c.new_item, c.analysis, *c.answer, c.statistics, c.rows],
         api_visibility="private",
-    ).then(on_answered, analysis, [top, card], api_visibility="private")
+    ).then(on_answered, c.analysis, [c.top, c.card], api_visibility="private")
     # New photos make the shown result stale: clear it, so nobody saves it for the wrong photos.
-    photos.change(
-        on_photos_changed,
-        None,
-        [analysis, decision, top, shown, table, card, status, statistics],
+    stale = [c.analysis, *c.answer, c.statistics, c.rows]
+    c.photos.change(on_photos_changed, None, stale, api_visibility="private")
+    c.items_switch.change(
+        on_items_switch,
+        [c.items_switch, language],
+        [c.heat_map, c.photos, c.shown, *stale],
         api_visibility="private",
-    )
-    return IdentifyTab(
-        analysis=analysis,
-        results=[decision, top, table, card, statistics, status],
-        officer=officer,
-    )
+    ).then(on_answered, c.analysis, [c.top, c.card], api_visibility="private")

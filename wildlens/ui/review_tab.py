@@ -22,6 +22,7 @@ import gradio as gr
 import pandas as pd
 
 from wildlens.data.images import ImageError, load_image
+from wildlens.data.items import item_crop
 from wildlens.model.catalogue import CatalogueError, check_class_id
 from wildlens.model.routing import UNKNOWN
 from wildlens.review.exports import export_for_retraining
@@ -50,6 +51,7 @@ QUEUE_WIDTHS = ["10%", "20%", "26%", "21%", "23%"]
 HISTORY_COLUMNS = ("time", "action", "change", "status", "comment")
 HISTORY_WIDTHS = ["24%", "15%", "21%", "17%", "23%"]
 THUMBNAIL_SIDE = 480
+ITEM_DECODE_SIDE = 1600  # an item's photo is decoded this large, so a small item's crop is sharp
 
 
 def label_choices(state: AppState, language: str, everything: str | None) -> list[tuple[str, str]]:
@@ -90,13 +92,23 @@ def queue_table(state: AppState, case_id: str, label: str, language: str) -> pd.
         [
             item.id,
             item.created[:16].replace("T", " "),
-            " · ".join(part for part in (item.case_id, item.officer) if part),
+            " · ".join(
+                part for part in (item.case_id, item.officer, of_photo(item, language)) if part
+            ),
             queue_label(item, names, language),
             ", ".join(text(language, "reason_short." + r) for r in item.reasons),
         ]
         for item in state.store.queue(case_id or "", label or "")
     ]
     return pd.DataFrame(rows, columns=queue_headers(language))
+
+
+def of_photo(record: QueueItem | RecordView, language: str) -> str:
+    """ "item 2 of 5 on the photo" for one item of a photo of several; "" otherwise."""
+    item = record.item
+    if not item:
+        return ""
+    return text(language, "items.of_photo", n=item["index"], count=item["count"])
 
 
 def queue_label(item: QueueItem, names: dict[str, str], language: str) -> str:
@@ -132,6 +144,8 @@ def record_html(record: RecordView, names: dict[str, str], language: str) -> str
             (t("report.predicted"), f"{name(record.predicted_label)} ({record.confidence:.1%})"),
             (t("report.shortlist"), shortlist),
         ]
+    if record.item:  # one item of a photo of several: which, and where
+        rows.append((t("items.report_heading"), html.escape(item_line(record, language))))
     rows += [
         (t("report.reasons"), reasons),
         (
@@ -150,7 +164,26 @@ def record_html(record: RecordView, names: dict[str, str], language: str) -> str
     )
 
 
-def record_photos(state: AppState, record: RecordView) -> list[tuple[Any, str]]:
+def item_line(record: RecordView, language: str) -> str:
+    """Which item of which photo a record is, and its box (pixels of the upright photo)."""
+    item = record.item or {}
+    return text(
+        language,
+        "items.box",
+        n=item.get("index"),
+        count=item.get("count"),
+        sha=str(item.get("photo_sha256", ""))[:16],
+        box=", ".join(str(v) for v in item.get("box", [])),
+    )
+
+
+def record_photos(
+    state: AppState, record: RecordView, language: str = "en"
+) -> list[tuple[Any, str]]:
+    """The record's photos; for one item of a photo of several, the item (cut from the photo
+    as the model saw it) and the overview with its numbered boxes, not the whole table."""
+    if record.item:
+        return item_photos(state, record, language)
     shown = []
     for photo in record.photos:
         caption = f"{photo.position + 1} · {photo.file_name} · sha256 {photo.sha256[:16]}…"
@@ -162,6 +195,28 @@ def record_photos(state: AppState, record: RecordView) -> list[tuple[Any, str]]:
         image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         shown.append((render.unique_for_cache(image), caption))
     return shown
+
+
+def item_photos(state: AppState, record: RecordView, language: str) -> list[tuple[Any, str]]:
+    """The item's crop from its stored photo, then the overview the officer saw."""
+    photo, item = record.photos[0], record.item or {}
+    try:
+        loaded = load_image(state.store.photo_bytes(photo), target_size=ITEM_DECODE_SIDE)
+        overview_bytes = state.store.overview_bytes(record)
+        overview = load_image(overview_bytes, target_size=THUMBNAIL_SIDE).image.copy()
+    except (ImageError, PhotoError) as error:
+        raise user_error(str(error)) from error  # a damaged store is never shown as fine
+    crop = item_crop(loaded.image, item["box"], loaded.facts.original_size)
+    crop.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    overview.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    caption = f"{of_photo(record, language)} · {photo.file_name} · sha256 {photo.sha256[:16]}…"
+    return [
+        (render.unique_for_cache(crop), caption),
+        (
+            render.unique_for_cache(overview),
+            text(language, "items.overview_caption", n=item["index"]),
+        ),
+    ]
 
 
 def history_table(record: RecordView, names: dict[str, str], language: str) -> pd.DataFrame:
@@ -204,7 +259,7 @@ def open_record(state: AppState, record_id: Any, language: str) -> tuple[Any, ..
     names = state.model.names(language)
     return (
         record_html(record, names, language),
-        record_photos(state, record),
+        record_photos(state, record, language),
         history_table(record, names, language),
         (record.id, record.last_event),
     )

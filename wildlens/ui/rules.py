@@ -56,12 +56,15 @@ RULES: dict[str, Rule] = {
     ),
     "app:on_session_line": Rule(ANY, "the caller's own name and role"),
     # identify_tab
-    "identify:on_identify": Rule("identify", "the decision on the caller's own photos"),
+    "identify:on_identify": Rule(
+        "identify", "the decision on the caller's own photos (or each item of their photo)"
+    ),
     "identify:on_answered": Rule(ANY, "visibility of two of the caller's components"),
-    "identify:on_save": Rule("save", "the caller's new record number"),
+    "identify:on_save": Rule("save", "the caller's new record numbers"),
     "identify:on_saved": Rule(ANY, "button states"),
     "identify:on_new_item": Rule(ANY, "empty components"),
     "identify:on_photos_changed": Rule(ANY, "empty components"),
+    "identify:on_items_switch": Rule(ANY, "the heat map switch's visibility; empty components"),
     # review_tab
     "review_tab:on_refresh": Rule("review", "the review queue"),
     "review_tab:on_note": Rule("review", "the count of the queue it is given"),

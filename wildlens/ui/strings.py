@@ -92,6 +92,115 @@ STRINGS: dict[str, dict[str, str]] = {
     "tab.batch": {"en": "Batch", "zh": "批量", "lo": "ກວດເປັນຊຸດ"},
     "tab.workshop": {"en": "Workshop", "zh": "培训", "lo": "ການຝຶກອົບຮົມ"},
 
+    # -- items on a table ---------------------------------------------------------------------
+    "items.found": {
+        "en": "{count} items on the photo",
+        "zh": "照片上有 {count} 件物品",
+        "lo": "ມີສິ່ງຂອງ {count} ອັນ ໃນຮູບ",
+    },
+    "items.found_one": {
+        "en": "{count} item on the photo",
+        "zh": "照片上有 {count} 件物品",
+        "lo": "ມີສິ່ງຂອງ {count} ອັນ ໃນຮູບ",
+    },
+    "items.identified_part": {
+        "en": "{count} {name} identified",
+        "zh": "{count} 件{name}已识别",
+        "lo": "{name} {count} ອັນ ລະບຸໄດ້ແລ້ວ",
+    },
+    "items.review_part": {
+        "en": "{count} for review",
+        "zh": "{count} 件需专家审核",
+        "lo": "{count} ອັນ ຕ້ອງໃຫ້ຜູ້ຊ່ຽວຊານກວດສອບ",
+    },
+    "items.unknown_part": {
+        "en": "{count} unknown",
+        "zh": "{count} 件不在目录中",
+        "lo": "{count} ອັນ ບໍ່ມີໃນລາຍການ",
+    },
+    "items.separator": {"en": ", ", "zh": "，", "lo": ", "},
+    "items.action_review": {
+        "en": "What to do: keep the items and save the record; an expert will decide the "
+              "{count} items not identified.",
+        "zh": "下一步：保留这些物品并保存记录；未识别的 {count} 件物品由专家判定。",
+        "lo": "ສິ່ງທີ່ຕ້ອງເຮັດ: ເກັບສິ່ງຂອງໄວ້ ແລະ ບັນທຶກລາຍການ; ຜູ້ຊ່ຽວຊານຈະຕັດສິນສິ່ງຂອງ {count} ອັນ "
+              "ທີ່ຍັງບໍ່ໄດ້ລະບຸ.",
+    },
+    "items.action_review_one": {
+        "en": "What to do: keep the items and save the record; an expert will decide the "
+              "{count} item not identified.",
+        "zh": "下一步：保留这些物品并保存记录；未识别的 {count} 件物品由专家判定。",
+        "lo": "ສິ່ງທີ່ຕ້ອງເຮັດ: ເກັບສິ່ງຂອງໄວ້ ແລະ ບັນທຶກລາຍການ; ຜູ້ຊ່ຽວຊານຈະຕັດສິນສິ່ງຂອງ {count} ອັນ "
+              "ທີ່ຍັງບໍ່ໄດ້ລະບຸ.",
+    },
+    "items.action_identified": {
+        "en": "What to do: save the record for the case file (one record per item).",
+        "zh": "下一步：保存记录，存入案件档案（每件物品一条记录）。",
+        "lo": "ສິ່ງທີ່ຕ້ອງເຮັດ: ບັນທຶກລາຍການໄວ້ໃນແຟ້ມຄະດີ (ໜຶ່ງລາຍການຕໍ່ສິ່ງຂອງໜຶ່ງອັນ).",
+    },
+    "items.legend_identified": {
+        "en": "solid box: identified", "zh": "实线框：已识别", "lo": "ກອບເສັ້ນທຶບ: ລະບຸໄດ້ແລ້ວ",
+    },
+    "items.legend_review": {
+        "en": "dashed box: needs expert review",
+        "zh": "虚线框：需要专家审核",
+        "lo": "ກອບເສັ້ນຂາດ: ຕ້ອງໃຫ້ຜູ້ຊ່ຽວຊານກວດສອບ",
+    },
+    "items.legend_unknown": {
+        "en": "dotted box: not in catalogue",
+        "zh": "点线框：不在目录中",
+        "lo": "ກອບເສັ້ນຈຸດ: ບໍ່ມີໃນລາຍການ",
+    },
+    "items.col_number": {"en": "No.", "zh": "编号", "lo": "ລຳດັບ"},
+    "items.col_item": {"en": "Item", "zh": "物品", "lo": "ສິ່ງຂອງ"},
+    "items.col_result": {"en": "Result", "zh": "结果", "lo": "ຜົນ"},
+    "items.col_top_classes": {"en": "Top classes", "zh": "最可能的类别", "lo": "ປະເພດທີ່ເປັນໄປໄດ້"},
+    "items.col_reasons": {"en": "Reasons", "zh": "原因", "lo": "ເຫດຜົນ"},
+    "items.card": {
+        "en": "Catalogue card: {name}", "zh": "目录卡片：{name}", "lo": "ບັດລາຍການ: {name}",
+    },
+    "items.photo": {
+        "en": "All items are on one photo, {name}: its sha256 is the evidence key",
+        "zh": "所有物品都在同一张照片 {name} 上：其 sha256 是证据标识",
+        "lo": "ສິ່ງຂອງທັງໝົດຢູ່ໃນຮູບດຽວ, {name}: sha256 ຂອງມັນແມ່ນກະແຈຫຼັກຖານ",
+    },
+    "items.overview": {
+        "en": "{name} · {count} items, numbered as in the list",
+        "zh": "{name} · {count} 件物品，编号与列表一致",
+        "lo": "{name} · ສິ່ງຂອງ {count} ອັນ, ໃສ່ເລກຕາມລາຍການ",
+    },
+    "items.overview_one": {
+        "en": "{name} · {count} item, numbered as in the list",
+        "zh": "{name} · {count} 件物品，编号与列表一致",
+        "lo": "{name} · ສິ່ງຂອງ {count} ອັນ, ໃສ່ເລກຕາມລາຍການ",
+    },
+    "items.of_photo": {
+        "en": "item {n} of {count} on the photo",
+        "zh": "照片上 {count} 件物品中的第 {n} 件",
+        "lo": "ສິ່ງຂອງທີ {n} ຈາກ {count} ອັນ ໃນຮູບ",
+    },
+    "items.overview_caption": {
+        "en": "the whole photo: item {n} in its numbered box",
+        "zh": "整张照片：第 {n} 件物品在其编号框内",
+        "lo": "ຮູບທັງໝົດ: ສິ່ງຂອງທີ {n} ຢູ່ໃນກອບທີ່ມີເລກຂອງມັນ",
+    },
+    "items.box": {
+        "en": "item {n} of {count} on photo {sha}…, box {box} (pixels)",
+        "zh": "照片 {sha}… 上 {count} 件物品中的第 {n} 件，框 {box}（像素）",
+        "lo": "ສິ່ງຂອງທີ {n} ຈາກ {count} ອັນ ໃນຮູບ {sha}…, ກອບ {box} (ພິກເຊວ)",
+    },
+    "items.report_heading": {"en": "Item on a table", "zh": "桌上的物品", "lo": "ສິ່ງຂອງເທິງໂຕະ"},
+    "items.report_photos": {
+        "en": "Photos of items on a table",
+        "zh": "桌上多件物品的照片",
+        "lo": "ຮູບຂອງສິ່ງຂອງເທິງໂຕະ",
+    },
+    "items.report_photo": {
+        "en": "Photo {name} (sha256 {sha}): {count} items, records {records}: {summary}",
+        "zh": "照片 {name}（sha256 {sha}）：{count} 件物品，记录 {records}：{summary}",
+        "lo": "ຮູບ {name} (sha256 {sha}): ສິ່ງຂອງ {count} ອັນ, ລາຍການ {records}: {summary}",
+    },
+
     # -- identify -------------------------------------------------------------------------------
     "identify.photos": {
         "en": "Photos of one item", "zh": "同一物品的照片", "lo": "ຮູບຂອງສິ່ງຂອງອັນດຽວ",
@@ -102,6 +211,48 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "拍照或选择文件；同一物品的多个角度更好。保存后，请点击“**下一件物品**”处理下一件。",
         "lo": "ຖ່າຍຮູບ ຫຼື ເລືອກໄຟລ໌; ຫຼາຍດ້ານຂອງສິ່ງຂອງອັນດຽວກັນຈະຊ່ວຍໄດ້. ຫຼັງຈາກບັນທຶກ, "
               "ກົດ **ສິ່ງຂອງໃໝ່** ສຳລັບອັນຕໍ່ໄປ.",
+    },
+    "identify.items": {
+        "en": "Items on a table (one photo of several items)",
+        "zh": "桌上的多件物品（一张照片拍多件物品）",
+        "lo": "ສິ່ງຂອງຢູ່ເທິງໂຕະ (ຮູບດຽວມີຫຼາຍສິ່ງຂອງ)",
+    },
+    "identify.photos_table": {
+        "en": "One photo of the whole table",
+        "zh": "整张桌子的一张照片",
+        "lo": "ຮູບດຽວຂອງໂຕະທັງໝົດ",
+    },
+    "identify.gallery_items": {
+        "en": "The photo with each item's numbered box",
+        "zh": "标出每件物品编号框的照片",
+        "lo": "ຮູບທີ່ມີກອບໃສ່ເລກຂອງແຕ່ລະສິ່ງຂອງ",
+    },
+    "identify.items_hint": {
+        "en": "Lay the items apart on a plain table or cloth (a ruler may lie beside them). Each "
+              "item is found, numbered and decided alone; Save record saves one record per item.",
+        "zh": "把物品分开摆放在素色桌面或布上（旁边可放尺子）。每件物品会被单独找出、编号并判定；"
+              "“保存记录”为每件物品各保存一条记录。",
+        "lo": "ວາງສິ່ງຂອງແຍກກັນເທິງໂຕະ ຫຼື ຜ້າສີດຽວ (ວາງໄມ້ບັນທັດໄວ້ຂ້າງໆໄດ້). ແຕ່ລະສິ່ງຂອງຈະຖືກຊອກຫາ, "
+              "ໃສ່ເລກ ແລະ ຕັດສິນແຍກກັນ; ບັນທຶກລາຍການ ຈະບັນທຶກໜຶ່ງລາຍການຕໍ່ສິ່ງຂອງໜຶ່ງອັນ.",
+    },
+    "identify.saved_items": {
+        "en": "Saved {count} items as records **#{first}** to **#{last}** (case {case}); "
+              "{review} of them are in the experts' review queue. Press **New item** for the "
+              "next photo of this case.",
+        "zh": "已将 {count} 件物品保存为记录 **#{first}** 至 **#{last}**（案件 {case}）；"
+              "其中 {review} 件已进入专家审核队列。"
+              "处理本案件的下一张照片，请点击“**下一件物品**”。",
+        "lo": "ບັນທຶກສິ່ງຂອງ {count} ອັນ ເປັນລາຍການ **#{first}** ຫາ **#{last}** (ຄະດີ {case}) ແລ້ວ; "
+              "{review} ອັນ ຢູ່ໃນລາຍການລໍຖ້າຜູ້ຊ່ຽວຊານກວດສອບ. ກົດ **ສິ່ງຂອງໃໝ່** ສຳລັບຮູບຕໍ່ໄປຂອງຄະດີນີ້.",
+    },
+    "identify.saved_items_one": {
+        "en": "Saved {count} item as record **#{first}** (case {case}); {review} of them in the "
+              "experts' review queue. Press **New item** for the next photo of this case.",
+        "zh": "已将 {count} 件物品保存为记录 **#{first}**（案件 {case}）；"
+              "其中 {review} 件已进入专家审核队列。"
+              "处理本案件的下一张照片，请点击“**下一件物品**”。",
+        "lo": "ບັນທຶກສິ່ງຂອງ {count} ອັນ ເປັນລາຍການ **#{first}** (ຄະດີ {case}) ແລ້ວ; "
+              "{review} ອັນ ຢູ່ໃນລາຍການລໍຖ້າຜູ້ຊ່ຽວຊານກວດສອບ. ກົດ **ສິ່ງຂອງໃໝ່** ສຳລັບຮູບຕໍ່ໄປຂອງຄະດີນີ້.",
     },
     "identify.new_item": {"en": "New item", "zh": "下一件物品", "lo": "ສິ່ງຂອງໃໝ່"},
     "identify.heat_map": {
@@ -474,6 +625,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Please enter the officer's name.",
         "zh": "请输入执法人员姓名。",
         "lo": "ກະລຸນາໃສ່ຊື່ເຈົ້າໜ້າທີ່.",
+    },
+    "error.items_one_photo": {
+        "en": "Items on a table takes one photo of the whole table ({count} were given): "
+              "remove the others, or turn the switch off for several photos of one item.",
+        "zh": "“桌上的多件物品”只接受一张拍下整张桌子的照片（现有 {count} 张）："
+              "请删除其他照片，或关闭该开关以处理同一物品的多张照片。",
+        "lo": "ສິ່ງຂອງເທິງໂຕະ ໃຊ້ຮູບດຽວຂອງໂຕະທັງໝົດ (ໃຫ້ມາ {count} ຮູບ): "
+              "ລຶບຮູບອື່ນອອກ, ຫຼື ປິດສະວິດ ສຳລັບຫຼາຍຮູບຂອງສິ່ງຂອງອັນດຽວ.",
+    },
+    "error.no_items": {
+        "en": "No item was found on this photo. Lay the items apart on a plain or evenly "
+              "textured table or cloth, photograph the whole table, or turn the switch off.",
+        "zh": "这张照片上没有找到物品。请把物品分开摆放在素色或纹理均匀的桌面或布上，拍下整张桌子，"
+              "或关闭该开关。",
+        "lo": "ບໍ່ພົບສິ່ງຂອງໃນຮູບນີ້. ວາງສິ່ງຂອງແຍກກັນເທິງໂຕະ ຫຼື ຜ້າທີ່ມີສີດຽວ ຫຼື ລວດລາຍສະໝ່ຳສະເໝີ, "
+              "ຖ່າຍຮູບໂຕະທັງໝົດ, ຫຼື ປິດສະວິດ.",
     },
     "error.photos_changed": {
         "en": "The photos changed since they were identified: press Identify again before saving.",
