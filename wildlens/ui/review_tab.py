@@ -14,8 +14,10 @@ from __future__ import annotations
 import html
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -322,7 +324,7 @@ def changed_message(record: RecordView, names: dict[str, str], language: str) ->
     )
 
 
-def decide(
+def record_verdict(
     state: AppState,
     record_id: Any,
     reviewer: str,
@@ -459,6 +461,25 @@ def build(
     state: AppState, labels: Labels, language: gr.Radio, access: Access, tab: Any = None
 ) -> ReviewTab:
     """The tab's components and events (inside `tab`, whose opening shows the queue)."""
+    view = _layout(state, labels)
+    _wire(view, state, language, access, tab)
+    return ReviewTab(
+        queue=view.queue,
+        note=view.note,
+        filters=[view.case_filter, view.class_filter],
+        opened=view.opened,
+        record=[view.summary, view.history],
+        reviewer=view.reviewer,
+    )
+
+
+def _layout(state: AppState, labels: Labels) -> SimpleNamespace:
+    """The queue with its filters, the open record, the verdict, exports and case reports."""
+    return SimpleNamespace(**_queue(state, labels), **_record(state, labels), **_exports(labels))
+
+
+def _queue(state: AppState, labels: Labels) -> dict[str, Any]:
+    """The help, the filters and the queue of items waiting for an expert."""
     labels.make(gr.Markdown, {"value": "review.help"})
     with gr.Row():
         case_filter = labels.make(
@@ -486,6 +507,17 @@ def build(
         elem_id="queue",
     )
     note = gr.Markdown(elem_id="queue-note")
+    return {
+        "case_filter": case_filter,
+        "class_filter": class_filter,
+        "refresh": refresh,
+        "queue": queue,
+        "note": note,
+    }
+
+
+def _record(state: AppState, labels: Labels) -> dict[str, Any]:
+    """The open record: its number, summary, photos, history, and the verdict."""
     with gr.Row():
         # A textbox: Gradio's number box shows 0 when empty, and record 0 does not exist.
         record_id = labels.make(
@@ -542,6 +574,24 @@ def build(
             correct = labels.make(gr.Button, {"value": "review.correct"}, variant="stop")
     verdict = gr.Markdown(elem_id="verdict-status")
     opened = gr.State(None)
+    return {
+        "record_id": record_id,
+        "open_button": open_button,
+        "summary": summary,
+        "photos": photos,
+        "history": history,
+        "reviewer": reviewer,
+        "comment": comment,
+        "confirm": confirm,
+        "correct_to": correct_to,
+        "correct": correct,
+        "verdict": verdict,
+        "opened": opened,
+    }
+
+
+def _exports(labels: Labels) -> dict[str, Any]:
+    """Exports for retraining, and case reports."""
     with labels.make(gr.Accordion, {"label": "review.export_title"}, open=False):
         labels.make(gr.Markdown, {"value": "review.export_help"})
         layout = labels.dynamic(
@@ -558,9 +608,34 @@ def build(
         report_button = labels.make(gr.Button, {"value": "review.report"})
         report_files = labels.make(gr.File, {"label": "review.downloads"}, file_count="multiple")
         report_status = gr.Markdown(elem_id="report-status")
+    return {
+        "layout": layout,
+        "export_button": export_button,
+        "export_files": export_files,
+        "export_status": export_status,
+        "report_case": report_case,
+        "report_button": report_button,
+        "report_files": report_files,
+        "report_status": report_status,
+    }
 
-    def reviewer_of(session: Session, typed: str) -> str:
-        return session.name if session.signed_in else typed
+
+def _wire(
+    v: SimpleNamespace, state: AppState, language: gr.Radio, access: Access, tab: Any
+) -> None:
+    """The tab's events: the queue and opening a record, verdicts, exports and reports."""
+    refreshed = _wire_queue(v, state, language, access, tab)
+    _wire_verdicts(v, state, language, access, refreshed)
+    _wire_exports(v, state, language, access)
+
+
+def _wire_queue(
+    v: SimpleNamespace, state: AppState, language: gr.Radio, access: Access, tab: Any
+) -> Callable[[Any], Any]:
+    """Refresh (also when the tab opens) and open a record; returns what refreshes the queue
+    after an event."""
+    shown = [v.summary, v.photos, v.history, v.opened]
+    filters = [v.case_filter, v.class_filter, language]
 
     def on_refresh(case, label, lang, request: gr.Request):
         require(access, request, "review", lang)
@@ -577,6 +652,40 @@ def build(
     def on_select(event: gr.SelectData):
         return str(event.row_value[0]) if event.row_value else ""
 
+    def refreshed(event: Any) -> Any:
+        return event.then(on_refresh, filters, v.queue, api_visibility="private").then(
+            on_note, [v.queue, language], v.note, api_visibility="private"
+        )
+
+    v.refresh.click(on_refresh, filters, v.queue, api_name="review_queue").then(
+        on_note, [v.queue, language], v.note, api_visibility="private"
+    )
+    if tab is not None:  # opening the tab shows the queue as it is now
+        tab.select(on_refresh, filters, v.queue, api_visibility="private").then(
+            on_note, [v.queue, language], v.note, api_visibility="private"
+        )
+    outputs = [*shown, v.verdict]
+    v.open_button.click(on_open, [v.record_id, language], outputs, api_name="open_record")
+    v.queue.select(on_select, None, v.record_id, api_visibility="private").then(
+        on_open, [v.record_id, language], outputs, api_visibility="private"
+    )
+    return refreshed
+
+
+def _wire_verdicts(
+    v: SimpleNamespace,
+    state: AppState,
+    language: gr.Radio,
+    access: Access,
+    refreshed: Callable[[Any], Any],
+) -> None:
+    """Confirm or correct: checked first, with no outputs, so a refused verdict is one toast in
+    the page's language and the record, photos and history stay as they are."""
+    shown = [v.verdict, v.summary, v.photos, v.history, v.opened]
+
+    def reviewer_of(session: Session, typed: str) -> str:
+        return session.name if session.signed_in else typed
+
     def on_check(number, name, label, note_text, current, lang, request: gr.Request):
         session = require(access, request, "review", lang)
         check_verdict(state, number, reviewer_of(session, name), label, note_text, current, lang)
@@ -592,17 +701,35 @@ def build(
     def on_confirm(number, name, note_text, current, lang, request: gr.Request):
         session = require(access, request, "review", lang)
         name = reviewer_of(session, name)
-        return decide(state, number, name, None, note_text, current, lang, session.account)
+        return record_verdict(state, number, name, None, note_text, current, lang, session.account)
 
     def on_correct(number, name, label, note_text, current, lang, request: gr.Request):
         session = require(access, request, "review", lang)
         if not label:
             raise user_error(text(lang, "error.choose_label"))
         name = reviewer_of(session, name)
-        return decide(state, number, name, label, note_text, current, lang, session.account)
+        return record_verdict(state, number, name, label, note_text, current, lang, session.account)
 
-    def on_decided():
+    def on_verdict_recorded():
         return "", None  # the next verdict starts from nothing chosen
+
+    cleared = [v.comment, v.correct_to]
+    confirm_inputs = [v.record_id, v.reviewer, v.comment, v.opened, language]
+    refreshed(
+        v.confirm.click(on_check_confirm, confirm_inputs, None, api_visibility="private")
+        .success(on_confirm, confirm_inputs, shown, api_name="confirm")
+        .success(on_verdict_recorded, None, cleared, api_visibility="private")
+    )
+    correct_inputs = [v.record_id, v.reviewer, v.correct_to, v.comment, v.opened, language]
+    refreshed(
+        v.correct.click(on_check_correct, correct_inputs, None, api_visibility="private")
+        .success(on_correct, correct_inputs, shown, api_name="correct")
+        .success(on_verdict_recorded, None, cleared, api_visibility="private")
+    )
+
+
+def _wire_exports(v: SimpleNamespace, state: AppState, language: gr.Radio, access: Access) -> None:
+    """Expert labels for retraining, and case reports (roles that export)."""
 
     def on_export(chosen, lang, request: gr.Request):
         require(access, request, "export", lang)
@@ -612,46 +739,14 @@ def build(
         require(access, request, "export", lang)
         return case_report(state, case, lang)
 
-    shown = [summary, photos, history, opened]
-    filters = [case_filter, class_filter, language]
-    refresh.click(on_refresh, filters, queue, api_name="review_queue").then(
-        on_note, [queue, language], note, api_visibility="private"
+    v.export_button.click(
+        on_export, [v.layout, language], [v.export_files, v.export_status], api_name="export_labels"
     )
-    if tab is not None:  # opening the tab shows the queue as it is now
-        tab.select(on_refresh, filters, queue, api_visibility="private").then(
-            on_note, [queue, language], note, api_visibility="private"
-        )
-    open_button.click(on_open, [record_id, language], [*shown, verdict], api_name="open_record")
-    queue.select(on_select, None, record_id, api_visibility="private").then(
-        on_open, [record_id, language], [*shown, verdict], api_visibility="private"
-    )
-    # Checked first, with no outputs: a refused verdict is one toast in the page's language,
-    # and the record, photos and history stay as they are.
-    confirm_inputs = [record_id, reviewer, comment, opened, language]
-    confirm.click(on_check_confirm, confirm_inputs, None, api_visibility="private").success(
-        on_confirm, confirm_inputs, [verdict, *shown], api_name="confirm"
-    ).success(on_decided, None, [comment, correct_to], api_visibility="private").then(
-        on_refresh, filters, queue, api_visibility="private"
-    ).then(on_note, [queue, language], note, api_visibility="private")
-    correct_inputs = [record_id, reviewer, correct_to, comment, opened, language]
-    correct.click(on_check_correct, correct_inputs, None, api_visibility="private").success(
-        on_correct, correct_inputs, [verdict, *shown], api_name="correct"
-    ).success(on_decided, None, [comment, correct_to], api_visibility="private").then(
-        on_refresh, filters, queue, api_visibility="private"
-    ).then(on_note, [queue, language], note, api_visibility="private")
-    export_button.click(
-        on_export, [layout, language], [export_files, export_status], api_name="export_labels"
-    )
-    report_button.click(
-        on_report, [report_case, language], [report_files, report_status], api_name="case_report"
-    )
-    return ReviewTab(
-        queue=queue,
-        note=note,
-        filters=[case_filter, class_filter],
-        opened=opened,
-        record=[summary, history],
-        reviewer=reviewer,
+    v.report_button.click(
+        on_report,
+        [v.report_case, language],
+        [v.report_files, v.report_status],
+        api_name="case_report",
     )
 
 

@@ -74,7 +74,7 @@ RULES: dict[str, Rule] = {
     "review_tab:on_check_correct": Rule("review", "nothing, or why a verdict is refused"),
     "review_tab:on_confirm": Rule("review", "the verdict and the record"),
     "review_tab:on_correct": Rule("review", "the verdict and the record"),
-    "review_tab:on_decided": Rule("review", "empty components"),
+    "review_tab:on_verdict_recorded": Rule("review", "empty components"),
     "review_tab:on_export": Rule("export", "the export, downloadable by the caller only"),
     "review_tab:on_report": Rule("export", "the case report, downloadable by the caller only"),
     # batch_tab
