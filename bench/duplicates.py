@@ -318,7 +318,7 @@ def main() -> None:
             "matching s",
         ],
         rows,
-        "; ".join([*notes, "a verified pair is a false match unless the two are one photo"]) + ".",
+        "; ".join([*notes, "A verified pair is a false match unless the two are one photo"]) + ".",
         args.results,
     )
     publish(
