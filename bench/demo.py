@@ -43,19 +43,19 @@ def run_demo(cache: Path) -> tuple[Path, float, int]:
 
 
 def table(metrics: dict, seconds: float, peak: int, cores: int | None) -> list[list[str]]:
-    """The rows: time, memory, and the report's calibration and routing numbers."""
-    split = metrics["split"]
+    """The rows: time, memory, and the report's calibration and routing numbers (on the photos
+    named by the report's `split`)."""
     calibration, routing = metrics["calibration"], metrics["routing"]
     return [
         [f"wall time, {cores} CPU cores", f"{seconds:.0f} s"],
         ["peak memory (RSS)", f"{peak / 1e9:.1f} GB"],
         [
-            f"{split}: accuracy / ECE before -> after temperature",
+            "accuracy / ECE before -> after temperature",
             f"{metrics['calibrated']['accuracy']:.3f} / {calibration['ece_before']:.3f} -> "
             f"{calibration['ece_after']:.3f}",
         ],
         [
-            f"{split}: auto-accepted, precision of those",
+            "auto-accepted, precision of those",
             f"{routing['coverage']:.0%}, {routing['accepted_precision']:.3f}",
         ],
     ]
@@ -74,6 +74,7 @@ def main() -> None:
         shlex.join(["python", "bench/demo.py", *sys.argv[1:]]),
         ["step", "result"],
         table(metrics, seconds, peak, os.cpu_count()),
+        f"Accuracy, ECE and routing on {metrics['split']}. "
         f"Load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after.",
         args.results,
     )
