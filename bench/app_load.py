@@ -1,6 +1,6 @@
 """The app's answer time for one 12-megapixel phone photo, and a load test on localhost.
 
-    python bench/app_load.py [--clients 10] [--seconds 60] [--requests 30]
+    python bench/app_load.py [--clients 10] [--seconds 60] [--requests 30] [--results docs/results]
 
 - handler: `wildlens.ui.identify.identify` called in this process (decode, predict, heat map,
   result tables): the app's own work for one photo, without HTTP.
@@ -12,7 +12,8 @@
 Photos: `bench/photos.py` 4000x3000 phone-like JPEGs (kept in runs/bench-photos). Model: a
 fast-mode bundle of `tf_efficientnet_lite0` at its own 224 px, trained once on synthetic photos
 into runs/bench-app-bundle (real calibration, routing and ONNX export; its accuracy is beside
-the point). Results: printed as Markdown and written to runs/bench-app-load.json.
+the point). Results: the table saved through `bench/results.py` as docs/results/app-load.json
+(and printed), the raw measurements written to runs/bench-app-load.json.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import socket
 import statistics
 import subprocess
@@ -35,6 +37,7 @@ import numpy as np
 
 import wildlens  # noqa: F401  (offline defaults before any library import)
 from bench.photos import write_photos
+from bench.results import RESULTS, publish
 from wildlens.data.synthetic import CLASSES, write_dataset
 from wildlens.model.bundle import META_FILE, load_bundle
 from wildlens.model.config import TrainConfig
@@ -211,11 +214,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--requests", type=int, default=30, help="per latency row")
     parser.add_argument("--photos", type=int, default=8)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
 
     photos = write_photos(RUNS / "bench-photos", args.photos)
     bundle = bench_bundle(RUNS / "bench-app-bundle")
     print(f"photos: {len(photos)} x 4000x3000 JPEG, {photos[0].stat().st_size / 1e6:.1f} MB each")
+    load_before = os.getloadavg()[0]
     print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
     results = {
         "handler_heat_off": handler_latency(bundle, photos, args.requests, False),
@@ -233,7 +238,7 @@ def main() -> None:
     results["load_average_after"] = os.getloadavg()
     (RUNS / "bench-app-load.json").write_text(json.dumps(results, indent=1) + "\n")
 
-    print("\n| measurement | requests | p50 s | p95 s | max s |\n|---|---:|---:|---:|---:|")
+    rows = []
     for key, label in (
         ("handler_heat_off", "handler, heat map off"),
         ("handler_heat_on", "handler, heat map on"),
@@ -242,16 +247,30 @@ def main() -> None:
         ("load", f"load: {args.clients} clients for {args.seconds:g} s, heat map on"),
     ):
         row = results[key]
-        print(
-            f"| {label} | {row['n']} | {row['p50_s']:.3f} | {row['p95_s']:.3f} | "
-            f"{row['max_s']:.3f} |"
+        rows.append(
+            [
+                label,
+                str(row["n"]),
+                f"{row['p50_s']:.3f}",
+                f"{row['p95_s']:.3f}",
+                f"{row['max_s']:.3f}",
+            ]
         )
     load = results["load"]
-    print(
-        f"\nload: {load['answers']} answers, {load['errors']} errors, "
-        f"{load['answers_per_s']:.2f} answers/s"
-        + (f"; errors: {load['error_examples']}" if load["errors"] else "")
+    summary = (
+        f"Load test: {load['answers']} answers, {load['errors']} errors, "
+        f"{load['answers_per_s']:.1f} answers/s; load average {load_before:.1f} before."
     )
+    publish(
+        "app-load",
+        shlex.join(["python", "bench/app_load.py", *sys.argv[1:]]),
+        ["measurement", "requests", "p50 s", "p95 s", "max s"],
+        rows,
+        summary,
+        args.results,
+    )
+    if load["errors"]:
+        print(f"errors: {load['error_examples']}")
 
 
 if __name__ == "__main__":

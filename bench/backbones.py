@@ -1,16 +1,21 @@
 """Backbone trade-off: accuracy and speed of tf_efficientnet_lite0/1/2 in fast mode, one run.
 
-    python bench/backbones.py [DATA]   (default ../shared/datasets/clothing-small)
+    python bench/backbones.py [DATA] [--results docs/results]
+
+DATA defaults to ../shared/datasets/clothing-small.
 
 For each architecture: parameters, input size, forward speed on a batch of 32 (eager PyTorch,
 fp32, this machine's threads), and `train.py mode=fast` end to end on DATA from a cold feature
-cache: wall time, test accuracy, macro-F1 and ECE after calibration.
+cache: wall time, test accuracy, macro-F1 and ECE after calibration. The table is saved through
+`bench/results.py` as docs/results/backbones.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -21,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 
 import wildlens  # noqa: F401  (offline defaults)
+from bench.results import RESULTS, publish
 from wildlens.data.config import load_config
 from wildlens.data.transforms import Preprocessing
 from wildlens.model.backbones import build_model
@@ -44,7 +50,11 @@ def forward_rate(architecture: str) -> tuple[int, int, float]:
 
 
 def main() -> None:
-    data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/datasets/clothing-small")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
+    args = parser.parse_args()
+    data = Path(args.data)
     rows = []
     for architecture in ARCHITECTURES:
         parameters, size, rate = forward_rate(architecture)
@@ -77,13 +87,26 @@ def main() -> None:
         "macro-F1",
         "ECE",
     ]
-    print("\n| " + " | ".join(header) + " |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for architecture, parameters, size, rate, seconds, m in rows:
-        print(
-            f"| {architecture} | {parameters / 1e6:.1f} M | {size} | {rate:.0f} | "
-            f"{seconds:.0f} s | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['ece']:.3f} |"
-        )
+    publish(
+        "backbones",
+        shlex.join(["python", "bench/backbones.py", *sys.argv[1:]]),
+        header,
+        [
+            [
+                architecture,
+                f"{parameters / 1e6:.1f} M",
+                str(size),
+                f"{rate:.0f}",
+                f"{seconds:.0f} s",
+                f"{m['accuracy']:.3f}",
+                f"{m['macro_f1']:.3f}",
+                f"{m['ece']:.3f}",
+            ]
+            for architecture, parameters, size, rate, seconds, m in rows
+        ],
+        "Forward: eager PyTorch fp32, batch 32; fast mode from a cold feature cache; test split.",
+        args.results,
+    )
 
 
 if __name__ == "__main__":

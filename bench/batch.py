@@ -1,6 +1,7 @@
 """Batch speed and memory: `infer.py` against a plain timm-style loop, both as whole processes.
 
     python bench/batch.py [--count 96] [--sizes 96 480 1920] [--runs 3] [--start-up] [--stages]
+        [--results docs/results]
 
 The inputs: `--count` generated 4000x3000 phone-like JPEGs (`bench/photos.py`, about 2.2 MB
 each, kept in `runs/bench-photos`), hard-linked into one folder per size (`runs/bench-inputs/N`:
@@ -22,9 +23,11 @@ size: shared pages divided among the processes sharing them, so the sum is the t
 memory) and the sum of RSS (shared pages counted once per process, an upper bound); and the
 time from launch until the first photo's bytes have been read (inotify: the file closed after
 reading), which is where its decoding starts. The table gives medians. `--start-up` also times
-infer.py on a single photo (start-up, decode, model, outputs: an upper bound on the start-up to
-the first photo decoded). `--stages` adds each stage's rate alone in this process (decode with
-infer.py's workers, no model; the model on ready batches, no decoding).
+both on a single photo, the table's first row (start-up, decode, model, outputs: an upper bound
+on the start-up to the first photo decoded). `--stages` adds each stage's rate alone in this
+process (decode with infer.py's workers, no model; the model on ready batches, no decoding).
+The tables are saved through `bench/results.py` as docs/results/batch-whole-process-SIZES.json
+(e.g. batch-whole-process-1-96-480 for `--start-up --sizes 96 480`) and batch-stages.json.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import argparse
 import ctypes
 import os
 import select
+import shlex
 import shutil
 import statistics
 import struct
@@ -51,6 +55,7 @@ import numpy as np
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.photos import write_photos
+from bench.results import RESULTS, publish
 from wildlens.data.parallel import parallel_map
 from wildlens.model.bundle import META_FILE, load_bundle
 from wildlens.pipeline.config import InferConfig
@@ -308,14 +313,17 @@ def main() -> None:
     parser.add_argument("--photos", default="runs/bench-photos")
     parser.add_argument("--inputs", default="runs/bench-inputs")
     parser.add_argument("--bundle", default="runs/bench-bundle")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
+    command = shlex.join(["python", "bench/batch.py", *sys.argv[1:]])
     photos = write_photos(args.photos, args.count)
     bundle = bench_bundle(Path(args.bundle)).resolve()
     size_mb = sum(p.stat().st_size for p in photos) / len(photos) / 1e6
     cores = available_cores()
+    load_before = os.getloadavg()[0]
     print(
         f"{len(photos)} generated 4000x3000 JPEGs of {size_mb:.1f} MB, hard-linked; {cores} "
-        f"cores; load average before: {os.getloadavg()[0]:.2f}",
+        f"cores; load average before: {load_before:.2f}",
         flush=True,
     )
     table = []
@@ -331,38 +339,69 @@ def main() -> None:
                 f"{median(results['plain'], 'wall'):.2f} s\n",
                 flush=True,
             )
+            table.append((1, results))
         for n in args.sizes:
             folder = Path(args.inputs) / str(n)
             link_inputs(photos, folder, n)
             results = compare(bundle, folder.resolve(), n, args.runs, Path(scratch))
             table.append((n, results))
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}\n")
-    print(
-        "| photos | plain loop s | infer.py s | speed-up | CPU s, plain / infer.py "
-        "| first photo read, plain / infer.py s "
-        "| peak PSS, plain / infer.py MB | peak RSS sum, plain / infer.py MB |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    load_after = os.getloadavg()[0]
+    print(f"\nload average after: {load_after:.2f}")
+    rows = []
     for n, results in table:
         plain, infer = results["plain"], results["infer"]
         speed = median(plain, "wall") / median(infer, "wall")
-        print(
-            f"| {n} | {median(plain, 'wall'):.1f} | {median(infer, 'wall'):.1f} | {speed:.2f}x "
-            f"| {median(plain, 'cpu'):.1f} / {median(infer, 'cpu'):.1f} "
-            f"| {median(plain, 'first_read'):.2f} / {median(infer, 'first_read'):.2f} "
-            f"| {median(plain, 'peak_pss') / 1e6:.0f} / {median(infer, 'peak_pss') / 1e6:.0f} "
-            f"| {median(plain, 'peak_rss') / 1e6:.0f} / {median(infer, 'peak_rss') / 1e6:.0f} |"
+        rows.append(
+            [
+                f"{n:,}",
+                f"{median(plain, 'wall'):.1f}",
+                f"{median(infer, 'wall'):.1f}",
+                f"{speed:.2f}x",
+                f"{median(plain, 'cpu'):.1f} / {median(infer, 'cpu'):.1f}",
+                f"{median(plain, 'first_read'):.2f} / {median(infer, 'first_read'):.2f}",
+                f"{median(plain, 'peak_pss') / 1e6:.0f} / {median(infer, 'peak_pss') / 1e6:.0f}",
+                f"{median(plain, 'peak_rss') / 1e6:.0f} / {median(infer, 'peak_rss') / 1e6:.0f}",
+            ]
         )
+    publish(
+        "batch-whole-process-" + "-".join(str(n) for n, _ in table),
+        command,
+        [
+            "photos",
+            "plain loop s",
+            "infer.py s",
+            "speed-up",
+            "CPU s, plain / infer.py",
+            "first photo read, plain / infer.py s",
+            "peak PSS, plain / infer.py MB",
+            "peak RSS sum, plain / infer.py MB",
+        ],
+        rows,
+        f"Medians of {args.runs} run(s); {len(photos)} distinct photos of {size_mb:.1f} MB, "
+        f"hard-linked; {cores} cores, load average {load_before:.2f} before, "
+        f"{load_after:.2f} after.",
+        args.results,
+    )
     if args.stages:
         paths = link_inputs(photos, Path(args.inputs) / str(max(args.sizes)), max(args.sizes))
         sizing = auto_size(InferConfig(), on_gpu=False, cores=cores, pending=len(paths))
         decode = decode_stage(bundle, paths[: 4 * len(photos)], sizing.workers)
         model = model_stage(bundle, 4 * len(photos), sizing.batch_size, sizing.threads)
         bound = cores / (max(1, sizing.workers) / decode + max(1, sizing.threads) / model)
-        print(
-            f"\nstages alone ({sizing.workers} decode workers, batch {sizing.batch_size}, "
-            f"{sizing.threads} model thread): decode {decode:.1f} images/s, model {model:.1f} "
-            f"images/s, shared-core bound {bound:.1f} images/s"
+        publish(
+            "batch-stages",
+            command,
+            ["stage", "images/s"],
+            [
+                [f"decode alone ({sizing.workers} workers)", f"{decode:.1f}"],
+                [
+                    f"model alone (batch {sizing.batch_size}, {sizing.threads} thread)",
+                    f"{model:.1f}",
+                ],
+                ["shared-core bound of the two (estimate)", f"{bound:.1f}"],
+            ],
+            f"{4 * len(photos)} photos per stage, in this process; {cores} cores.",
+            args.results,
         )
 
 

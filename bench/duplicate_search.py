@@ -17,6 +17,9 @@ hash. Both run on:
   search runs at the smaller sizes only (`--exhaustive-up-to`), and its time at the others is
   extrapolated as a * n^2 fitted to those runs.
 Wall and CPU seconds are both printed: on a shared machine the wall time depends on the load.
+The tables are saved through `bench/results.py` (`--results`, default docs/results) as
+duplicate-search-sets and duplicate-search-archive (with other `--sizes`:
+duplicate-search-archive-SIZES).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import argparse
 import io
 import os
 import random
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -37,10 +41,12 @@ from PIL import Image
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.duplicates import EDITS, signature, synthetic_objects
+from bench.results import RESULTS, publish
 from wildlens.data.duplicates import CANDIDATE_DISTANCE, Signature, candidate_pairs
 from wildlens.data.sources import list_images
 
 FLIPS = (4, 16)  # bits flipped in a perturbed copy, uniform in this range
+SIZES = "10000,20000,40000,100000"  # archive sizes by default
 
 
 def exhaustive_pairs(signatures: Sequence[Signature | None]) -> list[tuple[int, int]]:
@@ -92,16 +98,20 @@ def archive(real: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
     return np.concatenate([real, real[source] ^ masks[:, None]])[:count]
 
 
-def compare(name: str, signatures: Sequence[Signature | None]) -> bool:
+def compare(name: str, signatures: Sequence[Signature | None]) -> list[str]:
+    """One row of the sets table: the index and the exhaustive search on `signatures`."""
     new, new_wall, new_cpu = timed(candidate_pairs, signatures)
     old, old_wall, old_cpu = timed(exhaustive_pairs, signatures)
-    same = new == old
-    print(
-        f"| {name} | {len(signatures):,} | {len(new):,} | {new_wall:.2f} / {new_cpu:.2f} | "
-        f"{old_wall:.2f} / {old_cpu:.2f} | {'yes' if same else 'NO'} |",
-        flush=True,
-    )
-    return same
+    row = [
+        name,
+        f"{len(signatures):,}",
+        f"{len(new):,}",
+        f"{new_wall:.2f} / {new_cpu:.2f}",
+        f"{old_wall:.2f} / {old_cpu:.2f}",
+        "yes" if new == old else "NO",
+    ]
+    print("| " + " | ".join(row) + " |", flush=True)
+    return row
 
 
 def faiss_search(table: np.ndarray, kind: str) -> list[tuple[int, int]]:
@@ -135,11 +145,14 @@ def faiss_search(table: np.ndarray, kind: str) -> list[tuple[int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
-    parser.add_argument("--sizes", default="10000,20000,40000,100000", help="archive sizes")
+    parser.add_argument("--sizes", default=SIZES, help="archive sizes")
     parser.add_argument("--exhaustive-up-to", type=int, default=40000, help="largest size")
     parser.add_argument("--faiss", type=int, default=0, help="also time faiss at this size")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    command = shlex.join(["python", "bench/duplicate_search.py", *sys.argv[1:]])
+    load_start = os.getloadavg()[0]
+    print(f"load average at start: {load_start:.1f} on {os.cpu_count()} CPUs")
     data = Path(args.data)
     paths = list_images(data)
     signatures, wall, cpu = timed(lambda: [signature(p) for p in paths])
@@ -149,7 +162,7 @@ def main() -> None:
         "| set | photos | candidate pairs | index: wall / CPU s | exhaustive: wall / CPU s "
         "| same pairs |\n|---|---:|---:|---:|---:|---|"
     )
-    same = compare(f"{data.name}", signatures)
+    sets = [compare(f"{data.name}", signatures)]
     # 100 photos, four edited copies each, signed from the edited JPEG bytes as a user's would be.
     picked = random.Random(0).sample(range(len(paths)), 100)
     copies = [
@@ -157,7 +170,7 @@ def main() -> None:
         for edit in EDITS.values()
         for i in picked
     ]
-    same &= compare(f"{data.name} + 400 edited copies", signatures + copies)
+    sets.append(compare(f"{data.name} + 400 edited copies", signatures + copies))
     photos = synthetic_objects()
     objects = [signature(photo) for photo in photos]
     copies = [
@@ -165,7 +178,16 @@ def main() -> None:
         for edit in EDITS.values()
         for i in random.Random(0).sample(range(len(photos)), 100)
     ]
-    same &= compare("synthetic objects + 400 edited copies", objects + copies)
+    sets.append(compare("synthetic objects + 400 edited copies", objects + copies))
+    same = all(row[-1] == "yes" for row in sets)
+    set_columns = [
+        "set",
+        "photos",
+        "candidate pairs",
+        "index: wall / CPU s",
+        "exhaustive: wall / CPU s",
+        "same pairs",
+    ]
 
     real = np.array([s.hashes for s in signatures if s is not None], dtype=np.uint64)
     print(f"\narchive: {data.name}'s {len(real):,} photos plus copies with {FLIPS} bits flipped")
@@ -175,6 +197,7 @@ def main() -> None:
     )
     sizes = [int(size) for size in args.sizes.split(",")]
     fitted: list[tuple[int, float, float]] = []
+    rows, faiss_notes = [], []
     for size in sizes:
         table = archive(real, size)
         archived = hashes_only(table)
@@ -183,29 +206,59 @@ def main() -> None:
             old, old_wall, old_cpu = timed(exhaustive_pairs, archived)
             fitted.append((size, old_wall, old_cpu))
             same &= new == old
-            old_text = f"{old_wall:.1f} / {old_cpu:.1f} | {'yes' if new == old else 'NO'}"
+            old_cells = [f"{old_wall:.1f} / {old_cpu:.1f}", "yes" if new == old else "NO"]
         elif not fitted:
-            old_text = "not run | -"
+            old_cells = ["not run", "-"]
         else:
             n = np.array([f[0] for f in fitted], float) ** 2
             wall_fit = (n @ [f[1] for f in fitted]) / (n @ n) * size**2
             cpu_fit = (n @ [f[2] for f in fitted]) / (n @ n) * size**2
-            old_text = f"{wall_fit:.0f} / {cpu_fit:.0f} (extrapolated: a * n^2) | -"
-        print(
-            f"| {size:,} | {len(new):,} | {2 * len(new) / size:.2f} | "
-            f"{new_wall:.1f} / {new_cpu:.1f} | {old_text} |",
-            flush=True,
-        )
+            old_cells = [f"{wall_fit:,.0f} / {cpu_fit:,.0f} (extrapolated: a * n^2)", "-"]
+        row = [
+            f"{size:,}",
+            f"{len(new):,}",
+            f"{2 * len(new) / size:.2f}",
+            f"{new_wall:.1f} / {new_cpu:.1f}",
+            *old_cells,
+        ]
+        rows.append(row)
+        print("| " + " | ".join(row) + " |", flush=True)
         if size == args.faiss:
             for kind in ("multihash", "flat"):
                 pairs, wall, cpu = timed(faiss_search, table, kind)
-                print(
-                    f"  faiss {kind}: {wall:.1f} s wall / {cpu:.1f} s CPU, "
-                    f"same pairs: {'yes' if pairs == new else 'NO'}",
-                    flush=True,
+                text = (
+                    f"faiss {kind} at {size:,}: {wall:.1f} s wall / {cpu:.1f} s CPU, "
+                    f"same pairs: {'yes' if pairs == new else 'NO'}"
                 )
+                faiss_notes.append(text)
+                print("  " + text, flush=True)
     print(f"\nall the same as the exhaustive search: {'yes' if same else 'NO'}")
-    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    load_end = os.getloadavg()[0]
+    print(f"load average at end: {load_end:.1f}")
+    load = f"Load average {load_start:.1f} at the start, {load_end:.1f} at the end."
+    publish("duplicate-search-sets", command, set_columns, sets, load, args.results)
+    publish(
+        "duplicate-search-archive"
+        + ("" if args.sizes == SIZES else "-" + "-".join(map(str, sizes))),
+        command,
+        [
+            "photos",
+            "candidate pairs",
+            "per photo",
+            "index: wall / CPU s",
+            "exhaustive: wall / CPU s",
+            "same pairs",
+        ],
+        rows,
+        " ".join(
+            [
+                f"{data.name}'s {len(real):,} photos plus copies with {FLIPS} bits flipped.",
+                *(f"{note}." for note in faiss_notes),
+                load,
+            ]
+        ),
+        args.results,
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
     python bench/duplicates.py [DATA]         (default ../shared/datasets/clothing-small)
     python bench/duplicates.py --synthetic    (only the small-object case below; no dataset)
+    [--results docs/results]   where the tables go (`bench/results.py`): duplicates-matches and
+                               duplicates-copies (with --synthetic: ...-synthetic)
 
 Every photo of DATA is signed (`data.duplicates`); candidate pairs and verified pairs among the
 originals are counted (a verified pair is a false match unless the photos really are copies).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +38,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 import wildlens  # noqa: F401  (offline defaults)
+from bench.results import RESULTS, publish
 from wildlens.data.duplicates import (
     candidate_pairs,
     duplicate_clusters,
@@ -212,45 +216,63 @@ def measure(
     originals: Callable[[int], Image.Image],
     labels: Sequence[str],
     alike: Sequence[tuple[int, int]] = (),
-) -> None:
+) -> tuple[list[str], list[str]]:
     """False matches among `signatures` (all distinct photos) and recall of edited copies;
-    `alike`: pairs also verified directly, whether or not their pHashes are close."""
+    `alike`: pairs also verified directly, whether or not their pHashes are close.
+
+    Returns the set's row of the matches table and its column of the copies table (one
+    "candidate / verified" cell per edit)."""
     start = time.perf_counter()
     candidates = candidate_pairs(signatures)
     verified = [(i, j) for i, j in candidates if same_photo(signatures[i], signatures[j])]
     matching = time.perf_counter() - start
     clusters = duplicate_clusters(signatures, [str(i) for i in range(len(signatures))])
+    largest = int(max(np.bincount(clusters)))
     print(f"{name}: {len(signatures)} photos, {matching:.1f} s to match all pairs")
     print(
         f"candidate pairs {len(candidates)}, verified {len(verified)}, "
-        f"largest cluster {max(np.bincount(clusters))} photos:"
+        f"largest cluster {largest} photos:"
     )
     for i, j in verified[:20]:
         print(f"  {labels[i]} ~ {labels[j]}")
     if len(verified) > 20:
         print(f"  ... and {len(verified) - 20} more")
+    direct_cell = "-"
     if alike:
         direct = [(i, j) for i, j in alike if same_photo(signatures[i], signatures[j])]
         print(f"verified directly, skipping the pHash candidates: {len(direct)} of {len(alike)}")
         for i, j in direct[:20]:
             print(f"  {labels[i]} ~ {labels[j]}")
-    print("\n| edit (100 photos) | candidate | verified |\n|---|---:|---:|")
-    for edit_name, edit in EDITS.items():
+        direct_cell = f"{len(direct):,} of {len(alike):,}"
+    copies = []
+    for edit in EDITS.values():
         found = confirmed = 0
         for index in random.Random(0).sample(range(len(signatures)), 100):
             copy = signature(edit(originals(index)))
             if candidate_pairs([signatures[index], copy]):
                 found += 1
                 confirmed += same_photo(signatures[index], copy)
-        print(f"| {edit_name} | {found}% | {confirmed}% |")
+        copies.append(f"{found}% / {confirmed}%")
     print()
+    row = [
+        name,
+        f"{len(signatures):,}",
+        f"{len(candidates):,}",
+        f"{len(verified):,}",
+        str(largest),
+        direct_cell,
+        f"{matching:.1f}",
+    ]
+    return row, copies
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
     parser.add_argument("--synthetic", action="store_true", help="only the synthetic objects")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
+    rows, columns, names, notes = [], [], [], []
     if not args.synthetic:
         data = Path(args.data)
         paths = list_images(data)
@@ -258,21 +280,54 @@ def main() -> None:
         signatures = [signature(p) for p in paths]
         signing = (time.perf_counter() - start) / len(paths)
         print(f"{data}: {signing * 1000:.1f} ms per photo to sign")
-        measure(
-            str(data),
+        notes.append(f"{data.name}: {signing * 1000:.1f} ms per photo to sign")
+        row, copies = measure(
+            data.name,
             signatures,
             lambda i: Image.open(paths[i]).convert("RGB"),
             [str(p.relative_to(data)) for p in paths],
         )
+        rows.append(row)
+        columns.append(copies)
+        names.append(data.name)
     photos = synthetic_objects()
     signatures = [signature(photo) for photo in photos]
-    measure(
+    row, copies = measure(
         "synthetic small objects",
         signatures,
         lambda i: Image.open(io.BytesIO(photos[i])).convert("RGB"),
         [f"object {i} ({BACKDROPS[i % 3]})" for i in range(len(photos))],
         # Every pair on the same backdrop: what verification alone lets through.
         [(i, j) for i in range(len(photos)) for j in range(i + 3, len(photos), 3)],
+    )
+    rows.append(row)
+    columns.append(copies)
+    names.append("synthetic")
+    command = shlex.join(["python", "bench/duplicates.py", *sys.argv[1:]])
+    suffix = "-synthetic" if args.synthetic else ""
+    publish(
+        "duplicates-matches" + suffix,
+        command,
+        [
+            "set",
+            "photos",
+            "candidate pairs",
+            "verified pairs",
+            "largest cluster",
+            "verified directly, same backdrop",
+            "matching s",
+        ],
+        rows,
+        "; ".join([*notes, "A verified pair is a false match unless the two are one photo"]) + ".",
+        args.results,
+    )
+    publish(
+        "duplicates-copies" + suffix,
+        command,
+        ["edit of 100 photos"] + [f"{name}: candidate / verified" for name in names],
+        [[edit, *cells] for edit, *cells in zip(EDITS, *columns, strict=True)],
+        "Share of 100 edited copies found as candidates and verified as the same photo.",
+        args.results,
     )
 
 

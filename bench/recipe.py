@@ -1,6 +1,10 @@
 """Training recipes compared in one run: probe, plain fine-tune, fast mode, full recipe.
 
     python bench/recipe.py [DATA] [--epochs 8] [--only a,b,c,d] [--set key=value ...]
+        [--results docs/results]
+
+The table is saved through `bench/results.py` as docs/results/recipe.json; a run of some
+methods only, or with settings, as recipe-METHODS[-SETTINGS].json (e.g. recipe-d-layer_decay-0-95).
 
 DATA (default ../shared/datasets/clothing-small) needs train/, validation/ (or val/) and test/.
 (a) logistic-regression probe: scikit-learn on frozen eval-view features (C chosen on val);
@@ -20,6 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import sys
 import tempfile
 import time
@@ -35,6 +41,7 @@ from torch.utils.data import DataLoader, Dataset
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.frozen import frozen_features
+from bench.results import RESULTS, publish
 from wildlens.data.config import load_config
 from wildlens.data.images import load_image
 from wildlens.data.sources import dataset_splits
@@ -191,6 +198,7 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="train.py setting for (c) and (d), e.g. --set augment_strength=0.5 (repeatable)",
     )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
     data = Path(args.data)
     found, _ = dataset_splits(data)
@@ -220,18 +228,44 @@ def main() -> None:
             name, run = methods[key]
             results[name] = run()
             print_table({name: results[name]})  # as it comes: a long run may be cut short
-    print(f"\ntest split, tf_efficientnet_lite0 at 224 px, {args.epochs} epochs for (b) and (d)\n")
-    print_table(results)
+    notes = f"Test split, tf_efficientnet_lite0 at 224 px, {args.epochs} epochs for (b) and (d)."
+    publish(
+        result_name(args.only, args.set),
+        shlex.join(["python", "bench/recipe.py", *sys.argv[1:]]),
+        COLUMNS,
+        [table_row(name, row) for name, row in results.items()],
+        notes,
+        args.results,
+    )
+
+
+def result_name(only: str, settings: list[str]) -> str:
+    """recipe for every method at the defaults; else recipe-METHODS[-SETTINGS], e.g.
+    recipe-d-layer_decay-0-95 for `--only d --set layer_decay=0.95`."""
+    if only == "a,b,c,d" and not settings:
+        return "recipe"
+    parts = [only.replace(",", ""), *settings]
+    return "-".join(["recipe", *(re.sub(r"[^a-z0-9_]+", "-", p.lower()) for p in parts)])
+
+
+COLUMNS = ["method", "test accuracy", "macro-F1", "ECE", "wall time"]
+
+
+def table_row(name: str, row: dict) -> list[str]:
+    return [
+        name,
+        f"{row['accuracy']:.3f}",
+        f"{row['macro_f1']:.3f}",
+        f"{row['ece']:.3f}",
+        f"{row['seconds']:.0f} s",
+    ]
 
 
 def print_table(results: dict[str, dict]) -> None:
-    print("| method | test accuracy | macro-F1 | ECE | wall time |")
+    print("| " + " | ".join(COLUMNS) + " |")
     print("|---|---:|---:|---:|---:|", flush=True)
     for name, row in results.items():
-        print(
-            f"| {name} | {row['accuracy']:.3f} | {row['macro_f1']:.3f} | {row['ece']:.3f} | "
-            f"{row['seconds']:.0f} s |"
-        )
+        print("| " + " | ".join(table_row(name, row)) + " |")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,22 @@
 """Fast mode's feature views: does a linear head gain from augmented views of each photo?
 
-    python bench/views.py [DATA]   (default ../shared/datasets/clothing-small)
+    python bench/views.py [DATA] [--results docs/results]
+
+DATA defaults to ../shared/datasets/clothing-small.
 
 Features of every training photo are extracted for the eval view, two light views
 (`data.transforms.view_transforms`: crop to 70%, mirror, light) and two officer-strength views
 (`train_transforms` at strength 1: any rotation, perspective, blur, noise, JPEG). The same
 head (fast mode's cross-fitted logistic regression, C chosen out of fold) is fitted on each
 combination, on all training photos and on 30 photos per class (a workshop-sized set, three
-draws), and scored on the test split.
+draws), and scored on the test split. The table is saved through `bench/results.py` as
+docs/results/views.json.
 """
 
 from __future__ import annotations
 
+import argparse
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +28,7 @@ import torch
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.frozen import frozen_features
+from bench.results import RESULTS, publish
 from wildlens.data.sources import dataset_splits
 from wildlens.data.transforms import (
     Preprocessing,
@@ -37,7 +43,11 @@ from wildlens.model.head import head_logits
 
 
 def main() -> None:
-    data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/datasets/clothing-small")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
+    args = parser.parse_args()
+    data = Path(args.data)
     found, _ = dataset_splits(data)
     classes = sorted({s.label for s in found["train"]})
     index = {c: i for i, c in enumerate(classes)}
@@ -73,19 +83,33 @@ def main() -> None:
         )
         for _ in range(3)
     ]
-    print(
-        "\n| views per training photo | test accuracy, all photos | test accuracy, 30 per class "
-        "(mean of 3 draws) |\n|---|---:|---:|"
-    )
+    columns = [
+        "views per training photo",
+        "test accuracy, all photos",
+        "test accuracy, 30 per class (mean of 3 draws)",
+    ]
+    print("\n| " + " | ".join(columns) + " |\n|---|---:|---:|")
+    rows = []
     for name, chosen in combinations.items():
         scores = []
-        for rows in [np.arange(len(y_train)), *draws]:
-            labels = y_train[rows]
-            folds = assign_folds([str(y) for y in labels], [str(r) for r in rows], 5, 0)
-            fit = cross_fit(train[rows][:, chosen], labels, folds, len(classes), CrossFitSettings())
+        for rows_drawn in [np.arange(len(y_train)), *draws]:
+            labels = y_train[rows_drawn]
+            folds = assign_folds([str(y) for y in labels], [str(r) for r in rows_drawn], 5, 0)
+            fit = cross_fit(
+                train[rows_drawn][:, chosen], labels, folds, len(classes), CrossFitSettings()
+            )
             logits = head_logits(test, fit.weight, fit.bias)
             scores.append(float((logits.argmax(1) == y_test).mean()))
-        print(f"| {name} | {scores[0]:.3f} | {np.mean(scores[1:]):.3f} |")
+        rows.append([name, f"{scores[0]:.3f}", f"{np.mean(scores[1:]):.3f}"])
+        print("| " + " | ".join(rows[-1]) + " |", flush=True)
+    publish(
+        "views",
+        shlex.join(["python", "bench/views.py", *sys.argv[1:]]),
+        columns,
+        rows,
+        "Test split; fast mode's cross-fitted logistic head on tf_efficientnet_lite0 features.",
+        args.results,
+    )
 
 
 if __name__ == "__main__":

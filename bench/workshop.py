@@ -1,6 +1,6 @@
 """Workshop training, as the Workshop tab runs it: fast mode on a small labelled set, cold and warm.
 
-    python bench/workshop.py [DATA] [--sizes 5x30,10x60]
+    python bench/workshop.py [DATA] [--sizes 5x30,10x60] [--results docs/results]
 
 DATA (default ../shared/datasets/clothing-small) is sampled into workshop-sized sets (CLASSESxPER
 photos of its train split, linked into a temporary folder). Each set is trained three times in one
@@ -13,6 +13,7 @@ cross-fitted head, trust policy, report, bundle and ONNX export), each stage's s
 log's timestamps), and the longest wait between two progress updates the tab would show.
 The first `train()` of the process also pays the imports of the training stack (torch, timm),
 as the app does on its first workshop run; the import time is reported on its own.
+Each size's table is saved through `bench/results.py` as docs/results/workshop-SIZE.json.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shlex
 import sys
 import tempfile
 import time
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import itertools
 
 import wildlens  # noqa: F401  (offline defaults)
+from bench.results import RESULTS, publish
 
 
 def sample_set(data: Path, classes: int, per_class: int, out: Path, seed: int = 0) -> Path:
@@ -88,7 +91,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
     parser.add_argument("--sizes", default="5x30,10x60")  # CLASSESxPHOTOS, comma-separated
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
+    command = shlex.join(["python", "bench/workshop.py", *sys.argv[1:]])
     data = Path(args.data)
     start = time.perf_counter()
     import timm  # noqa: F401
@@ -96,8 +101,10 @@ def main() -> None:
 
     import wildlens.model.training  # noqa: F401
 
-    print(f"importing the training stack: {time.perf_counter() - start:.1f} s\n")
-    print("| set | cache | seconds | longest wait between updates | stages (s) |")
+    imports = time.perf_counter() - start
+    print(f"importing the training stack: {imports:.1f} s\n")
+    columns = ["set", "caches", "seconds", "longest wait between updates", "stages (s)"]
+    print("| " + " | ".join(columns) + " |")
     print("|---|---|---:|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["WILDLENS_CACHE"] = str(Path(tmp) / "cache")
@@ -105,15 +112,25 @@ def main() -> None:
             classes, per_class = (int(x) for x in size.split("x"))
             first = sample_set(data, classes, per_class, Path(tmp) / f"{size}-a", seed=0)
             other = sample_set(data, classes, per_class, Path(tmp) / f"{size}-b", seed=1)
+            rows = []
             # first: nothing cached (a new laptop); new photos: this backbone seen before, these
             # photos not (the feature and signature caches cold); warm: the same photos again.
             for run, source in (("first", first), ("new photos", other), ("warm", other)):
                 result = timed_train(source, Path(tmp) / f"{size}-{run.replace(' ', '-')}")
                 gap, where = result["longest_gap"]
                 stages = ", ".join(f"{k} {v:.1f}" for k, v in result["stages"].items())
-                print(
-                    f"| {size} | {run} | {result['seconds']:.1f} | {gap:.1f} ({where}) | {stages} |"
-                )
+                rows.append([size, run, f"{result['seconds']:.1f}", f"{gap:.1f} ({where})", stages])
+                print("| " + " | ".join(rows[-1]) + " |", flush=True)
+            load = os.getloadavg()[0]
+            publish(
+                f"workshop-{size}",
+                command,
+                columns,
+                rows,
+                f"Importing the training stack (not included): {imports:.1f} s. "
+                f"Load average {load:.1f} after the size.",
+                args.results,
+            )
 
 
 if __name__ == "__main__":

@@ -148,8 +148,8 @@ def inspect_sample(
     return record, signature
 
 
-# Fewer photos than this are checked in this process (a spawned worker takes about half a
-# second to start; checking a photo takes 10-40 ms).
+# Fewer photos than this are checked in this process: a spawned worker's start-up costs more
+# than it saves on a few dozen photos (see docs/benchmarks.md, "Workshop training").
 MIN_PARALLEL = 64
 
 

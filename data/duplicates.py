@@ -21,16 +21,10 @@ Two stages, because a perceptual hash alone matches different objects of the sam
      ivory pins, seals and combs were joined. Two photos with almost no foreground between them
      (under 0.3% of the thumbnail) are never verified: only equal bytes join them.
 
-Measured (bench/duplicates.py, docs/benchmarks.md) on the clothing-small photos (3,781): 97-100%
-of resized, recompressed and 5-10% cropped copies verified; of 6,921 candidate pairs among the
-originals, one verified: the same photo filed under two labels (residual 1; copies 2-9, 99% of
-them; the nearest different garments 19 aligned by keypoints, 14 by foreground). On 300
-synthetic photos of distinct small objects (3-20% of the frame, pins less) on three shared
-backdrops: none of the 14,850 pairs on one backdrop verified (1,724 before the foreground rule
-and the scale and gain bounds, 20 of them among the candidate pairs), and 97-99% of copies
-(61-97% before). There, copies aligned by keypoints measure 2-7 and different objects 22 or
-more; aligned by foreground, copies 3 (median; 9 at the 95th percentile), different objects 13
-or more.
+Measured by bench/duplicates.py on the clothing-small photos and on synthetic photos of distinct
+small objects on three shared backdrops: false matches among distinct photos and the share of
+resized, recompressed and cropped copies verified (see docs/benchmarks.md, "Near-duplicate
+detection").
 
     signature = image_signature(rgb)            # per photo, picklable
     clusters = duplicate_clusters(signatures, sha256s)
@@ -129,8 +123,8 @@ def image_signature(image: Image.Image) -> Signature:
 def candidate_pairs(signatures: Sequence[Signature | None]) -> list[tuple[int, int]]:
     """Pairs (i < j) whose full-photo hash is within CANDIDATE_DISTANCE bits of the other's full
     or cropped hash: exactly the pairs that comparing every photo with every other gives, found
-    through an index (`_near_hashes`): 16-18 s at 100,000 photos, where comparing them all took
-    27 minutes (bench/duplicate_search.py).
+    through an index (`_near_hashes`), far faster than comparing them all at archive sizes (see
+    docs/benchmarks.md, "Candidate search at archive scale").
 
     Each photo's full hash is looked up among all hashes of all photos; a crop of i near the full
     hash of j is the same as j's full hash near a crop of i, so one search covers both."""
@@ -149,9 +143,9 @@ def candidate_pairs(signatures: Sequence[Signature | None]) -> list[tuple[int, i
 
 # The exact Hamming search behind `candidate_pairs`: multi-index hashing (Norouzi, Punjani and
 # Fleet, "Fast exact search in Hamming space with multi-index hashing", TPAMI 2014), in numpy.
-# faiss-cpu 1.15 has it (IndexBinaryMultiHash) but took 17 s at 20,000 photos where this takes
-# 0.9 s (it gathers each query's candidates in a hash set), and its IndexBinaryFlat compares
-# every pair, growing with the square of the count (docs/benchmarks.md).
+# faiss-cpu 1.15 has it (IndexBinaryMultiHash) but was slower than this (it gathers each query's
+# candidates in a hash set), and its IndexBinaryFlat compares every pair, growing with the square
+# of the count (see docs/benchmarks.md, "Candidate search at archive scale").
 KEY_BITS = 63  # bits 0-62 make the keys; bit 63, the pHash's DCT constant term, is always set
 PROBES_PER_STEP = 1 << 21  # (query, key) lookups at once: memory per step, tens of MB
 CANDIDATES_PER_STEP = 1 << 21  # hashes compared at once: ~100 MB

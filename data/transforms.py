@@ -193,9 +193,9 @@ def view_transforms(pre: Preprocessing, seed: int | None = None) -> A.Compose:
     """A second look at a photo, for fast mode's feature views: another framing (crop to 70%),
     a mirror image and a little change of light and colour, but no rotation or blur.
 
-    Measured on clothing-small (bench notes in docs/benchmarks.md): views with the full officer
-    augmentation (any rotation, blur, noise) lowered a linear head's test accuracy by 2-4
-    points, upright photos then looking unlike the training views; these light views cost
+    Measured on clothing-small (see docs/benchmarks.md, "Fast mode's feature views"): views with
+    the full officer augmentation (any rotation, blur, noise) lowered a linear head's test
+    accuracy, upright photos then looking unlike the training views; these light views cost
     nothing there and keep the head from fitting one exact framing.
     """
     import albumentations as A  # imports torch: only training builds these pipelines

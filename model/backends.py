@@ -112,8 +112,8 @@ class OnnxBackend:
         options.inter_op_num_threads = 1
         # Idle ONNX Runtime threads spin by default, burning the cores the decode workers need.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        # Memory patterns pre-plan one block for a whole batch's activations: a third more peak
-        # memory (batch 32 of lite0: 0.97 GB against 0.62 GB), no faster here, same outputs.
+        # Memory patterns pre-plan one block for a whole batch's activations: more peak memory,
+        # no faster here, same outputs (see docs/benchmarks.md, "Batch classification").
         options.enable_mem_pattern = False
         self.session = ort.InferenceSession(
             model_bytes, options, providers=["CPUExecutionProvider"]

@@ -16,9 +16,8 @@ from wildlens.model.bundle import BundleMeta
 
 # Below these shares of auto-accepted answers, training and the card say why and what to do.
 LITTLE_ACCEPTED = 0.3
-# Catalogues of this many classes or fewer are told that look-alikes of other kinds pass: with
-# 2-3 clothing classes, 11-65% of the other garments' photos were auto-accepted as one of them
-# against 2% of items of another kind (docs/benchmarks.md, few-class catalogues).
+# Catalogues of this many classes or fewer are told that look-alikes of other kinds pass (see
+# docs/benchmarks.md, "The trust layer", "Few-class catalogues").
 FEW_CLASSES = 3
 
 
@@ -111,9 +110,7 @@ def advice_lines(policy: dict[str, Any], routing: dict[str, Any]) -> list[str]:
     if classes <= FEW_CLASSES:
         lines.append(
             f"With {classes} classes, an item of another kind that looks like one of them is often "
-            "answered as it: the unknown rule catches items unlike all of them, not look-alikes "
-            "(2-class clothing catalogues given other garments' photos: 2% auto-accepted for hat "
-            "and shoes, 11-65% for pairs with look-alikes among them, such as dress and skirt). "
+            "answered as it: the unknown rule catches items unlike all of them, not look-alikes. "
             "Add the look-alikes officers will meet as classes of their own, or a class of other "
             "items."
         )

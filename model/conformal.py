@@ -10,10 +10,9 @@ class with probability >= coverage, marginally. Class-conditional thresholds (Mo
 give the same guarantee per class, for the classes that ask for it (protected species), at the
 cost of larger sets; they need enough calibration photos of the class.
 
-Measured on clothing-small (docs/benchmarks.md): LAC keeps 95% coverage with smaller sets than
-the RAPS score used before (10 classes: 1.27 against 1.34 classes), and in 2-class catalogues,
-where RAPS's second-class score is exactly its threshold and floating-point rounding decided the
-set, 1.07-1.15 against 1.93-1.97.
+LAC keeps its coverage with smaller sets than the RAPS score used before, most of all in 2-class
+catalogues, where RAPS's second-class score is exactly its threshold and floating-point rounding
+decided the set (see docs/benchmarks.md, "The trust layer", "Shortlists").
 
     rule = fit_shortlist(cal_probs, cal_labels, coverage=0.95, per_class=protected_mask)
     sets = shortlists(test_probs, rule)     # list of class-index arrays, most likely first

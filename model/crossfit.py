@@ -14,12 +14,10 @@ the mean of the K fold heads, which for linear heads is one linear head (the mea
 weights and biases), so each calibration photo was scored by one member of the ensemble that
 answers in the field.
 
-Measured on clothing-small (docs/benchmarks.md, bench/trust.py), against scikit-learn's
-logistic-regression probe with C chosen by cross-validation, over 40 draws of 60 and of 30
-photos per class: +0.3 +- 0.1 and +0.2 +- 0.1 points on every photo not drawn, -0.3 +- 0.2 on
-the 372 test photos alone; the whole set +0.3. The ensemble's temperature on photos it never
-saw matches the out-of-fold one (0.605 against 0.611 at 60 per class), where one head refitted
-on every photo is sharper (0.651).
+Measured on clothing-small against scikit-learn's logistic-regression probe with C chosen by
+cross-validation, and the ensemble's temperature on photos it never saw against a head refitted
+on every photo: see docs/benchmarks.md, "The trust layer", "A head as good as the probe"
+(bench/trust.py).
 
     fit = cross_fit(features, labels, folds, num_classes, CrossFitSettings())
     fit.weight, fit.bias          # (C, D), (C,) for raw features: install_head(model, ...)

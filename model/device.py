@@ -98,8 +98,8 @@ def cpu_has_bf16() -> bool:
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for `precision` on `device`; None means plain fp32.
 
-    `auto`: bf16 on GPUs that support it (else fp16), bf16 on CPUs with native bf16 (measured
-    1.5-2.5x faster training of tf_efficientnet_lite0 here, see docs/benchmarks.md), else fp32.
+    `auto`: bf16 on GPUs that support it (else fp16), bf16 on CPUs with native bf16 (faster
+    training there than fp32), else fp32.
     """
     import torch
 

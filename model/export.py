@@ -8,8 +8,8 @@ copy or carry training-only state) makes model.onnx provably the same network as
 model.safetensors, whose hash every record carries.
 
 Exporter: the TorchScript ("legacy", `dynamo=False`) exporter at opset 17. On this model it
-matches PyTorch as closely as the dynamo exporter (both about 1e-5) but takes about 1.5 s
-instead of 10 s (it runs at the end of every training and of every test that trains), writes a
+matches PyTorch as closely as the dynamo exporter (both about 1e-5) but takes a fraction of its
+time (it runs at the end of every training and of every test that trains), writes a
 single file without an `external_data` step, and needs no onnxscript. Its DeprecationWarning is
 silenced here only; `check_parity` guards whichever exporter this module uses.
 """

@@ -99,9 +99,10 @@ def _view_seed(sha256: str, view: View) -> int:
 class Embedder:
     """Pooled pre-classifier features (N, D) of preprocessed batches, in fp32.
 
-    On a CPU the backbone is exported to ONNX on first use (about 1.5 s; never when every
-    feature is cached) and run by ONNX Runtime, several times faster than eager PyTorch here and
-    the engine infer.py uses; on a GPU, PyTorch. Both agree to about 1e-5.
+    On a CPU the backbone is exported to ONNX on first use (its time: docs/benchmarks.md,
+    "Workshop training"; never when every feature is cached) and run by ONNX Runtime, several
+    times faster than eager PyTorch here and the engine infer.py uses; on a GPU, PyTorch. Both
+    agree to about 1e-5.
     """
 
     def __init__(self, model: torch.nn.Module, pre: Preprocessing, device: torch.device):

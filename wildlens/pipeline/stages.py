@@ -52,12 +52,12 @@ class Sizing:
 def auto_size(cfg: InferConfig, on_gpu: bool, cores: int, pending: int) -> Sizing:
     """Batch size, decode workers and model threads: the config's, or sized for this machine.
 
-    On a CPU, decoding a phone photo (about 25 ms of one core at 1/8 scale) costs more than the
-    ONNX model (about 15 ms), and both share the cores: one decode worker per core keeps the
-    cores busy while the model runs in the main process with one thread (its spare cycles go
-    to the workers). On a GPU the model is nearly free and every core but the feeding one
-    decodes. A run with at most one batch to do decodes in-process: workers would only add
-    their start-up time.
+    On a CPU, decoding a phone photo at 1/8 scale costs more core time than the ONNX model (see
+    docs/benchmarks.md, "Batch classification"), and both share the cores: one decode worker
+    per core keeps the cores busy while the model runs in the main process with one thread (its
+    spare cycles go to the workers). On a GPU the model is nearly free and every core but the
+    feeding one decodes. A run with at most one batch to do decodes in-process: workers would
+    only add their start-up time.
     """
     batch_size = cfg.batch_size or (128 if on_gpu else 32)
     if cfg.workers >= 0:

@@ -384,8 +384,9 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
     for warning in client.missing_fonts():
         log.warning("%s", warning)
     if cfg.workshop:
-        # The training stack (timm, scikit-learn, albumentations, the report's plots) takes 5-10 s
-        # to import on 2 cores: loaded now, in the background, not when a trainer first waits.
+        # The training stack (timm, scikit-learn, albumentations, the report's plots) takes
+        # seconds to import (docs/benchmarks.md, "Workshop training"): loaded now, in the
+        # background, not when a trainer first waits.
         threading.Thread(
             target=importlib.import_module,
             args=("wildlens.model.training",),

@@ -62,8 +62,9 @@ def limit_torch_threads(threads: int) -> None:
     (the answer path runs on ONNX Runtime and never imports it).
 
     Requests run side by side in threads. A PyTorch op split over every core waits for its
-    slowest thread, and on a busy machine that thread waits for a core: on 2 shared cores, heat
-    maps took 0.1-2.3 s with 2 threads and 0.02-0.05 s with 1.
+    slowest thread, and on a busy machine that thread waits for a core: on 2 shared cores heat
+    maps took many times longer with 2 threads than with 1 (see docs/benchmarks.md, "The app:
+    answer time and load").
     """
     if threads > 0:
         import torch
