@@ -27,6 +27,7 @@ import importlib
 import ipaddress
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -132,6 +133,18 @@ html[lang="lo"] .table-wrap th .header, html[lang="lo"] .table-wrap th .header-c
 """
 
 
+@dataclass
+class Page:
+    """The app's components that its events read and write, as `_layout` built them."""
+
+    language: gr.Radio
+    session_line: gr.Markdown
+    tabs: gr.Tabs
+    identify: Any  # identify.IdentifyTab
+    review: Any  # review_tab.ReviewTab
+    role_tabs: list[tuple[Any, str]]  # (tab, the action that shows it)
+
+
 def build_app(state: AppState, access: Access | None = None) -> gr.Blocks:
     """Every tab wired to `state`; queue limits applied (launch with `launch`).
 
@@ -140,138 +153,155 @@ def build_app(state: AppState, access: Access | None = None) -> gr.Blocks:
     """
     cfg = state.cfg
     access = access or Access.from_config(cfg)
-    locked = access.login_required
     labels = Labels(cfg.language)
     cleanup = (cfg.cache_cleanup_s, cfg.cache_max_age_s) if cfg.cache_cleanup_s > 0 else None
     with gr.Blocks(title="WildLens", analytics_enabled=False, delete_cache=cleanup) as demo:
-        with gr.Row(equal_height=True, elem_id="header"):  # stacked on phones (CSS)
-            labels.make(gr.Markdown, {"value": "app.title"}, elem_id="title")
-            language = gr.Radio(
-                choices=[(name, code) for code, name in LANGUAGE_NAMES.items()],
-                value=cfg.language,
-                label="Language · 语言 · ພາສາ",
-                elem_id="language",
-                scale=0,
-                min_width=260,
-            )
-        session_line = gr.Markdown(visible=False, elem_id="session")
-        # Both follow the active model, which the workshop can switch.
-        banner = labels.dynamic(
-            gr.Markdown(
-                text(cfg.language, "app.demo_banner"),
-                visible=state.model.bundle.is_demo,
-                elem_id="demo-banner",
-            ),
-            lambda lang: demo_banner(state, lang),
-        )
-        model_line = labels.dynamic(
-            gr.Markdown(render.model_line(state.model.bundle, cfg.language)),
-            lambda lang: {"value": render.model_line(state.model.bundle, lang)},
-        )
-        # Tabs wrap onto a second row on phones instead of hiding behind a "more" menu.
-        with gr.Tabs(overflow_behavior="wrap", elem_id="tabs") as tabs:
-            with labels.make(gr.Tab, {"label": "tab.identify"}, id="identify"):
-                identify_tab = identify.build(state, labels, language, access)
-            review_item = labels.make(
-                gr.Tab, {"label": "tab.review"}, id="review", visible=not locked
-            )
-            with review_item:
-                review = review_tab.build(state, labels, language, access, review_item)
-            batch_item = labels.make(gr.Tab, {"label": "tab.batch"}, id="batch", visible=not locked)
-            with batch_item:
-                batch_tab.build(state, labels, language, access)
-            workshop_item = None
-            if cfg.workshop:
-                workshop_item = labels.make(
-                    gr.Tab, {"label": "tab.workshop"}, id="workshop", visible=not locked
-                )
-                with workshop_item:
-                    workshop_tab.build(state, labels, language, model_line, banner, access)
-        labels.make(gr.Markdown, {"value": "app.footer"}, elem_id="footer-note")
-
-        role_tabs = [(review_item, "review"), (batch_item, "batch")]
-        if workshop_item is not None:
-            role_tabs.append((workshop_item, "train"))
-        language_inputs = [language, *identify_tab.inputs, *review.inputs, *labels.tables]
-        language_outputs = unique(
-            [
-                *labels.components,
-                *labels.tables,
-                *identify_tab.results,
-                *review.results,
-            ]
-        )
-
-        def on_language(request: gr.Request, lang, *values):
-            n_identify, n_review = len(identify_tab.inputs), len(review.inputs)
-            pairs = [
-                *labels.pairs(lang, values[n_identify + n_review :]),
-                *identify_tab.rerender(state, lang, *values[:n_identify]),
-            ]
-            if access.session(request).may("review"):  # the queue only to those who review
-                pairs += review.rerender(state, lang, *values[n_identify : n_identify + n_review])
-            return merge(language_outputs, pairs)
-
-        def on_session_line(lang, request: gr.Request):
-            return session_markdown(access.session(request), lang)
-
-        def on_load(request: gr.Request):
-            chosen = request.query_params.get("lang") if request else None
-            if chosen not in LANGUAGE_NAMES:
-                chosen = language_from_header(request.headers.get("accept-language"))
-            chosen = chosen or cfg.language
-            session = access.session(request)
-            shown = [gr.update(visible=session.may(action)) for _, action in role_tabs]
-            # An expert's work is the queue: open it there.
-            first = (
-                "review"
-                if session.signed_in and not session.may("save") and session.may("review")
-                else "identify"
-            )
-            return (
-                chosen,
-                session_markdown(session, chosen),
-                *shown,
-                gr.update(selected=first),
-                *identify_tab.for_session(session),
-                *review.for_session(state, session, chosen),
-            )
-
-        language.change(
-            on_language,
-            language_inputs,
-            language_outputs,
-            api_name="set_language",
-            show_progress="hidden",  # every label changes: no spinner over the whole page
-        )
-        language.change(
-            on_session_line,
-            language,
-            session_line,
-            api_visibility="private",
-            show_progress="hidden",
-        )
-        # Gradio's own words and the missing-font check follow the language (in the browser).
-        language.change(None, language, None, js=client.SET_LANGUAGE)
-        demo.load(
-            on_load,
-            None,
-            [
-                language,
-                session_line,
-                *[tab for tab, _ in role_tabs],
-                tabs,
-                *identify_tab.session_outputs,
-                *review.session_outputs,
-            ],
-            api_visibility="private",
-        ).then(None, language, None, js=client.SET_LANGUAGE)
+        page = _layout(state, access, labels)
+        _wire_language(page, state, access, labels)
+        _wire_load(demo, page, state, access)
     demo.queue(default_concurrency_limit=cfg.concurrency, max_size=cfg.queue_size)
     policy = Policy(access, budget(cfg), cfg.session_idle_h * 3600, Owners(), Pages())
     demo.wildlens_policy = policy
     # Deny by default: every handler checked against its rule.
-    guard(demo, access, policy.owners, policy.pages, (cfg.language, language), state.downloads.root)
+    guard(
+        demo,
+        access,
+        policy.owners,
+        policy.pages,
+        (cfg.language, page.language),
+        state.downloads.root,
+    )
     return demo
+
+
+def _layout(state: AppState, access: Access, labels: Labels) -> Page:
+    """The header, the model lines and the four tabs (each tab lays out and wires itself)."""
+    cfg = state.cfg
+    locked = access.login_required
+    with gr.Row(equal_height=True, elem_id="header"):  # stacked on phones (CSS)
+        labels.make(gr.Markdown, {"value": "app.title"}, elem_id="title")
+        language = gr.Radio(
+            choices=[(name, code) for code, name in LANGUAGE_NAMES.items()],
+            value=cfg.language,
+            label="Language · 语言 · ພາສາ",
+            elem_id="language",
+            scale=0,
+            min_width=260,
+        )
+    session_line = gr.Markdown(visible=False, elem_id="session")
+    # Both follow the active model, which the workshop can switch.
+    banner = labels.dynamic(
+        gr.Markdown(
+            text(cfg.language, "app.demo_banner"),
+            visible=state.model.bundle.is_demo,
+            elem_id="demo-banner",
+        ),
+        lambda lang: demo_banner(state, lang),
+    )
+    model_line = labels.dynamic(
+        gr.Markdown(render.model_line(state.model.bundle, cfg.language)),
+        lambda lang: {"value": render.model_line(state.model.bundle, lang)},
+    )
+    # Tabs wrap onto a second row on phones instead of hiding behind a "more" menu.
+    with gr.Tabs(overflow_behavior="wrap", elem_id="tabs") as tabs:
+        with labels.make(gr.Tab, {"label": "tab.identify"}, id="identify"):
+            identify_tab = identify.build(state, labels, language, access)
+        review_item = labels.make(gr.Tab, {"label": "tab.review"}, id="review", visible=not locked)
+        with review_item:
+            review = review_tab.build(state, labels, language, access, review_item)
+        batch_item = labels.make(gr.Tab, {"label": "tab.batch"}, id="batch", visible=not locked)
+        with batch_item:
+            batch_tab.build(state, labels, language, access)
+        role_tabs = [(review_item, "review"), (batch_item, "batch")]
+        if cfg.workshop:
+            workshop_item = labels.make(
+                gr.Tab, {"label": "tab.workshop"}, id="workshop", visible=not locked
+            )
+            with workshop_item:
+                workshop_tab.build(state, labels, language, model_line, banner, access)
+            role_tabs.append((workshop_item, "train"))
+    labels.make(gr.Markdown, {"value": "app.footer"}, elem_id="footer-note")
+    return Page(language, session_line, tabs, identify_tab, review, role_tabs)
+
+
+def _wire_language(page: Page, state: AppState, access: Access, labels: Labels) -> None:
+    """Changing the language re-labels every component and re-renders what the page shows."""
+    identify_tab, review = page.identify, page.review
+    language_inputs = [page.language, *identify_tab.inputs, *review.inputs, *labels.tables]
+    language_outputs = unique(
+        [*labels.components, *labels.tables, *identify_tab.results, *review.results]
+    )
+
+    def on_language(request: gr.Request, lang, *values):
+        n_identify, n_review = len(identify_tab.inputs), len(review.inputs)
+        pairs = [
+            *labels.pairs(lang, values[n_identify + n_review :]),
+            *identify_tab.rerender(state, lang, *values[:n_identify]),
+        ]
+        if access.session(request).may("review"):  # the queue only to those who review
+            pairs += review.rerender(state, lang, *values[n_identify : n_identify + n_review])
+        return merge(language_outputs, pairs)
+
+    def on_session_line(lang, request: gr.Request):
+        return session_markdown(access.session(request), lang)
+
+    page.language.change(
+        on_language,
+        language_inputs,
+        language_outputs,
+        api_name="set_language",
+        show_progress="hidden",  # every label changes: no spinner over the whole page
+    )
+    page.language.change(
+        on_session_line,
+        page.language,
+        page.session_line,
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    # Gradio's own words and the missing-font check follow the language (in the browser).
+    page.language.change(None, page.language, None, js=client.SET_LANGUAGE)
+
+
+def _wire_load(demo: gr.Blocks, page: Page, state: AppState, access: Access) -> None:
+    """On page load: the language (from ?lang= or the browser), the caller's name, tabs and tab."""
+    cfg = state.cfg
+
+    def on_load(request: gr.Request):
+        chosen = request.query_params.get("lang") if request else None
+        if chosen not in LANGUAGE_NAMES:
+            chosen = language_from_header(request.headers.get("accept-language"))
+        chosen = chosen or cfg.language
+        session = access.session(request)
+        shown = [gr.update(visible=session.may(action)) for _, action in page.role_tabs]
+        # An expert's work is the queue: open it there.
+        first = (
+            "review"
+            if session.signed_in and not session.may("save") and session.may("review")
+            else "identify"
+        )
+        return (
+            chosen,
+            session_markdown(session, chosen),
+            *shown,
+            gr.update(selected=first),
+            *page.identify.for_session(session),
+            *page.review.for_session(state, session, chosen),
+        )
+
+    demo.load(
+        on_load,
+        None,
+        [
+            page.language,
+            page.session_line,
+            *[tab for tab, _ in page.role_tabs],
+            page.tabs,
+            *page.identify.session_outputs,
+            *page.review.session_outputs,
+        ],
+        api_visibility="private",
+    ).then(None, page.language, None, js=client.SET_LANGUAGE)
 
 
 def budget(cfg: AppConfig) -> Budget:
