@@ -3,8 +3,8 @@ look-alikes held out of training, foreign items, and the same classes photograph
 
     python bench/trust.py [DATA] [--parts head,accept,guarantee,shortlist,unknown,shift]
                           [--resplits 100] [--draws 5] [--seed 0]
-    (parts: head, imbalanced, accept, noise, report, guarantee, shortlist, unknown, few_class,
-    shift, knn_bank)
+    (parts: head, imbalanced, imbalanced_pair, accept, noise, report, guarantee, shortlist,
+    unknown, few_class, lookalike, shift, knn_bank)
 
 DATA defaults to ../shared/datasets/clothing-small (train/, validation/, test/). Everything runs
 fast mode's own code on frozen features (the backbone is frozen there, so its features are
@@ -18,6 +18,9 @@ train and validation photos (every labelled photo calibrates); test photos measu
   photos and on every photo not drawn (the mean paired difference with its standard error);
 - imbalanced: fast mode against the same probe when one class drawn at random is 3% of the
   pool, accuracy at that prevalence and the rare class's recall, `--draws` draws;
+- imbalanced_pair: the same with 3 classes, two of them a look-alike pair and one of the pair
+  3% of the pool (an ivory / bone / ceramic catalogue's shape), fast mode with and without class
+  weights against the probe;
 - accept: share of test photos auto-accepted and their precision at targets 0.95 and 0.98, on
   the whole pool, 60 and 30 per class, and a workshop set (5 clearly different classes x 20);
 - noise: 1%, 2% and 5% of the training labels flipped at random, and 2% and 5% of one look-alike
@@ -35,6 +38,10 @@ train and validation photos (every labelled photo calibrates); test photos measu
   clothing model given the synthetic photos of `data/synthetic.py`, and a synthetic-photo model
   given clothing photos), few-class (2- and 3-class catalogues given every other class's photos,
   also alone as few_class, with the other classes most often auto-accepted);
+- lookalike: classes held out of training (random catalogues of 7 classes at all photos, 60 and
+  30 per class, and 5 random classes x 20), every photo of the other classes given to the
+  model: look-alikes auto-accepted, catalogue photos called unknown and auto-accepted, at each
+  `class_familiar_keep`; chosen on the first half of the draws, reported on the second;
 - shift: the test photos under phone-like degradations, and the shift guard over streams of them
   (100 random orders each): photos until it fires, wrong auto-accepts before it does;
 - knn_bank: the calibration photos' kNN distances are out of fold, against 4/5 of the photos,
@@ -51,6 +58,7 @@ import itertools
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -60,6 +68,7 @@ import torch
 from PIL import Image, ImageFilter
 
 from bench.frozen import frozen_features
+from bench.results import publish
 from wildlens.data.images import load_image
 from wildlens.data.sources import dataset_splits
 from wildlens.data.synthetic import write_dataset
@@ -316,6 +325,105 @@ def part_imbalanced(f: Features, draws: int, share: float = 0.03):
     print(f"\nfast mode - probe: {difference.mean():+.4f} ± {error:.4f} (s.e.)")
 
 
+LOOKALIKE_PAIRS = (
+    ("shirt", "t-shirt"),
+    ("shirt", "longsleeve"),
+    ("dress", "skirt"),
+    ("pants", "shorts"),
+    ("t-shirt", "longsleeve"),
+    ("outwear", "longsleeve"),
+)
+
+
+def prevalence_accuracy(predicted, truth, is_rare, share):
+    """(accuracy with the rare class weighted to `share`, the rare class's recall)."""
+    right = predicted == truth
+    return (1 - share) * right[~is_rare].mean() + share * right[is_rare].mean(), right[
+        is_rare
+    ].mean()
+
+
+def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0.03):
+    """The shape of an ivory / bone / ceramic catalogue: 3 classes, two of them a look-alike pair
+    (LOOKALIKE_PAIRS in turn), one of the pair drawn to be `share` of the pool, the third class
+    drawn at random. Fast mode as shipped (inverse-frequency class weights), fast mode without
+    class weights, and the probe; accuracy on the test photos at the pool's prevalence."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    heads = {"fast mode (class weights, shipped)": True, "fast mode, no class weights": False}
+    scores: dict[str, list] = {name: [] for name in [*heads, "probe"]}
+    rows = []
+    for draw in range(draws):
+        rng = np.random.default_rng(5000 + draw)
+        pair = [f.classes.index(c) for c in LOOKALIKE_PAIRS[draw % len(LOOKALIKE_PAIRS)]]
+        rare = pair[int(rng.integers(2))]
+        third = int(rng.choice([c for c in range(len(f.classes)) if c not in pair]))
+        known = sorted([*pair, third])
+        others = np.flatnonzero(np.isin(f.pool_labels, known) & (f.pool_labels != rare))
+        kept = rng.choice(
+            np.flatnonzero(f.pool_labels == rare),
+            round(share * len(others) / (1 - share)),
+            replace=False,
+        )
+        chosen = np.r_[others, kept]
+        x, y = f.pool[chosen], remap(f.pool_labels[chosen], known)
+        fold_of = assign_folds([str(v) for v in y], [str(i) for i in chosen], 5, draw)
+        tested = np.isin(f.test_labels, known)
+        photos, truth = f.test[tested], remap(f.test_labels[tested], known)
+        is_rare = truth == known.index(rare)
+        score = partial(prevalence_accuracy, truth=truth, is_rare=is_rare, share=share)
+        row = [f"{'/'.join(f.classes[c] for c in known)} ({f.classes[rare]} {share:.0%})"]
+        for name, balance in heads.items():
+            head, _ = cross_fitted_head(
+                x, y, len(known), fold_of, CrossFitSettings(class_balance=balance)
+            )
+            scores[name].append(score(outputs(head, photos).logits.argmax(1)))
+        with threadpool_limits(1):
+            scaler = StandardScaler().fit(x[:, 0])
+            probe = LogisticRegressionCV(
+                Cs=10, max_iter=3000, scoring="accuracy", use_legacy_attributes=False
+            ).fit(scaler.transform(x[:, 0]), y)
+        scores["probe"].append(score(probe.predict(scaler.transform(photos))))
+        for name in scores:
+            accuracy, recall = scores[name][-1]
+            row += [f"{accuracy:.3f}", f"{recall:.3f}"]
+        rows.append(row)
+        print(" | ".join(row), flush=True)
+    mean = ["mean"]
+    for name in scores:
+        mean += [f"{np.mean([a for a, _ in scores[name]]):.3f}"]
+        mean += [f"{np.mean([r for _, r in scores[name]]):.3f}"]
+    rows.append(mean)
+    probe = np.array([a for a, _ in scores["probe"]])
+    for name in heads:
+        difference = np.array([a for a, _ in scores[name]]) - probe
+        error = difference.std(ddof=1) / np.sqrt(len(difference))
+        below = int((difference < 0).sum())
+        rows.append(
+            [
+                f"{name} - probe, mean ± s.e. (draws below)",
+                f"{difference.mean():+.4f} ± {error:.4f} ({below} of {draws})",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    columns = ["catalogue (rare class)"]
+    for name in scores:
+        columns += [f"{name}: accuracy", "rare recall"]
+    publish(
+        "trust-imbalanced-pair",
+        command,
+        columns,
+        rows,
+        f"accuracy on the test photos at the pool's prevalence ({share:.0%} rare), {draws} draws",
+    )
+
+
 def part_accept(f: Features, seeds=range(5)):
     print("\n## accept: test photos auto-accepted, and their precision\n")
     print("| pool | target | auto-accepted | accepted precision | catalogue photos unknown |")
@@ -507,6 +615,144 @@ def part_report(f: Features, draws: int):
             )
 
 
+LOOKALIKE_SIZES = (  # name, photos per class (None: all), classes in the catalogue
+    ("all", None, 7),
+    ("60 per class", 60, 7),
+    ("30 per class", 30, 7),
+    ("workshop: 5 random classes x 20", 20, 5),
+)
+CLASS_FAMILIAR_KEEPS = (1.0, 0.95, 0.9, 0.8, 0.7)  # 1: the line per class off
+LOOKALIKE_MAX_UNKNOWN = 0.05  # catalogue photos called unknown, at most
+LOOKALIKE_MIN_KEPT = 0.9  # catalogue photos' auto-accepted share kept, relative to the line off
+
+
+def part_lookalike(f: Features, draws: int, command: str):
+    """Classes held out of training: random catalogues (7 of the 10 classes; workshop: 5), the
+    other classes' photos are the look-alikes the catalogue lacks. Each draw's head is fitted
+    once and its trust policy at every `class_familiar_keep` of CLASS_FAMILIAR_KEEPS; the first
+    half of the draws chooses the setting (the fewest look-alikes auto-accepted with at most
+    LOOKALIKE_MAX_UNKNOWN of catalogue photos called unknown and at least LOOKALIKE_MIN_KEPT of
+    the catalogue's automation kept, means over the sizes), the second half reports it."""
+    results = {}  # (size, draw, keep) -> measures
+    for size, per_class, known_count in LOOKALIKE_SIZES:
+        for draw in range(draws):
+            rng = np.random.default_rng(6000 + draw)
+            known = sorted(rng.choice(len(f.classes), known_count, replace=False))
+            chosen = (
+                np.flatnonzero(np.isin(f.pool_labels, known))
+                if per_class is None
+                else subset(f.pool_labels, per_class, rng, known)
+            )
+            y = remap(f.pool_labels[chosen], known)
+            fold_of = assign_folds([str(v) for v in y], [str(i) for i in chosen], 5, draw)
+            head, inputs = cross_fitted_head(
+                f.pool[chosen], y, len(known), fold_of, CrossFitSettings()
+            )
+            # Catalogue photos: every photo of the known classes not drawn (all: the test
+            # photos); look-alikes: every photo of the other classes.
+            everything = np.concatenate([f.pool[:, 0], f.test])
+            truth = np.concatenate([f.pool_labels, f.test_labels])
+            catalogue = np.isin(truth, known)
+            catalogue[chosen] = False
+            if per_class is None:
+                catalogue[: len(f.pool)] = False
+            held_out = ~np.isin(truth, known)
+            entries = [CatalogueEntry(id=f"c{i}", names={"en": str(i)}) for i in known]
+            for keep in CLASS_FAMILIAR_KEEPS:
+                trust = fit_trust(inputs, entries, TrustSettings(class_familiar_keep=keep))
+                m = measure(
+                    head,
+                    trust,
+                    everything[catalogue],
+                    remap(truth[catalogue], known),
+                    everything[held_out],
+                )
+                results[size, draw, keep] = {
+                    "held_out_accepted": m["unknown"]["auto_accepted"],
+                    "unknown": m["routing"]["unknown_rate"],
+                    "accepted": m["routing"]["coverage"],
+                    "precision": m["routing"]["accepted_precision"],
+                }
+            print(f"[lookalike {size} draw {draw}: {[f.classes[c] for c in known]}]", flush=True)
+    half = draws // 2
+    selecting, reporting = range(half), range(half, draws)
+
+    def mean(keep, key, size, part):
+        values = [results[size, d, keep][key] for d in part]
+        values = [v for v in values if v is not None]
+        return float(np.mean(values)) if values else None
+
+    sizes = [s for s, _, _ in LOOKALIKE_SIZES]
+    rows, allowed = [], {}
+    for keep in CLASS_FAMILIAR_KEEPS:
+        held = np.mean([mean(keep, "held_out_accepted", s, selecting) for s in sizes])
+        unknown = np.mean([mean(keep, "unknown", s, selecting) for s in sizes])
+        kept = np.mean(
+            [
+                mean(keep, "accepted", s, selecting) / mean(1.0, "accepted", s, selecting)
+                for s in sizes
+                if mean(1.0, "accepted", s, selecting)
+            ]
+        )
+        if unknown <= LOOKALIKE_MAX_UNKNOWN and kept >= LOOKALIKE_MIN_KEPT:
+            allowed[keep] = held
+        rows.append(
+            [
+                "off" if keep >= 1 else f"{keep:.2f}",
+                f"{held:.3f}",
+                f"{unknown:.3f}",
+                f"{kept:.3f}",
+                "yes" if keep in allowed else "no",
+            ]
+        )
+    chosen_keep = min(allowed, key=lambda k: (allowed[k], -k))
+    publish(
+        "trust-lookalike-selection",
+        command,
+        [
+            "class_familiar_keep",
+            "look-alikes auto-accepted",
+            "catalogue photos called unknown",
+            "catalogue automation kept (share of the line off)",
+            "allowed",
+        ],
+        rows,
+        f"selection half: draws 0-{half - 1} of each size, means over the 4 sizes; chosen: "
+        f"{chosen_keep}",
+    )
+    rows = []
+    for size in sizes:
+        for keep in dict.fromkeys((1.0, chosen_keep)):
+            values = {
+                key: [results[size, d, keep][key] for d in reporting]
+                for key in ("held_out_accepted", "unknown", "accepted", "precision")
+            }
+            rows.append(
+                [
+                    size,
+                    "off" if keep >= 1 else f"{keep:.2f} (chosen)",
+                    fmt(values["held_out_accepted"]),
+                    fmt(values["unknown"]),
+                    fmt(values["accepted"]),
+                    fmt(values["precision"]),
+                ]
+            )
+    publish(
+        "trust-lookalike",
+        command,
+        [
+            "pool",
+            "line per class",
+            "look-alikes held out: auto-accepted",
+            "catalogue photos called unknown",
+            "catalogue photos auto-accepted",
+            "accepted precision (target 0.95)",
+        ],
+        rows,
+        f"report half: draws {half}-{draws - 1} of each size (mean ± s.d.), target 0.95",
+    )
+
+
 def part_shortlist(f: Features):
     print("\n## shortlist: nominal coverage 0.95, test photos\n")
     print("| catalogue | coverage | mean size |")
@@ -522,7 +768,7 @@ def part_shortlist(f: Features):
         print(f"| {name} | {shortlist['coverage']:.3f} | {shortlist['mean_size']:.2f} |")
 
 
-def part_unknown(f: Features, scratch: Path):
+def part_unknown(f: Features, scratch: Path, command: str):
     print("\n## unknown: near (held-out pairs), far (other kinds of photos), few-class\n")
     # Near: each pair of classes held out of the catalogue; the head's C fixed at the whole
     # pool's choice (the search per pair changes little and costs 5 times the time).
@@ -538,25 +784,27 @@ def part_unknown(f: Features, scratch: Path):
         foreign = np.concatenate([f.pool[~chosen, 0], f.test[~keep]])
         m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], known), foreign)
         rows.append((m["unknown"]["auroc"], m["unknown"]["auto_accepted"]))
-    names = rows[0][0].keys()
-    print("| near: 45 pairs held out | " + " | ".join(names) + " | held-out auto-accepted |")
-    print("|---|" + "---:|" * (len(names) + 1))
-    print(
-        "| mean AUROC (worst) | "
-        + " | ".join(
-            f"{np.mean([r[0][n] for r in rows]):.3f} ({min(r[0][n] for r in rows):.3f})"
-            for n in names
-        )
-        + f" | {fmt([r[1] for r in rows])} |"
+    names = list(rows[0][0].keys())
+    publish(
+        "trust-unknown-near",
+        command,
+        [f"{len(rows)} held-out pairs", *names, "held-out photos auto-accepted"],
+        [
+            [
+                "mean AUROC (worst pair)",
+                *(
+                    f"{np.mean([r[0][n] for r in rows]):.3f} ({min(r[0][n] for r in rows):.3f})"
+                    for n in names
+                ),
+                fmt([r[1] for r in rows]),
+            ]
+        ],
+        "test photos of the 8 classes against every photo of the pair held out",
     )
     synthetic_train, synthetic_labels, synthetic_test, test_labels = f.synthetic(
         scratch / "synthetic", 0
     )
-    print(
-        "\n| far | catalogue photos auto-accepted | their precision | foreign called unknown "
-        "| foreign auto-accepted | AUROC combined | energy | knn_features | knn_logits |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    far_rows = []
     cases = [
         (
             "clothing model, synthetic photos",
@@ -579,23 +827,39 @@ def part_unknown(f: Features, scratch: Path):
         head, trust = fit(pool, labels, int(labels.max()) + 1)
         m = measure(head, trust, x, y, foreign)
         u = m["unknown"]
-        print(
-            f"| {name} | {m['routing']['coverage']:.3f} | "
-            f"{fmt([m['routing']['accepted_precision']])} | {u['called_unknown']:.3f} | "
-            f"{u['auto_accepted']:.3f} | {u['auroc']['combined']:.3f} | "
-            f"{u['auroc']['energy']:.3f} | {u['auroc']['knn_features']:.3f} | "
-            f"{u['auroc']['knn_logits']:.3f} |"
+        far_rows.append(
+            [
+                name,
+                f"{m['routing']['coverage']:.3f}",
+                fmt([m["routing"]["accepted_precision"]]),
+                f"{u['called_unknown']:.3f}",
+                f"{u['auto_accepted']:.3f}",
+                *(f"{u['auroc'][k]:.3f}" for k in ("combined", "energy", "knn_features")),
+                f"{u['auroc']['knn_logits']:.3f}",
+            ]
         )
-    part_few_class(f)
-
-
-def part_few_class(f: Features):
-    """2- and 3-class catalogues given every photo of the other classes."""
-    print(
-        "\n| few classes | catalogue photos auto-accepted | their precision | other classes' "
-        "photos called unknown | other classes' photos auto-accepted | most accepted of them |"
+    publish(
+        "trust-unknown-far",
+        command,
+        [
+            "far",
+            "catalogue photos auto-accepted",
+            "their precision",
+            "foreign called unknown",
+            "foreign auto-accepted",
+            "AUROC combined",
+            "energy",
+            "knn_features",
+            "knn_logits",
+        ],
+        far_rows,
     )
-    print("|---|---:|---:|---:|---:|---|")
+    part_few_class(f, command)
+
+
+def part_few_class(f: Features, command: str):
+    """2- and 3-class catalogues given every photo of the other classes."""
+    rows = []
     for names in PAIRS_2 + CLASSES_3:
         known = sorted(f.classes.index(c) for c in names)
         chosen = np.isin(f.pool_labels, known)
@@ -610,24 +874,35 @@ def part_few_class(f: Features):
             f.classes[c]: accepted[foreign_labels == c].mean() for c in np.unique(foreign_labels)
         }
         most = sorted(shares.items(), key=lambda item: -item[1])[:3]
-        print(
-            f"| {'/'.join(names)} | {m['routing']['coverage']:.3f} | "
-            f"{fmt([m['routing']['accepted_precision']])} | "
-            f"{(kinds == 'unknown').mean():.3f} | {accepted.mean():.3f} | "
-            + ", ".join(f"{name} {share:.2f}" for name, share in most)
-            + " |",
-            flush=True,
+        rows.append(
+            [
+                "/".join(names),
+                f"{m['routing']['coverage']:.3f}",
+                fmt([m["routing"]["accepted_precision"]]),
+                f"{(kinds == 'unknown').mean():.3f}",
+                f"{accepted.mean():.3f}",
+                ", ".join(f"{name} {share:.2f}" for name, share in most),
+            ]
         )
+    publish(
+        "trust-few-class",
+        command,
+        [
+            "catalogue",
+            "catalogue photos auto-accepted",
+            "their precision",
+            "other classes' photos called unknown",
+            "other classes' photos auto-accepted",
+            "most accepted of them",
+        ],
+        rows,
+    )
 
 
-def part_shift(f: Features, scratch: Path, orders: int = 100):
+def part_shift(f: Features, scratch: Path, command: str, orders: int = 100):
     print("\n## shift: test photos photographed differently, and the shift guard (target 0.95)\n")
     head, trust = fit(f.pool, f.pool_labels, len(f.classes))
-    print(
-        "| photos | accuracy | auto-accepted | accepted precision | unknown | fires (runs) | "
-        "photos until it fires (median) | wrong auto-accepts before it fires (mean, max) |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
     _, _, synthetic, _ = f.synthetic(scratch / "synthetic", 0)
     sets = [("clean", f.test, f.test_labels)]
     sets += [(kind, f.degraded(kind), f.test_labels) for kind in DEGRADATIONS]
@@ -657,13 +932,34 @@ def part_shift(f: Features, scratch: Path, orders: int = 100):
             if guard.fired:
                 until.append(guard.fired_at)
             wrong.append(wrong_before)
-        print(
-            f"| {name} | {right[y >= 0].mean():.3f} | {accepted.mean():.3f} | "
-            f"{fmt([m['routing']['accepted_precision']])} | "
-            f"{np.mean([d.decision == 'unknown' for d in decisions]):.3f} | "
-            f"{fired} of {orders} | {np.median(until) if until else '-'} | "
-            f"{np.mean(wrong):.1f}, {max(wrong)} |"
+        rows.append(
+            [
+                name,
+                f"{right[y >= 0].mean():.3f}",
+                f"{accepted.mean():.3f}",
+                fmt([m["routing"]["accepted_precision"]]),
+                f"{np.mean([d.decision == 'unknown' for d in decisions]):.3f}",
+                f"{fired} of {orders}",
+                str(np.median(until)) if until else "-",
+                f"{np.mean(wrong):.1f}, {max(wrong)}",
+            ]
         )
+    publish(
+        "trust-shift",
+        command,
+        [
+            "photos",
+            "accuracy",
+            "auto-accepted",
+            "accepted precision",
+            "called unknown",
+            "guard fired",
+            "photos until it fires (median)",
+            "wrong auto-accepts before it fires (mean, max)",
+        ],
+        rows,
+        f"the whole pool's model, target 0.95; the guard over {orders} random orders of each set",
+    )
 
 
 def part_knn_bank(f: Features, splits: int = 3):
@@ -704,6 +1000,7 @@ PARTS = (
     "few_class",
     "shift",
     "knn_bank",
+    "lookalike",
 )
 
 
@@ -716,6 +1013,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     parts = args.parts.split(",")
+    command = "python bench/trust.py " + " ".join(sys.argv[1:])
     start = time.perf_counter()
     f = Features(Path(args.data), args.seed)
     print(
@@ -729,6 +1027,8 @@ def main() -> None:
                 part_head(f, range(args.draws))
             elif part == "imbalanced":
                 part_imbalanced(f, args.draws)
+            elif part == "imbalanced_pair":
+                part_imbalanced_pair(f, args.draws, command)
             elif part == "accept":
                 part_accept(f, range(args.draws))
             elif part == "noise":
@@ -740,13 +1040,15 @@ def main() -> None:
             elif part == "shortlist":
                 part_shortlist(f)
             elif part == "unknown":
-                part_unknown(f, Path(scratch))
+                part_unknown(f, Path(scratch), command)
             elif part == "shift":
-                part_shift(f, Path(scratch))
+                part_shift(f, Path(scratch), command)
             elif part == "few_class":
-                part_few_class(f)
+                part_few_class(f, command)
             elif part == "knn_bank":
                 part_knn_bank(f)
+            elif part == "lookalike":
+                part_lookalike(f, args.draws, command)
             else:
                 raise SystemExit(f"error: unknown part {part!r}; parts: {','.join(PARTS)}")
             print(f"\n[{part}: {time.perf_counter() - began:.0f} s]", flush=True)

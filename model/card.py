@@ -21,6 +21,14 @@ LITTLE_ACCEPTED = 0.3
 FEW_CLASSES = 3
 
 
+def _class_line(unknown: dict[str, Any]) -> str:
+    """The familiar line per answered class, in the card's words ('' when off or absent)."""
+    keep = unknown.get("class_familiar_keep", 1.0)
+    if keep >= 1 or not unknown.get("class_familiar_thresholds"):
+        return ""
+    return f", or than {keep:.0%} of the calibration photos answered as the same class are"
+
+
 def guarantee_lines(policy: dict[str, Any], cross_fitted: bool) -> list[str]:
     """The guarantee of a bundle's routing policy (bundle.json `routing`): exact for a held-out
     calibration split, approximate when cross-fitted."""
@@ -226,7 +234,8 @@ def _routing_card(meta: BundleMeta, catalogue: dict[str, Any], split: str) -> li
         f"accepted, {pooled['errors']} wrong). No answer is accepted below "
         f"{meta.config.get('accept_floor', 0.5)} or when the photo is unfamiliar (farther from "
         "the training photos than "
-        f"{policy['unknown']['familiar_keep']:.0%} of calibration photos are).",
+        f"{policy['unknown']['familiar_keep']:.0%} of calibration photos are"
+        f"{_class_line(policy['unknown'])}).",
         "",
         f"| class | CITES | guarantee | threshold | status | calibration photos predicted | "
         f"{split}: accepted | precision | accepted share | photos needed |",

@@ -52,6 +52,7 @@ class TrainConfig:
     shortlist_class_conditional: bool = True
     unknown_keep: float = 0.95
     familiar_keep: float = 0.9
+    class_familiar_keep: float = 0.8
     unknown_data: str = ""
     shift_tolerance: float = 0.02
     shift_alpha: float = 0.05

@@ -227,7 +227,9 @@ class Predictor:
         mean_probs = probs[usable].mean(axis=0, keepdims=True)
         mean_scores = {k: v[usable].mean(keepdims=True) for k, v in scores.items()}
         [decision] = decide(mean_probs, mean_scores, [bool(poor.all())], self.policy, [suspended])
-        decision, stopped_by = self._at_least_as_careful(decision, scores, usable, poor.all())
+        decision, stopped_by = self._at_least_as_careful(
+            decision, scores, usable, poor.all(), int(mean_probs[0].argmax())
+        )
         combined = self._prediction(
             mean_probs[0], {k: v[0] for k, v in mean_scores.items()}, decision, None
         )
@@ -239,10 +241,12 @@ class Predictor:
         scores: dict[str, np.ndarray],
         usable: np.ndarray,
         all_poor: bool,
+        answer: int,
     ) -> tuple[Decision, tuple[int, ...]]:
         """An item is never more sure than its least familiar usable photo: any photo that alone
-        is `unknown` makes the item `unknown`, and auto-accept needs every photo familiar (a mean
-        could otherwise outvote a flower photo with an ivory one)."""
+        is `unknown` makes the item `unknown`, and auto-accept needs every photo familiar, as a
+        photo of the item's answer (`answer`, a class index): a mean could otherwise outvote a
+        flower photo with an ivory one."""
         if all_poor:
             return decision, ()
         rule = self.policy.unknown
@@ -253,7 +257,8 @@ class Predictor:
                 UNKNOWN, (OUT_OF_CATALOGUE,), decision.shortlist, decision.accept_threshold, signals
             )
             return careful, tuple(int(i) for i in unknown)
-        unfamiliar = np.flatnonzero(~rule.is_familiar(scores) & usable)
+        answers = np.full(len(usable), answer)
+        unfamiliar = np.flatnonzero(~rule.is_familiar(scores, answers) & usable)
         if len(unfamiliar) and decision.decision == IDENTIFIED:
             reasons = (UNFAMILIAR, AMBIGUOUS) if len(decision.shortlist) > 1 else (UNFAMILIAR,)
             careful = Decision(

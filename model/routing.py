@@ -423,6 +423,7 @@ def fit_policy(
     class_conditional: Sequence[bool] | None = None,
     unknown_keep: float = 0.95,
     familiar_keep: float = 0.9,
+    class_familiar_keep: float = 1.0,
     guard_tolerance: float = 0.02,
     guard_alpha: float = 0.05,
     guard_window: int = 50,
@@ -432,9 +433,16 @@ def fit_policy(
     """Every threshold of the policy from calibration photos' outputs: calibrated probabilities,
     true labels and unknown-item scores (out-of-fold in fast mode)."""
     probs, labels = np.asarray(probs, dtype=np.float64), np.asarray(labels)
-    unknown = fit_unknown_rule(scores, unknown_keep, familiar_keep)
+    answers = probs.argmax(1) if len(labels) else np.zeros(0, dtype=np.int64)
+    unknown = fit_unknown_rule(
+        scores,
+        unknown_keep,
+        familiar_keep,
+        answers=(answers, len(class_ids)),
+        class_familiar_keep=class_familiar_keep,
+    )
     is_unknown = unknown.is_unknown(scores) if len(labels) else np.zeros(0, dtype=bool)
-    familiar = unknown.is_familiar(scores) & ~is_unknown if len(labels) else is_unknown
+    familiar = unknown.is_familiar(scores, answers) & ~is_unknown if len(labels) else is_unknown
     rules, pooled, own = fit_class_rules(
         probs, labels, familiar, target_precision, own_targets, always_review, delta, floor
     )
@@ -493,7 +501,7 @@ def decide(
     poor = [False] * n if poor is None else list(poor)
     suspended = [False] * n if suspended is None else list(suspended)
     unknown = policy.unknown.is_unknown(scores) if n else np.zeros(0, dtype=bool)
-    familiar = policy.unknown.is_familiar(scores) if n else np.zeros(0, dtype=bool)
+    familiar = policy.unknown.is_familiar(scores, probs.argmax(1)) if n else np.zeros(0, dtype=bool)
     atypicality = policy.unknown.atypicality(scores) if n else np.zeros(0)
     sets = shortlists(probs, policy.shortlist)
     decisions = []

@@ -52,6 +52,9 @@ class TrustSettings:
     class_conditional: bool = True  # per-class shortlist thresholds for CITES-listed classes
     unknown_keep: float = 0.95
     familiar_keep: float = 0.9
+    # One home for its default: the training config (chosen by docs/benchmarks.md, "Look-alikes
+    # held out of training").
+    class_familiar_keep: float = TrainConfig.class_familiar_keep
     accept_floor: float = 0.5
     shift_tolerance: float = 0.02
     shift_alpha: float = 0.05
@@ -67,6 +70,7 @@ class TrustSettings:
             class_conditional=cfg.shortlist_class_conditional,
             unknown_keep=cfg.unknown_keep,
             familiar_keep=cfg.familiar_keep,
+            class_familiar_keep=cfg.class_familiar_keep,
             accept_floor=cfg.accept_floor,
             shift_tolerance=cfg.shift_tolerance,
             shift_alpha=cfg.shift_alpha,
@@ -142,6 +146,7 @@ def fit_trust(
         ],
         unknown_keep=settings.unknown_keep,
         familiar_keep=settings.familiar_keep,
+        class_familiar_keep=settings.class_familiar_keep,
         guard_tolerance=settings.shift_tolerance,
         guard_alpha=settings.shift_alpha,
         guard_window=settings.shift_window,
@@ -202,7 +207,9 @@ def routing_measures(
             "in_catalogue_called_unknown": float(unknown_rule.is_unknown(scores).mean())
             if len(labels)
             else None,
-            "in_catalogue_unfamiliar": float((~unknown_rule.is_familiar(scores)).mean())
+            "in_catalogue_unfamiliar": float(
+                (~unknown_rule.is_familiar(scores, probs.argmax(1))).mean()
+            )
             if len(labels)
             else None,
             "unknown_photos": 0,

@@ -19,3 +19,12 @@ def test_larger_catalogues_that_accept_enough_get_no_advice():
     assert _advice(4, 0.9) == []
     [line] = _advice(4, 0.1)
     assert line.startswith("Only 10% of the photos")
+
+
+def test_the_card_states_the_familiar_line_per_class_only_where_the_policy_has_one():
+    from wildlens.model.card import _class_line
+
+    with_line = {"class_familiar_keep": 0.8, "class_familiar_thresholds": [0.4, None]}
+    assert "80% of the calibration photos answered as the same class" in _class_line(with_line)
+    assert _class_line({**with_line, "class_familiar_keep": 1.0}) == ""
+    assert _class_line(policy([0.5] * 3).to_dict()["unknown"]) == ""  # a policy from before it

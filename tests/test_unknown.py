@@ -1,6 +1,7 @@
 """Unknown-item scores and rule: kNN banks, energy, the union of scores at one quantile level,
 and the familiarity line, on synthetic features."""
 
+import json
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ from wildlens.model.unknown import (
     KNN_LOGITS,
     KnnBank,
     UnknownModel,
+    UnknownRule,
     combined_statistic,
     energy_scores,
     fit_unknown_rule,
@@ -59,9 +61,56 @@ def test_familiar_line_keeps_its_share_and_one_turns_it_off():
     calibration = {ENERGY: rng.normal(size=2000), KNN_FEATURES: rng.uniform(size=2000)}
     rule = fit_unknown_rule(calibration, keep=0.95, familiar_keep=0.8)
     fresh = {ENERGY: rng.normal(size=20000), KNN_FEATURES: rng.uniform(size=20000)}
-    assert rule.is_familiar(fresh).mean() == pytest.approx(0.8, abs=0.02)
+    answers = np.zeros(20000, dtype=np.int64)
+    assert rule.is_familiar(fresh, answers).mean() == pytest.approx(0.8, abs=0.02)
     off = fit_unknown_rule(calibration, keep=0.95, familiar_keep=1.0)
-    assert off.is_familiar(fresh).all()
+    assert off.is_familiar(fresh, answers).all()
+
+
+def class_spreads(rng, n):
+    """Calibration kNN distances of photos answered as a tight class (0) and a wide one (1)."""
+    answers = np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)]
+    distances = np.r_[rng.uniform(0.0, 0.5, n), rng.uniform(0.0, 1.0, n)]
+    return {ENERGY: rng.normal(size=2 * n), KNN_FEATURES: distances}, answers
+
+
+def test_the_line_per_class_is_relative_to_the_answered_class():
+    rng = np.random.default_rng(5)
+    calibration, answers = class_spreads(rng, 2000)
+    rule = fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 2), class_familiar_keep=0.8)
+    # Each class keeps its share of its own answers...
+    fresh, fresh_answers = class_spreads(rng, 20000)
+    familiar = rule.is_familiar(fresh, fresh_answers)
+    assert familiar[fresh_answers == 0].mean() == pytest.approx(0.8, abs=0.02)
+    assert familiar[fresh_answers == 1].mean() == pytest.approx(0.8, abs=0.02)
+    # ...so one distance is familiar as the wide class and not as the tight one.
+    one = {ENERGY: np.zeros(2), KNN_FEATURES: np.array([0.6, 0.6])}
+    assert rule.is_familiar(one, np.array([0, 1])).tolist() == [False, True]
+    # Off at 1, or without the answers: the line of all photos alone.
+    for off in (
+        fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 2), class_familiar_keep=1.0),
+        fit_unknown_rule(calibration, 0.95, 1.0),
+    ):
+        assert off.class_familiar_thresholds == ()
+        assert off.is_familiar(one, np.array([0, 1])).all()
+
+
+def test_a_class_too_rarely_answered_is_never_familiar_and_the_lines_survive_a_bundle():
+    rng = np.random.default_rng(6)
+    calibration, answers = class_spreads(rng, 200)
+    answers[:] = 0
+    answers[:2] = 1  # class 1 answered twice: too few to show 80%; class 2 never
+    rule = fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 3), class_familiar_keep=0.8)
+    close = {ENERGY: np.zeros(3), KNN_FEATURES: np.zeros(3)}
+    assert rule.is_familiar(close, np.array([0, 1, 2])).tolist() == [True, False, False]
+    again = UnknownRule.from_dict(json.loads(json.dumps(rule.to_dict())))
+    assert again.class_familiar_thresholds == rule.class_familiar_thresholds
+    assert again.is_familiar(close, np.array([0, 1, 2])).tolist() == [True, False, False]
+    # A rule saved before the line per class reads back without one.
+    old = {k: v for k, v in rule.to_dict().items() if not k.startswith("class_familiar")}
+    assert UnknownRule.from_dict(old).is_familiar(close, np.array([0, 1, 2])).all()
+    with pytest.raises(ValueError, match="one answered class"):
+        fit_unknown_rule(calibration, answers=(answers[:5], 3), class_familiar_keep=0.8)
 
 
 def test_far_items_are_caught_by_knn_when_energy_misses_them():
@@ -143,3 +192,44 @@ def test_two_classes_or_few_photos_share_one_level():
     few = {name: rng.normal(size=60) for name in (ENERGY, KNN_FEATURES, KNN_LOGITS)}
     rule = fit_unknown_rule(few)  # 60 photos cannot show a 99% quantile
     assert rule.far_threshold is None and math.isfinite(rule.thresholds[KNN_FEATURES])
+
+
+def test_a_look_alike_held_out_of_training_loses_its_automation_and_the_catalogue_keeps_it():
+    """Fast mode end to end on synthetic features: a tight class, two wide ones, and photos of a
+    class left out of the catalogue sitting beside the tight one (answered as it, confidently,
+    and nearer the training photos than the wide classes' own photos are)."""
+    from wildlens.model.backends import ModelOutputs
+    from wildlens.model.catalogue import CatalogueEntry
+    from wildlens.model.crossfit import CrossFitSettings, assign_folds
+    from wildlens.model.head import head_logits
+    from wildlens.model.modes import cross_fitted_head
+    from wildlens.model.trust import TrustSettings, fit_trust
+
+    rng = np.random.default_rng(0)
+    dim, spreads = 16, (0.4, 1.5, 1.5)
+    centres = np.eye(dim)[:3] * 10
+
+    def photos(n):
+        return np.concatenate(
+            [centres[c] + rng.normal(0, s, (n, dim)) for c, s in enumerate(spreads)]
+        )
+
+    x, y = photos(150), np.repeat(np.arange(3), 150)
+    new = photos(300)
+    look_alike = centres[0] + 2.0 * np.eye(dim)[5] + rng.normal(0, 0.4, (300, dim))
+    fold_of = assign_folds([str(v) for v in y], [str(i) for i in range(len(y))], 5, 0)
+    head, inputs = cross_fitted_head(x[:, None], y, 3, fold_of, CrossFitSettings())
+    entries = [CatalogueEntry(id=f"c{i}", names={"en": str(i)}) for i in range(3)]
+
+    def accepted(keep, features):
+        trust = fit_trust(inputs, entries, TrustSettings(class_familiar_keep=keep))
+        decisions = trust.decide(
+            ModelOutputs(head_logits(features, head.weight, head.bias), features)
+        )
+        return np.mean([d.decision == "identified" for d in decisions])
+
+    assert (head_logits(look_alike, head.weight, head.bias).argmax(1) == 0).all()
+    without, with_line = accepted(1.0, look_alike), accepted(0.8, look_alike)
+    assert without > 0.9  # the line of all photos lets them through...
+    assert with_line < without / 3  # ...the line of the tight class's own answers does not
+    assert accepted(0.8, new) >= 0.85 * accepted(1.0, new)
