@@ -42,7 +42,7 @@ import numpy as np
 
 from wildlens.model.conformal import ShortlistRule, fit_shortlist, shortlists
 from wildlens.model.shift import GuardPolicy, signal_means
-from wildlens.model.unknown import UnknownRule, fit_unknown_rule
+from wildlens.model.unknown import KNN_FEATURES, UnknownRule, fit_unknown_rule
 
 if TYPE_CHECKING:
     from wildlens.data.quality import ImageQuality
@@ -409,6 +409,14 @@ def fit_class_rules(
     return tuple(rules), pooled, {c: own_tests[c] for c in own_tests}
 
 
+def _raised(test: Any, floor: Any) -> Any:
+    """`test` (a ClassRule or AcceptTest) with its threshold at least `floor`'s, where that is
+    finite."""
+    if not np.isfinite(floor.threshold) or floor.threshold <= test.threshold:
+        return test
+    return dataclasses.replace(test, threshold=floor.threshold)
+
+
 def fit_policy(
     probs: np.ndarray,
     labels: np.ndarray,
@@ -446,6 +454,17 @@ def fit_policy(
     rules, pooled, own = fit_class_rules(
         probs, labels, familiar, target_precision, own_targets, always_review, delta, floor
     )
+    if len(unknown.class_familiar_thresholds) and len(labels):
+        # The line per class never lowers a threshold the shared line alone shows: with fewer,
+        # cleaner answers the scan can certify a lower threshold, and under a shift the answers
+        # between the two are the first to go wrong (docs/benchmarks.md, the shift guard).
+        shared = (np.asarray(scores[KNN_FEATURES]) <= unknown.familiar_threshold) & ~is_unknown
+        alone, alone_pooled, alone_own = fit_class_rules(
+            probs, labels, shared, target_precision, own_targets, always_review, delta, floor
+        )
+        rules = tuple(_raised(rule, other) for rule, other in zip(rules, alone, strict=True))
+        pooled = _raised(pooled, alone_pooled)
+        own = {c: _raised(test, alone_own[c]) for c, test in own.items()}
     shortlist = fit_shortlist(probs, labels, coverage, class_conditional)
     guard = GuardPolicy(
         means={},

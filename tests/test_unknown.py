@@ -233,3 +233,44 @@ def test_a_look_alike_held_out_of_training_loses_its_automation_and_the_catalogu
     assert without > 0.9  # the line of all photos lets them through...
     assert with_line < without / 3  # ...the line of the tight class's own answers does not
     assert accepted(0.8, new) >= 0.85 * accepted(1.0, new)
+
+
+def test_the_line_per_class_never_lowers_a_threshold_the_shared_line_shows():
+    """With fewer, cleaner answers the scan could certify a lower threshold; the line per class
+    only removes automation, never adds any below the shared line's threshold."""
+    from wildlens.model.routing import fit_policy
+
+    rng = np.random.default_rng(3)
+    n, classes = 1200, 3
+    answer = rng.integers(0, classes, n)
+    top = rng.uniform(0.5, 1.0, n)
+    # Wrong answers at middling confidence, and far from the training photos: the line per
+    # class removes them, so without the floor the scan would certify a lower threshold.
+    wrong = (top < 0.8) & (rng.uniform(0, 1, n) < 0.3)
+    labels = np.where(wrong, (answer + 1) % classes, answer)
+    probs = np.full((n, classes), 0.0)
+    probs[np.arange(n), answer] = top
+    probs[np.arange(n), (answer + 1) % classes] = (1 - top) * 0.6
+    probs[np.arange(n), (answer + 2) % classes] = (1 - top) * 0.4
+    distance = rng.uniform(0, 1, n) + 1.0 * wrong
+    scores = {"knn_features": distance, "energy": -np.log(top)}
+    ids = [f"c{c}" for c in range(classes)]
+
+    def policy(keep):
+        return fit_policy(
+            probs,
+            labels,
+            scores,
+            ids,
+            [None] * classes,
+            [False] * classes,
+            familiar_keep=1.0,
+            class_familiar_keep=keep,
+        )
+
+    shared, line = policy(1.0), policy(0.8)
+    assert len(line.unknown.class_familiar_thresholds) == classes
+    assert any(np.isfinite(rule.threshold) for rule in shared.rules)
+    for alone, with_line in zip(shared.rules, line.rules, strict=True):
+        if np.isfinite(alone.threshold):
+            assert with_line.threshold >= alone.threshold
