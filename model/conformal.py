@@ -49,7 +49,7 @@ class ShortlistRule:
 def fit_shortlist(
     probs: np.ndarray,
     labels: np.ndarray,
-    coverage: float = 0.95,
+    coverage: float,  # the training config's `shortlist_coverage`
     per_class: Sequence[bool] | None = None,
 ) -> ShortlistRule:
     """Thresholds from calibrated calibration-photo probabilities and true labels."""

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wildlens.model.config import TrainConfig
 from wildlens.model.conformal import ShortlistRule, fit_shortlist, shortlists
 from wildlens.model.shift import GuardPolicy, signal_means
 from wildlens.model.unknown import KNN_FEATURES, UnknownRule, fit_unknown_rule
@@ -89,13 +90,13 @@ MAX_STARTS = 8
 
 @dataclass(frozen=True)
 class QualityLimits:
-    """Below any of these a photo is `poor_image`. Measured here: sharp phone and product photos
-    score sharpness >= 97 (1st percentile), a Gaussian blur of sigma 6 px drops them to 3-12;
-    ordinary photos have contrast >= 19, a blank wall or lens cap under 5."""
+    """Below any of these a photo is `poor_image`: sharp phone and product photos score far
+    above the sharpness limit and a strong blur far below it; a blank wall or a lens cap has
+    almost no contrast. Defaults: the training config's `poor_min_*` keys."""
 
-    min_side: int = 64
-    min_sharpness: float = 8.0
-    min_contrast: float = 5.0
+    min_side: int = TrainConfig.poor_min_side
+    min_sharpness: float = TrainConfig.poor_min_sharpness
+    min_contrast: float = TrainConfig.poor_min_contrast
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -425,18 +426,18 @@ def fit_policy(
     own_targets: Sequence[float | None],
     always_review: Sequence[bool],
     *,
-    target_precision: float = 0.95,
-    delta: float = 0.1,
-    coverage: float = 0.95,
+    target_precision: float = TrainConfig.target_precision,
+    delta: float = TrainConfig.routing_delta,
+    coverage: float = TrainConfig.shortlist_coverage,
     class_conditional: Sequence[bool] | None = None,
-    unknown_keep: float = 0.95,
-    familiar_keep: float = 0.9,
-    class_familiar_keep: float = 1.0,
-    guard_tolerance: float = 0.02,
-    guard_alpha: float = 0.05,
-    guard_window: int = 50,
+    unknown_keep: float = TrainConfig.unknown_keep,
+    familiar_keep: float = TrainConfig.familiar_keep,
+    class_familiar_keep: float = 1.0,  # 1: no line per class (TrainConfig's is on)
+    guard_tolerance: float = TrainConfig.shift_tolerance,
+    guard_alpha: float = TrainConfig.shift_alpha,
+    guard_window: int = TrainConfig.shift_window,
     quality: QualityLimits | None = None,
-    floor: float = 0.5,
+    floor: float = TrainConfig.accept_floor,
 ) -> Policy:
     """Every threshold of the policy from calibration photos' outputs: calibrated probabilities,
     true labels and unknown-item scores (out-of-fold in fast mode)."""

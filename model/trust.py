@@ -46,19 +46,20 @@ from wildlens.model.unknown import (
 
 @dataclass(frozen=True)
 class TrustSettings:
-    target_precision: float = 0.95  # of all answers accepted by the pooled threshold together
-    delta: float = 0.1
-    coverage: float = 0.95
-    class_conditional: bool = True  # per-class shortlist thresholds for CITES-listed classes
-    unknown_keep: float = 0.95
-    familiar_keep: float = 0.9
-    # One home for its default: the training config (chosen by docs/benchmarks.md, "Look-alikes
-    # held out of training").
+    """What the trust layer is fitted with. One home for every default: the training config
+    (`TrainConfig`, documented in configs/default.yaml)."""
+
+    target_precision: float = TrainConfig.target_precision  # pooled accepted answers together
+    delta: float = TrainConfig.routing_delta
+    coverage: float = TrainConfig.shortlist_coverage
+    class_conditional: bool = TrainConfig.shortlist_class_conditional
+    unknown_keep: float = TrainConfig.unknown_keep
+    familiar_keep: float = TrainConfig.familiar_keep
     class_familiar_keep: float = TrainConfig.class_familiar_keep
-    accept_floor: float = 0.5
-    shift_tolerance: float = 0.02
-    shift_alpha: float = 0.05
-    shift_window: int = 50
+    accept_floor: float = TrainConfig.accept_floor
+    shift_tolerance: float = TrainConfig.shift_tolerance
+    shift_alpha: float = TrainConfig.shift_alpha
+    shift_window: int = TrainConfig.shift_window
     quality: QualityLimits = field(default_factory=QualityLimits)
 
     @classmethod

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from wildlens.model.calibration import check_logits
+from wildlens.model.config import TrainConfig
 from wildlens.model.conformal import conformal_quantile
 
 ENERGY, KNN_FEATURES, KNN_LOGITS = "energy", "knn_features", "knn_logits"
@@ -261,12 +262,12 @@ def ranks(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def fit_unknown_rule(
     calibration: Mapping[str, np.ndarray],
-    keep: float = 0.95,
-    familiar_keep: float = 0.9,
+    keep: float = TrainConfig.unknown_keep,
+    familiar_keep: float = TrainConfig.familiar_keep,
     neighbours: int = NEIGHBOURS,
     far_keep: float = FAR_KEEP,
     answers: tuple[np.ndarray, int] | None = None,
-    class_familiar_keep: float = 1.0,
+    class_familiar_keep: float = 1.0,  # 1: no line per class (TrainConfig's is on)
 ) -> UnknownRule:
     """Thresholds from calibration photos' scores (photos of catalogue classes).
 
