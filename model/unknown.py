@@ -16,9 +16,9 @@ exchangeable with the calibration photos, at most about that share is called unk
 more classes, `knn_features` watches the far tail only: its threshold is its own calibration
 quantile at `far_keep` (0.99), and the near scores (`energy`, `knn_logits`) share one quantile
 level of each photo's largest rank, chosen so that the union keeps `keep`. The near scores then
-spend most of the budget, where they tell look-alikes apart (held-out clothing pairs, mean AUROC
-0.853 against 0.785 when the three shared one level), and far items, beyond nearly every
-calibration photo's feature distance, are caught all the same (0.997-1.000). With 2 classes
+spend most of the budget, where they tell look-alikes apart better than when the three share
+one level, and far items, beyond nearly every calibration photo's feature distance, are caught
+all the same (docs/benchmarks.md, the trust layer, "Foreign items"). With 2 classes
 (no `knn_logits`, the energy score alone is weak) or too few photos for the far quantile, the
 scores share one level.
 
