@@ -74,11 +74,19 @@ class HeadFitter:
     start), which the next, weaker-regularised optimum is close to."""
 
     def __init__(
-        self, features: np.ndarray, labels: np.ndarray, num_classes: int, settings: CrossFitSettings
+        self,
+        features: np.ndarray,
+        labels: np.ndarray,
+        num_classes: int,
+        settings: CrossFitSettings,
+        extra: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         n, views, dim = features.shape
         x = features.reshape(n * views, dim).astype(np.float64)
         self.y = np.repeat(labels, views)
+        if extra is not None and len(extra[0]):  # more rows: (M, D) features, (M,) labels
+            x = np.concatenate([x, extra[0].astype(np.float64)])
+            self.y = np.concatenate([self.y, extra[1]])
         self.mean, self.std = x.mean(0), x.std(0)
         self.std[self.std < 1e-6] = 1.0
         self.x = (x - self.mean) / self.std
@@ -140,6 +148,7 @@ def cross_fit(
     num_classes: int,
     settings: CrossFitSettings,
     on_fit: Callable[[int, int], None] | None = None,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CrossFit:
     """Choose C by out-of-fold NLL after temperature scaling; the fold ensemble at that C.
 
@@ -149,11 +158,20 @@ def cross_fit(
 
     Args:
         on_fit: called after each fold fit with (fits done, most fits to do): progress.
+        extra: more training rows, (M, D) features and (M,) the photo each was made from (fast
+            mode's table composites): each trains the heads of the folds that train its photo,
+            and none is scored (the out-of-fold answers stay those of the photos themselves).
     """
     labels = np.asarray(labels)
     folds = np.unique(fold_of)
     fitters = [
-        HeadFitter(features[fold_of != k], labels[fold_of != k], num_classes, settings)
+        HeadFitter(
+            features[fold_of != k],
+            labels[fold_of != k],
+            num_classes,
+            settings,
+            _extra_rows(extra, labels, fold_of, k),
+        )
         for k in folds
     ]
     grid = sorted(settings.c_grid)
@@ -195,6 +213,17 @@ def cross_fit(
         heads,
         search,
     )
+
+
+def _extra_rows(
+    extra: tuple[np.ndarray, np.ndarray] | None, labels: np.ndarray, fold_of: np.ndarray, fold: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The extra rows whose photos train fold `fold`'s head, with their photos' labels."""
+    if extra is None:
+        return None
+    features, photo = extra
+    kept = fold_of[photo] != fold
+    return features[kept], labels[photo[kept]]
 
 
 def assign_folds(labels: Sequence[str], groups: Sequence[str], folds: int, seed: int) -> np.ndarray:
