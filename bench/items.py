@@ -166,7 +166,10 @@ def part_find(scenes, test_samples, digest: str):
         exact = r["exact"] / max(1, r["scenes"])
         table.append([name, r["scenes"], r["truth"], recall, precision, exact])
     columns = ["surface", "scenes", "items", "recall", "precision", "count exact"]
-    publish(f"items-find-gap{GAP}", command(), columns, table, f"scenes digest {digest}")
+    publish(f"items-find-{gap_name()}", command(), columns, table, f"scenes digest {digest}")
+
+
+def part_single(test_samples):
     single = [len(find_items(load_image(s.source).image)) for s in test_samples]
     one = sum(n == 1 for n in single) / len(single)
     none, several = sum(n == 0 for n in single), sum(n > 1 for n in single)
@@ -180,6 +183,10 @@ def part_find(scenes, test_samples, digest: str):
     columns = ["class", "photos", "one item", "none", "several"]
     notes = f"single-item test photos still one item: {one:.4f} (none {none}, several {several})"
     publish("items-single", command(), columns, table, notes)
+
+
+def gap_name() -> str:
+    return f"gap{round(GAP * 100):03d}"
 
 
 def command() -> str:
@@ -250,7 +257,7 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         + ", ".join(f"{n} of {len(exact)} ({h})" for (h, _), n in zip(heads, agree, strict=True))
     )
     publish(
-        f"items-decide-gap{GAP}",
+        f"items-decide-{gap_name()}",
         command(),
         ["head", "photos", "items", "accuracy", "auto-accepted", "accepted precision", "unknown"],
         rows,
@@ -330,7 +337,7 @@ def main() -> None:
     parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
     parser.add_argument("--scenes", type=int, default=120)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--parts", default="find,decide,time")
+    parser.add_argument("--parts", default="find,single,decide,time")
     parser.add_argument("--margin", type=float, default=None, help="crop margin to try")
     parser.add_argument("--gap", type=float, default=0.1, help="least gap, share of the side")
     parser.add_argument(
@@ -351,6 +358,8 @@ def main() -> None:
               f"test photos "
               f"that cut out cleanly (scenes digest {digest}, seed {args.seed})")  # fmt: skip
         part_find(scenes, test, digest)
+        if "single" in parts:
+            part_single(test)
         if "decide" in parts:
             part_decide(scenes, Path(args.data), args.seed, args.margin, args.composites)
         if "time" in parts:

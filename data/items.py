@@ -13,8 +13,9 @@ surface colour (in units of that colour's own spread) or has more local contrast
 surface has (a dark band across a light carving averages to the table's colour, not to its
 texture). The mask is opened, closed and its holes filled; each connected region is a piece,
 and pieces whose boxes lie nearer than a tenth of the smaller one's width are one item (a
-print on a shirt; items laid apart lie further apart). A photo with an item covering 30% of
-the frame, whose border is mostly item, or whose only pieces touch its edge, is one item: the
+print on a shirt; items laid apart lie further apart). A photo whose pieces together cover a
+quarter of the frame (a pair of shoes, a garment), with a large piece cut by its edge (a
+close-up), whose border is mostly item, or whose only pieces touch its edge, is one item: the
 whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table").
 
 Only numpy and OpenCV: the data layer, importable by decode workers.
@@ -96,7 +97,12 @@ class FinderSettings:
     join_ratio: float = 0.1  # boxes nearer than this share of the smaller one's width are one item
     min_area: float = 0.0015  # smaller regions (dust, a glint) are not items
     full_frame_border: float = 0.5  # share of the border that is foreground: one framed item
-    single_share: float = 0.3  # an item whose box covers this share of the frame is alone in it
+    # Pieces whose boxes together cover this share of the frame are one item filling it (a pair
+    # of shoes, a garment's parts): six items laid apart on a table covered at most 0.20.
+    cover_share: float = 0.25
+    # A piece reaching the photo's edge and covering this share of it: a close-up of one item
+    # (items laid on a table lie inside the photo).
+    edge_share: float = 0.05
 
 
 def find_items(
@@ -270,12 +276,17 @@ def join_near(boxes: list[ItemBox], ratio: float) -> list[ItemBox]:
 
 def is_one_item(boxes: list[ItemBox], mask: np.ndarray, settings: FinderSettings) -> bool:
     """Whether the photo is of one item, whose box is then the whole photo (its answer is the
-    photo's own): an item filling most of the frame (or reaching the border all round, so the
+    photo's own): pieces that together fill much of the frame (an item, a pair of shoes), a
+    large piece cut by the photo's edge (a close-up), an item reaching the border all round (the
     border shows it, not a surface), or only regions at the edge."""
     frame = mask.shape[0] * mask.shape[1]
     return (
         border_share(mask, settings.border) >= settings.full_frame_border
-        or any(box.area >= settings.single_share * frame for box in boxes)
+        or sum(box.area for box in boxes) >= settings.cover_share * frame
+        or any(
+            touches_edge(box, mask.shape) and box.area >= settings.edge_share * frame
+            for box in boxes
+        )
         or (bool(boxes) and all(touches_edge(box, mask.shape) for box in boxes))
     )
 

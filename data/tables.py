@@ -35,7 +35,9 @@ def table_surface(
     elif kind == "wood":
         base = np.array([150, 100, 60], np.float32) * rng.uniform(0.6, 1.3)
         cells = (max(2, round(height / _WARP_CELL)), max(2, round(width / _WARP_CELL)))
-        warp = cv2.resize(rng.normal(0, 1, cells).astype(np.float32), size, interpolation=cv2.INTER_CUBIC)
+        warp = cv2.resize(
+            rng.normal(0, 1, cells).astype(np.float32), size, interpolation=cv2.INTER_CUBIC
+        )
         grain = np.sin((y / reference * rng.uniform(25, 60) + 3 * warp) * np.pi)
         fine = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 2)
         image = base * (1 + 0.12 * grain + 0.05 * fine)[..., None]

@@ -30,7 +30,9 @@ def test_an_object_on_a_plain_background_is_cut_with_its_own_shape():
     assert cut is not None
     rgb, mask = cut
     assert rgb.shape[:2] == mask.shape
-    assert abs(rgb.shape[1] - 200) <= 6 and abs(rgb.shape[0] - 180) <= 6  # the ellipse's box (blurred edge)
+    assert (
+        abs(rgb.shape[1] - 200) <= 6 and abs(rgb.shape[0] - 180) <= 6
+    )  # the ellipse's box (blurred edge)
     ellipse = np.pi * 100 * 90
     assert abs(mask.sum() / ellipse - 1) < 0.1  # the ellipse (its edge blurred) ...
     assert mask.mean() < 0.85  # ... not its box
@@ -108,7 +110,11 @@ class CountingEmbedder:
 
 def test_composite_features_come_from_photos_that_cut_and_are_cached(tmp_path):
     paths = []
-    for name, photo in (("a", product_photo()), ("busy", None), ("b", product_photo(box=(50, 50, 250, 200)))):
+    for name, photo in (
+        ("a", product_photo()),
+        ("busy", None),
+        ("b", product_photo(box=(50, 50, 250, 200))),
+    ):
         if photo is None:
             photo = np.random.default_rng(1).integers(0, 256, (300, 400, 3), dtype=np.uint8)
         path = tmp_path / f"{name}.png"
