@@ -33,15 +33,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cv2
 import numpy as np
 from PIL import Image
 
-from wildlens.data.images import load_image
 from bench.results import publish
 from wildlens.data.composites import cut_out as cut_photo
 from wildlens.data.composites import lay
 from wildlens.data.composites import scaled as fit
+from wildlens.data.images import load_image
 from wildlens.data.items import ItemBox, find_items
 from wildlens.data.sources import dataset_splits
 from wildlens.data.tables import TABLE_KINDS as TEXTURES
@@ -195,8 +194,8 @@ def command() -> str:
 
 
 def part_decide(scenes, data: Path, seed: int, margin: float | None, composites: int):
-    from wildlens.data.images import read_bytes
     from bench.trust import Features, fit, outputs
+    from wildlens.data.images import read_bytes
     from wildlens.data.items import ITEM_MARGIN, crops_of
     from wildlens.data.transforms import apply, eval_transforms
     from wildlens.model.composites import composite_features
