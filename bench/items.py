@@ -1,19 +1,25 @@
 """Items on a table: the item finder and per-item decisions on evidence-table scenes.
 
-    python bench/items.py [DATA] [--scenes 120] [--seed 0] [--parts find,decide,time]
+    python bench/items.py [DATA] [--scenes 120] [--seed 0] [--gap 0.1] [--composites 2]
+                          [--parts find,single,decide,time]
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
-photo's object is cut from its plain background (photos whose background cannot be told from
-the object are left out, and counted), scaled and laid, never overlapping, on a procedural table
-(plain with a light gradient, wood grain, cloth weave), about 2400 x 1600, with a soft shadow,
-saved as JPEG quality 85 into a temporary folder; 1 to 6 items per scene, a tenth with one.
+photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
+whose background cannot be told from the object are left out, and counted), scaled and laid,
+never overlapping, on a procedural table (`wildlens.data.tables`: plain with a light gradient,
+wood grain, cloth weave), 2400 x 1600, with a soft shadow, saved as JPEG quality 85 into a
+temporary folder; 1 to 6 items per scene, a tenth with one. Results are saved through
+bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN).
 
 - find: items found against the laid boxes (recall and precision at IoU 0.5, scenes whose count
-  is exact), on the scenes and per texture; and the share of the test photos themselves (one
-  item each) that stay one item;
+  is exact), on the scenes and per texture;
+- single: the share of the test photos themselves (one item each) that stay one item;
 - decide: fast mode's cross-fitted head and trust policy (fit on train and validation features,
-  cached as bench/trust.py does) on each found item's crop, against the same objects'
-  photos alone: accuracy, share auto-accepted and its precision; the counts' agreement;
+  cached as bench/trust.py does) on each found item's crop, against the same objects' photos
+  alone: accuracy, share auto-accepted and its precision, unknown; the counts' agreement. With
+  `--composites N` (default 2) the same again for a head also trained on N table composites of
+  each train and validation photo that cuts cleanly (fast mode's `item_composites`; never a
+  test photo);
 - time: one 12-megapixel scene of 6 items through `predict_items` with the ONNX backend of
   bench/batch.py's lite0 bundle at 224 px (2 threads), median of 5; and the scenes per second
   of `infer.py items=true` on the scenes.
