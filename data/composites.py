@@ -27,6 +27,8 @@ OBJECT_DISTANCE = 14.0
 # The object's longer side on the table, in pixels of a photo whose shorter side is 1600 (the
 # scale `table_surface` draws for): from six items on a table to one large one.
 ITEM_SIDES = (250, 700)
+GRABCUT_SIDE = 256  # the cut is refined at this size (about 0.2 s a photo on one core)
+GRABCUT_ITERATIONS = 4
 SHADOW_OFFSET = 10  # pixels down and right of the object
 JPEG_QUALITY = 85  # a phone photo's compression
 
@@ -42,6 +44,7 @@ def cut_out(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if np.sqrt(((edge - background) ** 2).sum(1)).mean() > PLAIN_BORDER:
         return None
     mask = (np.sqrt(((lab - background) ** 2).sum(2)) > OBJECT_DISTANCE).astype(np.uint8)
+    mask = refined(rgb, mask)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     if count < 2:
@@ -55,6 +58,27 @@ def cut_out(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     return rgb[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+
+
+def refined(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The colour-distance mask refined by GrabCut (colour models of object and background,
+    the border strip certain background), at most `GRABCUT_SIDE` on the longer side: a bed's
+    folds and a floor's tiles, near the border's colour or not, go with the background."""
+    height, width = mask.shape
+    scale = min(1.0, GRABCUT_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    marks = np.where(
+        cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST) > 0, cv2.GC_PR_FGD, cv2.GC_PR_BGD
+    ).astype(np.uint8)
+    marks[:2], marks[-2:], marks[:, :2], marks[:, -2:] = (cv2.GC_BGD,) * 4
+    if not (marks == cv2.GC_PR_FGD).any():
+        return mask
+    models = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(0)  # the same photo, the same cut
+    cv2.grabCut(small, marks, None, *models, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    object_ = ((marks == cv2.GC_FGD) | (marks == cv2.GC_PR_FGD)).astype(np.uint8)
+    return cv2.resize(object_, (width, height), interpolation=cv2.INTER_NEAREST)
 
 
 def scaled(rgb: np.ndarray, mask: np.ndarray, longest: float) -> tuple[np.ndarray, np.ndarray]:

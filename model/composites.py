@@ -42,8 +42,8 @@ class Composites:
 
 
 def composite_name(seed: int, index: int) -> str:
-    """The cache key's view name of a photo's `index`-th composite (v1: this recipe)."""
-    return f"table1-{seed}-{index}"
+    """The cache key's view name of a photo's `index`-th composite (v2: the GrabCut cut)."""
+    return f"table2-{seed}-{index}"
 
 
 def composite_features(

@@ -84,18 +84,20 @@ class HeadFitter:
         n, views, dim = features.shape
         x = features.reshape(n * views, dim).astype(np.float64)
         self.y = np.repeat(labels, views)
+        weights = np.ones(len(self.y))
         if extra is not None and len(extra[0]):  # more rows: (M, D) features, (M,) labels
             x = np.concatenate([x, extra[0].astype(np.float64)])
+            weights = np.concatenate([weights, extra_weights(self.y, extra[1], num_classes)])
             self.y = np.concatenate([self.y, extra[1]])
         self.mean, self.std = x.mean(0), x.std(0)
         self.std[self.std < 1e-6] = 1.0
         self.x = (x - self.mean) / self.std
         self.present = np.unique(self.y)
         self.num_classes, self.dim = num_classes, dim
-        self.weights = None
+        self.weights = None if np.all(weights == 1) else weights
         if settings.class_balance:
-            counts = np.bincount(self.y, minlength=num_classes).astype(np.float64)
-            self.weights = len(self.y) / (len(self.present) * counts[self.y])
+            totals = np.bincount(self.y, weights=weights, minlength=num_classes)
+            self.weights = weights * (weights.sum() / (len(self.present) * totals[self.y]))
         self.model = LogisticRegression(max_iter=settings.max_iter, tol=1e-4, warm_start=True)
 
     def fit(self, c: float) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +113,16 @@ class HeadFitter:
         weight[self.present] = coef / self.std  # fold the standardisation into the head
         bias[self.present] = intercept - (coef / self.std) @ self.mean
         return weight, bias
+
+
+def extra_weights(rows: np.ndarray, extra: np.ndarray, num_classes: int) -> np.ndarray:
+    """Weights of extra rows (labels `extra`) that make them the same share of every class's
+    rows (labels `rows`) as of all rows: a class with few extra rows does not become the answer
+    to whatever sets extra rows apart (a table under the item, for composites)."""
+    share = len(extra) / len(rows)
+    own = np.bincount(rows, minlength=num_classes).astype(np.float64)
+    made = np.bincount(extra, minlength=num_classes).astype(np.float64)
+    return share * own[extra] / made[extra]
 
 
 def fit_head(

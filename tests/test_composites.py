@@ -10,7 +10,7 @@ from wildlens.data.items import ITEM_MARGIN, find_items
 from wildlens.data.tables import TABLE_KINDS, table_surface
 from wildlens.data.transforms import Preprocessing
 from wildlens.model.composites import composite_features
-from wildlens.model.crossfit import CrossFitSettings, cross_fit
+from wildlens.model.crossfit import CrossFitSettings, cross_fit, extra_weights
 from wildlens.model.features import FeatureCache
 
 OBJECT = (200, 40, 40)
@@ -95,6 +95,17 @@ def test_extra_rows_train_only_the_heads_of_folds_that_train_their_photo():
     held = fold_of == 0  # scored by fold 0's head, which never saw those rows
     assert np.allclose(plain.oof_logits[held], mixed.oof_logits[held])
     assert not np.allclose(plain.oof_logits[~held], mixed.oof_logits[~held])
+
+
+def test_extra_rows_weigh_the_same_share_of_every_class():
+    # Composites mostly of the rarer class (its photos were the ones on plain backgrounds).
+    rows = np.repeat([0, 1], [80, 20])
+    extra = np.repeat([0, 1], [5, 15])
+    weights = extra_weights(rows, extra, 3)
+    per_class = np.bincount(extra, weights=weights, minlength=3)
+    share = len(extra) / len(rows)
+    assert np.allclose(per_class[:2], [share * 80, share * 20])  # 20% of each class's rows
+    assert weights.sum() == pytest.approx(len(extra))
 
 
 class CountingEmbedder:
