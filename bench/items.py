@@ -240,14 +240,15 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         ("crops of the laid boxes (finder set aside)", np.stack(laid)),
         ("the objects' own photos, alone", f.test[alone]),
     )
+    everyone = (f"every test photo, alone ({len(f.test)})", f.test, f.test_labels)
     rows = []
     for head_name, (head, trust) in heads:
-        for name, x in photos:
-            r = routing_measures(outputs(head, x), y, trust)["routing"]
-            accuracy = float((outputs(head, x).logits.argmax(1) == y).mean())
+        for name, x, truth in [*((name, x, y) for name, x in photos), everyone]:
+            r = routing_measures(outputs(head, x), truth, trust)["routing"]
+            accuracy = float((outputs(head, x).logits.argmax(1) == truth).mean())
             precision = "-" if r["accepted_precision"] is None else r["accepted_precision"]
-            unknown = r["decisions"][UNKNOWN] / len(y)
-            rows.append([head_name, name, len(y), accuracy, r["coverage"], precision, unknown])
+            unknown = r["decisions"][UNKNOWN] / len(truth)
+            rows.append([head_name, name, len(truth), accuracy, r["coverage"], precision, unknown])
     agree = []
     exact = [s for s in scenes if len(s["found"]) == len(s["boxes"])]
     for _, (head, trust) in heads:
