@@ -1,7 +1,7 @@
 """Items on a table: the item finder and per-item decisions on evidence-table scenes.
 
     python bench/items.py [DATA] [--scenes 120] [--seed 0] [--gap 0.1] [--composites 2]
-                          [--parts find,single,decide,time]
+                          [--rulers 0.25] [--parts find,single,decide,time]
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
 photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
@@ -12,7 +12,8 @@ temporary folder; 1 to 6 items per scene, a tenth with one. Results are saved th
 bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN).
 
 - find: items found against the laid boxes (recall and precision at IoU 0.5, scenes whose count
-  is exact), on the scenes and per texture;
+  is exact), on the scenes and per texture; with `--rulers S` a share S of the scenes also has
+  a ruler laid for scale (a light strip with dark ticks), which is not an item;
 - single: the share of the test photos themselves (one item each) that stay one item;
 - decide: fast mode's cross-fitted head and trust policy (fit on train and validation features,
   cached as bench/trust.py does) on each found item's crop, against the same objects' photos
@@ -86,25 +87,49 @@ def _apart(a: ItemBox, b: ItemBox, gap: int) -> bool:
     return a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0 or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0
 
 
-def make_scene(objects, kind, rng) -> tuple[bytes, list[ItemBox]] | None:
-    """A JPEG (quality 85) of the objects laid on a `kind` table, and their boxes."""
+def make_scene(objects, kind, rng, ruler=None) -> tuple[bytes, list[ItemBox]] | None:
+    """A JPEG (quality 85) of the objects laid on a `kind` table, and their boxes; `ruler`
+    (an image and mask, as `make_ruler` gives) is laid too, apart from them, and is no item."""
     n = len(objects)
     longest = rng.uniform(0.17, 0.3 if n > 3 else 0.42) * SCENE_SIZE[1] * (1.25 if n == 1 else 1)
     scaled = [fit(rgb, mask, longest * rng.uniform(0.75, 1.0)) for rgb, mask in objects]
-    boxes = lay_out([(o.shape[1], o.shape[0]) for o, _ in scaled], rng)
+    laid = scaled + ([ruler] if ruler is not None else [])
+    boxes = lay_out([(o.shape[1], o.shape[0]) for o, _ in laid], rng)
     if boxes is None:
         return None
     scene = table_surface(kind, rng, SCENE_SIZE).astype(np.float32)
-    for (rgb, mask), box in zip(scaled, boxes, strict=True):
+    for (rgb, mask), box in zip(laid, boxes, strict=True):
         lay(scene, rgb, mask, (box.x0, box.y0))
     buffer = io.BytesIO()
     Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue(), boxes
+    return buffer.getvalue(), boxes[: len(scaled)]
 
 
-def build_scenes(samples, count, seed, folder: Path):
-    """`count` scenes in `folder`: a list of {path, texture, boxes, objects (test indices)}."""
+def make_ruler(rng) -> tuple[np.ndarray, np.ndarray]:
+    """A ruler laid for scale: a light strip a third or more of the scene's width long, a
+    tenth as wide, with a dark tick every thirtieth of its length (every fifth one longer),
+    lying along or across the scene."""
+    length = int(rng.uniform(0.3, 0.45) * SCENE_SIZE[0])
+    width = length // 10
+    colour = np.array([(245, 242, 230), (240, 215, 60)][int(rng.integers(2))], np.float32)
+    strip = np.empty((width, length, 3), np.float32)
+    strip[:] = colour
+    step = length / 30
+    for k in range(1, 30):
+        x = round(k * step)
+        strip[: width // (2 if k % 5 == 0 else 4), x - 2 : x + 2] = 25
+    mask = np.ones((width, length), np.float32)
+    if rng.random() < 0.5:
+        strip, mask = strip.transpose(1, 0, 2), mask.T
+    return np.ascontiguousarray(strip.astype(np.uint8)), np.ascontiguousarray(mask)
+
+
+def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0):
+    """`count` scenes in `folder`: a list of {path, texture, boxes, objects (test indices)};
+    a `rulers` share of them with a ruler laid too (drawn from a generator of their own, so
+    no ruler leaves the scenes as they were)."""
     rng = np.random.default_rng(seed)
+    ruler_rng = np.random.default_rng(seed + 1)
     cut = {}
     for i, sample in enumerate(samples):
         result = cut_out(sample.source)
@@ -116,12 +141,16 @@ def build_scenes(samples, count, seed, folder: Path):
         n = 1 if len(scenes) % 10 == 0 else int(rng.integers(2, 7))
         chosen = [int(i) for i in rng.choice(usable, n, replace=False)]
         kind = TEXTURES[len(scenes) % len(TEXTURES)]
-        made = make_scene([cut[i] for i in chosen], kind, rng)
+        ruler = make_ruler(ruler_rng) if rulers and ruler_rng.random() < rulers else None
+        made = make_scene([cut[i] for i in chosen], kind, rng, ruler)
         if made is None:
             continue
         path = folder / f"scene{len(scenes):04d}.jpg"
         path.write_bytes(made[0])
-        scenes.append({"path": path, "texture": kind, "boxes": made[1], "objects": chosen})
+        scenes.append(
+            {"path": path, "texture": kind, "boxes": made[1], "objects": chosen,
+             "ruler": ruler is not None}
+        )  # fmt: skip
     return scenes, len(usable)
 
 
@@ -171,7 +200,10 @@ def part_find(scenes, test_samples, digest: str):
         exact = r["exact"] / max(1, r["scenes"])
         table.append([name, r["scenes"], r["truth"], recall, precision, exact])
     columns = ["surface", "scenes", "items", "recall", "precision", "count exact"]
-    publish(f"items-find-{gap_name()}", command(), columns, table, f"scenes digest {digest}")
+    rulers = sum(scene["ruler"] for scene in scenes)
+    name = f"items-find-{gap_name()}" + ("-rulers" if rulers else "")
+    notes = f"scenes digest {digest}" + (f"; {rulers} scenes with a ruler" if rulers else "")
+    publish(name, command(), columns, table, notes)
 
 
 def part_single(test_samples):
@@ -346,6 +378,7 @@ def main() -> None:
     parser.add_argument("--parts", default="find,single,decide,time")
     parser.add_argument("--margin", type=float, default=None, help="crop margin to try")
     parser.add_argument("--gap", type=float, default=0.1, help="least gap, share of the side")
+    parser.add_argument("--rulers", type=float, default=0.0, help="share of scenes with a ruler")
     parser.add_argument(
         "--composites", type=int, default=2, help="decide: also a head with item_composites=N"
     )
@@ -358,7 +391,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wildlens-items-") as scratch:
         folder = Path(scratch) / "scenes"
         folder.mkdir()
-        scenes, usable = build_scenes(test, args.scenes, args.seed, folder)
+        scenes, usable = build_scenes(test, args.scenes, args.seed, folder, args.rulers)
         digest = hashlib.sha256(b"".join(s["path"].read_bytes() for s in scenes)).hexdigest()[:12]
         print(f"# items on a table: gap {GAP}, {len(scenes)} scenes from {usable} of {len(test)} "
               f"test photos "

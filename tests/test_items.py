@@ -109,6 +109,36 @@ def test_items_laid_apart_inside_the_photo_are_not_taken_for_one():
     assert len(find_items(image)) == 6
 
 
+def draw_ruler(image: Image.Image, box: ItemBox, ticks: bool = True) -> Image.Image:
+    """A light strip in `box`; with `ticks`, a dark tick every 14 px along its longer side
+    (every fifth one longer), as a ruler laid for scale has."""
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(box.as_tuple(), fill=(245, 240, 225) if ticks else (40, 90, 160))
+    along = box.x1 - box.x0 > box.y1 - box.y0
+    start, end = (box.x0, box.x1) if along else (box.y0, box.y1)
+    for k, at in enumerate(range(start + 8, end - 4, 14) if ticks else ()):
+        reach = 20 if k % 5 == 0 else 10
+        if along:
+            draw.line((at, box.y0, at, box.y0 + reach), fill=(20, 20, 20), width=2)
+        else:
+            draw.line((box.x0, at, box.x0 + reach, at), fill=(20, 20, 20), width=2)
+    return image
+
+
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+@pytest.mark.parametrize("strip", [ItemBox(100, 480, 560, 520), ItemBox(600, 60, 640, 520)])
+def test_a_ruler_is_not_an_item_but_a_plain_stick_is(kind, strip):
+    items = THREE[:2]
+    ruler = draw_ruler(lay(table(kind), items, COLOURS[:2]), strip)
+    found = find_items(ruler)
+    assert len(found) == 2
+    assert all(iou(truth, box) > 0.8 for truth, box in zip(items, found, strict=True))
+    stick = draw_ruler(lay(table(kind), items, COLOURS[:2]), strip, ticks=False)
+    found = find_items(stick)
+    assert len(found) == 3  # a thin box loses IoU to a few pixels of halo: 0.6 is its own
+    assert any(iou(strip, box) > 0.6 for box in found)
+
+
 def test_one_item_in_pieces_of_the_surface_colour_stays_one_item():
     # A light item with a band of the table's own colour across it (a white patch on a cloth).
     surface = table("plain")
