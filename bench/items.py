@@ -1,19 +1,26 @@
 """Items on a table: the item finder and per-item decisions on evidence-table scenes.
 
-    python bench/items.py [DATA] [--scenes 120] [--seed 0] [--parts find,decide,time]
+    python bench/items.py [DATA] [--scenes 120] [--seed 0] [--gap 0.1] [--composites 2]
+                          [--rulers 0.25] [--parts find,single,decide,time]
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
-photo's object is cut from its plain background (photos whose background cannot be told from
-the object are left out, and counted), scaled and laid, never overlapping, on a procedural table
-(plain with a light gradient, wood grain, cloth weave), about 2400 x 1600, with a soft shadow,
-saved as JPEG quality 85 into a temporary folder; 1 to 6 items per scene, a tenth with one.
+photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
+whose background cannot be told from the object are left out, and counted), scaled and laid,
+never overlapping, on a procedural table (`wildlens.data.tables`: plain with a light gradient,
+wood grain, cloth weave), 2400 x 1600, with a soft shadow, saved as JPEG quality 85 into a
+temporary folder; 1 to 6 items per scene, a tenth with one. Results are saved through
+bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN).
 
 - find: items found against the laid boxes (recall and precision at IoU 0.5, scenes whose count
-  is exact), on the scenes and per texture; and the share of the test photos themselves (one
-  item each) that stay one item;
+  is exact), on the scenes and per texture; with `--rulers S` a share S of the scenes also has
+  a ruler laid for scale (a light strip with dark ticks), which is not an item;
+- single: the share of the test photos themselves (one item each) that stay one item;
 - decide: fast mode's cross-fitted head and trust policy (fit on train and validation features,
-  cached as bench/trust.py does) on each found item's crop, against the same objects'
-  photos alone: accuracy, share auto-accepted and its precision; the counts' agreement;
+  cached as bench/trust.py does) on each found item's crop, against the same objects' photos
+  alone: accuracy, share auto-accepted and its precision, unknown; the counts' agreement. With
+  `--composites N` (default 2) the same again for a head also trained on N table composites of
+  each train and validation photo that cuts cleanly (fast mode's `item_composites`; never a
+  test photo);
 - time: one 12-megapixel scene of 6 items through `predict_items` with the ONNX backend of
   bench/batch.py's lite0 bundle at 224 px (2 threads), median of 5; and the scenes per second
   of `infer.py items=true` on the scenes.
@@ -33,16 +40,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cv2
 import numpy as np
 from PIL import Image
 
+from bench.results import publish
+from wildlens.data.composites import cut_out as cut_photo
+from wildlens.data.composites import lay
+from wildlens.data.composites import scaled as fit
 from wildlens.data.images import load_image
-from wildlens.data.items import ItemBox, fill_holes, find_items
+from wildlens.data.items import ItemBox, find_items
 from wildlens.data.sources import dataset_splits
+from wildlens.data.tables import TABLE_KINDS as TEXTURES
+from wildlens.data.tables import table_surface
 
 SCENE_SIZE = (2400, 1600)
-TEXTURES = ("plain", "wood", "cloth")
 GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
 
 
@@ -50,52 +61,8 @@ GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("l
 
 
 def cut_out(source) -> tuple[np.ndarray, np.ndarray] | None:
-    """The photo's object and its mask, cut from a plain background (the border's colour); None
-    when the object reaches the border all round or the cut is implausibly small or large."""
-    rgb = np.asarray(load_image(source).image)
-    lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), 1.5), cv2.COLOR_RGB2LAB).astype(np.float32)
-    edge = np.concatenate([lab[:3].reshape(-1, 3), lab[-3:].reshape(-1, 3),
-                           lab[:, :3].reshape(-1, 3), lab[:, -3:].reshape(-1, 3)])  # fmt: skip
-    background = np.median(edge, axis=0)
-    if np.sqrt(((edge - background) ** 2).sum(1)).mean() > 15:
-        return None  # not a plain background
-    mask = (np.sqrt(((lab - background) ** 2).sum(2)) > 14).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
-    if count < 2:
-        return None
-    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    mask = fill_holes(labels == biggest)
-    share = mask.mean()
-    ys, xs = np.nonzero(mask)
-    touches = (ys.min() == 0) + (xs.min() == 0) + (ys.max() == mask.shape[0] - 1)
-    touches += xs.max() == mask.shape[1] - 1
-    if not 0.05 < share < 0.9 or touches > 2:
-        return None
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    return rgb[y0:y1, x0:x1], mask[y0:y1, x0:x1]
-
-
-def texture(kind: str, rng: np.random.Generator, size=SCENE_SIZE) -> np.ndarray:
-    """A table surface (H, W, 3) uint8: plain with a light gradient, wood grain or cloth."""
-    width, height = size
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    base = rng.uniform(60, 220, 3).astype(np.float32)
-    if kind == "plain":
-        gradient = 1 + 0.12 * (x / width - 0.5) * rng.choice([-1, 1]) + 0.08 * (y / height - 0.5)
-        image = base * gradient[..., None] + rng.normal(0, 2, (height, width, 1))
-    elif kind == "wood":
-        base = np.array([150, 100, 60], np.float32) * rng.uniform(0.6, 1.3)
-        warp = cv2.resize(rng.normal(0, 1, (8, 12)).astype(np.float32), size, cv2.INTER_CUBIC)
-        grain = np.sin((y / height * rng.uniform(25, 60) + 3 * warp) * np.pi)
-        fine = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 2)
-        shade = 1 + 0.12 * grain + 0.05 * fine
-        image = base * shade[..., None]
-    else:  # cloth: a weave plus fibre noise
-        period = rng.integers(4, 9)
-        weave = 0.5 * (np.sin(2 * np.pi * x / period) + np.sin(2 * np.pi * y / period))
-        image = base * (1 + 0.07 * weave)[..., None] + rng.normal(0, 7, (height, width, 1))
-    return np.clip(image, 0, 255).astype(np.uint8)
+    """The photo's object and its mask (`wildlens.data.composites.cut_out`)."""
+    return cut_photo(np.asarray(load_image(source).image))
 
 
 def lay_out(sizes, rng, size=SCENE_SIZE, gap=None, tries=400) -> list[ItemBox] | None:
@@ -120,36 +87,49 @@ def _apart(a: ItemBox, b: ItemBox, gap: int) -> bool:
     return a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0 or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0
 
 
-def make_scene(objects, kind, rng) -> tuple[bytes, list[ItemBox]] | None:
-    """A JPEG (quality 85) of the objects laid on a `kind` table, and their boxes."""
+def make_scene(objects, kind, rng, ruler=None) -> tuple[bytes, list[ItemBox]] | None:
+    """A JPEG (quality 85) of the objects laid on a `kind` table, and their boxes; `ruler`
+    (an image and mask, as `make_ruler` gives) is laid too, apart from them, and is no item."""
     n = len(objects)
     longest = rng.uniform(0.17, 0.3 if n > 3 else 0.42) * SCENE_SIZE[1] * (1.25 if n == 1 else 1)
-    scaled = []
-    for rgb, mask in objects:
-        factor = longest * rng.uniform(0.75, 1.0) / max(rgb.shape[:2])
-        size = (max(8, round(rgb.shape[1] * factor)), max(8, round(rgb.shape[0] * factor)))
-        scaled.append((cv2.resize(rgb, size, cv2.INTER_AREA),
-                       cv2.resize(mask.astype(np.float32), size, cv2.INTER_LINEAR)))  # fmt: skip
-    boxes = lay_out([(o.shape[1], o.shape[0]) for o, _ in scaled], rng)
+    scaled = [fit(rgb, mask, longest * rng.uniform(0.75, 1.0)) for rgb, mask in objects]
+    laid = scaled + ([ruler] if ruler is not None else [])
+    boxes = lay_out([(o.shape[1], o.shape[0]) for o, _ in laid], rng)
     if boxes is None:
         return None
-    scene = texture(kind, rng).astype(np.float32)
-    for (rgb, mask), box in zip(scaled, boxes, strict=True):
-        alpha = cv2.GaussianBlur(mask, (0, 0), 1.0)[..., None]
-        shadow = cv2.GaussianBlur(mask, (0, 0), 12)[..., None] * 0.25
-        sy, sx = box.y0 + 10, box.x0 + 10
-        region = scene[sy : sy + rgb.shape[0], sx : sx + rgb.shape[1]]
-        region *= 1 - shadow[: region.shape[0], : region.shape[1]]
-        window = scene[box.y0 : box.y1, box.x0 : box.x1]
-        window[:] = window * (1 - alpha) + rgb.astype(np.float32) * alpha
+    scene = table_surface(kind, rng, SCENE_SIZE).astype(np.float32)
+    for (rgb, mask), box in zip(laid, boxes, strict=True):
+        lay(scene, rgb, mask, (box.x0, box.y0))
     buffer = io.BytesIO()
     Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue(), boxes
+    return buffer.getvalue(), boxes[: len(scaled)]
 
 
-def build_scenes(samples, count, seed, folder: Path):
-    """`count` scenes in `folder`: a list of {path, texture, boxes, objects (test indices)}."""
+def make_ruler(rng) -> tuple[np.ndarray, np.ndarray]:
+    """A ruler laid for scale: a light strip a third or more of the scene's width long, a
+    tenth as wide, with a dark tick every thirtieth of its length (every fifth one longer),
+    lying along or across the scene."""
+    length = int(rng.uniform(0.3, 0.45) * SCENE_SIZE[0])
+    width = length // 10
+    colour = np.array([(245, 242, 230), (240, 215, 60)][int(rng.integers(2))], np.float32)
+    strip = np.empty((width, length, 3), np.float32)
+    strip[:] = colour
+    step = length / 30
+    for k in range(1, 30):
+        x = round(k * step)
+        strip[: width // (2 if k % 5 == 0 else 4), x - 2 : x + 2] = 25
+    mask = np.ones((width, length), np.float32)
+    if rng.random() < 0.5:
+        strip, mask = strip.transpose(1, 0, 2), mask.T
+    return np.ascontiguousarray(strip.astype(np.uint8)), np.ascontiguousarray(mask)
+
+
+def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0):
+    """`count` scenes in `folder`: a list of {path, texture, boxes, objects (test indices)};
+    a `rulers` share of them with a ruler laid too (drawn from a generator of their own, so
+    no ruler leaves the scenes as they were)."""
     rng = np.random.default_rng(seed)
+    ruler_rng = np.random.default_rng(seed + 1)
     cut = {}
     for i, sample in enumerate(samples):
         result = cut_out(sample.source)
@@ -161,12 +141,16 @@ def build_scenes(samples, count, seed, folder: Path):
         n = 1 if len(scenes) % 10 == 0 else int(rng.integers(2, 7))
         chosen = [int(i) for i in rng.choice(usable, n, replace=False)]
         kind = TEXTURES[len(scenes) % len(TEXTURES)]
-        made = make_scene([cut[i] for i in chosen], kind, rng)
+        ruler = make_ruler(ruler_rng) if rulers and ruler_rng.random() < rulers else None
+        made = make_scene([cut[i] for i in chosen], kind, rng, ruler)
         if made is None:
             continue
         path = folder / f"scene{len(scenes):04d}.jpg"
         path.write_bytes(made[0])
-        scenes.append({"path": path, "texture": kind, "boxes": made[1], "objects": chosen})
+        scenes.append(
+            {"path": path, "texture": kind, "boxes": made[1], "objects": chosen,
+             "ruler": ruler is not None}
+        )  # fmt: skip
     return scenes, len(usable)
 
 
@@ -195,7 +179,7 @@ def match(truth: list[ItemBox], found: list[ItemBox], threshold=0.5) -> dict[int
     return matched
 
 
-def part_find(scenes, test_samples):
+def part_find(scenes, test_samples, digest: str):
     rows = {kind: {"truth": 0, "found": 0, "hit": 0, "exact": 0, "scenes": 0} for kind in TEXTURES}
     for scene in scenes:
         image = load_image(scene["path"]).image
@@ -209,37 +193,65 @@ def part_find(scenes, test_samples):
         row["exact"] += len(found) == len(scene["boxes"])
         row["scenes"] += 1
     total = {k: sum(r[k] for r in rows.values()) for k in rows["plain"]}
-    print("\n## find: items found at IoU 0.5\n")
-    print("| surface | scenes | items | recall | precision | count exact |")
-    print("|---|---:|---:|---:|---:|---:|")
+    table = []
     for name, r in [*rows.items(), ("all", total)]:
         recall = r["hit"] / max(1, r["truth"])
         precision = r["hit"] / max(1, r["found"])
         exact = r["exact"] / max(1, r["scenes"])
-        print(f"| {name} | {r['scenes']} | {r['truth']} | {recall:.3f} | {precision:.3f} | "
-              f"{exact:.3f} |")  # fmt: skip
+        table.append([name, r["scenes"], r["truth"], recall, precision, exact])
+    columns = ["surface", "scenes", "items", "recall", "precision", "count exact"]
+    rulers = sum(scene["ruler"] for scene in scenes)
+    name = f"items-find-{gap_name()}" + ("-rulers" if rulers else "")
+    notes = f"scenes digest {digest}" + (f"; {rulers} scenes with a ruler" if rulers else "")
+    publish(name, command(), columns, table, notes)
+
+
+def part_single(test_samples):
     single = [len(find_items(load_image(s.source).image)) for s in test_samples]
     one = sum(n == 1 for n in single) / len(single)
     none, several = sum(n == 0 for n in single), sum(n > 1 for n in single)
-    print(f"\nsingle-item test photos still one item: {one:.4f} of {len(single)} "
-          f"(none found: {none}, several: {several})")  # fmt: skip
     classes = sorted({s.label for s in test_samples})
-    print("\n| class | photos | one item | none | several |\n|---|---:|---:|---:|---:|")
-    for label in classes:
-        counts = [n for n, s in zip(single, test_samples, strict=True) if s.label == label]
-        print(f"| {label} | {len(counts)} | {sum(n == 1 for n in counts) / len(counts):.3f} | "
-              f"{sum(n == 0 for n in counts)} | {sum(n > 1 for n in counts)} |")  # fmt: skip
+    table = []
+    for label in [*classes, "all"]:
+        counts = [n for n, s in zip(single, test_samples, strict=True) if label in (s.label, "all")]
+        share = sum(n == 1 for n in counts) / len(counts)
+        table.append([label, len(counts), share, sum(n == 0 for n in counts),
+                      sum(n > 1 for n in counts)])  # fmt: skip
+    columns = ["class", "photos", "one item", "none", "several"]
+    notes = f"single-item test photos still one item: {one:.4f} (none {none}, several {several})"
+    publish("items-single", command(), columns, table, notes)
 
 
-def part_decide(scenes, data: Path, seed: int, margin: float | None = None):
+def gap_name() -> str:
+    return f"gap{round(GAP * 100):03d}"
+
+
+def command() -> str:
+    """The command line that ran this benchmark, as a reader would type it."""
+    return " ".join(["python bench/items.py", *sys.argv[1:]])
+
+
+def part_decide(scenes, data: Path, seed: int, margin: float | None, composites: int):
     from bench.trust import Features, fit, outputs
+    from wildlens.data.images import read_bytes
     from wildlens.data.items import ITEM_MARGIN, crops_of
     from wildlens.data.transforms import apply, eval_transforms
+    from wildlens.model.composites import composite_features
     from wildlens.model.routing import UNKNOWN
     from wildlens.model.trust import routing_measures
 
     f = Features(data, seed)
-    head, trust = fit(f.pool, f.pool_labels, len(f.classes), seed)
+    heads = [("fast mode's head", fit(f.pool, f.pool_labels, len(f.classes), seed))]
+    if composites:
+        keys = [hashlib.sha256(read_bytes(s.source)).hexdigest() for s in f.pool_samples]
+        made = composite_features(
+            f.pool_samples, keys, composites, seed, f.cache, f.pre, f.embedder
+        )
+        print(f"table composites: {len(made.photo)} from {made.photos} of "
+              f"{len(f.pool_samples)} train and validation photos")  # fmt: skip
+        extra = (made.features, made.photo)
+        name = f"with item_composites={composites}"
+        heads.append((name, fit(f.pool, f.pool_labels, len(f.classes), seed, extra=extra)))
     transform = eval_transforms(f.pre)
     labels, on_table, laid, alone = [], [], [], []
     margin = margin if margin is not None else ITEM_MARGIN
@@ -255,29 +267,40 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None = None):
             laid.append(truth_vectors[i])
             alone.append(scene["objects"][i])
     y = np.array(labels)
-    print("\n## decide: the found items' crops against the same objects photographed alone\n")
-    print(f"crop margin {margin}\n")
-    print("| photos | items | accuracy | auto-accepted | accepted precision | unknown |")
-    print("|---|---:|---:|---:|---:|---:|")
-    rows = (
+    photos = (
         ("crops of the items found", np.stack(on_table)),
         ("crops of the laid boxes (finder set aside)", np.stack(laid)),
         ("the objects' own photos, alone", f.test[alone]),
     )
-    for name, x in rows:
-        r = routing_measures(outputs(head, x), y, trust)["routing"]
-        accuracy = float((outputs(head, x).logits.argmax(1) == y).mean())
-        precision = "-" if r["accepted_precision"] is None else f"{r['accepted_precision']:.3f}"
-        unknown = r["decisions"][UNKNOWN] / len(y)
-        print(f"| {name} | {len(y)} | {accuracy:.3f} | {r['coverage']:.3f} | {precision} | "
-              f"{unknown:.3f} |")  # fmt: skip
+    everyone = (f"every test photo, alone ({len(f.test)})", f.test, f.test_labels)
+    rows = []
+    for head_name, (head, trust) in heads:
+        for name, x, truth in [*((name, x, y) for name, x in photos), everyone]:
+            r = routing_measures(outputs(head, x), truth, trust)["routing"]
+            accuracy = float((outputs(head, x).logits.argmax(1) == truth).mean())
+            precision = "-" if r["accepted_precision"] is None else r["accepted_precision"]
+            unknown = r["decisions"][UNKNOWN] / len(truth)
+            rows.append([head_name, name, len(truth), accuracy, r["coverage"], precision, unknown])
+    agree = []
     exact = [s for s in scenes if len(s["found"]) == len(s["boxes"])]
-    agree = 0
-    for scene in exact:
-        found = counts(head, trust, scene["vectors"], f.classes)
-        agree += found == counts(head, trust, f.test[scene["objects"]], f.classes)
-    print(f"\nscenes with the count exact whose counts per class and decision equal those of "
-          f"the objects alone: {agree} of {len(exact)}")  # fmt: skip
+    for _, (head, trust) in heads:
+        agree.append(sum(
+            counts(head, trust, s["vectors"], f.classes)
+            == counts(head, trust, f.test[s["objects"]], f.classes)
+            for s in exact
+        ))  # fmt: skip
+    notes = (
+        f"crop margin {margin}; scenes with the count exact whose counts per class and decision "
+        f"equal those of the objects alone: "
+        + ", ".join(f"{n} of {len(exact)} ({h})" for (h, _), n in zip(heads, agree, strict=True))
+    )
+    publish(
+        f"items-decide-{gap_name()}",
+        command(),
+        ["head", "photos", "items", "accuracy", "auto-accepted", "accepted precision", "unknown"],
+        rows,
+        notes,
+    )
 
 
 def counts(head, trust, vectors, classes) -> dict:
@@ -352,9 +375,13 @@ def main() -> None:
     parser.add_argument("data", nargs="?", default="../shared/datasets/clothing-small")
     parser.add_argument("--scenes", type=int, default=120)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--parts", default="find,decide,time")
+    parser.add_argument("--parts", default="find,single,decide,time")
     parser.add_argument("--margin", type=float, default=None, help="crop margin to try")
     parser.add_argument("--gap", type=float, default=0.1, help="least gap, share of the side")
+    parser.add_argument("--rulers", type=float, default=0.0, help="share of scenes with a ruler")
+    parser.add_argument(
+        "--composites", type=int, default=2, help="decide: also a head with item_composites=N"
+    )
     args = parser.parse_args()
     global GAP
     GAP = args.gap
@@ -364,14 +391,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wildlens-items-") as scratch:
         folder = Path(scratch) / "scenes"
         folder.mkdir()
-        scenes, usable = build_scenes(test, args.scenes, args.seed, folder)
+        scenes, usable = build_scenes(test, args.scenes, args.seed, folder, args.rulers)
         digest = hashlib.sha256(b"".join(s["path"].read_bytes() for s in scenes)).hexdigest()[:12]
         print(f"# items on a table: gap {GAP}, {len(scenes)} scenes from {usable} of {len(test)} "
               f"test photos "
               f"that cut out cleanly (scenes digest {digest}, seed {args.seed})")  # fmt: skip
-        part_find(scenes, test)
+        part_find(scenes, test, digest)
+        if "single" in parts:
+            part_single(test)
         if "decide" in parts:
-            part_decide(scenes, Path(args.data), args.seed, args.margin)
+            part_decide(scenes, Path(args.data), args.seed, args.margin, args.composites)
         if "time" in parts:
             part_time(scenes, test, Path(scratch), args.seed)
 

@@ -103,6 +103,7 @@ class Features:
         self.cache = FeatureCache.for_backbone(self.model, self.pre)
         self.embedder = Embedder(self.model, self.pre, torch.device("cpu"))
         pool = [s for split in found if split != "test" for s in found[split]]
+        self.pool_samples = pool
         self.pool = self.extract(pool, self.views, "pool")
         self.pool_labels = np.array([self.classes.index(s.label) for s in pool])
         self.test_samples = found["test"]
@@ -177,11 +178,12 @@ def degrade(source, kind: str, pre: Preprocessing) -> Image.Image:
 # --- fitting, as fast mode does ---------------------------------------------------------------
 
 
-def fit(pool, labels, num_classes, seed=0, c_grid=C_GRID, **settings):
-    """Fast mode's cross-fitted head and trust policy on a pool of (N, V, D) features."""
+def fit(pool, labels, num_classes, seed=0, c_grid=C_GRID, extra=None, **settings):
+    """Fast mode's cross-fitted head and trust policy on a pool of (N, V, D) features (`extra`:
+    more training rows, (M, D) features and (M,) their photos, as fast mode's composites)."""
     fold_of = assign_folds([str(y) for y in labels], [str(i) for i in range(len(labels))], 5, seed)
     head, inputs = cross_fitted_head(
-        pool, labels, num_classes, fold_of, CrossFitSettings(c_grid=c_grid)
+        pool, labels, num_classes, fold_of, CrossFitSettings(c_grid=c_grid), extra=extra
     )
     entries = [CatalogueEntry(id=f"c{i}", names={"en": str(i)}) for i in range(num_classes)]
     return head, fit_trust(inputs, entries, TrustSettings(**settings))

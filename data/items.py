@@ -14,9 +14,11 @@ surface colour (in units of that colour's own spread) or has more local contrast
 surface has (a dark band across a light carving averages to the table's colour, not to its
 texture). The mask is opened, closed and its holes filled; each connected region is a piece,
 and pieces whose boxes lie nearer than a tenth of the smaller one's width are one item (a
-print on a shirt; items laid apart lie further apart). A photo with an item covering 30% of
-the frame, whose border is mostly item, or whose only pieces touch its edge, is one item: the
-whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table").
+print on a shirt; items laid apart lie further apart). A photo whose pieces together cover a
+quarter of the frame (a pair of shoes, a garment), with a large piece cut by its edge (a
+close-up), whose border is mostly item, or whose only pieces touch its edge, is one item: the
+whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table"). A
+long thin strip whose lightness repeats along it (a ruler's ticks) is not an item.
 
 Only numpy and OpenCV: the data layer, importable by decode workers.
 """
@@ -24,7 +26,7 @@ Only numpy and OpenCV: the data layer, importable by decode workers.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -97,7 +99,19 @@ class FinderSettings:
     join_ratio: float = 0.1  # boxes nearer than this share of the smaller one's width are one item
     min_area: float = 0.0015  # smaller regions (dust, a glint) are not items
     full_frame_border: float = 0.5  # share of the border that is foreground: one framed item
-    single_share: float = 0.3  # an item whose box covers this share of the frame is alone in it
+    # Pieces whose boxes together cover this share of the frame are one item filling it (a pair
+    # of shoes, a garment's parts): six items laid apart on a table covered at most 0.20.
+    cover_share: float = 0.25
+    # A piece reaching the photo's edge and covering this share of it: a close-up of one item
+    # (items laid on a table lie inside the photo).
+    edge_share: float = 0.05
+    # A ruler laid for scale is not an item: a strip at least `ruler_aspect` times longer than
+    # wide whose lightness along it repeats (ticks), at least `ruler_ticks` periods, with
+    # `ruler_contrast` grey levels of spread and autocorrelation `ruler_repeat` at the period.
+    ruler_aspect: float = 5.0
+    ruler_ticks: int = 8
+    ruler_contrast: float = 8.0
+    ruler_repeat: float = 0.5
 
 
 def find_items(
@@ -112,7 +126,9 @@ def find_items(
     lab = smoothed_lab(small, settings.smoothing)
     colour = item_mask(surface_distance(lab, settings), settings)
     mask = colour | item_mask(texture_distance(small, settings), settings)
-    boxes = join_near(boxes_of(mask, settings, colour), settings.join_ratio)
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    pieces = boxes_of(mask, settings, colour, lambda box: is_ruler(grey, box, settings))
+    boxes = join_near(pieces, settings.join_ratio)
     if is_one_item(boxes, mask, settings):
         return [ItemBox(0, 0, width, height)]
     return [scale_box(box, scale, (width, height)) for box in boxes]
@@ -208,11 +224,15 @@ def border_share(mask: np.ndarray, border: float) -> float:
 
 
 def boxes_of(
-    mask: np.ndarray, settings: FinderSettings, tight: np.ndarray | None = None
+    mask: np.ndarray,
+    settings: FinderSettings,
+    tight: np.ndarray | None = None,
+    not_item: Callable[[ItemBox], bool] | None = None,
 ) -> list[ItemBox]:
     """One box per connected region (pieces within `gap` joined), too-small regions dropped,
     ordered as read: by rows of items, then left to right. `tight`: a mask whose pixels, where
-    a region has any, give its box (the colour mask: texture's halo spreads past the edges)."""
+    a region has any, give its box (the colour mask: texture's halo spreads past the edges).
+    `not_item`: regions whose whole box it is true of are dropped (a ruler)."""
     side = max(mask.shape)
     joined = cv2.dilate(mask.astype(np.uint8), _disc(max(1, round(settings.gap * side))))
     count, labels = cv2.connectedComponents(joined, connectivity=8)
@@ -222,11 +242,52 @@ def boxes_of(
         region = (labels == i) & mask  # the box of the item, not of its dilation
         if region.sum() < min_pixels:
             continue
+        if not_item is not None and not_item(_box_of(region)):
+            continue
         if tight is not None and (region & tight).sum() >= max(1, min_pixels):
             region &= tight
-        ys, xs = np.nonzero(region)
-        boxes.append(ItemBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+        boxes.append(_box_of(region))
     return reading_order(boxes)
+
+
+def _box_of(region: np.ndarray) -> ItemBox:
+    ys, xs = np.nonzero(region)
+    return ItemBox(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+
+
+def is_ruler(grey: np.ndarray, box: ItemBox, settings: FinderSettings) -> bool:
+    """Whether a piece is a ruler laid for scale: a long thin strip whose lightness repeats
+    along its length, with contrast, in some band across it (tick marks at a steady spacing,
+    many times over); a plain stick or a tusk, however long, does not repeat so."""
+    across = min(box.x1 - box.x0, box.y1 - box.y0)
+    length = max(box.x1 - box.x0, box.y1 - box.y0)
+    if length < settings.ruler_aspect * max(1, across) or length < 4 * settings.ruler_ticks:
+        return False
+    patch = grey[box.y0 : box.y1, box.x0 : box.x1]
+    if box.y1 - box.y0 > box.x1 - box.x0:
+        patch = patch.T  # the long side along x
+    trim = length // 10  # the ends are steps, not ticks
+    patch = patch[:, trim : length - trim]
+    bands = [band for band in np.array_split(patch, 3, axis=0) if len(band)]
+    return any(_ticks(band.mean(0), settings) for band in bands)
+
+
+def _ticks(profile: np.ndarray, settings: FinderSettings) -> bool:
+    """Whether a lightness profile repeats with contrast: its detail (slow trend removed) has
+    at least `ruler_contrast` grey levels of spread and an autocorrelation of `ruler_repeat`
+    at a lag past its first dip (a smooth bump correlates at short lags, ticks at their
+    spacing) that fits `ruler_ticks` times in it."""
+    length = len(profile)
+    trend = cv2.GaussianBlur(profile.reshape(1, -1).astype(np.float32), (0, 0), length / 20)
+    detail = profile - trend.ravel()
+    detail -= detail.mean()
+    if detail.std() < settings.ruler_contrast:
+        return False
+    energy = float((detail * detail).sum())
+    lags = np.arange(1, length // settings.ruler_ticks + 1)
+    ac = np.array([float((detail[:-lag] * detail[lag:]).sum()) / energy for lag in lags])
+    below = np.flatnonzero(ac < 0)
+    return bool(len(below)) and float(ac[below[0] :].max()) >= settings.ruler_repeat
 
 
 def reading_order(boxes: list[ItemBox]) -> list[ItemBox]:
@@ -271,12 +332,17 @@ def join_near(boxes: list[ItemBox], ratio: float) -> list[ItemBox]:
 
 def is_one_item(boxes: list[ItemBox], mask: np.ndarray, settings: FinderSettings) -> bool:
     """Whether the photo is of one item, whose box is then the whole photo (its answer is the
-    photo's own): an item filling most of the frame (or reaching the border all round, so the
+    photo's own): pieces that together fill much of the frame (an item, a pair of shoes), a
+    large piece cut by the photo's edge (a close-up), an item reaching the border all round (the
     border shows it, not a surface), or only regions at the edge."""
     frame = mask.shape[0] * mask.shape[1]
     return (
         border_share(mask, settings.border) >= settings.full_frame_border
-        or any(box.area >= settings.single_share * frame for box in boxes)
+        or sum(box.area for box in boxes) >= settings.cover_share * frame
+        or any(
+            touches_edge(box, mask.shape) and box.area >= settings.edge_share * frame
+            for box in boxes
+        )
         or (bool(boxes) and all(touches_edge(box, mask.shape) for box in boxes))
     )
 

@@ -43,6 +43,7 @@ class TrainConfig:
     fast_views: int = 1
     cross_fit_folds: int = 5
     head_c: float = 0.0
+    item_composites: int = 0
     # calibration and routing
     calibration_fraction: float = 0.15
     target_precision: float = 0.95

@@ -72,20 +72,30 @@ class HeadFitter:
     start), which the next, weaker-regularised optimum is close to."""
 
     def __init__(
-        self, features: np.ndarray, labels: np.ndarray, num_classes: int, settings: CrossFitSettings
+        self,
+        features: np.ndarray,
+        labels: np.ndarray,
+        num_classes: int,
+        settings: CrossFitSettings,
+        extra: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         n, views, dim = features.shape
         x = features.reshape(n * views, dim).astype(np.float64)
         self.y = np.repeat(labels, views)
+        weights = np.ones(len(self.y))
+        if extra is not None and len(extra[0]):  # more rows: (M, D) features, (M,) labels
+            x = np.concatenate([x, extra[0].astype(np.float64)])
+            weights = np.concatenate([weights, extra_weights(self.y, extra[1], num_classes)])
+            self.y = np.concatenate([self.y, extra[1]])
         self.mean, self.std = x.mean(0), x.std(0)
         self.std[self.std < 1e-6] = 1.0
         self.x = (x - self.mean) / self.std
         self.present = np.unique(self.y)
         self.num_classes, self.dim = num_classes, dim
-        self.weights = None
+        self.weights = None if np.all(weights == 1) else weights
         if settings.class_balance:
-            counts = np.bincount(self.y, minlength=num_classes).astype(np.float64)
-            self.weights = len(self.y) / (len(self.present) * counts[self.y])
+            totals = np.bincount(self.y, weights=weights, minlength=num_classes)
+            self.weights = weights * (weights.sum() / (len(self.present) * totals[self.y]))
         self.model = LogisticRegression(max_iter=settings.max_iter, tol=1e-4, warm_start=True)
 
     def fit(self, c: float) -> tuple[np.ndarray, np.ndarray]:
@@ -101,6 +111,16 @@ class HeadFitter:
         weight[self.present] = coef / self.std  # fold the standardisation into the head
         bias[self.present] = intercept - (coef / self.std) @ self.mean
         return weight, bias
+
+
+def extra_weights(rows: np.ndarray, extra: np.ndarray, num_classes: int) -> np.ndarray:
+    """Weights of extra rows (labels `extra`) that make them the same share of every class's
+    rows (labels `rows`) as of all rows: a class with few extra rows does not become the answer
+    to whatever sets extra rows apart (a table under the item, for composites)."""
+    share = len(extra) / len(rows)
+    own = np.bincount(rows, minlength=num_classes).astype(np.float64)
+    made = np.bincount(extra, minlength=num_classes).astype(np.float64)
+    return share * own[extra] / made[extra]
 
 
 def fit_head(
@@ -138,6 +158,7 @@ def cross_fit(
     num_classes: int,
     settings: CrossFitSettings,
     on_fit: Callable[[int, int], None] | None = None,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CrossFit:
     """Choose C by out-of-fold NLL after temperature scaling; the fold ensemble at that C.
 
@@ -147,11 +168,20 @@ def cross_fit(
 
     Args:
         on_fit: called after each fold fit with (fits done, most fits to do): progress.
+        extra: more training rows, (M, D) features and (M,) the photo each was made from (fast
+            mode's table composites): each trains the heads of the folds that train its photo,
+            and none is scored (the out-of-fold answers stay those of the photos themselves).
     """
     labels = np.asarray(labels)
     folds = np.unique(fold_of)
     fitters = [
-        HeadFitter(features[fold_of != k], labels[fold_of != k], num_classes, settings)
+        HeadFitter(
+            features[fold_of != k],
+            labels[fold_of != k],
+            num_classes,
+            settings,
+            _extra_rows(extra, labels, fold_of, k),
+        )
         for k in folds
     ]
     grid = sorted(settings.c_grid)
@@ -193,6 +223,17 @@ def cross_fit(
         heads,
         search,
     )
+
+
+def _extra_rows(
+    extra: tuple[np.ndarray, np.ndarray] | None, labels: np.ndarray, fold_of: np.ndarray, fold: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The extra rows whose photos train fold `fold`'s head, with their photos' labels."""
+    if extra is None:
+        return None
+    features, photo = extra
+    kept = fold_of[photo] != fold
+    return features[kept], labels[photo[kept]]
 
 
 def assign_folds(labels: Sequence[str], groups: Sequence[str], folds: int, seed: int) -> np.ndarray:

@@ -29,6 +29,7 @@ from wildlens.data.datasets import ImageDataset, photo_loader
 from wildlens.data.prepare import TrainingSplits
 from wildlens.data.transforms import Preprocessing, eval_transforms, train_transforms
 from wildlens.model.backends import ModelOutputs, logits_and_features
+from wildlens.model.composites import composite_features
 from wildlens.model.config import TrainConfig
 from wildlens.model.crossfit import (
     C_GRID,
@@ -182,6 +183,28 @@ def fit_fast(job: FitInputs) -> Fitted:
         c_grid=(cfg.head_c,) if cfg.head_c > 0 else C_GRID,
         class_balance=cfg.class_balance != "none",
     )
+    notes: dict[str, Any] = {}
+    extra = None
+    if cfg.item_composites > 0:
+        on_photo = None if job.on_progress is None else partial(job.on_progress, "table composites")
+        made = composite_features(
+            splits.train,
+            [sha256[s.key] for s in splits.train],
+            cfg.item_composites,
+            cfg.seed,
+            cache,
+            pre,
+            embedder,
+            cfg.batch_size,
+            job.progress,
+            on_photo,
+        )
+        extra = (made.features, made.photo)
+        notes["item_composites"] = {
+            "per_photo": cfg.item_composites,
+            "photos": made.photos,
+            "composites": len(made.photo),
+        }
     labels_text = [s.label for s in splits.train]
     fit, trust_inputs = cross_fitted_head(
         pool,
@@ -190,6 +213,7 @@ def fit_fast(job: FitInputs) -> Fitted:
         assign_folds(labels_text, splits.groups("train"), cfg.cross_fit_folds, cfg.seed),
         settings,
         on_fit=None if job.on_progress is None else partial(job.on_progress, "fitting the head"),
+        extra=extra,
     )
     install_head(model, fit.weight, fit.bias)
     outputs = {"train": trust_inputs.calibration}
@@ -198,7 +222,7 @@ def fit_fast(job: FitInputs) -> Fitted:
         if samples:
             eval_view = features(samples, views[:1], f"features ({split})")[:, 0]
             outputs[split] = ModelOutputs(head_logits(eval_view, fit.weight, fit.bias), eval_view)
-    notes = {
+    notes |= {
         "views_per_photo": len(views),
         "cross_fit": {"folds": len(np.unique(fit.fold_of)), "c": fit.c, "search": fit.search},
     }
@@ -212,14 +236,17 @@ def cross_fitted_head(
     fold_of: np.ndarray,
     settings: CrossFitSettings,
     on_fit: Callable[[int, int], None] | None = None,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[CrossFit, TrustInputs]:
     """Fast mode after the features: the cross-fitted head, and what the trust layer is fitted
     on (every photo's eval view out of fold; kNN scores against the other folds only).
 
     Args:
         pool: (N, V, D) features of the training photos, view 0 the eval view.
+        extra: more training rows of the photos' folds ((M, D) features, (M,) photo index):
+            table composites; they train the heads only (`cross_fit`).
     """
-    fit = cross_fit(pool, labels, fold_of, num_classes, settings, on_fit)
+    fit = cross_fit(pool, labels, fold_of, num_classes, settings, on_fit, extra)
     eval_features = pool[:, 0]
     trust_inputs = TrustInputs(
         calibration=ModelOutputs(fit.oof_logits.astype(np.float32), eval_features),

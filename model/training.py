@@ -91,6 +91,10 @@ def _train(cfg, dist, progress, log, demo, on_epoch_end, on_progress) -> Bundle 
     mode = resolve_mode(cfg.mode, device)
     if mode == "fast" and dist.enabled:
         raise ValueError("fast mode runs in one process; use mode=full under torchrun")
+    if mode == "full" and cfg.item_composites > 0:
+        raise ValueError(
+            "item_composites trains fast mode's head; use mode=fast, or item_composites=0"
+        )
 
     splits = load_splits(cfg, mode, on_progress)
     log(describe_splits(splits, mode, device))

@@ -83,6 +83,62 @@ def test_a_photo_filled_by_one_item_stays_one_item():
     assert find_items(image) == [ItemBox(0, 0, 600, 600)]
 
 
+def test_a_pair_side_by_side_filling_the_photo_stays_one_item():
+    # Two shoes of a pair: two pieces apart, together covering more than a quarter of the frame.
+    surface = table("wood", (600, 800))
+    pair = [ItemBox(90, 150, 270, 650), ItemBox(330, 150, 510, 650)]
+    image = lay(surface, pair, [(230, 230, 235), (230, 230, 235)])
+    assert find_items(image) == [ItemBox(0, 0, 600, 800)]
+    # the same two laid smaller on a larger table are two items
+    assert len(find_items(image, FinderSettings(cover_share=0.5))) == 2
+
+
+def test_a_close_up_cut_by_the_photo_edge_stays_one_item():
+    # A garment running off the bottom edge, its print a separate piece: one item, not two.
+    surface = table("cloth", (600, 600))
+    image = lay(surface, [ItemBox(150, 250, 450, 700)], [(40, 60, 150)])
+    ImageDraw.Draw(image).ellipse((250, 80, 330, 160), fill=(240, 220, 40))
+    assert find_items(image) == [ItemBox(0, 0, 600, 600)]
+
+
+def test_items_laid_apart_inside_the_photo_are_not_taken_for_one():
+    # Six items laid apart: each apart and none at the edge, together well under a quarter.
+    corners = [(60 + 290 * (i % 3), 80 + 280 * (i // 3)) for i in range(6)]
+    boxes = [ItemBox(x, y, x + 140, y + 140) for x, y in corners]  # 0.22 of the frame
+    image = lay(table("plain", (900, 600)), boxes, [COLOURS[i % 3] for i in range(6)])
+    assert len(find_items(image)) == 6
+
+
+def draw_ruler(image: Image.Image, box: ItemBox, ticks: bool = True) -> Image.Image:
+    """A light strip in `box`; with `ticks`, a dark tick every 14 px along its longer side
+    (every fifth one longer), as a ruler laid for scale has."""
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(box.as_tuple(), fill=(245, 240, 225) if ticks else (40, 90, 160))
+    along = box.x1 - box.x0 > box.y1 - box.y0
+    start, end = (box.x0, box.x1) if along else (box.y0, box.y1)
+    for k, at in enumerate(range(start + 8, end - 4, 14) if ticks else ()):
+        reach = 20 if k % 5 == 0 else 10
+        if along:
+            draw.line((at, box.y0, at, box.y0 + reach), fill=(20, 20, 20), width=2)
+        else:
+            draw.line((box.x0, at, box.x0 + reach, at), fill=(20, 20, 20), width=2)
+    return image
+
+
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+@pytest.mark.parametrize("strip", [ItemBox(100, 480, 560, 520), ItemBox(600, 60, 640, 520)])
+def test_a_ruler_is_not_an_item_but_a_plain_stick_is(kind, strip):
+    items = THREE[:2]
+    ruler = draw_ruler(lay(table(kind), items, COLOURS[:2]), strip)
+    found = find_items(ruler)
+    assert len(found) == 2
+    assert all(iou(truth, box) > 0.8 for truth, box in zip(items, found, strict=True))
+    stick = draw_ruler(lay(table(kind), items, COLOURS[:2]), strip, ticks=False)
+    found = find_items(stick)
+    assert len(found) == 3  # a thin box loses IoU to a few pixels of halo: 0.6 is its own
+    assert any(iou(strip, box) > 0.6 for box in found)
+
+
 def test_one_item_in_pieces_of_the_surface_colour_stays_one_item():
     # A light item with a band of the table's own colour across it (a white patch on a cloth).
     surface = table("plain")

@@ -224,6 +224,45 @@ def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+def test_table_composites_train_the_head_and_are_cached(tiny_dataset, tmp_path, monkeypatch):
+    monkeypatch.setenv("WILDLENS_CACHE", str(tmp_path / "cache"))
+    quiet = {"progress": False, "log": lambda _: None}
+    plain = train(config(tiny_dataset, tmp_path / "plain", "mode=fast"), **quiet)
+    updates = []
+    laid = train(
+        config(tiny_dataset, tmp_path / "laid", "mode=fast", "item_composites=2"),
+        on_progress=lambda *update: updates.append(update),
+        **quiet,
+    )
+    made = laid.meta.metrics["item_composites"]
+    assert made["per_photo"] == 2 and 0 < made["photos"] <= 24
+    assert made["composites"] == 2 * made["photos"]
+    assert "table composites" in {stage for stage, _, _ in updates}
+    a = load_file(str(plain.path / "model.safetensors"))
+    b = load_file(str(laid.path / "model.safetensors"))
+    assert {k for k in a if not torch.equal(a[k], b[k])} == {"classifier.weight", "classifier.bias"}
+    # calibration is on the photos themselves: the same photos are scored out of fold
+    assert laid.meta.metrics["calibration"]["photos"] == plain.meta.metrics["calibration"]["photos"]
+
+    import wildlens.model.features
+
+    def no_backbone(*_):
+        raise AssertionError("the backbone ran although every composite was cached")
+
+    monkeypatch.setattr(wildlens.model.features.Embedder, "__call__", no_backbone)
+    again = train(
+        config(tiny_dataset, tmp_path / "again", "mode=fast", "item_composites=2"), **quiet
+    )
+    c = load_file(str(again.path / "model.safetensors"))
+    assert all(torch.equal(b[k], c[k]) for k in b)
+
+
+def test_table_composites_are_refused_in_full_mode(tiny_dataset, tmp_path):
+    with pytest.raises(ValueError, match="item_composites trains fast mode"):
+        train(config(tiny_dataset, tmp_path / "out", "mode=full", "item_composites=1"))
+
+
+@pytest.mark.slow
 def test_two_process_ddp_step_with_gloo(tiny_dataset, tmp_path):
     out = tmp_path / "ddp"
     env = {
