@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	@# Import layers and cycles (import-linter), checked on the package as it installs: data/,
 	@# model/ and review/ become wildlens.data, wildlens.model and wildlens.review there.
-	rm -rf build/layers
+	rm -rf build/layers build/lib  # build/lib: setuptools would pack modules that moved away
 	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir build/layers .
 	$(BIN)/python -m zipfile -e build/layers/wildlens-*.whl build/layers/site
 	cd build/layers && PYTHONPATH=site ../../$(BIN)/lint-imports ../../pyproject.toml

@@ -39,7 +39,7 @@ import wildlens  # noqa: F401  (offline defaults before any library import)
 from bench.photos import write_photos
 from bench.results import RESULTS, publish
 from wildlens.data.synthetic import CLASSES, write_dataset
-from wildlens.model.bundle import META_FILE, load_bundle
+from wildlens.model.bundle.format import META_FILE, load_bundle
 from wildlens.model.config import TrainConfig
 from wildlens.ui.config import AppConfig
 
@@ -52,7 +52,7 @@ def bench_bundle(folder: Path) -> Path:
     if (folder / META_FILE).is_file():
         load_bundle(folder)
         return folder
-    from wildlens.model.training import train
+    from wildlens.model.workflows.train import train
 
     with tempfile.TemporaryDirectory() as scratch:
         data = write_dataset(
@@ -91,7 +91,7 @@ def summary(latencies: list[float]) -> dict[str, float]:
 
 def handler_latency(bundle: Path, photos: list[Path], requests: int, heat_map: bool) -> dict:
     """The app's identify handler in this process, one photo per call."""
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.predictor import Predictor
     from wildlens.ui import AppState
     from wildlens.ui.identify import identify
 

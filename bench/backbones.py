@@ -27,11 +27,11 @@ import torch
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.results import RESULTS, publish
-from wildlens.data.config import load_config
+from wildlens.common.config_loader import load_config
 from wildlens.data.transforms import Preprocessing
-from wildlens.model.backbones import build_model
 from wildlens.model.config import TrainConfig
-from wildlens.model.training import train
+from wildlens.model.network.backbones import build_model
+from wildlens.model.workflows.train import train
 
 ARCHITECTURES = ("tf_efficientnet_lite0", "tf_efficientnet_lite1", "tf_efficientnet_lite2")
 

@@ -56,8 +56,8 @@ import numpy as np
 import wildlens  # noqa: F401  (offline defaults)
 from bench.photos import write_photos
 from bench.results import RESULTS, publish
-from wildlens.data.parallel import parallel_map
-from wildlens.model.bundle import META_FILE, load_bundle
+from wildlens.common.parallel import parallel_map
+from wildlens.model.bundle.format import META_FILE, load_bundle
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.decode import prepare_input
 from wildlens.pipeline.stages import auto_size, available_cores
@@ -75,10 +75,10 @@ def bench_bundle(folder: Path) -> Path:
     if (folder / META_FILE).is_file():
         load_bundle(folder)
         return folder
-    from wildlens.data.config import load_config
+    from wildlens.common.config_loader import load_config
     from wildlens.data.synthetic import write_dataset
     from wildlens.model.config import TrainConfig
-    from wildlens.model.training import train
+    from wildlens.model.workflows.train import train
 
     data = write_dataset(folder.with_name(f"{folder.name}-data"), {"train": 16, "val": 6}, 320)
     options = [f"data={data}", f"out={folder}", "mode=fast", f"architecture={ARCHITECTURE}"]
@@ -273,7 +273,7 @@ def compare(bundle: Path, folder: Path, n: int, runs: int, scratch: Path) -> dic
 def decode_stage(bundle: Path, paths: list[Path], workers: int) -> float:
     """Images/second of the decode stage alone with infer.py's decode workers, after start-up."""
     from wildlens.data.sources import Sample
-    from wildlens.model.preparer import ImagePreparer
+    from wildlens.model.serving.preparer import ImagePreparer
 
     samples = [Sample(key=p.name, source=p) for p in paths]
     prepare = partial(prepare_input, preparer=ImagePreparer(load_bundle(bundle).preprocessing))
@@ -286,7 +286,7 @@ def decode_stage(bundle: Path, paths: list[Path], workers: int) -> float:
 
 def model_stage(bundle: Path, count: int, batch_size: int, threads: int) -> float:
     """Images/second of the model stage alone (ONNX Runtime forward + decisions)."""
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.predictor import Predictor
 
     predictor = Predictor.from_bundle(bundle, device="cpu", threads=threads)
     size = predictor.preprocessing.input_size

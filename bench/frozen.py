@@ -14,7 +14,7 @@ import torch
 from wildlens.data.images import read_bytes
 from wildlens.data.sources import Sample
 from wildlens.data.transforms import Preprocessing
-from wildlens.model.features import Embedder, FeatureCache, View, extract_features
+from wildlens.model.training.features import Embedder, FeatureCache, View, extract_features
 
 
 def frozen_features(

@@ -236,9 +236,9 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
     from wildlens.data.images import read_bytes
     from wildlens.data.items import ITEM_MARGIN, crops_of
     from wildlens.data.transforms import apply, eval_transforms
-    from wildlens.model.composites import composite_features
-    from wildlens.model.routing import UNKNOWN
-    from wildlens.model.trust import routing_measures
+    from wildlens.model.training.composites import composite_features
+    from wildlens.model.training.policy import routing_measures
+    from wildlens.model.trust.routing import UNKNOWN
 
     f = Features(data, seed)
     heads = [("fast mode's head", fit(f.pool, f.pool_labels, len(f.classes), seed))]
@@ -306,9 +306,9 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
 def counts(head, trust, vectors, classes) -> dict:
     """`item_counts` of items decided from their features, as `Predictor.decide` does."""
     from bench.trust import outputs
-    from wildlens.model.calibration import softmax
-    from wildlens.model.items import item_counts
-    from wildlens.model.routing import decide
+    from wildlens.model.serving.items import item_counts
+    from wildlens.model.trust.calibration import softmax
+    from wildlens.model.trust.routing import decide
 
     out = outputs(head, np.asarray(vectors))
     probs = softmax(out.logits, trust.temperature)
@@ -325,8 +325,8 @@ def part_time(scenes, samples, folder: Path, seed: int):
 
     from bench.batch import bench_bundle
     from wildlens.data.items import ITEMS_DECODE_SIDE
-    from wildlens.model.items import predict_items
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.items import predict_items
+    from wildlens.model.serving.predictor import Predictor
 
     rng = np.random.default_rng(seed + 1)
     objects = []

@@ -42,18 +42,18 @@ from torch.utils.data import DataLoader, Dataset
 import wildlens  # noqa: F401  (offline defaults)
 from bench.frozen import frozen_features
 from bench.results import RESULTS, publish
-from wildlens.data.config import load_config
+from wildlens.common.config_loader import load_config
 from wildlens.data.images import load_image
 from wildlens.data.sources import dataset_splits
 from wildlens.data.transforms import Preprocessing
-from wildlens.model.backbones import build_model
-from wildlens.model.calibration import expected_calibration_error, softmax
 from wildlens.model.config import TrainConfig
-from wildlens.model.device import autocast, resolve_precision
-from wildlens.model.features import FeatureCache, feature_views
-from wildlens.model.finetune import learning_rate_factor
-from wildlens.model.metrics import macro_f1
-from wildlens.model.training import train
+from wildlens.model.network.backbones import build_model
+from wildlens.model.network.device import autocast, resolve_precision
+from wildlens.model.training.features import FeatureCache, feature_views
+from wildlens.model.training.finetune import learning_rate_factor
+from wildlens.model.trust.calibration import expected_calibration_error, softmax
+from wildlens.model.trust.metrics import macro_f1
+from wildlens.model.workflows.train import train
 
 
 def scores(probs: np.ndarray, labels: np.ndarray, seconds: float) -> dict[str, float]:

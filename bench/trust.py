@@ -73,16 +73,16 @@ from wildlens.data.images import load_image
 from wildlens.data.sources import dataset_splits
 from wildlens.data.synthetic import write_dataset
 from wildlens.data.transforms import Preprocessing, apply, eval_transforms
-from wildlens.model.backbones import build_model
-from wildlens.model.backends import ModelOutputs
-from wildlens.model.catalogue import CatalogueEntry
-from wildlens.model.crossfit import C_GRID, CrossFitSettings, assign_folds
-from wildlens.model.features import Embedder, FeatureCache, feature_views
-from wildlens.model.head import head_logits
-from wildlens.model.modes import cross_fitted_head
-from wildlens.model.shift import ShiftGuard
-from wildlens.model.trust import TrustSettings, fit_trust, routing_measures
-from wildlens.model.unknown import NEIGHBOURS, KnnBank, ranks
+from wildlens.model.bundle.catalogue import CatalogueEntry
+from wildlens.model.network.backbones import build_model
+from wildlens.model.network.backends import ModelOutputs
+from wildlens.model.training.crossfit import C_GRID, CrossFitSettings, assign_folds
+from wildlens.model.training.features import Embedder, FeatureCache, feature_views
+from wildlens.model.training.head import head_logits
+from wildlens.model.training.modes import cross_fitted_head
+from wildlens.model.training.policy import TrustSettings, fit_trust, routing_measures
+from wildlens.model.trust.shift import ShiftGuard
+from wildlens.model.trust.unknown import NEIGHBOURS, KnnBank, ranks
 
 DEGRADATIONS = ("blur", "rot90", "cast", "lowlight", "jpeg8", "crop50")
 WORKSHOP = ("hat", "outwear", "shoes", "shorts", "t-shirt")  # least confused (out of fold)
@@ -501,7 +501,7 @@ def flip_labels(labels, share, rng, pair=None):
 def part_noise(f: Features, draws: int, target: float = 0.95):
     """Training labels flipped (they calibrate too, out of fold); measured on clean photos. The
     same heads decide under the fallback scan (shipped) and one fixed sequence (before)."""
-    import wildlens.model.routing as routing
+    import wildlens.model.trust.routing as routing
 
     pair = tuple(f.classes.index(c) for c in LOOKALIKE_PAIR)
     shipped = routing.MAX_STARTS

@@ -36,10 +36,10 @@ from wildlens.data.transforms import (
     train_transforms,
     view_transforms,
 )
-from wildlens.model.backbones import build_model
-from wildlens.model.crossfit import CrossFitSettings, assign_folds, cross_fit
-from wildlens.model.features import Embedder, FeatureCache, View
-from wildlens.model.head import head_logits
+from wildlens.model.network.backbones import build_model
+from wildlens.model.training.crossfit import CrossFitSettings, assign_folds, cross_fit
+from wildlens.model.training.features import Embedder, FeatureCache, View
+from wildlens.model.training.head import head_logits
 
 
 def main() -> None:

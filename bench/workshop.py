@@ -50,7 +50,7 @@ def sample_set(data: Path, classes: int, per_class: int, out: Path, seed: int = 
 
 def timed_train(source: Path, out: Path) -> dict:
     from wildlens.model.config import TrainConfig
-    from wildlens.model.training import train
+    from wildlens.model.workflows.train import train
     from wildlens.ui.config import AppConfig
 
     views = AppConfig.workshop_views
@@ -99,7 +99,7 @@ def main() -> None:
     import timm  # noqa: F401
     import torch  # noqa: F401
 
-    import wildlens.model.training  # noqa: F401
+    import wildlens.model.workflows.train  # noqa: F401
 
     imports = time.perf_counter() - start
     print(f"importing the training stack: {imports:.1f} s\n")

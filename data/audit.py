@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from wildlens.data import duplicates
-from wildlens.data.duplicates import Signature, duplicate_clusters, image_signature
-from wildlens.data.files import cache_dir, write_atomically
+from wildlens.common.files import cache_dir, write_atomically
+from wildlens.common.parallel import parallel_map
+from wildlens.data import near_duplicates as duplicates
 from wildlens.data.images import ImageError, load_image, read_bytes
-from wildlens.data.parallel import parallel_map
+from wildlens.data.near_duplicates import Signature, duplicate_clusters, image_signature
 from wildlens.data.sources import Sample, Skipped
 
 DEFAULT_MIN_SIDE = 64

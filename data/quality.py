@@ -5,7 +5,7 @@ the shorter side of the original, sharpness (variance of the Laplacian: low when
 contrast (standard deviation of the grey levels: low when nearly uniform).
 
     quality = measure_quality(loaded.image)
-    poor = policy.quality.is_poor(quality)     # limits: wildlens.model.routing.QualityLimits
+    poor = policy.quality.is_poor(quality)     # limits: wildlens.model.trust.routing.QualityLimits
 """
 
 from __future__ import annotations

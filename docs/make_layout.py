@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT = ROOT / "docs" / "layout.md"
+LONGEST = 240  # characters of a docstring's first sentence shown
 # Folders in the order a reader meets them: entry points, then the layers from the top down.
 FOLDERS = [
     (".", "Entry points", "wildlens"),
@@ -24,10 +25,10 @@ FOLDERS = [
     ("model/workflows", "Model: whole runs", "wildlens.model.workflows"),
     ("model/evaluation", "Model: evaluation", "wildlens.model.evaluation"),
     ("model/serving", "Model: answering", "wildlens.model.serving"),
-    ("model/training", "Model: fitting", "wildlens.model.training"),
+    ("model/training", "Model: fitting", "wildlens.model.workflows.train"),
     ("model/network", "Model: networks and backends", "wildlens.model.network"),
-    ("model/bundle", "Model: the bundle", "wildlens.model.bundle"),
-    ("model/trust", "Model: decision statistics", "wildlens.model.trust"),
+    ("model/bundle", "Model: the bundle", "wildlens.model.bundle.format"),
+    ("model/trust", "Model: decision statistics", "wildlens.model.training.policy"),
     ("model", "Model: configs of the commands", "wildlens.model"),
     ("data", "Photos and datasets", "wildlens.data"),
     ("wildlens/common", "Shared utilities (the lowest layer)", "wildlens.common"),
@@ -45,11 +46,10 @@ HEADER = (
 def first_sentence(path: Path) -> str:
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     paragraph = " ".join(doc.split("\n\n")[0].split())
-    for end in (". ", ": "):
-        if end in paragraph:
-            paragraph = paragraph.split(end)[0] + end.strip()
-            break
-    return paragraph.replace("|", "\\|")
+    sentence = paragraph.split(". ")[0].rstrip(".") + "."
+    if len(sentence) > LONGEST:
+        sentence = sentence[: LONGEST - 3].rsplit(" ", 1)[0] + " ..."
+    return sentence.replace("|", "\\|")
 
 
 def modules(folder: Path) -> list[Path]:

@@ -29,8 +29,8 @@ from PIL import Image  # noqa: E402
 
 import wildlens  # noqa: E402, F401  (offline defaults)
 from wildlens.data.synthetic import render, write_dataset  # noqa: E402
-from wildlens.model.demo import ensure_demo_bundle  # noqa: E402
-from wildlens.model.predictor import Predictor  # noqa: E402
+from wildlens.model.serving.predictor import Predictor  # noqa: E402
+from wildlens.model.workflows.demo import ensure_demo_bundle  # noqa: E402
 from wildlens.ui import AppState, build_app, launch  # noqa: E402
 from wildlens.ui.accounts import UsersFile  # noqa: E402
 from wildlens.ui.config import AppConfig  # noqa: E402

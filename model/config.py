@@ -1,12 +1,13 @@
 """The typed configs of the commands that train, evaluate, export and build the demo model (their
-keys and defaults are documented in configs/default.yaml; loaded by `wildlens.data.config`)."""
+keys and defaults are documented in configs/default.yaml; loaded by
+`wildlens.common.config_loader`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from wildlens.data.config import Device
+from wildlens.common.config_loader import Device
 
 
 @dataclass

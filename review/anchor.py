@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wildlens.model.signing import SigningError, sign_text, verify_text
+from wildlens.model.bundle.signing import SigningError, sign_text, verify_text
 
 SHOWN = 5  # event ids named in one problem line before "and N more"
 

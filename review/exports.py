@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from wildlens.data.csv_cells import dict_writer
-from wildlens.data.files import write_atomically
+from wildlens.common.csv_cells import dict_writer
+from wildlens.common.files import write_atomically
 from wildlens.data.images import load_image
 from wildlens.data.items import item_crop
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto

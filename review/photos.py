@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from wildlens.data.files import write_atomically
+from wildlens.common.files import write_atomically
 
 EXTENSIONS = {
     "JPEG": ".jpg",

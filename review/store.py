@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wildlens.model.catalogue import CatalogueError, check_class_id
+from wildlens.model.bundle.catalogue import CatalogueError, check_class_id
 from wildlens.review.anchor import Head, HeadLog
 from wildlens.review.photos import PhotoError, PhotoFiles
 from wildlens.review.schema import SCHEMA_VERSION, schema_script
@@ -62,7 +62,7 @@ class NewPhoto:
 
 @dataclass(frozen=True)
 class NewItem:
-    """One item of a photo of several (`wildlens.model.items`): the record's photo is the
+    """One item of a photo of several (`wildlens.model.serving.items`): the record's photo is the
     whole photo; the item is where its box is."""
 
     index: int  # 1-based: the number drawn on the overview

@@ -73,7 +73,7 @@ def fontconfig_file(folder: Path, fonts: list[Path]) -> Path:
 
 def serve(bundle: Path, data_dir: Path):
     """The app on a free localhost port over `bundle`: (demo, url, state)."""
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.predictor import Predictor
     from wildlens.ui import AppState, build_app, launch
     from wildlens.ui.config import AppConfig
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from wildlens.data.config import load_config
+from wildlens.common.config_loader import load_config
 from wildlens.data.synthetic import write_dataset
 from wildlens.model.config import TrainConfig
 
@@ -45,7 +45,7 @@ def tiny_dataset(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_dataset, tmp_path_factory) -> Path:
     """A bundle trained for one epoch at 64 px on `tiny_dataset`."""
-    from wildlens.model.training import train
+    from wildlens.model.workflows.train import train
 
     out = tmp_path_factory.mktemp("bundle") / "bundle"
     cfg = load_config(

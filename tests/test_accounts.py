@@ -10,7 +10,7 @@ import gradio as gr
 import pytest
 
 from wildlens.cli import main
-from wildlens.data.config import ConfigError
+from wildlens.common.config_loader import ConfigError
 from wildlens.ui import client
 from wildlens.ui.access import Access, require
 from wildlens.ui.accounts import PERMISSIONS, ROLES, AccountError, UsersFile

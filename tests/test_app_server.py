@@ -14,9 +14,9 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from wildlens.data.config import ConfigError
-from wildlens.model.bundle import BundleError
-from wildlens.model.predictor import Predictor
+from wildlens.common.config_loader import ConfigError
+from wildlens.model.bundle.format import BundleError
+from wildlens.model.serving.predictor import Predictor
 from wildlens.ui import AppState, build_app, launch
 from wildlens.ui.accounts import UsersFile
 from wildlens.ui.app import check_exposure, credentials

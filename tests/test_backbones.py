@@ -8,7 +8,7 @@ from safetensors.torch import save_file
 
 from wildlens.data.images import load_image
 from wildlens.data.transforms import Preprocessing, apply, eval_transforms
-from wildlens.model.backbones import WeightsError, build_model
+from wildlens.model.network.backbones import WeightsError, build_model
 
 CHEETAH = Path(gradio.__file__).parent / "media_assets" / "images" / "cheetah1.jpg"
 IMAGENET_CHEETAH = 293

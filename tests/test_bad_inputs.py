@@ -226,7 +226,7 @@ def test_evaluate_counts_a_photo_it_cannot_use(world, tmp_path, capsys):
 def test_the_app_logs_one_line_per_user_error(world, caplog):
     import gradio as gr
 
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.predictor import Predictor
     from wildlens.ui import AppState
     from wildlens.ui.config import AppConfig
     from wildlens.ui.identify import identify

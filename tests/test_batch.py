@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 
 from wildlens.cli import infer_main
-from wildlens.data.config import load_config
+from wildlens.common.config_loader import load_config
 from wildlens.data.images import IMAGE_EXTENSIONS
-from wildlens.model.predictor import Predictor
+from wildlens.model.serving.predictor import Predictor
 from wildlens.pipeline.batch import run_batch
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.inputs import iter_inputs

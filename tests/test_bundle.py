@@ -5,9 +5,15 @@ import pytest
 import torch
 
 from wildlens.data.images import load_image
-from wildlens.model.bundle import FORMAT_VERSION, META_FILE, WEIGHTS_FILE, BundleError, load_bundle
-from wildlens.model.predictor import Predictor
-from wildlens.model.unknown import KNN_FEATURES
+from wildlens.model.bundle.format import (
+    FORMAT_VERSION,
+    META_FILE,
+    WEIGHTS_FILE,
+    BundleError,
+    load_bundle,
+)
+from wildlens.model.serving.predictor import Predictor
+from wildlens.model.trust.unknown import KNN_FEATURES
 
 
 def test_bundle_records_what_design_requires(tiny_bundle):
@@ -129,7 +135,7 @@ def test_predictor_uses_the_shared_decoder(tiny_bundle, tiny_dataset):
 
 
 def test_forward_gives_logits_equal_to_the_plain_model_and_features(tiny_bundle, tiny_dataset):
-    from wildlens.model.backbones import build_model
+    from wildlens.model.network.backbones import build_model
 
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
     images = [predictor.load(p).image for p in sorted((tiny_dataset / "val").rglob("*.jpg"))[:3]]
@@ -190,7 +196,7 @@ def test_several_photos_of_one_item_give_one_decision(tiny_bundle, tiny_dataset)
 def test_an_item_is_never_less_careful_than_its_photos(tiny_bundle, tiny_dataset, monkeypatch):
     """One photo that alone is `unknown` (a flower among ivory photos) is never outvoted by the
     mean of the others, and auto-accept needs every photo familiar; the answer names the photo."""
-    from wildlens.model.routing import IDENTIFIED, Decision
+    from wildlens.model.trust.routing import IDENTIFIED, Decision
 
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
     photos = [

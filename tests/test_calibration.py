@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from wildlens.model.calibration import (
+from wildlens.model.trust.calibration import (
     expected_calibration_error,
     fit_temperature,
     negative_log_likelihood,

@@ -2,7 +2,7 @@
 
 from test_routing import policy
 
-from wildlens.model.card import advice_lines
+from wildlens.model.bundle.card import advice_lines
 
 
 def _advice(classes: int, coverage: float) -> list[str]:
@@ -22,7 +22,7 @@ def test_larger_catalogues_that_accept_enough_get_no_advice():
 
 
 def test_the_card_states_the_familiar_line_per_class_only_where_the_policy_has_one():
-    from wildlens.model.card import _class_line
+    from wildlens.model.bundle.card import _class_line
 
     with_line = {"class_familiar_keep": 0.8, "class_familiar_thresholds": [0.4, None]}
     assert "80% of the calibration photos answered as the same class" in _class_line(with_line)

@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from wildlens.model.catalogue import (
+from wildlens.model.bundle.catalogue import (
     LANGUAGES,
     CatalogueError,
     catalogue_from_dict,

@@ -9,9 +9,9 @@ from wildlens.data.composites import cut_out, table_crop
 from wildlens.data.items import ITEM_MARGIN, find_items
 from wildlens.data.tables import TABLE_KINDS, table_surface
 from wildlens.data.transforms import Preprocessing
-from wildlens.model.composites import composite_features
-from wildlens.model.crossfit import CrossFitSettings, cross_fit, extra_weights
-from wildlens.model.features import FeatureCache
+from wildlens.model.training.composites import composite_features
+from wildlens.model.training.crossfit import CrossFitSettings, cross_fit, extra_weights
+from wildlens.model.training.features import FeatureCache
 
 OBJECT = (200, 40, 40)
 

@@ -4,14 +4,14 @@ import pytest
 import yaml
 
 from wildlens.cli import CONFIGS
-from wildlens.data.config import (
+from wildlens.common.config_loader import (
     SECTION_NAMES,
     ConfigError,
     config_to_dict,
     load_config,
     section_help,
 )
-from wildlens.data.files import config_path
+from wildlens.common.files import config_path
 from wildlens.model.config import TrainConfig
 from wildlens.pipeline.config import InferConfig
 from wildlens.ui.config import AppConfig

@@ -6,7 +6,7 @@ import pytest
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.preprocessing import StandardScaler
 
-from wildlens.model.crossfit import (
+from wildlens.model.training.crossfit import (
     ABSENT,
     CrossFitSettings,
     assign_folds,
@@ -15,7 +15,7 @@ from wildlens.model.crossfit import (
     fit_head,
     out_of_fold_knn,
 )
-from wildlens.model.unknown import KNN_FEATURES, KNN_LOGITS
+from wildlens.model.trust.unknown import KNN_FEATURES, KNN_LOGITS
 
 
 def gaussian(rng, n, classes=4, dim=24, spread=2.0):
@@ -128,9 +128,9 @@ def test_the_c_scan_stops_past_the_minimum_and_keeps_the_best():
 def test_the_report_on_fitted_photos_scores_them_against_banks_without_them():
     """Each training photo is its own nearest neighbour in a bank of every photo: the report must
     score it out of fold, or it shows photos more familiar than any new photo will be."""
-    from wildlens.model.catalogue import CatalogueEntry
-    from wildlens.model.modes import cross_fitted_head
-    from wildlens.model.trust import TrustSettings, fit_trust, routing_measures
+    from wildlens.model.bundle.catalogue import CatalogueEntry
+    from wildlens.model.training.modes import cross_fitted_head
+    from wildlens.model.training.policy import TrustSettings, fit_trust, routing_measures
 
     rng = np.random.default_rng(5)
     x, y = gaussian(rng, 700, classes=4, dim=16, spread=1.2)
@@ -143,7 +143,7 @@ def test_the_report_on_fitted_photos_scores_them_against_banks_without_them():
         "unknown"
     ]
     in_bank = routing_measures(inputs.calibration, y[train], trust)["unknown"]
-    from wildlens.model.backends import ModelOutputs
+    from wildlens.model.network.backends import ModelOutputs
 
     logits = x[new] @ head.weight.T + head.bias
     unseen = routing_measures(ModelOutputs(logits, x[new]), y[new], trust)["unknown"]

@@ -2,9 +2,9 @@
 
 import pytest
 
-import wildlens.model.demo
-from wildlens.model.bundle import WEIGHTS_FILE, BundleError, load_bundle
-from wildlens.model.predictor import Predictor
+import wildlens.model.workflows.demo
+from wildlens.model.bundle.format import WEIGHTS_FILE, BundleError, load_bundle
+from wildlens.model.serving.predictor import Predictor
 from wildlens.ui import AppState, build_app
 from wildlens.ui.config import AppConfig
 from wildlens.ui.i18n import text
@@ -20,19 +20,22 @@ def tiny_recipe(tmp_path, monkeypatch):
         f"  render_size: 64\n  cache_dir: {tmp_path / 'cache'}\n"
         "train:\n  name: wildlens-demo\n  image_size: 64\n  epochs: 1\n  workers: 0\n"
     )
-    monkeypatch.setattr(wildlens.model.demo, "DEMO_CONFIG", recipe)
+    monkeypatch.setattr(wildlens.model.workflows.demo, "DEMO_CONFIG", recipe)
     return recipe
 
 
 def test_demo_bundle_is_built_once_and_marked(tiny_recipe):
     messages = []
-    path = wildlens.model.demo.ensure_demo_bundle(log=messages.append, progress=False)
+    path = wildlens.model.workflows.demo.ensure_demo_bundle(log=messages.append, progress=False)
     bundle = load_bundle(path)
     assert bundle.is_demo and bundle.name == "wildlens-demo"
     assert len(bundle.class_ids) == 8
     assert any("Building the demo bundle" in m for m in messages)
     messages.clear()
-    assert wildlens.model.demo.ensure_demo_bundle(log=messages.append, progress=False) == path
+    assert (
+        wildlens.model.workflows.demo.ensure_demo_bundle(log=messages.append, progress=False)
+        == path
+    )
     assert messages == []  # cached: no second build
 
 
@@ -43,7 +46,7 @@ def test_two_first_uses_at_once_build_once(tiny_recipe):
     messages = []
     with ThreadPoolExecutor(2) as pool:
         futures = [
-            pool.submit(wildlens.model.demo.ensure_demo_bundle, messages.append, False)
+            pool.submit(wildlens.model.workflows.demo.ensure_demo_bundle, messages.append, False)
             for _ in range(2)
         ]
         paths = {f.result() for f in futures}
@@ -53,16 +56,19 @@ def test_two_first_uses_at_once_build_once(tiny_recipe):
 
 
 def test_a_new_recipe_gets_a_new_bundle(tiny_recipe):
-    first = wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    first = wildlens.model.workflows.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
     tiny_recipe.write_text(tiny_recipe.read_text().replace("epochs: 1", "epochs: 2"))
-    assert wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False) != first
+    assert (
+        wildlens.model.workflows.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+        != first
+    )
 
 
 def test_a_damaged_cache_is_an_error_not_a_silent_rebuild(tiny_recipe):
-    path = wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    path = wildlens.model.workflows.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
     (path / WEIGHTS_FILE).write_bytes(b"tampered")
     with pytest.raises(BundleError):
-        wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+        wildlens.model.workflows.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
 
 
 def demo_banner(bundle_path, tmp_path) -> dict:
@@ -81,7 +87,7 @@ def demo_banner(bundle_path, tmp_path) -> dict:
 
 
 def test_the_app_says_it_is_a_demo(tiny_recipe, tiny_bundle, tmp_path):
-    demo_path = wildlens.model.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
+    demo_path = wildlens.model.workflows.demo.ensure_demo_bundle(log=lambda _: None, progress=False)
     shown = demo_banner(demo_path, tmp_path / "demo")
     assert shown["visible"] is True and shown["value"] == text("en", "app.demo_banner")
     assert demo_banner(tiny_bundle, tmp_path / "real")["visible"] is False

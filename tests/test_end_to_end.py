@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from wildlens.model.bundle import load_bundle
-from wildlens.model.predictor import Predictor
+from wildlens.model.bundle.format import load_bundle
+from wildlens.model.serving.predictor import Predictor
 from wildlens.ui import AppState
 from wildlens.ui.config import AppConfig
 from wildlens.ui.identify import identify

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from wildlens.data.synthetic import render
-from wildlens.model.bundle import load_bundle
-from wildlens.model.explain import ExplainError, GradCam, crop_box, outside_mask, overlay
-from wildlens.model.predictor import Predictor
+from wildlens.model.bundle.format import load_bundle
+from wildlens.model.serving.explain import ExplainError, GradCam, crop_box, outside_mask, overlay
+from wildlens.model.serving.predictor import Predictor
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import pytest
 
 from wildlens.cli import main
 from wildlens.data.synthetic import CLASSES, render
-from wildlens.model.backends import ONNX_FILE, OnnxBackend, TorchBackend
-from wildlens.model.bundle import META_FILE, BundleError, load_bundle
-from wildlens.model.export import export_to_bundle
-from wildlens.model.predictor import Predictor
+from wildlens.model.bundle.format import META_FILE, BundleError, load_bundle
+from wildlens.model.network.backends import ONNX_FILE, OnnxBackend, TorchBackend
+from wildlens.model.network.export import export_to_bundle
+from wildlens.model.serving.predictor import Predictor
 
 
 def generated_images(n: int = 12):
@@ -74,7 +74,7 @@ def test_an_altered_onnx_file_is_refused(tiny_bundle, tmp_path):
 def small_network(seed: int):
     import torch
 
-    from wildlens.model.backbones import build_model
+    from wildlens.model.network.backbones import build_model
 
     torch.manual_seed(seed)
     return build_model("tf_efficientnet_lite0", 3, weights="none").eval()
@@ -82,7 +82,7 @@ def small_network(seed: int):
 
 def test_export_leaves_the_network_in_eval_mode():
     """The exporter restores its wrapper's mode; the caller's network must stay in eval mode."""
-    from wildlens.model.export import export_onnx
+    from wildlens.model.network.export import export_onnx
 
     model = small_network(0)
     export_onnx(model, 64)
@@ -92,7 +92,7 @@ def test_export_leaves_the_network_in_eval_mode():
 def test_parity_is_relative_to_large_outputs_and_catches_a_wrong_export():
     import torch
 
-    from wildlens.model.export import PARITY_TOLERANCE, export_onnx, parity_error
+    from wildlens.model.network.export import PARITY_TOLERANCE, export_onnx, parity_error
 
     model = small_network(0)
     with torch.no_grad():  # a fast-mode head folds standardisation into large weights
@@ -108,8 +108,8 @@ def test_a_new_head_on_a_known_backbone_reuses_its_export(tmp_path, monkeypatch)
     """Workshop retrains change only the classifier: the cached graph gets the new weights."""
     import torch
 
-    import wildlens.model.export as export
-    from wildlens.model.export import PARITY_TOLERANCE, export_onnx, parity_error
+    import wildlens.model.network.export as export
+    from wildlens.model.network.export import PARITY_TOLERANCE, export_onnx, parity_error
 
     monkeypatch.setenv("WILDLENS_CACHE", str(tmp_path))
     first_model, second_model = small_network(0), small_network(0)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from wildlens.data.images import ERROR_CODES
-from wildlens.model.catalogue import GROUPS
-from wildlens.model.routing import DECISIONS, REASONS, STATUS_REASONS
-from wildlens.model.shift import SIGNALS
+from wildlens.model.bundle.catalogue import GROUPS
+from wildlens.model.trust.routing import DECISIONS, REASONS, STATUS_REASONS
+from wildlens.model.trust.shift import SIGNALS
 from wildlens.ui import client, render, render_items, review_tab, workshop_tab
 from wildlens.ui.accounts import ROLES
 from wildlens.ui.i18n import LANGUAGES, language_from_header, text
@@ -156,10 +156,10 @@ def test_language_from_the_browser(header, language):
 
 @pytest.mark.slow
 def test_the_built_app_relabels_every_component_in_every_language(tiny_bundle, tmp_path):
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.predictor import Predictor
     from wildlens.ui import AppState
     from wildlens.ui.config import AppConfig
-    from wildlens.ui.labels import Labels
+    from wildlens.ui.relabel import Labels
 
     cfg = AppConfig(data_dir=str(tmp_path))
     state = AppState(cfg, Predictor.from_bundle(tiny_bundle, device="cpu"), tiny_bundle)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from wildlens.cli import main
-from wildlens.model.bundle import BundleError, load_bundle
-from wildlens.model.predictor import Predictor
-from wildlens.model.signing import SIGNATURE_FILE, public_key_id
+from wildlens.model.bundle.format import BundleError, load_bundle
+from wildlens.model.bundle.signing import SIGNATURE_FILE, public_key_id
+from wildlens.model.serving.predictor import Predictor
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ def test_trusted_keys_refuse_the_unsigned_demo(photos, tmp_path, capsys):
 
 
 def test_a_trust_list_folder_holds_public_keys(tmp_path):
-    from wildlens.model.signing import SigningError, trusted_key_ids
+    from wildlens.model.bundle.signing import SigningError, trusted_key_ids
 
     _, first = keygen(tmp_path, "a")
     _, second = keygen(tmp_path, "b")

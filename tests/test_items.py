@@ -13,7 +13,7 @@ from wildlens.data.items import (
     find_items,
     reading_order,
 )
-from wildlens.model.items import item_counts, predict_items, summary_line
+from wildlens.model.serving.items import item_counts, predict_items, summary_line
 
 
 def table(kind: str, size=(900, 600), seed=0) -> np.ndarray:
@@ -195,7 +195,7 @@ def test_counts_name_no_class_for_unknown_items():
 
 
 def test_each_item_is_decided_as_its_crop_alone(tiny_bundle):
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.predictor import Predictor
 
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
     image = lay(table("cloth"), THREE, COLOURS)
@@ -209,7 +209,7 @@ def test_each_item_is_decided_as_its_crop_alone(tiny_bundle):
 
 
 def test_boxes_of_a_reduced_decode_are_in_pixels_of_the_full_photo(tiny_bundle):
-    from wildlens.model.predictor import Predictor
+    from wildlens.model.serving.predictor import Predictor
 
     predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
     image = lay(table("plain"), THREE, COLOURS)
@@ -230,7 +230,7 @@ def write_jpeg(image: Image.Image, path, orientation: int | None = None):
 
 
 def run(bundle, folder, out, *args):
-    from wildlens.data.config import load_config
+    from wildlens.common.config_loader import load_config
     from wildlens.pipeline.batch import run_batch
     from wildlens.pipeline.config import InferConfig
 
@@ -292,7 +292,7 @@ def test_items_true_gives_one_record_per_item_and_resumes(tiny_bundle, tmp_path)
 
 
 def test_items_run_only_on_the_local_engine():
-    from wildlens.data.config import ConfigError, load_config
+    from wildlens.common.config_loader import ConfigError, load_config
     from wildlens.pipeline.config import InferConfig
 
     with pytest.raises(ConfigError, match="items"):

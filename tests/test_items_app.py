@@ -13,8 +13,8 @@ from PIL import Image
 from test_items import COLOURS, THREE, iou, lay, table
 
 from wildlens.data.items import ItemBox
-from wildlens.model.items import DECISION_COLOURS, draw_items, item_counts
-from wildlens.model.predictor import Predictor
+from wildlens.model.serving.items import DECISION_COLOURS, draw_items, item_counts
+from wildlens.model.serving.predictor import Predictor
 from wildlens.ui import AppState
 from wildlens.ui.case_report import case_report_csv, case_report_html
 from wildlens.ui.config import AppConfig

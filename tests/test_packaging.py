@@ -164,7 +164,7 @@ def test_entry_points_set_offline_defaults_before_any_library(entry):
 
 def test_importing_any_module_sets_offline_defaults_first():
     code = (
-        "import wildlens.model.backbones, huggingface_hub.constants as c, os;"
+        "import wildlens.model.network.backbones, huggingface_hub.constants as c, os;"
         "print(c.HF_HUB_OFFLINE, os.environ['NO_ALBUMENTATIONS_UPDATE'])"
     )
     env = {k: v for k, v in os.environ.items() if k not in OFFLINE_VARIABLES}

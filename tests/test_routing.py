@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from wildlens.model.conformal import (
+from wildlens.model.trust.conformal import (
     ShortlistRule,
     class_scores,
     conformal_quantile,
     fit_shortlist,
     shortlists,
 )
-from wildlens.model.routing import (
+from wildlens.model.trust.routing import (
     ALWAYS_REVIEW_CLASS,
     AMBIGUOUS,
     IDENTIFIED,
@@ -40,8 +40,8 @@ from wildlens.model.routing import (
     smallest_showing_set,
     start_counts,
 )
-from wildlens.model.shift import GuardPolicy
-from wildlens.model.unknown import KNN_FEATURES, UnknownRule
+from wildlens.model.trust.shift import GuardPolicy
+from wildlens.model.trust.unknown import KNN_FEATURES, UnknownRule
 
 INF = float("inf")
 
@@ -156,8 +156,8 @@ def test_decide_rejects_bad_input(probs, energy, message):
 def test_with_no_threshold_at_all_the_guard_sees_no_shift():
     """A model that can accept nothing answers every photo below its (infinite) threshold; that
     is not a shift, and the guard fitted on the same answers must not fire on new ones."""
-    from wildlens.model.routing import fit_policy
-    from wildlens.model.shift import ShiftGuard
+    from wildlens.model.trust.routing import fit_policy
+    from wildlens.model.trust.shift import ShiftGuard
 
     rng = np.random.default_rng(8)
     probs = rng.dirichlet([5, 1, 1], 40)  # 40 photos: too few to show any target
@@ -257,7 +257,7 @@ def test_the_guarantee_holds_under_label_noise_and_the_fallback_keeps_automation
     found, failures = run()
     assert failures / draws <= delta
     assert found >= 0.9 * draws
-    monkeypatch.setattr("wildlens.model.routing.MAX_STARTS", 1)
+    monkeypatch.setattr("wildlens.model.trust.routing.MAX_STARTS", 1)
     single, _ = run()
     assert single <= 0.8 * draws  # one flipped label in the first 45 ends a single sequence
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from test_review_store import record
 
-from wildlens.model.predictor import Predictor
+from wildlens.model.serving.predictor import Predictor
 from wildlens.ui import AppState, build_app, launch
 from wildlens.ui.accounts import UsersFile
 from wildlens.ui.config import AppConfig

@@ -3,7 +3,7 @@ calibration photos, and a quick alarm when their signals rise."""
 
 import numpy as np
 
-from wildlens.model.shift import GuardPolicy, ShiftGuard, signal_means
+from wildlens.model.trust.shift import GuardPolicy, ShiftGuard, signal_means
 
 MEANS = {"unknown": 0.05, "low_confidence": 0.2, "atypicality": 0.5}
 

@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 from test_batch import infer as infer_run
 
-from wildlens.data.config import load_config
+from wildlens.common.config_loader import load_config
 from wildlens.data.synthetic import write_dataset
 from wildlens.model.config import TrainConfig
-from wildlens.model.routing import IDENTIFIED, SHIFT_SUSPECTED
-from wildlens.model.shift import GuardPolicy
+from wildlens.model.trust.routing import IDENTIFIED, SHIFT_SUSPECTED
+from wildlens.model.trust.shift import GuardPolicy
 from wildlens.pipeline.records import Outputs, read_records
 from wildlens.ui.render import shift_html
 from wildlens.ui.state import RecentAnswers
@@ -26,7 +26,7 @@ CLASSES = ["elephant_ivory", "pangolin_scale", "rosewood"]  # pooled: no own tar
 @pytest.fixture(scope="module")
 def accepting(tmp_path_factory):
     """A bundle whose pooled threshold exists (60 out-of-fold answers: >= 45), and photos."""
-    from wildlens.model.training import train
+    from wildlens.model.workflows.train import train
 
     root = tmp_path_factory.mktemp("accepting")
     data = write_dataset(root / "data", {"train": 20, "test": 12}, size=64, seed=7, classes=CLASSES)

@@ -191,7 +191,7 @@ def test_parallel_map_keeps_order_and_runs_in_workers():
     input order whatever finished first."""
     import os
 
-    from wildlens.data.parallel import parallel_map
+    from wildlens.common.parallel import parallel_map
 
     results = list(parallel_map(_pid_and_square, range(23), workers=2, chunksize=3, prefetch=2))
     assert [square for _, square in results] == [i * i for i in range(23)]
@@ -203,7 +203,7 @@ def test_parallel_map_keeps_order_and_runs_in_workers():
 def test_in_thread_keeps_order_raises_where_it_failed_and_stops_with_the_consumer():
     import threading
 
-    from wildlens.data.parallel import in_thread
+    from wildlens.common.parallel import in_thread
 
     assert list(in_thread(iter(range(50)), depth=3)) == list(range(50))
 
@@ -250,7 +250,7 @@ def test_decode_workers_exit_when_their_parent_is_killed(tmp_path):
     script.write_text(
         "import os, sys, time\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
-        "from wildlens.data.parallel import parallel_map\n"
+        "from wildlens.common.parallel import parallel_map\n"
         "def main():\n"
         "    for _ in parallel_map(time.sleep, [0.2] * 1000, workers=1, chunksize=1):\n"
         "        print(os.getpid(), flush=True)\n"

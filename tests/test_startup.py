@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wildlens.model import device
+from wildlens.model.network import device
 
 TRAINING_ONLY = ("torch", "timm", "albumentations")
 
@@ -45,8 +45,8 @@ PROBE = textwrap.dedent(
         bundle, photos, out = sys.argv[1:4]
         report = {{}}
 
-        from wildlens.data.config import load_config
-        from wildlens.model.bundle import load_bundle
+        from wildlens.common.config_loader import load_config
+        from wildlens.model.bundle.format import load_bundle
         from wildlens.pipeline.batch import model_for
         from wildlens.pipeline.config import InferConfig
         from wildlens.pipeline.stages import Sizing
@@ -60,7 +60,7 @@ PROBE = textwrap.dedent(
                            "workers=2", "batch_size=4", "progress=false"])
         report["run"] = [code, loaded()]
 
-        from wildlens.data.parallel import parallel_map
+        from wildlens.common.parallel import parallel_map
         from wildlens.data.sources import Sample
 
         first = sorted(Path(photos).glob("*.jpg"))[0]
@@ -70,7 +70,7 @@ PROBE = textwrap.dedent(
         _, report["worker"] = parallel_map(task, samples, workers=1, chunksize=1)
 
         # The app's answer: decode, predict the item, provenance (no heat map).
-        from wildlens.model.provenance import Provenance
+        from wildlens.model.serving.provenance import Provenance
 
         item = predictor.predict_item([predictor.load(first).image])
         Provenance.of(predictor).fields()

@@ -11,8 +11,8 @@ import pytest
 from test_review_store import jpeg, photo, record
 
 from wildlens.cli import main as cli_main
-from wildlens.data.csv_cells import csv_writer, dict_writer, safe_cell
-from wildlens.model.signing import generate_keys
+from wildlens.common.csv_cells import csv_writer, dict_writer, safe_cell
+from wildlens.model.bundle.signing import generate_keys
 from wildlens.review import ReviewStore
 from wildlens.review.exports import export_for_retraining
 from wildlens.ui.case_report import case_report_csv
@@ -128,7 +128,7 @@ def test_signed_heads_cannot_be_forged(tmp_path):
     store.heads.path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     problems = store.verify()
     assert any("the signature does not verify (the log was edited)" in p for p in problems)
-    from wildlens.model.signing import public_key_id
+    from wildlens.model.bundle.signing import public_key_id
 
     assert store.verify_history({"someone-else"}) != store.verify_history({public_key_id(public)})
 
@@ -229,7 +229,7 @@ def test_verify_store_checks_signed_heads_against_the_sites_public_key(tmp_path,
 
 
 def test_an_app_with_an_unusable_site_key_does_not_start(tmp_path):
-    from wildlens.data.config import ConfigError
+    from wildlens.common.config_loader import ConfigError
     from wildlens.ui.config import AppConfig
     from wildlens.ui.state import AppState
 

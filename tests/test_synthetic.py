@@ -3,7 +3,7 @@ import numpy as np
 from wildlens.data.images import load_image
 from wildlens.data.sources import dataset_splits
 from wildlens.data.synthetic import CLASSES, render, write_dataset
-from wildlens.model.catalogue import default_catalogue
+from wildlens.model.bundle.catalogue import default_catalogue
 
 
 def test_every_default_catalogue_class_has_a_renderer():

@@ -14,16 +14,16 @@ import torch
 from safetensors.torch import load_file
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from wildlens.data.config import load_config
+from wildlens.common.config_loader import load_config
 from wildlens.data.synthetic import write_dataset
-from wildlens.model.bundle import load_bundle
-from wildlens.model.checkpoint import load_checkpoint, save_checkpoint
+from wildlens.model.bundle.format import load_bundle
 from wildlens.model.config import TrainConfig
-from wildlens.model.crossfit import CrossFitSettings, fit_head
-from wildlens.model.finetune import class_weights, learning_rate_factor
-from wildlens.model.head import head_logits
-from wildlens.model.predictor import Predictor
-from wildlens.model.training import train
+from wildlens.model.serving.predictor import Predictor
+from wildlens.model.training.checkpoint import load_checkpoint, save_checkpoint
+from wildlens.model.training.crossfit import CrossFitSettings, fit_head
+from wildlens.model.training.finetune import class_weights, learning_rate_factor
+from wildlens.model.training.head import head_logits
+from wildlens.model.workflows.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["bone", "elephant_ivory", "rosewood"]
@@ -193,12 +193,12 @@ def test_fast_mode_reuses_cached_features(tiny_dataset, tmp_path, monkeypatch):
     assert updates[-1] == ("writing the bundle", 4, 4)
     assert all(done <= total for _, done, total in updates)
 
-    import wildlens.model.features
+    import wildlens.model.training.features
 
     def no_backbone(*_):
         raise AssertionError("the backbone ran although every feature was cached")
 
-    monkeypatch.setattr(wildlens.model.features.Embedder, "__call__", no_backbone)
+    monkeypatch.setattr(wildlens.model.training.features.Embedder, "__call__", no_backbone)
     second = train(
         config(tiny_dataset, tmp_path / "two", "mode=fast"), progress=False, log=lambda _: None
     )
@@ -244,12 +244,12 @@ def test_table_composites_train_the_head_and_are_cached(tiny_dataset, tmp_path, 
     # calibration is on the photos themselves: the same photos are scored out of fold
     assert laid.meta.metrics["calibration"]["photos"] == plain.meta.metrics["calibration"]["photos"]
 
-    import wildlens.model.features
+    import wildlens.model.training.features
 
     def no_backbone(*_):
         raise AssertionError("the backbone ran although every composite was cached")
 
-    monkeypatch.setattr(wildlens.model.features.Embedder, "__call__", no_backbone)
+    monkeypatch.setattr(wildlens.model.training.features.Embedder, "__call__", no_backbone)
     again = train(
         config(tiny_dataset, tmp_path / "again", "mode=fast", "item_composites=2"), **quiet
     )

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from wildlens.model.unknown import (
+from wildlens.model.trust.unknown import (
     ENERGY,
     KNN_FEATURES,
     KNN_LOGITS,
@@ -198,12 +198,12 @@ def test_a_look_alike_held_out_of_training_loses_its_automation_and_the_catalogu
     """Fast mode end to end on synthetic features: a tight class, two wide ones, and photos of a
     class left out of the catalogue sitting beside the tight one (answered as it, confidently,
     and nearer the training photos than the wide classes' own photos are)."""
-    from wildlens.model.backends import ModelOutputs
-    from wildlens.model.catalogue import CatalogueEntry
-    from wildlens.model.crossfit import CrossFitSettings, assign_folds
-    from wildlens.model.head import head_logits
-    from wildlens.model.modes import cross_fitted_head
-    from wildlens.model.trust import TrustSettings, fit_trust
+    from wildlens.model.bundle.catalogue import CatalogueEntry
+    from wildlens.model.network.backends import ModelOutputs
+    from wildlens.model.training.crossfit import CrossFitSettings, assign_folds
+    from wildlens.model.training.head import head_logits
+    from wildlens.model.training.modes import cross_fitted_head
+    from wildlens.model.training.policy import TrustSettings, fit_trust
 
     rng = np.random.default_rng(0)
     dim, spreads = 16, (0.4, 1.5, 1.5)
@@ -238,7 +238,7 @@ def test_a_look_alike_held_out_of_training_loses_its_automation_and_the_catalogu
 def test_the_line_per_class_never_lowers_a_threshold_the_shared_line_shows():
     """With fewer, cleaner answers the scan could certify a lower threshold; the line per class
     only removes automation, never adds any below the shared line's threshold."""
-    from wildlens.model.routing import fit_policy
+    from wildlens.model.trust.routing import fit_policy
 
     rng = np.random.default_rng(3)
     n, classes = 1200, 3

@@ -12,10 +12,10 @@ import re
 import pytest
 from PIL import Image
 
-from wildlens.model.catalogue import CatalogueEntry
-from wildlens.model.predictor import Prediction
-from wildlens.model.routing import AUTO, TARGET_NOT_SHOWN, ClassRule
-from wildlens.pipeline import review_pages
+from wildlens.model.bundle.catalogue import CatalogueEntry
+from wildlens.model.serving.predictor import Prediction
+from wildlens.model.trust.routing import AUTO, TARGET_NOT_SHOWN, ClassRule
+from wildlens.pipeline import contact_sheets
 from wildlens.review import NewPhoto, NewRecord, ReviewStore
 from wildlens.ui import render
 from wildlens.ui.batch_tab import preview
@@ -201,11 +201,11 @@ def test_batch_review_cards_of_unknown_items_name_no_class(tmp_path):
         "top_k": [["elephant_ivory", 0.81], ["ceramic", 0.15]],
         "reasons": ["out_of_catalogue"],
     }
-    card = review_pages._card(unknown, tmp_path)
+    card = contact_sheets._card(unknown, tmp_path)
     assert "elephant_ivory" not in card and "81" not in card and "ceramic" not in card
-    assert review_pages._class_of(unknown) == review_pages.NOT_IN_CATALOGUE
+    assert contact_sheets._class_of(unknown) == contact_sheets.NOT_IN_CATALOGUE
     answered = {**unknown, "decision": "review"}
-    assert "elephant_ivory" in review_pages._card(answered, tmp_path)
+    assert "elephant_ivory" in contact_sheets._card(answered, tmp_path)
 
 
 def test_the_batch_preview_of_an_unknown_item_names_no_class(tmp_path):

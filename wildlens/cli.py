@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from wildlens.data.config import AuditConfig, ConfigError, load_config, section_help
+from wildlens.common.config_loader import AuditConfig, ConfigError, load_config, section_help
 from wildlens.model.config import (
     DemoConfig,
     EvaluateConfig,
@@ -48,10 +48,10 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
     # Imported late so `--help` and config errors answer at once.
     from wildlens.data.images import ImageError
     from wildlens.data.sources import DatasetError
-    from wildlens.model.backbones import WeightsError
-    from wildlens.model.bundle import BundleError
-    from wildlens.model.catalogue import CatalogueError
-    from wildlens.model.signing import SigningError
+    from wildlens.model.bundle.catalogue import CatalogueError
+    from wildlens.model.bundle.format import BundleError
+    from wildlens.model.bundle.signing import SigningError
+    from wildlens.model.network.backbones import WeightsError
     from wildlens.pipeline.records import RecordsError
     from wildlens.review.store import StoreError
     from wildlens.ui.accounts import AccountError
@@ -84,7 +84,7 @@ def _run(cls: type, command: Callable, argv: Sequence[str] | None, usage: str) -
 
 def check_out(key: str, path: str) -> None:
     """Refuse an output path that cannot be written before any work starts."""
-    from wildlens.data.files import unwritable_reason
+    from wildlens.common.files import unwritable_reason
 
     reason = unwritable_reason(path)
     if reason:
@@ -95,13 +95,13 @@ def resolve_bundle(path: str, log: Callable[[str], None] = print) -> str:
     """The bundle to serve: the given path, or the embedded demo (built on first use)."""
     if path:
         return path
-    from wildlens.model.demo import ensure_demo_bundle
+    from wildlens.model.workflows.demo import ensure_demo_bundle
 
     return str(ensure_demo_bundle(log=log))
 
 
 def train_command(cfg: TrainConfig) -> int:
-    from wildlens.model.training import train
+    from wildlens.model.workflows.train import train
 
     check_out("out", cfg.out)
     train(cfg)
@@ -109,7 +109,7 @@ def train_command(cfg: TrainConfig) -> int:
 
 
 def infer_command(cfg: InferConfig) -> int:
-    from wildlens.model.signing import trusted_key_ids
+    from wildlens.model.bundle.signing import trusted_key_ids
     from wildlens.pipeline.batch import run_batch
     from wildlens.pipeline.inputs import input_kind
     from wildlens.pipeline.records import Outputs
@@ -152,7 +152,7 @@ def infer_command(cfg: InferConfig) -> int:
 
 
 def export_command(cfg: ExportConfig) -> int:
-    from wildlens.model.export import ONNX_FILE, export_to_bundle
+    from wildlens.model.network.export import ONNX_FILE, export_to_bundle
 
     if not cfg.bundle:
         raise ConfigError("no bundle given: wildlens export bundle=PATH")
@@ -163,8 +163,8 @@ def export_command(cfg: ExportConfig) -> int:
 
 
 def app_command(cfg: AppConfig) -> int:
-    from wildlens.model.predictor import Predictor
-    from wildlens.model.signing import trusted_key_ids
+    from wildlens.model.bundle.signing import trusted_key_ids
+    from wildlens.model.serving.predictor import Predictor
     from wildlens.ui import AppState, build_app, launch
     from wildlens.ui.app import check_exposure, credentials
 
@@ -181,7 +181,7 @@ def app_command(cfg: AppConfig) -> int:
 
 
 def keygen_command(cfg: KeygenConfig) -> int:
-    from wildlens.model.signing import generate_keys, public_key_id
+    from wildlens.model.bundle.signing import generate_keys, public_key_id
 
     check_out("out", cfg.out)
     private, public = generate_keys(cfg.out)
@@ -193,8 +193,8 @@ def keygen_command(cfg: KeygenConfig) -> int:
 
 
 def sign_command(cfg: SignConfig) -> int:
-    from wildlens.model.bundle import load_bundle
-    from wildlens.model.signing import sign
+    from wildlens.model.bundle.format import load_bundle
+    from wildlens.model.bundle.signing import sign
 
     if not cfg.bundle or not cfg.key:
         raise ConfigError("wildlens sign bundle=PATH key=PRIVATE.key")
@@ -210,7 +210,7 @@ def verify_store_command(cfg: VerifyStoreConfig) -> int:
     database = Path(cfg.database) if cfg.database else Path(cfg.data_dir) / "review.sqlite3"
     if not database.is_file():
         raise ConfigError(f"no review store at {database}; give data_dir= or database=")
-    from wildlens.model.signing import SigningError, trusted_key_ids
+    from wildlens.model.bundle.signing import SigningError, trusted_key_ids
 
     try:
         trusted = trusted_key_ids(cfg.site_public_keys)
@@ -323,9 +323,9 @@ def audit_command(cfg: AuditConfig) -> int:
 
 def evaluate_command(cfg: EvaluateConfig) -> int:
     from wildlens.data.sources import dataset_splits
-    from wildlens.model.evaluate import evaluate_bundle, measure_lines
-    from wildlens.model.predictor import Predictor
-    from wildlens.model.report import evaluation_files, summary_lines
+    from wildlens.model.evaluation.evaluate import evaluate_bundle, measure_lines
+    from wildlens.model.evaluation.report import evaluation_files, summary_lines
+    from wildlens.model.serving.predictor import Predictor
 
     if not cfg.data:
         raise ConfigError("no dataset given: wildlens evaluate bundle=PATH data=PATH")
@@ -388,7 +388,7 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     if argv:
         print("usage: wildlens demo   (takes no keys; see configs/demo.yaml)")
         return 0 if argv[0] in ("-h", "--help") else 2
-    from wildlens.model.demo import ensure_demo_bundle
+    from wildlens.model.workflows.demo import ensure_demo_bundle
 
     print(ensure_demo_bundle())
     return 0

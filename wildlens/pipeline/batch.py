@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from wildlens.data.parallel import parallel_map
+from wildlens.common.parallel import parallel_map
 from wildlens.data.sources import DatasetError, Sample, Skipped
-from wildlens.model.bundle import Bundle, load_bundle
-from wildlens.model.device import device_name
-from wildlens.model.predictor import ImagePreparer, Predictor
-from wildlens.model.signing import trusted_key_ids
+from wildlens.model.bundle.format import Bundle, load_bundle
+from wildlens.model.bundle.signing import trusted_key_ids
+from wildlens.model.network.device import device_name
+from wildlens.model.serving.predictor import ImagePreparer, Predictor
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.decode import prepare_input, prepare_items
 from wildlens.pipeline.guard import RunGuard
@@ -204,9 +204,9 @@ def finish(
     if guard.fired_at_key is not None:
         log(shift_message(summary["shift_guard"], len(records)))
     if cfg.report:
-        from wildlens.pipeline.review_pages import write_review_pages
+        from wildlens.pipeline.contact_sheets import write_contact_sheets
 
-        write_review_pages(records, cfg, outputs.review, summary["shift_guard"])
+        write_contact_sheets(records, cfg, outputs.review, summary["shift_guard"])
         log(f"review pages: {outputs.review / 'index.html'}")
     if summary["missing"] or summary["not_in_input"]:
         log(

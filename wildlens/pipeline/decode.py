@@ -27,7 +27,7 @@ from wildlens.data.items import (
 )
 from wildlens.data.quality import ImageQuality
 from wildlens.data.sources import Sample, Skipped
-from wildlens.model.preparer import ImagePreparer
+from wildlens.model.serving.preparer import ImagePreparer
 
 ITEM_KEY = "{photo}#item{index}"  # an item's record key: unique, and the same on every rerun
 

@@ -1,6 +1,6 @@
 """The shift guard over a batch run: records are checked in the order they are written, and once
-the run's answers stop looking like the calibration photos' (`wildlens.model.shift`), every later
-answer that would have been `identified` goes to review as `shift_suspected`. A resumed run
+the run's answers stop looking like the calibration photos' (`wildlens.model.trust.shift`), every
+later answer that would have been `identified` goes to review as `shift_suspected`. A resumed run
 replays its log first, so it keeps a guard that had fired.
 
     guard = RunGuard(policy.guard, enabled=cfg.shift_guard)
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wildlens.model.routing import IDENTIFIED, REVIEW, suspended_reasons
-from wildlens.model.shift import GuardPolicy, ShiftGuard
+from wildlens.model.trust.routing import IDENTIFIED, REVIEW, suspended_reasons
+from wildlens.model.trust.shift import GuardPolicy, ShiftGuard
 
 
 class RunGuard:

@@ -22,8 +22,8 @@ import ray
 from wildlens.data.images import ImageFacts
 from wildlens.data.quality import ImageQuality
 from wildlens.data.sources import Sample, Skipped
-from wildlens.model.bundle import Bundle
-from wildlens.model.predictor import ImagePreparer, Predictor
+from wildlens.model.bundle.format import Bundle
+from wildlens.model.serving.predictor import ImagePreparer, Predictor
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.decode import Prepared, prepare_input
 from wildlens.pipeline.records import RunProvenance, dumps

@@ -26,15 +26,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from wildlens.data.csv_cells import dict_writer
-from wildlens.data.files import write_atomically
+from wildlens.common.csv_cells import dict_writer
+from wildlens.common.files import write_atomically
 from wildlens.data.images import ImageFacts
 from wildlens.data.sources import Skipped
-from wildlens.model.bundle import Bundle
-from wildlens.model.items import item_counts, summary_line
-from wildlens.model.predictor import Predictor
-from wildlens.model.provenance import Provenance, routing_sha256
-from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN
+from wildlens.model.bundle.format import Bundle
+from wildlens.model.serving.items import item_counts, summary_line
+from wildlens.model.serving.predictor import Predictor
+from wildlens.model.serving.provenance import Provenance, routing_sha256
+from wildlens.model.trust.routing import IDENTIFIED, REVIEW, UNKNOWN
 from wildlens.pipeline.inputs import FILTERED_REASONS
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
@@ -94,7 +94,8 @@ class RecordsError(ValueError):
 @dataclass(frozen=True)
 class RunProvenance:
     """What every record of a run says about how it was made: the model's provenance (one
-    builder, `wildlens.model.provenance`, for records and the app alike), the input, the time."""
+    builder, `wildlens.model.serving.provenance`, for records and the app alike), the input, the
+    time."""
 
     model: Provenance
     input: str  # absolute path of the folder, archive or list

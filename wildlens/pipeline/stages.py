@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from wildlens.data.parallel import available_cores
-from wildlens.model.predictor import Predictor
+from wildlens.common.parallel import available_cores
+from wildlens.model.serving.predictor import Predictor
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.decode import Prepared, prepare_input
 from wildlens.pipeline.records import RunProvenance, failed_record, ok_record, skipped_record

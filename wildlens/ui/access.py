@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wildlens.data.config import ConfigError
+from wildlens.common.config_loader import ConfigError
 from wildlens.ui.accounts import PERMISSIONS, Account, AccountError, UsersFile
 from wildlens.ui.config import AppConfig
 from wildlens.ui.errors import user_error

@@ -34,7 +34,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from wildlens.data.files import write_atomically
+from wildlens.common.files import write_atomically
 
 ROLES = ("officer", "expert", "trainer", "admin")
 # What each role may do in the app; an admin may do everything.

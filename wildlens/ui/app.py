@@ -33,14 +33,14 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from wildlens.data.config import ConfigError
+from wildlens.common.config_loader import ConfigError
 from wildlens.ui import batch_tab, client, identify, render, review_tab, workshop_tab
 from wildlens.ui.access import Access, Session, environment_login, throttle_of, users_path
 from wildlens.ui.accounts import AccountError, UsersFile
 from wildlens.ui.config import AppConfig
 from wildlens.ui.gate import Budget, Gate, Policy
 from wildlens.ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_header, text
-from wildlens.ui.labels import Labels, merge, unique
+from wildlens.ui.relabel import Labels, merge, unique
 from wildlens.ui.rules import Owners, Pages, guard
 from wildlens.ui.sign_in import sign_in_middleware
 from wildlens.ui.state import AppState
@@ -389,7 +389,7 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
         # background, not when a trainer first waits.
         threading.Thread(
             target=importlib.import_module,
-            args=("wildlens.model.training",),
+            args=("wildlens.model.workflows.train",),
             daemon=True,
             name="preload-training",
         ).start()

@@ -15,7 +15,7 @@ import gradio as gr
 import pandas as pd
 
 from wildlens.data.sources import DatasetError
-from wildlens.model.routing import UNKNOWN
+from wildlens.model.trust.routing import UNKNOWN
 from wildlens.pipeline.batch import run_batch
 from wildlens.pipeline.config import InferConfig
 from wildlens.pipeline.records import Outputs, RecordsError
@@ -23,7 +23,7 @@ from wildlens.ui import render
 from wildlens.ui.access import Access, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels, empty_table
+from wildlens.ui.relabel import Labels, empty_table
 from wildlens.ui.state import AppState
 
 PREVIEW_ROWS = 200

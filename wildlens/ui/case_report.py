@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 from wildlens.data.images import ImageError, load_image
 from wildlens.data.items import item_crop
-from wildlens.model.items import item_counts
-from wildlens.model.routing import UNKNOWN
+from wildlens.model.serving.items import item_counts
+from wildlens.model.trust.routing import UNKNOWN
 from wildlens.review.anchor import Head
 from wildlens.review.exports import csv_bytes
 from wildlens.review.store import NOT_IN_CATALOGUE, RecordView, ReviewStore, StoredPhoto

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from wildlens.data.config import Device
+from wildlens.common.config_loader import Device
 
 
 @dataclass

@@ -29,16 +29,16 @@ import gradio as gr
 from PIL import Image
 
 from wildlens.data.images import IMAGE_EXTENSIONS, ImageError, ImageFacts
-from wildlens.model.explain import ExplainError, outside_mask, overlay
-from wildlens.model.predictor import Prediction
-from wildlens.model.routing import UNKNOWN
+from wildlens.model.serving.explain import ExplainError, outside_mask, overlay
+from wildlens.model.serving.predictor import Prediction
+from wildlens.model.trust.routing import UNKNOWN
 from wildlens.review.store import NewPhoto, NewRecord, StoreError
 from wildlens.ui import items, render
 from wildlens.ui.access import Access, Session, require
 from wildlens.ui.errors import photo_error, user_error
 from wildlens.ui.i18n import text
 from wildlens.ui.items import ItemsAnalysis
-from wildlens.ui.labels import Labels
+from wildlens.ui.relabel import Labels
 from wildlens.ui.state import ActiveModel, AppState
 
 DISPLAY_SIDE = 640  # photos and heat maps are shown at most this large (phones, bandwidth)

@@ -5,8 +5,8 @@ seizure) -> each item found, decided alone, shown numbered on the photo and as o
     analysis, shown = analyse_items(model, [path], "en")
     records = save_items(state, [path], "C-17", "Boten", "Somchai", analysis, "en")
 
-Each item is decided by `wildlens.model.items.predict_items`: the app's one predictor, on the
-item's crop, exactly as a photo of it alone (nothing is auto-accepted that would not be alone;
+Each item is decided by `wildlens.model.serving.items.predict_items`: the app's one predictor, on
+the item's crop, exactly as a photo of it alone (nothing is auto-accepted that would not be alone;
 the shift guard's verdict applies to every item, and every item's answer counts in it). Saving
 re-reads the photo and refuses if its bytes changed; each record keeps the photo itself (its
 sha256 stays the evidence key), the item's number and box, and the overview the officer saw.
@@ -24,8 +24,8 @@ from PIL import Image
 
 from wildlens.data.images import ImageError, ImageFacts, load_image
 from wildlens.data.items import ITEMS_DECODE_SIDE, item_crop
-from wildlens.model.items import ItemsAnswer, draw_items, predict_items
-from wildlens.model.routing import IDENTIFIED
+from wildlens.model.serving.items import ItemsAnswer, draw_items, predict_items
+from wildlens.model.trust.routing import IDENTIFIED
 from wildlens.review.store import NewItem, NewPhoto, NewRecord, StoreError
 from wildlens.ui import render, render_items
 from wildlens.ui.errors import photo_error, user_error

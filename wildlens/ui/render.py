@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from wildlens.model.bundle import Bundle
-from wildlens.model.catalogue import Catalogue, CatalogueEntry
-from wildlens.model.predictor import Prediction
-from wildlens.model.routing import AUTO, IDENTIFIED, POOR_IMAGE, UNKNOWN, Policy
+from wildlens.model.bundle.catalogue import Catalogue, CatalogueEntry
+from wildlens.model.bundle.format import Bundle
+from wildlens.model.serving.predictor import Prediction
+from wildlens.model.trust.routing import AUTO, IDENTIFIED, POOR_IMAGE, UNKNOWN, Policy
 from wildlens.review.store import NOT_IN_CATALOGUE
 from wildlens.ui.i18n import LANGUAGES, text
 

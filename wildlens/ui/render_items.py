@@ -15,9 +15,9 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from wildlens.model.catalogue import Catalogue
-from wildlens.model.items import DECISION_COLOURS, ItemsAnswer
-from wildlens.model.routing import IDENTIFIED, REVIEW, UNKNOWN, Policy
+from wildlens.model.bundle.catalogue import Catalogue
+from wildlens.model.serving.items import DECISION_COLOURS, ItemsAnswer
+from wildlens.model.trust.routing import IDENTIFIED, REVIEW, UNKNOWN, Policy
 from wildlens.ui.i18n import text
 from wildlens.ui.render import DECISION_ICONS, card_markdown
 

@@ -25,8 +25,8 @@ import pandas as pd
 
 from wildlens.data.images import ImageError, load_image
 from wildlens.data.items import item_crop
-from wildlens.model.catalogue import CatalogueError, check_class_id
-from wildlens.model.routing import UNKNOWN
+from wildlens.model.bundle.catalogue import CatalogueError, check_class_id
+from wildlens.model.trust.routing import UNKNOWN
 from wildlens.review.exports import export_for_retraining
 from wildlens.review.photos import PhotoError
 from wildlens.review.store import (
@@ -42,7 +42,7 @@ from wildlens.ui.access import Access, Session, require
 from wildlens.ui.case_report import case_report_csv, case_report_html
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels, empty_table
+from wildlens.ui.relabel import Labels, empty_table
 from wildlens.ui.state import AppState
 
 # Few columns, so the queue fits a laptop and a phone without sideways scrolling.

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wildlens.data.config import ConfigError
-from wildlens.model.bundle import META_FILE, Bundle, BundleError, BundleMeta, load_bundle
-from wildlens.model.explain import GradCam
-from wildlens.model.predictor import Predictor
-from wildlens.model.provenance import Provenance, code_version
-from wildlens.model.shift import GuardPolicy, ShiftGuard
-from wildlens.model.signing import SigningError, sign_text, trusted_key_ids
+from wildlens.common.config_loader import ConfigError
+from wildlens.model.bundle.format import META_FILE, Bundle, BundleError, BundleMeta, load_bundle
+from wildlens.model.bundle.signing import SigningError, sign_text, trusted_key_ids
+from wildlens.model.serving.explain import GradCam
+from wildlens.model.serving.predictor import Predictor
+from wildlens.model.serving.provenance import Provenance, code_version
+from wildlens.model.trust.shift import GuardPolicy, ShiftGuard
 from wildlens.review.store import ReviewStore
 from wildlens.ui.config import AppConfig
 
@@ -34,7 +34,7 @@ STARTUP = "startup"  # the key of the bundle the app was started with
 
 class RecentAnswers:
     """The app's shift guard: the signals of the last `window` answers of one model (every
-    session's), tested as a run of infer.py is (`wildlens.model.shift`). While that window
+    session's), tested as a run of infer.py is (`wildlens.model.trust.shift`). While that window
     looks unlike the calibration photos, auto-accept is suspended; it resumes once the window
     does again. A sliding window is a monitor, not a one-off test: over many windows false alarms
     add up beyond alpha, which only sends more answers to an expert."""

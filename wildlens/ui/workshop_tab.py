@@ -32,16 +32,16 @@ from wildlens.data.sources import (
     Skipped,
     iter_archive,
 )
-from wildlens.model.backbones import WeightsError
-from wildlens.model.bundle import Bundle, BundleError
-from wildlens.model.card import FEW_CLASSES
-from wildlens.model.catalogue import CatalogueError
+from wildlens.model.bundle.card import FEW_CLASSES
+from wildlens.model.bundle.catalogue import CatalogueError
+from wildlens.model.bundle.format import Bundle, BundleError
 from wildlens.model.config import TrainConfig
+from wildlens.model.network.backbones import WeightsError
 from wildlens.ui import render
 from wildlens.ui.access import Access, require
 from wildlens.ui.errors import user_error
 from wildlens.ui.i18n import text
-from wildlens.ui.labels import Labels
+from wildlens.ui.relabel import Labels
 from wildlens.ui.state import STARTUP, AppState, limit_torch_threads
 
 MISTAKES_SHOWN = 50
@@ -165,7 +165,9 @@ def train_model(
     progress: Any = None,
 ) -> tuple[Any, ...]:
     """Train in fast mode; (summary, per-class, confusion, mistakes, contact sheet, bundle key)."""
-    from wildlens.model.training import train  # the training stack loads only when someone trains
+    from wildlens.model.workflows.train import (
+        train,  # the training stack loads only when someone trains
+    )
 
     limit_torch_threads(state.cfg.threads)
 

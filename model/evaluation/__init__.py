@@ -1,0 +1,1 @@
+"""Evaluation: a model's answers on labelled photos and the report that shows them."""

@@ -1,0 +1,3 @@
+"""Whole runs that use everything below: training a bundle, the embedded demo
+bundle.
+"""

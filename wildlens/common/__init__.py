@@ -1,0 +1,3 @@
+"""Shared utilities every layer uses: atomic files and the cache folder, the config
+loader, the ordered worker pool, spreadsheet-safe CSV. Imports nothing of WildLens.
+"""
