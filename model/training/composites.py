@@ -20,12 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from wildlens.common.parallel import in_thread
 from wildlens.data.composites import cut_out, table_crop
 from wildlens.data.images import load_image
 from wildlens.data.sources import Sample
 from wildlens.data.transforms import Preprocessing, apply, eval_transforms
-from wildlens.model.training.features import Embedder, FeatureCache
+from wildlens.model.training.features import Embedder, FeatureCache, embed_stream
 
 _NOT_CUT = np.zeros(0, np.float32)  # cached for a photo whose object does not cut cleanly
 
@@ -84,31 +83,17 @@ def composite_features(
                     arrays.append(apply(transform, table_crop(*cut, rng)[0]))
             yield i, arrays
 
-    pending: list[tuple[int, int, np.ndarray]] = []
-
-    def flush() -> None:
-        vectors = embedder(np.stack([array for _, _, array in pending]))
-        for (i, k, _), vector in zip(pending, vectors, strict=True):
-            cache.put(sha256s[i], names[k], vector)
-            found[i].append(vector)
-        pending.clear()
+    def keep(i: int, k: int, vector: np.ndarray) -> None:
+        cache.put(sha256s[i], names[k], vector)
+        found.setdefault(i, []).append(vector)
 
     bar = tqdm(total=len(missing), desc="table composites", disable=not progress, leave=False)
-    with bar:
-        for done, (i, arrays) in enumerate(in_thread(made(), depth=batch_size), start=1):
+    embed_stream(made(), embedder, batch_size, keep, bar, on_photo, len(missing))
+    for i in missing:
+        if i not in found:  # not cut: remembered, so a second run does not try again
             found[i] = []
-            if not arrays:
-                for name in names:
-                    cache.put(sha256s[i], name, _NOT_CUT)
-            for k, array in enumerate(arrays):
-                pending.append((i, k, array))
-                if len(pending) >= batch_size:
-                    flush()
-            bar.update()
-            if on_photo is not None:
-                on_photo(done, len(missing))
-    if pending:
-        flush()
+            for name in names:
+                cache.put(sha256s[i], name, _NOT_CUT)
     photo = np.array([i for i in sorted(found) for _ in found[i]], np.int64)
     rows = [v for i in sorted(found) for v in found[i]]
     features = np.stack(rows) if rows else np.zeros((0, 0), np.float32)

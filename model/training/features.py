@@ -157,14 +157,10 @@ def extract_features(
                 missing.append(i)
                 break
             found[i, v] = vector
-    pending: list[tuple[int, int, np.ndarray]] = []
 
-    def flush() -> None:
-        vectors = embedder(np.stack([array for _, _, array in pending]))
-        for (i, v, _), vector in zip(pending, vectors, strict=True):
-            cache.put(sha256s[i], views[v].name, vector)
-            found[i, v] = vector
-        pending.clear()
+    def keep(i: int, v: int, vector: np.ndarray) -> None:
+        cache.put(sha256s[i], views[v].name, vector)
+        found[i, v] = vector
 
     def decoded() -> Iterator[tuple[int, list[np.ndarray]]]:
         for i in missing:
@@ -185,19 +181,42 @@ def extract_features(
     bar = tqdm(total=len(missing), desc=description, disable=not progress, leave=False, unit="img")
     # Photos are decoded in a thread while the backbone runs on the previous batch (both release
     # the GIL): 600 photos x 2 views on 2 cores, see docs/benchmarks.md (workshop training).
-    with bar:
-        for done, (i, arrays) in enumerate(in_thread(decoded(), depth=batch_size), start=1):
-            for v, array in enumerate(arrays):
-                pending.append((i, v, array))
-                if len(pending) >= batch_size:
-                    flush()
-            bar.update()
-            if on_photo is not None:
-                on_photo(done, len(missing))
-    if pending:
-        flush()
+    embed_stream(decoded(), embedder, batch_size, keep, bar, on_photo, len(missing))
     if not samples:
         return np.zeros((0, len(views), model.num_features), np.float32)
     return np.stack(
         [np.stack([found[i, v] for v in range(len(views))]) for i in range(len(samples))]
     )
+
+
+def embed_stream(
+    inputs: Iterator[tuple[int, list[np.ndarray]]],
+    embedder: Embedder,
+    batch_size: int,
+    keep: Callable[[int, int, np.ndarray], None],
+    bar: tqdm,
+    on_photo: Callable[[int, int], None] | None,
+    total: int,
+) -> None:
+    """Each photo's model inputs through the backbone in batches of `batch_size`, the photos
+    made in a thread while the backbone runs on the previous batch (both release the GIL);
+    `keep(photo, k, vector)` receives the k-th input's features of each photo."""
+    pending: list[tuple[int, int, np.ndarray]] = []
+
+    def flush() -> None:
+        vectors = embedder(np.stack([array for _, _, array in pending]))
+        for (i, k, _), vector in zip(pending, vectors, strict=True):
+            keep(i, k, vector)
+        pending.clear()
+
+    with bar:
+        for done, (i, arrays) in enumerate(in_thread(inputs, depth=batch_size), start=1):
+            for k, array in enumerate(arrays):
+                pending.append((i, k, array))
+                if len(pending) >= batch_size:
+                    flush()
+            bar.update()
+            if on_photo is not None:
+                on_photo(done, total)
+    if pending:
+        flush()

@@ -188,14 +188,27 @@ def photo_table_html(
     if not photos:
         return ""
     headers, rows = photo_table(photos, names, language, item_unknown)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = []
     for (_, sha256, prediction), row in zip(photos, rows, strict=True):
         cells = [html.escape(str(value)) for value in row]
         cells[1] = f'<span class="wl-name">{cells[1]}</span>'
         cells[4] = f"<code>{cells[4]}</code>"
+        body.append(({"sha256": sha256, "decision": prediction.decision}, cells))
+    return responsive_table(headers, body, "wl-photo-table")
+
+
+def responsive_table(
+    headers: Sequence[str], rows: Sequence[tuple[dict[str, str], Sequence[str]]], classes: str
+) -> str:
+    """An HTML table that is a table on a wide screen and one block per row on a phone (CSS
+    `.wl-photo-table`: each cell labelled by its header). `rows`: (data attributes, cells already
+    in HTML); headers and attribute values are escaped here."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for attributes, cells in rows:
+        data = "".join(f' data-{k}="{html.escape(str(v))}"' for k, v in attributes.items())
         body.append(
-            f'<tr data-sha256="{sha256}" data-decision="{html.escape(prediction.decision)}">'
+            f"<tr{data}>"
             + "".join(
                 f'<td data-label="{html.escape(h)}">{c}</td>'
                 for h, c in zip(headers, cells, strict=True)
@@ -203,7 +216,7 @@ def photo_table_html(
             + "</tr>"
         )
     return (
-        f'<table class="wl-photo-table"><thead><tr>{head}</tr></thead>'
+        f'<table class="{classes}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 

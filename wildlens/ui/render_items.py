@@ -19,7 +19,7 @@ from wildlens.model.bundle.catalogue import Catalogue
 from wildlens.model.serving.items import DECISION_COLOURS, ItemsAnswer
 from wildlens.model.trust.routing import IDENTIFIED, REVIEW, UNKNOWN, Policy
 from wildlens.ui.i18n import text
-from wildlens.ui.render import DECISION_ICONS, card_markdown
+from wildlens.ui.render import DECISION_ICONS, card_markdown, responsive_table
 
 ROW_COLUMNS = ("number", "item", "result", "top_classes", "reasons")
 LEGEND = {  # how each decision's box is drawn (`model.items.draw_items`)
@@ -89,7 +89,6 @@ def rows_html(
     and reasons, and its class's catalogue card behind a click (none for an unknown item). A
     table on a wide screen, one block per item on a phone (CSS `.wl-photo-table`)."""
     headers = row_headers(language)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = []
     for item, crop in zip(answer.items, crops, strict=True):
         prediction = item.prediction
@@ -116,19 +115,9 @@ def rows_html(
             top,
             reasons or "-",
         ]
-        body.append(
-            f'<tr data-item="{item.index}" data-decision="{html.escape(decision)}" '
-            f'data-box="{",".join(str(v) for v in item.box.as_list())}">'
-            + "".join(
-                f'<td data-label="{html.escape(h)}">{c}</td>'
-                for h, c in zip(headers, cells, strict=True)
-            )
-            + "</tr>"
-        )
-    return (
-        f'<table class="wl-photo-table wl-items-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
+        box = ",".join(str(v) for v in item.box.as_list())
+        body.append(({"item": item.index, "decision": decision, "box": box}, cells))
+    return responsive_table(headers, body, "wl-photo-table wl-items-table")
 
 
 def _card_html(
