@@ -77,7 +77,8 @@ def class_spreads(rng, n):
 def test_the_line_per_class_is_relative_to_the_answered_class():
     rng = np.random.default_rng(5)
     calibration, answers = class_spreads(rng, 2000)
-    rule = fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 2), class_familiar_keep=0.8)
+    # A third class of the catalogue, never answered here: the line needs 3 classes or more.
+    rule = fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 3), class_familiar_keep=0.8)
     # Each class keeps its share of its own answers...
     fresh, fresh_answers = class_spreads(rng, 20000)
     familiar = rule.is_familiar(fresh, fresh_answers)
@@ -86,10 +87,11 @@ def test_the_line_per_class_is_relative_to_the_answered_class():
     # ...so one distance is familiar as the wide class and not as the tight one.
     one = {ENERGY: np.zeros(2), KNN_FEATURES: np.array([0.6, 0.6])}
     assert rule.is_familiar(one, np.array([0, 1])).tolist() == [False, True]
-    # Off at 1, or without the answers: the line of all photos alone.
+    # Off at 1, without the answers, or in a 2-class catalogue: the line of all photos alone.
     for off in (
-        fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 2), class_familiar_keep=1.0),
+        fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 3), class_familiar_keep=1.0),
         fit_unknown_rule(calibration, 0.95, 1.0),
+        fit_unknown_rule(calibration, 0.95, 1.0, answers=(answers, 2), class_familiar_keep=0.8),
     ):
         assert off.class_familiar_thresholds == ()
         assert off.is_familiar(one, np.array([0, 1])).all()

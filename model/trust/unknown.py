@@ -61,6 +61,10 @@ NEIGHBOURS = 10
 # The share of calibration photos within knn_features' far threshold: 99% against 99.5% chosen
 # there on the held-out pairs and the far (synthetic) photos, same section and part.
 FAR_KEEP = 0.99
+# The line per answered class only from this many classes: in 2-class catalogues it cost 7 to 22
+# points of the catalogue's automation (docs/benchmarks.md, "Few-class catalogues",
+# `bench/trust.py --parts few_class`), and the far tail has the same lower bound.
+CLASS_LINE_MIN_CLASSES = 3
 CHUNK = 1024  # queries per distance block: bounds memory to CHUNK x bank size
 
 
@@ -330,8 +334,9 @@ def class_familiar_lines(
     distances: np.ndarray, answers: tuple[np.ndarray, int] | None, keep: float
 ) -> tuple[float, ...]:
     """Per class, the conformal quantile at `keep` of the distances of the photos answered as it
-    (-inf where too few are); () when `keep` is 1 or there are no answers."""
-    if answers is None or keep >= 1:
+    (-inf where too few are); () when `keep` is 1, there are no answers or fewer than
+    `CLASS_LINE_MIN_CLASSES` classes."""
+    if answers is None or keep >= 1 or answers[1] < CLASS_LINE_MIN_CLASSES:
         return ()
     answered, num_classes = np.asarray(answers[0]), answers[1]
     if len(answered) != len(distances):
