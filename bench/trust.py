@@ -22,7 +22,7 @@ train and validation photos (every labelled photo calibrates); test photos measu
   3% of the pool (an ivory / bone / ceramic catalogue's shape), fast mode with and without class
   weights against the probe;
 - accept: share of test photos auto-accepted and their precision at targets 0.95 and 0.98, on
-  the whole pool, 60 and 30 per class, and a workshop set (5 clearly different classes x 20);
+  the whole pool, 60 and 30 per class, and workshop size (5 classes drawn at random x 20);
 - noise: 1%, 2% and 5% of the training labels flipped at random, and 2% and 5% of one look-alike
   pair's (shirt / t-shirt) flipped between them, at 60 per class and the whole pool, `--draws`
   draws each: share auto-accepted, precision on clean photos, draws below the target, under the
@@ -85,7 +85,6 @@ from wildlens.model.trust.shift import ShiftGuard
 from wildlens.model.trust.unknown import NEIGHBOURS, KnnBank, ranks
 
 DEGRADATIONS = ("blur", "rot90", "cast", "lowlight", "jpeg8", "crop50")
-WORKSHOP = ("hat", "outwear", "shoes", "shorts", "t-shirt")  # least confused (out of fold)
 PAIRS_2 = (("hat", "shoes"), ("pants", "shorts"), ("shirt", "t-shirt"), ("dress", "skirt"))
 CLASSES_3 = (("hat", "shoes", "pants"), ("shirt", "t-shirt", "longsleeve"))
 LOOKALIKE_PAIR = ("shirt", "t-shirt")  # the label-noise part flips labels between these too
@@ -221,16 +220,12 @@ def fmt(values, spec=".3f"):
 # --- parts ------------------------------------------------------------------------------------
 
 
-def part_head(f: Features, seeds=range(5)):
+def part_head(f: Features, command: str, seeds=range(5)):
     from sklearn.linear_model import LogisticRegressionCV
     from sklearn.preprocessing import StandardScaler
 
     print("\n## head: fast mode against the logistic-regression probe (accuracy)\n")
-    print(
-        "| pool | measured on | fast mode | probe (C by 5-fold CV) | difference (mean ± s.e.) "
-        "| draws where fast mode is below |"
-    )
-    print("|---|---|---:|---:|---:|---:|")
+    table = []
     for per_class in (None, 60, 30):
         results: dict[str, tuple[list, list]] = {}  # measured on: (fast mode's, the probe's)
         for seed in seeds if per_class else [0]:
@@ -260,14 +255,34 @@ def part_head(f: Features, seeds=range(5)):
             below = sum(a < b for a, b in zip(ours, theirs, strict=True))
             difference = np.subtract(ours, theirs)
             error = difference.std(ddof=1) / np.sqrt(len(difference)) if len(ours) > 1 else 0
-            print(
-                f"| {pool} | {name} | {fmt(ours)} | {fmt(theirs)} "
-                f"| {difference.mean():+.4f} ± {error:.4f} | {below} of {len(ours)} |",
-                flush=True,
+            table.append(
+                [
+                    pool,
+                    name,
+                    fmt(ours),
+                    fmt(theirs),
+                    f"{difference.mean():+.4f} ± {error:.4f}",
+                    f"{below} of {len(ours)}",
+                ]
             )
+            print(" | ".join(table[-1]), flush=True)
+    publish(
+        "trust-head",
+        command,
+        [
+            "pool",
+            "measured on",
+            "fast mode",
+            "probe (C by 5-fold CV)",
+            "difference (mean ± s.e.)",
+            "draws where fast mode is below",
+        ],
+        table,
+        f"accuracy; {len(seeds)} draws per subset size (mean ± s.d.)",
+    )
 
 
-def part_imbalanced(f: Features, draws: int, share: float = 0.03):
+def part_imbalanced(f: Features, draws: int, command: str, share: float = 0.03):
     """Fast mode against the probe when one class is rare (a look-alike such as bone is often a
     few percent of a real catalogue): a class drawn at random keeps `share` of the pool; accuracy
     is measured on the test photos at the same prevalence (the rare class's photos weighted to
@@ -276,12 +291,7 @@ def part_imbalanced(f: Features, draws: int, share: float = 0.03):
     from sklearn.preprocessing import StandardScaler
 
     print(f"\n## imbalanced: one random class at {share:.0%} of the pool, {draws} draws\n")
-    print(
-        "| rare class | fast mode accuracy | probe accuracy | fast mode rare recall "
-        "| probe rare recall |"
-    )
-    print("|---|---:|---:|---:|---:|")
-    ours, theirs = [], []
+    ours, theirs, rows = [], [], []
     for seed in range(draws):
         rng = np.random.default_rng(4000 + seed)
         rare = int(rng.integers(len(f.classes)))
@@ -313,18 +323,43 @@ def part_imbalanced(f: Features, draws: int, share: float = 0.03):
             )
         ours.append(row[0])
         theirs.append(row[1])
-        print(
-            f"| {f.classes[rare]} | {row[0][0]:.3f} | {row[1][0]:.3f} | {row[0][1]:.3f} "
-            f"| {row[1][1]:.3f} |",
-            flush=True,
+        rows.append(
+            [
+                f.classes[rare],
+                f"{row[0][0]:.3f}",
+                f"{row[1][0]:.3f}",
+                f"{row[0][1]:.3f}",
+                f"{row[1][1]:.3f}",
+            ]
         )
+        print(" | ".join(rows[-1]), flush=True)
     difference = np.subtract([a for a, _ in ours], [a for a, _ in theirs])
-    print(
-        f"| mean | {np.mean([a for a, _ in ours]):.3f} | {np.mean([a for a, _ in theirs]):.3f} "
-        f"| {np.mean([r for _, r in ours]):.3f} | {np.mean([r for _, r in theirs]):.3f} |"
+    rows.append(
+        [
+            "mean",
+            f"{np.mean([a for a, _ in ours]):.3f}",
+            f"{np.mean([a for a, _ in theirs]):.3f}",
+            f"{np.mean([r for _, r in ours]):.3f}",
+            f"{np.mean([r for _, r in theirs]):.3f}",
+        ]
     )
     error = difference.std(ddof=1) / np.sqrt(len(difference))
-    print(f"\nfast mode - probe: {difference.mean():+.4f} ± {error:.4f} (s.e.)")
+    rows.append(
+        ["fast mode - probe, mean ± s.e.", f"{difference.mean():+.4f} ± {error:.4f}", "", "", ""]
+    )
+    publish(
+        "trust-imbalanced",
+        command,
+        [
+            "rare class",
+            "fast mode accuracy",
+            "probe accuracy",
+            "fast mode rare recall",
+            "probe rare recall",
+        ],
+        rows,
+        f"accuracy on the test photos at the pool's prevalence ({share:.0%} rare), {draws} draws",
+    )
 
 
 LOOKALIKE_PAIRS = (
@@ -426,21 +461,26 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
     )
 
 
-def part_accept(f: Features, seeds=range(5)):
+def part_accept(f: Features, command: str, seeds=range(5)):
+    """Auto-accepted share and precision at two targets; the workshop row's catalogues are 5
+    classes drawn at random in each draw (seeded), never hand-picked ones."""
     print("\n## accept: test photos auto-accepted, and their precision\n")
-    print("| pool | target | auto-accepted | accepted precision | catalogue photos unknown |")
-    print("|---|---:|---:|---:|---:|")
-    workshop = [f.classes.index(c) for c in WORKSHOP if c in f.classes]
-    for name, per_class, classes in (
+    rows = []
+    for name, per_class, classes_drawn in (
         (f"all ({len(f.pool)})", None, None),
         ("60 per class", 60, None),
         ("30 per class", 30, None),
-        ("workshop: 5 classes x 20", 20, workshop),
+        ("workshop: 5 random classes x 20", 20, 5),
     ):
         for target in (0.95, 0.98):
             shares, precisions, unknown = [], [], []
             for seed in seeds if per_class else [0]:
                 rng = np.random.default_rng(seed)
+                classes = (
+                    sorted(rng.choice(len(f.classes), classes_drawn, replace=False))
+                    if classes_drawn
+                    else None
+                )
                 if per_class:
                     chosen = subset(f.pool_labels, per_class, rng, classes)
                 else:
@@ -453,13 +493,27 @@ def part_accept(f: Features, seeds=range(5)):
                 shares.append(m["routing"]["coverage"])
                 precisions.append(m["routing"]["accepted_precision"])
                 unknown.append(m["unknown"]["in_catalogue_called_unknown"])
-            print(f"| {name} | {target} | {fmt(shares)} | {fmt(precisions)} | {fmt(unknown)} |")
+            rows.append([name, f"{target}", fmt(shares), fmt(precisions), fmt(unknown)])
+            print(" | ".join(rows[-1]), flush=True)
+    publish(
+        "trust-accept",
+        command,
+        [
+            "pool",
+            "target",
+            "auto-accepted",
+            "accepted precision",
+            "catalogue photos called unknown",
+        ],
+        rows,
+        f"test photos; subsets: {len(seeds)} draws each (mean ± s.d.), the workshop row's 5 "
+        "classes drawn at random in each",
+    )
 
 
-def part_guarantee(f: Features, resplits: int):
+def part_guarantee(f: Features, resplits: int, command: str):
     print(f"\n## guarantee: {resplits} random pools of 60 per class (delta 0.1)\n")
-    print("| target | runs with a threshold | auto-accepted | precision below target |")
-    print("|---:|---:|---:|---:|")
+    rows = []
     everything = np.concatenate([f.pool[:, 0], f.test])
     labels = np.concatenate([f.pool_labels, f.test_labels])
     for target in (0.95, 0.98):
@@ -477,10 +531,28 @@ def part_guarantee(f: Features, resplits: int):
                 with_threshold += 1
             shares.append(m["routing"]["coverage"])
             failures += precision is not None and precision < target
-        print(
-            f"| {target} | {with_threshold} of {resplits} | {fmt(shares)} | "
-            f"{failures / resplits:.3f} ({failures}) |"
+        rows.append(
+            [
+                f"{target}",
+                f"{with_threshold} of {resplits}",
+                fmt(shares),
+                f"{failures} of {resplits}",
+            ]
         )
+        print(" | ".join(rows[-1]), flush=True)
+    publish(
+        "trust-guarantee",
+        command,
+        [
+            "target",
+            "draws with a threshold",
+            "auto-accepted",
+            "draws with precision below target",
+        ],
+        rows,
+        f"{resplits} random pools of 60 per class, measured on every photo not in the pool; "
+        "delta 0.1",
+    )
 
 
 def flip_labels(labels, share, rng, pair=None):
@@ -498,7 +570,7 @@ def flip_labels(labels, share, rng, pair=None):
     return labels
 
 
-def part_noise(f: Features, draws: int, target: float = 0.95):
+def part_noise(f: Features, draws: int, command: str, target: float = 0.95):
     """Training labels flipped (they calibrate too, out of fold); measured on clean photos. The
     same heads decide under the fallback scan (shipped) and one fixed sequence (before)."""
     import wildlens.model.trust.routing as routing
@@ -506,11 +578,7 @@ def part_noise(f: Features, draws: int, target: float = 0.95):
     pair = tuple(f.classes.index(c) for c in LOOKALIKE_PAIR)
     shipped = routing.MAX_STARTS
     print(f"\n## noise: training labels flipped, target {target}, {draws} draws\n")
-    print(
-        "| pool | flipped | procedure | auto-accepted | accepted precision (clean) "
-        "| draws below target | draws with nothing accepted |"
-    )
-    print("|---|---|---|---:|---:|---:|---:|")
+    rows = []
     everything = np.concatenate([f.pool[:, 0], f.test])
     truth = np.concatenate([f.pool_labels, f.test_labels])
     kinds = [("none", 0.0, None)]
@@ -554,23 +622,40 @@ def part_noise(f: Features, draws: int, target: float = 0.95):
             routing.MAX_STARTS = shipped
             pool = f"{per_class} per class" if per_class else f"all ({len(f.pool)})"
             for procedure, (shares, precisions, below, empty) in results.items():
-                print(
-                    f"| {pool} | {name} | {procedure} | {fmt(shares)} | {fmt(precisions)} "
-                    f"| {below} of {draws} | {empty} of {draws} |",
-                    flush=True,
+                rows.append(
+                    [
+                        pool,
+                        name,
+                        procedure,
+                        fmt(shares),
+                        fmt(precisions),
+                        f"{below} of {draws}",
+                        f"{empty} of {draws}",
+                    ]
                 )
+                print(" | ".join(rows[-1]), flush=True)
+    publish(
+        "trust-noise",
+        command,
+        [
+            "pool",
+            "flipped",
+            "procedure",
+            "auto-accepted",
+            "accepted precision (clean)",
+            "draws below target",
+            "draws with nothing accepted",
+        ],
+        rows,
+        f"target {target}, delta 0.1, {draws} draws per row (mean ± s.d.)",
+    )
 
 
-def part_report(f: Features, draws: int):
+def part_report(f: Features, draws: int, command: str):
     """What training reports (fast mode without test photos: the pool's own out-of-fold answers
     and scores) against what the same model then does on photos it never saw."""
     print(f"\n## report: reported on the fitted photos against unseen photos, {draws} draws\n")
-    print(
-        "| pool | measure | reported (fitted photos) | unseen: test photos | unseen: every photo "
-        "not drawn | reported - unseen (every photo not drawn), mean ± s.d. | draws within 5 "
-        "points |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|")
+    table = []
     everything = np.concatenate([f.pool[:, 0], f.test])
     truth = np.concatenate([f.pool_labels, f.test_labels])
     in_test = np.r_[np.zeros(len(f.pool), bool), np.ones(len(f.test), bool)]
@@ -610,11 +695,33 @@ def part_report(f: Features, draws: int):
         for label, (reported, tested, rest) in rows.items():
             difference = np.subtract(reported, rest)
             within = int((np.abs(difference) <= 0.05).sum())
-            print(
-                f"| {name} | {label} | {fmt(reported)} | {fmt(tested)} | {fmt(rest)} "
-                f"| {difference.mean():+.3f} ± {difference.std():.3f} | {within} of {draws} |",
-                flush=True,
+            table.append(
+                [
+                    name,
+                    label,
+                    fmt(reported),
+                    fmt(tested),
+                    fmt(rest),
+                    f"{difference.mean():+.3f} ± {difference.std():.3f}",
+                    f"{within} of {draws}",
+                ]
             )
+            print(" | ".join(table[-1]), flush=True)
+    publish(
+        "trust-report",
+        command,
+        [
+            "pool",
+            "measure",
+            "reported (fitted photos)",
+            "unseen: test photos",
+            "unseen: every photo not drawn",
+            "reported - unseen (every photo not drawn), mean ± s.d.",
+            "draws within 5 points",
+        ],
+        table,
+        f"{draws} draws of each size (mean ± s.d.)",
+    )
 
 
 LOOKALIKE_SIZES = (  # name, photos per class (None: all), classes in the catalogue
@@ -755,10 +862,9 @@ def part_lookalike(f: Features, draws: int, command: str):
     )
 
 
-def part_shortlist(f: Features):
+def part_shortlist(f: Features, command: str):
     print("\n## shortlist: nominal coverage 0.95, test photos\n")
-    print("| catalogue | coverage | mean size |")
-    print("|---|---:|---:|")
+    rows = []
     sets = [("all 10", list(range(len(f.classes))))]
     sets += [(" vs ".join(p), [f.classes.index(c) for c in p]) for p in PAIRS_2]
     for name, classes in sets:
@@ -767,7 +873,14 @@ def part_shortlist(f: Features):
         keep = np.isin(f.test_labels, classes)
         m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], classes))
         shortlist = m["shortlist"]
-        print(f"| {name} | {shortlist['coverage']:.3f} | {shortlist['mean_size']:.2f} |")
+        rows.append([name, f"{shortlist['coverage']:.3f}", f"{shortlist['mean_size']:.2f}"])
+    publish(
+        "trust-shortlist",
+        command,
+        ["catalogue", "coverage", "mean size"],
+        rows,
+        "nominal coverage 0.95, test photos",
+    )
 
 
 def part_unknown(f: Features, scratch: Path, command: str):
@@ -964,10 +1077,8 @@ def part_shift(f: Features, scratch: Path, command: str, orders: int = 100):
     )
 
 
-def part_knn_bank(f: Features, splits: int = 3):
+def part_knn_bank(f: Features, command: str, splits: int = 3):
     print("\n## knn_bank: new photos' kNN ranks among out-of-fold calibration distances\n")
-    print("| calibration k | photos | mean rank (0.5: like calibration) | beyond 90% line | 95% |")
-    print("|---:|---|---:|---:|---:|")
     x = f.pool[:, 0]
     rows: dict = {}
     for seed in range(splits):
@@ -987,9 +1098,24 @@ def part_knn_bank(f: Features, splits: int = 3):
                 rows.setdefault((k, name), []).append(
                     [ranks(calibration, distances).mean(), *(distances[:, None] > lines).mean(0)]
                 )
+    table = []
     for (k, name), values in rows.items():
         mean = np.mean(values, axis=0)
-        print(f"| {k} | {name} | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} |")
+        which = "shipped" if k == NEIGHBOURS else "the same density"
+        table.append([f"{k} ({which})", name, *(f"{v:.3f}" for v in mean)])
+    publish(
+        "trust-knn-bank",
+        command,
+        [
+            "calibration k",
+            "photos",
+            "mean rank (0.5: like calibration)",
+            "beyond 90% line",
+            "95%",
+        ],
+        table,
+        f"means over {splits} random 80/20 splits of the pool",
+    )
 
 
 PARTS = (
@@ -1026,21 +1152,21 @@ def main() -> None:
         for part in parts:
             began = time.perf_counter()
             if part == "head":
-                part_head(f, range(args.draws))
+                part_head(f, command, range(args.draws))
             elif part == "imbalanced":
-                part_imbalanced(f, args.draws)
+                part_imbalanced(f, args.draws, command)
             elif part == "imbalanced_pair":
                 part_imbalanced_pair(f, args.draws, command)
             elif part == "accept":
-                part_accept(f, range(args.draws))
+                part_accept(f, command, range(args.draws))
             elif part == "noise":
-                part_noise(f, args.draws)
+                part_noise(f, args.draws, command)
             elif part == "report":
-                part_report(f, args.draws)
+                part_report(f, args.draws, command)
             elif part == "guarantee":
-                part_guarantee(f, args.resplits)
+                part_guarantee(f, args.resplits, command)
             elif part == "shortlist":
-                part_shortlist(f)
+                part_shortlist(f, command)
             elif part == "unknown":
                 part_unknown(f, Path(scratch), command)
             elif part == "shift":
@@ -1048,7 +1174,7 @@ def main() -> None:
             elif part == "few_class":
                 part_few_class(f, command)
             elif part == "knn_bank":
-                part_knn_bank(f)
+                part_knn_bank(f, command)
             elif part == "lookalike":
                 part_lookalike(f, args.draws, command)
             else:
