@@ -40,7 +40,7 @@ import numpy as np
 from PIL import Image
 
 import wildlens  # noqa: F401  (offline defaults)
-from bench.duplicates import EDITS, signature, synthetic_objects
+from bench.near_duplicates import EDITS, signature, synthetic_objects
 from bench.results import RESULTS, publish
 from wildlens.data.near_duplicates import CANDIDATE_DISTANCE, Signature, candidate_pairs
 from wildlens.data.sources import list_images
