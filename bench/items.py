@@ -161,8 +161,8 @@ def make_ruler(rng) -> tuple[np.ndarray, np.ndarray]:
 def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0, touching: float = 0.0):
     """`count` scenes in `folder`: a list of {path, texture, boxes, objects (test indices)};
     a `rulers` share of them with a ruler laid too, a `touching` share of those with two or
-    more items with two laid touching (each drawn from a generator of its own, so neither
-    leaves the scenes as they were)."""
+    more items with two laid touching (whether a scene has either is drawn from a generator of
+    its own, so with neither asked for the scenes are as they were)."""
     rng = np.random.default_rng(seed)
     ruler_rng = np.random.default_rng(seed + 1)
     touch_rng = np.random.default_rng(seed + 2)

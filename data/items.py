@@ -19,9 +19,10 @@ quarter of the frame (a pair of shoes, a garment), with a large piece cut by its
 close-up), whose border is mostly item, or whose only pieces touch its edge, is one item: the
 whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table"). So is
 a photo with a piece that fills less than about half of its convex hull: an item laid on a
-table is a solid region, while the folds, shadows, prints and glints of a garment filling the
+table is a solid region, while the folds, shadows and print marks of a garment filling the
 frame (on a bed or patterned floor the border shows as much garment as floor) are scattered
-fragments of something the surface model cannot tell apart. A
+fragments of something the surface model cannot tell apart. A piece that is blobs joined by
+narrow necks (items laid touching) is cut at the necks (`split_blobs`). A
 long thin strip whose lightness repeats along it (a ruler's ticks) is not an item.
 
 Only numpy and OpenCV: the data layer, importable by decode workers.
