@@ -1,7 +1,7 @@
 """Items on a table: the item finder and per-item decisions on evidence-table scenes.
 
     python bench/items.py [DATA] [--scenes 120] [--seed 0] [--gap 0.1] [--composites 2]
-                          [--rulers 0.25] [--parts find,single,decide,time]
+                          [--rulers 0.25] [--touching 0.25] [--parts find,single,decide,time]
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
 photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
@@ -13,7 +13,9 @@ bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN).
 
 - find: items found against the laid boxes (recall and precision at IoU 0.5, scenes whose count
   is exact), on the scenes and per texture; with `--rulers S` a share S of the scenes also has
-  a ruler laid for scale (a light strip with dark ticks), which is not an item;
+  a ruler laid for scale (a light strip with dark ticks), which is not an item; with
+  `--touching S` a share S of the scenes of two or more items has two of them laid touching
+  (their outlines meeting, or overlapping by up to 3% of the second one's width);
 - single: the share of the test photos themselves (one item each) that stay one item;
 - decide: fast mode's cross-fitted head and trust policy (fit on train and validation features,
   cached as bench/trust.py does) on each found item's crop, against the same objects' photos
@@ -65,17 +67,26 @@ def cut_out(source) -> tuple[np.ndarray, np.ndarray] | None:
     return cut_photo(np.asarray(load_image(source).image))
 
 
-def lay_out(sizes, rng, size=SCENE_SIZE, gap=None, tries=400) -> list[ItemBox] | None:
-    """Non-overlapping boxes for objects of `sizes` (w, h), `gap` pixels apart at least."""
+def lay_out(sizes, rng, size=SCENE_SIZE, gap=None, tries=400, touch=None) -> list[ItemBox] | None:
+    """Non-overlapping boxes for objects of `sizes` (w, h), `gap` pixels apart at least; with
+    `touch` (the first two objects' masks) the second is laid touching the first."""
     width, height = size
     gap = gap or round(GAP * min(width, height))
     boxes: list[ItemBox] = []
-    for w, h in sizes:
+    for k, (w, h) in enumerate(sizes):
         for _ in range(tries):
-            x0 = int(rng.integers(gap, width - w - gap))
-            y0 = int(rng.integers(gap, height - h - gap))
-            box = ItemBox(x0, y0, x0 + w, y0 + h)
-            if all(_apart(box, other, gap) for other in boxes):
+            if touch is not None and k == 1:
+                box = touching_box(boxes[0], touch, rng)
+                others = boxes[1:]
+            else:
+                x0 = int(rng.integers(gap, width - w - gap))
+                y0 = int(rng.integers(gap, height - h - gap))
+                box = ItemBox(x0, y0, x0 + w, y0 + h)
+                others = boxes
+            inside = (
+                gap <= box.x0 and box.x1 <= width - gap and gap <= box.y0 and box.y1 <= height - gap
+            )
+            if inside and all(_apart(box, other, gap) for other in others):
                 boxes.append(box)
                 break
         else:
@@ -83,18 +94,41 @@ def lay_out(sizes, rng, size=SCENE_SIZE, gap=None, tries=400) -> list[ItemBox] |
     return boxes
 
 
+def touching_box(first: ItemBox, masks, rng) -> ItemBox:
+    """The box of the second object laid beside the first (right of it or below it, their
+    boxes overlapping across by at least half the smaller one), moved until the two outlines
+    meet, then up to 3% of its width further in (laid touching, overlapping a little)."""
+    below = bool(rng.random() < 0.5)
+    a, b = (m.T if below else m for m in masks)  # "right of" along x in both cases
+    ax, ay = (first.y0, first.x0) if below else (first.x0, first.y0)
+    ha, hb = a.shape[0], b.shape[0]
+    least = min(ha, hb) // 2
+    by = ay + int(rng.integers(least - hb, ha - least + 1))
+    rows = range(max(ay, by), min(ay + ha, by + hb))
+    reach = [
+        ax + int(np.flatnonzero(a[y - ay] > 0.5).max()) - int(np.flatnonzero(b[y - by] > 0.5).min())
+        for y in rows
+        if (a[y - ay] > 0.5).any() and (b[y - by] > 0.5).any()
+    ]
+    bx = (max(reach) if reach else ax + a.shape[1]) + 1 - int(rng.uniform(0, 0.03) * b.shape[1])
+    wb = b.shape[1]
+    return ItemBox(by, bx, by + hb, bx + wb) if below else ItemBox(bx, by, bx + wb, by + hb)
+
+
 def _apart(a: ItemBox, b: ItemBox, gap: int) -> bool:
     return a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0 or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0
 
 
-def make_scene(objects, kind, rng, ruler=None) -> tuple[bytes, list[ItemBox]] | None:
+def make_scene(objects, kind, rng, ruler=None, touch=False) -> tuple[bytes, list[ItemBox]] | None:
     """A JPEG (quality 85) of the objects laid on a `kind` table, and their boxes; `ruler`
-    (an image and mask, as `make_ruler` gives) is laid too, apart from them, and is no item."""
+    (an image and mask, as `make_ruler` gives) is laid too, apart from them, and is no item;
+    with `touch` the second object is laid touching the first."""
     n = len(objects)
     longest = rng.uniform(0.17, 0.3 if n > 3 else 0.42) * SCENE_SIZE[1] * (1.25 if n == 1 else 1)
     scaled = [fit(rgb, mask, longest * rng.uniform(0.75, 1.0)) for rgb, mask in objects]
     laid = scaled + ([ruler] if ruler is not None else [])
-    boxes = lay_out([(o.shape[1], o.shape[0]) for o, _ in laid], rng)
+    masks = (scaled[0][1], scaled[1][1]) if touch else None
+    boxes = lay_out([(o.shape[1], o.shape[0]) for o, _ in laid], rng, touch=masks)
     if boxes is None:
         return None
     scene = table_surface(kind, rng, SCENE_SIZE).astype(np.float32)
@@ -124,12 +158,14 @@ def make_ruler(rng) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(strip.astype(np.uint8)), np.ascontiguousarray(mask)
 
 
-def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0):
+def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0, touching: float = 0.0):
     """`count` scenes in `folder`: a list of {path, texture, boxes, objects (test indices)};
-    a `rulers` share of them with a ruler laid too (drawn from a generator of their own, so
-    no ruler leaves the scenes as they were)."""
+    a `rulers` share of them with a ruler laid too, a `touching` share of those with two or
+    more items with two laid touching (whether a scene has either is drawn from a generator of
+    its own, so with neither asked for the scenes are as they were)."""
     rng = np.random.default_rng(seed)
     ruler_rng = np.random.default_rng(seed + 1)
+    touch_rng = np.random.default_rng(seed + 2)
     cut = {}
     for i, sample in enumerate(samples):
         result = cut_out(sample.source)
@@ -142,14 +178,15 @@ def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0):
         chosen = [int(i) for i in rng.choice(usable, n, replace=False)]
         kind = TEXTURES[len(scenes) % len(TEXTURES)]
         ruler = make_ruler(ruler_rng) if rulers and ruler_rng.random() < rulers else None
-        made = make_scene([cut[i] for i in chosen], kind, rng, ruler)
+        touch = n > 1 and bool(touching) and touch_rng.random() < touching
+        made = make_scene([cut[i] for i in chosen], kind, rng, ruler, touch)
         if made is None:
             continue
         path = folder / f"scene{len(scenes):04d}.jpg"
         path.write_bytes(made[0])
         scenes.append(
             {"path": path, "texture": kind, "boxes": made[1], "objects": chosen,
-             "ruler": ruler is not None}
+             "ruler": ruler is not None, "touching": touch}
         )  # fmt: skip
     return scenes, len(usable)
 
@@ -201,8 +238,15 @@ def part_find(scenes, test_samples, digest: str):
         table.append([name, r["scenes"], r["truth"], recall, precision, exact])
     columns = ["surface", "scenes", "items", "recall", "precision", "count exact"]
     rulers = sum(scene["ruler"] for scene in scenes)
+    touching = [scene for scene in scenes if scene["touching"]]
     name = f"items-find-{gap_name()}" + ("-rulers" if rulers else "")
+    name += "-touching" if touching else ""
     notes = f"scenes digest {digest}" + (f"; {rulers} scenes with a ruler" if rulers else "")
+    if touching:
+        both = sum(0 in scene["matched"] and 1 in scene["matched"] for scene in touching)
+        exact = sum(len(scene["found"]) == len(scene["boxes"]) for scene in touching)
+        notes += (f"; {len(touching)} scenes with two items laid touching: both found in {both},"
+                  f" the count exact in {exact}")  # fmt: skip
     publish(name, command(), columns, table, notes)
 
 
@@ -430,6 +474,9 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.1, help="least gap, share of the side")
     parser.add_argument("--rulers", type=float, default=0.0, help="share of scenes with a ruler")
     parser.add_argument(
+        "--touching", type=float, default=0.0, help="share of scenes with two items touching"
+    )
+    parser.add_argument(
         "--composites", type=int, default=2, help="decide: also a head with item_composites=N"
     )
     args = parser.parse_args()
@@ -441,7 +488,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wildlens-items-") as scratch:
         folder = Path(scratch) / "scenes"
         folder.mkdir()
-        scenes, usable = build_scenes(test, args.scenes, args.seed, folder, args.rulers)
+        scenes, usable = build_scenes(
+            test, args.scenes, args.seed, folder, args.rulers, args.touching
+        )
         digest = hashlib.sha256(b"".join(s["path"].read_bytes() for s in scenes)).hexdigest()[:12]
         print(f"# items on a table: gap {GAP}, {len(scenes)} scenes from {usable} of {len(test)} "
               f"test photos "

@@ -17,7 +17,12 @@ and pieces whose boxes lie nearer than a tenth of the smaller one's width are on
 print on a shirt; items laid apart lie further apart). A photo whose pieces together cover a
 quarter of the frame (a pair of shoes, a garment), with a large piece cut by its edge (a
 close-up), whose border is mostly item, or whose only pieces touch its edge, is one item: the
-whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table"). A
+whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table"). So is
+a photo with a piece that fills less than about half of its convex hull: an item laid on a
+table is a solid region, while the folds, shadows and print marks of a garment filling the
+frame (on a bed or patterned floor the border shows as much garment as floor) are scattered
+fragments of something the surface model cannot tell apart. A piece that is blobs joined by
+narrow necks (items laid touching) is cut at the necks (`split_blobs`). A
 long thin strip whose lightness repeats along it (a ruler's ticks) is not an item.
 
 Only numpy and OpenCV: the data layer, importable by decode workers.
@@ -105,6 +110,14 @@ class FinderSettings:
     # A piece reaching the photo's edge and covering this share of it: a close-up of one item
     # (items laid on a table lie inside the photo).
     edge_share: float = 0.05
+    # A piece filling less than this share of its convex hull is fragments of one item the
+    # surface model cannot separate (folds, shadows, a print's marks), not an item laid apart:
+    # the photo is one item. Items laid apart filled at least 0.66 of their hulls.
+    fragment_solidity: float = 0.55
+    # Items laid touching are one region: it is cut into its blobs where they are joined by a
+    # neck whose half-width is at most `neck` of each blob's own (the distance transform's
+    # peaks); a garment's sleeve or a tusk's tip, as wide where it joins as anywhere, is not.
+    neck: float = 0.6
     # A ruler laid for scale is not an item: a strip at least `ruler_aspect` times longer than
     # wide whose lightness along it repeats (ticks), at least `ruler_ticks` periods, with
     # `ruler_contrast` grey levels of spread and autocorrelation `ruler_repeat` at the period.
@@ -127,10 +140,19 @@ def find_items(
     colour = item_mask(surface_distance(lab, settings), settings)
     mask = colour | item_mask(texture_distance(small, settings), settings)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    pieces = boxes_of(mask, settings, colour, lambda box: is_ruler(grey, box, settings))
-    boxes = join_near(pieces, settings.join_ratio)
-    if is_one_item(boxes, mask, settings):
+    pieces = pieces_of(mask, settings, colour, lambda box: is_ruler(grey, box, settings))
+    boxes = join_near([piece.box for piece in pieces], settings.join_ratio)
+    fragments = any(piece.solidity < settings.fragment_solidity for piece in pieces)
+    if fragments or is_one_item(boxes, mask, settings):
         return [ItemBox(0, 0, width, height)]
+    alone = [box for box in boxes if sum(_inside(p.box, box) for p in pieces) == 1]
+    boxes = reading_order(
+        [
+            part
+            for box in boxes
+            for part in (touching(mask, box, settings) if box in alone else [box])
+        ]
+    )
     return [scale_box(box, scale, (width, height)) for box in boxes]
 
 
@@ -223,13 +245,32 @@ def border_share(mask: np.ndarray, border: float) -> float:
     return float(border_pixels(mask[..., None].astype(np.uint8), border).mean())
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A connected region of the item mask: its box, and the share of its convex hull it fills
+    (near 1 for a solid item, low for scattered marks)."""
+
+    box: ItemBox
+    solidity: float
+
+
 def boxes_of(
     mask: np.ndarray,
     settings: FinderSettings,
     tight: np.ndarray | None = None,
     not_item: Callable[[ItemBox], bool] | None = None,
 ) -> list[ItemBox]:
-    """One box per connected region (pieces within `gap` joined), too-small regions dropped,
+    """One box per connected region (`pieces_of`), ordered as read."""
+    return [piece.box for piece in pieces_of(mask, settings, tight, not_item)]
+
+
+def pieces_of(
+    mask: np.ndarray,
+    settings: FinderSettings,
+    tight: np.ndarray | None = None,
+    not_item: Callable[[ItemBox], bool] | None = None,
+) -> list[Piece]:
+    """One piece per connected region (pieces within `gap` joined), too-small regions dropped,
     ordered as read: by rows of items, then left to right. `tight`: a mask whose pixels, where
     a region has any, give its box (the colour mask: texture's halo spreads past the edges).
     `not_item`: regions whose whole box it is true of are dropped (a ruler)."""
@@ -237,17 +278,29 @@ def boxes_of(
     joined = cv2.dilate(mask.astype(np.uint8), _disc(max(1, round(settings.gap * side))))
     count, labels = cv2.connectedComponents(joined, connectivity=8)
     min_pixels = settings.min_area * mask.size
-    boxes = []
+    pieces = []
     for i in range(1, count):
         region = (labels == i) & mask  # the box of the item, not of its dilation
         if region.sum() < min_pixels:
             continue
         if not_item is not None and not_item(_box_of(region)):
             continue
+        filled = solidity(region)
         if tight is not None and (region & tight).sum() >= max(1, min_pixels):
             region &= tight
-        boxes.append(_box_of(region))
-    return reading_order(boxes)
+        pieces.append(Piece(_box_of(region), filled))
+    ordered = []
+    for box in reading_order([piece.box for piece in pieces]):
+        ordered.append(next(piece for piece in pieces if piece.box == box))
+        pieces.remove(ordered[-1])
+    return ordered
+
+
+def solidity(region: np.ndarray) -> float:
+    """The share of its convex hull a region fills (1 for a convex blob, lower for a crescent,
+    low for scattered specks joined into one region)."""
+    hull = cv2.contourArea(cv2.convexHull(cv2.findNonZero(region.astype(np.uint8))))
+    return min(1.0, float(region.sum()) / max(1.0, hull))
 
 
 def _box_of(region: np.ndarray) -> ItemBox:
@@ -288,6 +341,57 @@ def _ticks(profile: np.ndarray, settings: FinderSettings) -> bool:
     ac = np.array([float((detail[:-lag] * detail[lag:]).sum()) / energy for lag in lags])
     below = np.flatnonzero(ac < 0)
     return bool(len(below)) and float(ac[below[0] :].max()) >= settings.ruler_repeat
+
+
+def _inside(inner: ItemBox, outer: ItemBox) -> bool:
+    return (
+        outer.x0 <= inner.x0
+        and outer.y0 <= inner.y0
+        and inner.x1 <= outer.x1
+        and inner.y1 <= outer.y1
+    )
+
+
+def touching(mask: np.ndarray, box: ItemBox, settings: FinderSettings) -> list[ItemBox]:
+    """The boxes of the items in one piece: one box, or one per blob where items laid touching
+    (or overlapping a little) form one region joined by narrow necks (`split_blobs`)."""
+    crop = mask[box.y0 : box.y1, box.x0 : box.x1].astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    if count < 2:
+        return [box]
+    region = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    parts = split_blobs(region, settings.neck, settings.min_area * mask.size)
+    if len(parts) < 2:
+        return [box]
+    return [
+        ItemBox(box.x0 + p.x0, box.y0 + p.y0, box.x0 + p.x1, box.y0 + p.y1)
+        for p in map(_box_of, parts)
+    ]
+
+
+def split_blobs(region: np.ndarray, neck: float, min_pixels: float) -> list[np.ndarray]:
+    """A region cut into blobs joined by necks: the cores left when the distance transform is
+    cut at the lowest level that leaves two or more cores each at least 1/`neck` times that
+    level deep (so every neck is at most `neck` of each blob's half-width), every pixel given
+    to its nearest core; the region alone when it has no such necks or a blob would be smaller
+    than `min_pixels`."""
+    padded = np.pad(region.astype(np.uint8), 1)
+    depth = cv2.distanceTransform(padded, cv2.DIST_L2, 5)
+    for level in np.linspace(0.1, 0.9, 17) * float(depth.max()):
+        count, cores = cv2.connectedComponents((depth > level).astype(np.uint8))
+        blobs = [i for i in range(1, count) if level <= neck * float(depth[cores == i].max())]
+        if len(blobs) >= 2:
+            break
+    else:
+        return [region]
+    seeds = np.where(np.isin(cores, blobs), 0, 255).astype(np.uint8)
+    _, nearest = cv2.distanceTransformWithLabels(
+        seeds, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+    )
+    parts = [(nearest == nearest[cores == i][0]) & padded.astype(bool) for i in blobs]
+    if min(int(part.sum()) for part in parts) < min_pixels:
+        return [region]
+    return [part[1:-1, 1:-1] for part in parts]
 
 
 def reading_order(boxes: list[ItemBox]) -> list[ItemBox]:

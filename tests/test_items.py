@@ -12,6 +12,8 @@ from wildlens.data.items import (
     crops_of,
     find_items,
     reading_order,
+    solidity,
+    split_blobs,
 )
 from wildlens.model.serving.items import item_counts, predict_items, summary_line
 
@@ -101,12 +103,86 @@ def test_a_close_up_cut_by_the_photo_edge_stays_one_item():
     assert find_items(image) == [ItemBox(0, 0, 600, 600)]
 
 
+def folds(kind: str = "plain", size=(900, 600)) -> Image.Image:
+    """A garment of the surface's own colour filling the frame, seen only by its folds and
+    shadows: dark curved lines spread over the photo, each apart from the others."""
+    image = Image.fromarray(table(kind, size))
+    draw = ImageDraw.Draw(image)
+    for box, start in [
+        ((80, 60, 420, 400), 180),
+        ((480, 80, 820, 420), 270),
+        ((250, 300, 650, 700), 200),
+    ]:
+        draw.arc(box, start, start + 100, fill=(70, 60, 50), width=10)
+    return image
+
+
+def test_solidity_is_high_for_a_blob_and_low_for_a_curved_line():
+    blob, line = Image.new("L", (200, 200)), Image.new("L", (200, 200))
+    ImageDraw.Draw(blob).ellipse((40, 40, 160, 160), fill=1)
+    ImageDraw.Draw(line).arc((20, 20, 180, 180), 180, 300, fill=1, width=6)
+    assert solidity(np.asarray(blob, bool)) > 0.95
+    assert solidity(np.asarray(line, bool)) < 0.4
+
+
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_a_garment_seen_only_by_its_folds_stays_one_item(kind):
+    # Its folds are found as pieces apart, none filling its hull: fragments of one item.
+    image = folds(kind)
+    assert find_items(image) == [ItemBox(0, 0, 900, 600)]
+    assert len(find_items(image, FinderSettings(fragment_solidity=0.0))) >= 2
+
+
 def test_items_laid_apart_inside_the_photo_are_not_taken_for_one():
     # Six items laid apart: each apart and none at the edge, together well under a quarter.
     corners = [(60 + 290 * (i % 3), 80 + 280 * (i // 3)) for i in range(6)]
     boxes = [ItemBox(x, y, x + 140, y + 140) for x, y in corners]  # 0.22 of the frame
     image = lay(table("plain", (900, 600)), boxes, [COLOURS[i % 3] for i in range(6)])
     assert len(find_items(image)) == 6
+
+
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_items_laid_touching_are_found_apart(kind):
+    # Two round items, the second laid overlapping the first by a few pixels, and one apart.
+    pair = [ItemBox(150, 150, 330, 330), ItemBox(322, 170, 502, 350)]
+    image = lay(table(kind), [*pair, THREE[2]], COLOURS)
+    found = find_items(image)
+    assert len(found) == 3
+    for truth, box in zip([*pair, THREE[2]], found, strict=True):
+        assert iou(truth, box) > 0.8
+
+
+@pytest.mark.parametrize("kind", ["plain", "cloth"])
+def test_an_item_narrower_in_places_is_not_cut(kind):
+    # A shirt's sleeves, and a figure of eight whose waist is most of its lobes' width.
+    image = Image.fromarray(table(kind))
+    draw = ImageDraw.Draw(image)
+    blue = (40, 60, 150)
+    draw.rectangle((350, 150, 550, 450), fill=blue)
+    draw.polygon([(350, 150), (250, 250), (290, 290), (350, 230)], fill=blue)
+    draw.polygon([(550, 150), (650, 250), (610, 290), (550, 230)], fill=blue)
+    assert len(find_items(image)) == 1
+    eight = Image.fromarray(table(kind))
+    draw = ImageDraw.Draw(eight)
+    for x in (260, 380):
+        draw.ellipse((x, 200, x + 180, 380), fill=(90, 60, 40))
+    assert len(find_items(eight)) == 1
+
+
+def test_blobs_are_split_only_at_a_narrow_neck():
+    def dumbbell(bar: int) -> np.ndarray:
+        image = Image.new("L", (300, 140))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((10, 10, 130, 130), fill=1)
+        draw.ellipse((170, 10, 290, 130), fill=1)
+        draw.rectangle((100, 70 - bar // 2, 200, 70 + bar // 2), fill=1)
+        return np.asarray(image, bool)
+
+    thin = split_blobs(dumbbell(20), neck=0.6, min_pixels=100)
+    assert len(thin) == 2
+    assert sum(int(part.sum()) for part in thin) == int(dumbbell(20).sum())  # every pixel kept
+    assert len(split_blobs(dumbbell(100), neck=0.6, min_pixels=100)) == 1
+    assert len(split_blobs(dumbbell(20), neck=0.6, min_pixels=20_000)) == 1  # blobs too small
 
 
 def draw_ruler(image: Image.Image, box: ItemBox, ticks: bool = True) -> Image.Image:
