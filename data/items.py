@@ -18,11 +18,12 @@ print on a shirt; items laid apart lie further apart). A photo whose pieces toge
 quarter of the frame (a pair of shoes, a garment), with a large piece cut by its edge (a
 close-up), whose border is mostly item, or whose only pieces touch its edge, is one item: the
 whole photo, so its answer is the photo's own (docs/benchmarks.md, "Items on a table"). So is
-a photo with a piece that fills less than about half of its convex hull: an item laid on a
-table is a solid region, while the folds, shadows and print marks of a garment filling the
-frame (on a bed or patterned floor the border shows as much garment as floor) are scattered
-fragments of something the surface model cannot tell apart. A piece that is blobs joined by
-narrow necks (items laid touching) is cut at the necks (`split_blobs`). A
+a photo whose pieces filling less than about half of their convex hulls hold a quarter of the
+item pixels: an item laid on a table is a solid region, while the folds, shadows and print
+marks of a garment filling the frame (on a bed or patterned floor the border shows as much
+garment as floor) are scattered fragments of something the surface model cannot tell apart. A
+piece that is blobs joined by narrow necks (items laid touching) is cut at the necks
+(`split_blobs`). A
 long thin strip whose lightness repeats along it (a ruler's ticks) is not an item.
 
 Only numpy and OpenCV: the data layer, importable by decode workers.
@@ -114,6 +115,9 @@ class FinderSettings:
     # surface model cannot separate (folds, shadows, a print's marks), not an item laid apart:
     # the photo is one item. Items laid apart filled at least 0.66 of their hulls.
     fragment_solidity: float = 0.55
+    # ...when such pieces hold at least this share of the item pixels (one thin, curved item
+    # among solid ones, a tusk, is an item of its own).
+    fragment_share: float = 0.25
     # Items laid touching are one region: it is cut into its blobs where they are joined by a
     # neck whose half-width is at most `neck` of each blob's own (the distance transform's
     # peaks); a garment's sleeve or a tusk's tip, as wide where it joins as anywhere, is not.
@@ -142,8 +146,7 @@ def find_items(
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     pieces = pieces_of(mask, settings, colour, lambda box: is_ruler(grey, box, settings))
     boxes = join_near([piece.box for piece in pieces], settings.join_ratio)
-    fragments = any(piece.solidity < settings.fragment_solidity for piece in pieces)
-    if fragments or is_one_item(boxes, mask, settings):
+    if is_fragments(pieces, settings) or is_one_item(boxes, mask, settings):
         return [ItemBox(0, 0, width, height)]
     alone = [box for box in boxes if sum(_inside(p.box, box) for p in pieces) == 1]
     boxes = reading_order(
@@ -252,6 +255,17 @@ class Piece:
 
     box: ItemBox
     solidity: float
+    area: int  # pixels of the region in the working copy
+
+
+def is_fragments(pieces: Sequence[Piece], settings: FinderSettings) -> bool:
+    """Whether the pieces are mostly fragments of one item (folds, shadow edges, scattered print
+    marks): pieces filling less than `fragment_solidity` of their hulls hold at least
+    `fragment_share` of the item pixels. One thin, curved item among solid ones (a tusk) does
+    not make a photo one item."""
+    total = sum(piece.area for piece in pieces)
+    thin = sum(piece.area for piece in pieces if piece.solidity < settings.fragment_solidity)
+    return total > 0 and thin >= settings.fragment_share * total
 
 
 def boxes_of(
@@ -285,10 +299,10 @@ def pieces_of(
             continue
         if not_item is not None and not_item(_box_of(region)):
             continue
-        filled = solidity(region)
+        filled, area = solidity(region), int(region.sum())
         if tight is not None and (region & tight).sum() >= max(1, min_pixels):
             region &= tight
-        pieces.append(Piece(_box_of(region), filled))
+        pieces.append(Piece(_box_of(region), filled, area))
     ordered = []
     for box in reading_order([piece.box for piece in pieces]):
         ordered.append(next(piece for piece in pieces if piece.box == box))

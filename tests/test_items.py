@@ -133,6 +133,20 @@ def test_a_garment_seen_only_by_its_folds_stays_one_item(kind):
     assert len(find_items(image, FinderSettings(fragment_solidity=0.0))) >= 2
 
 
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_a_thin_curved_item_among_solid_ones_is_found_with_them(kind):
+    # A curved tusk piece (a thick arc, filling well under half of its hull) beside three solid
+    # items: it is an item of its own, not a sign that the photo is one item in fragments.
+    image = lay(table(kind), THREE, COLOURS)
+    draw = ImageDraw.Draw(image)
+    draw.arc((640, 70, 800, 230), start=180, end=360, fill=(40, 40, 160), width=10)
+    found = find_items(image)
+    assert ItemBox(0, 0, 900, 600) not in found
+    assert len(found) == 4
+    for truth in THREE:
+        assert max(iou(truth, box) for box in found) > 0.8
+
+
 def test_items_laid_apart_inside_the_photo_are_not_taken_for_one():
     # Six items laid apart: each apart and none at the edge, together well under a quarter.
     corners = [(60 + 290 * (i % 3), 80 + 280 * (i // 3)) for i in range(6)]
