@@ -122,6 +122,11 @@ CSS = """
 /* Lao has no spaces: a Lao header too long for its column breaks between letters. */
 html[lang="lo"] .table-wrap th .header, html[lang="lo"] .table-wrap th .header-content span {
   overflow-wrap: anywhere !important; }
+/* The same in the per-photo and per-item rows and the accordions' titles: a Lao phrase wider
+   than a phone's column breaks between letters instead of running past the block's edge. */
+html[lang="lo"] .wl-photo-table td, html[lang="lo"] .wl-photo-table th,
+html[lang="lo"] .gr-accordion .label-wrap, html[lang="lo"] .gr-accordion .label-wrap span {
+  overflow-wrap: anywhere; min-width: 0; }
 @media (max-width: 768px) {
   #header { flex-direction: column; } #header > * { width: 100%; }
   #session { text-align: left; }
