@@ -268,16 +268,6 @@ def is_fragments(pieces: Sequence[Piece], settings: FinderSettings) -> bool:
     return total > 0 and thin >= settings.fragment_share * total
 
 
-def boxes_of(
-    mask: np.ndarray,
-    settings: FinderSettings,
-    tight: np.ndarray | None = None,
-    not_item: Callable[[ItemBox], bool] | None = None,
-) -> list[ItemBox]:
-    """One box per connected region (`pieces_of`), ordered as read."""
-    return [piece.box for piece in pieces_of(mask, settings, tight, not_item)]
-
-
 def pieces_of(
     mask: np.ndarray,
     settings: FinderSettings,

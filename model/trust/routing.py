@@ -43,7 +43,7 @@ import numpy as np
 from wildlens.model.config import TrainConfig
 from wildlens.model.trust.conformal import ShortlistRule, fit_shortlist, shortlists
 from wildlens.model.trust.shift import GuardPolicy, signal_means
-from wildlens.model.trust.unknown import KNN_FEATURES, UnknownRule, fit_unknown_rule
+from wildlens.model.trust.unknown import UnknownRule, fit_unknown_rule
 
 if TYPE_CHECKING:
     from wildlens.data.quality import ImageQuality
@@ -459,7 +459,7 @@ def fit_policy(
         # The line per class never lowers a threshold the shared line alone shows: with fewer,
         # cleaner answers the scan can certify a lower threshold, and under a shift the answers
         # between the two are the first to go wrong (docs/benchmarks.md, the shift guard).
-        shared = (np.asarray(scores[KNN_FEATURES]) <= unknown.familiar_threshold) & ~is_unknown
+        shared = unknown.is_familiar(scores, None) & ~is_unknown
         alone, alone_pooled, alone_own = fit_class_rules(
             probs, labels, shared, target_precision, own_targets, always_review, delta, floor
         )

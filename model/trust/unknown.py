@@ -189,13 +189,15 @@ class UnknownRule:
         flags = [np.asarray(scores[name]) > t for name, t in self.thresholds.items()]
         return np.any(flags, axis=0) if flags else np.zeros(0, dtype=bool)
 
-    def is_familiar(self, scores: Mapping[str, np.ndarray], answers: np.ndarray) -> np.ndarray:
+    def is_familiar(
+        self, scores: Mapping[str, np.ndarray], answers: np.ndarray | None
+    ) -> np.ndarray:
         """Close enough to the training photos to auto-accept: within the line of all calibration
         photos, and within the line of those answered as the same class as each photo
-        (`answers`: the class index each photo is answered as)."""
+        (`answers`: the class index each photo is answered as; None: the shared line alone)."""
         distance = np.asarray(scores[KNN_FEATURES])
         familiar = distance <= self.familiar_threshold
-        if len(self.class_familiar_thresholds):
+        if len(self.class_familiar_thresholds) and answers is not None:
             lines = np.asarray(self.class_familiar_thresholds, dtype=np.float64)
             familiar &= distance <= lines[np.asarray(answers, dtype=np.int64)]
         return familiar

@@ -479,18 +479,7 @@ def layout(state: AppState, labels: Labels) -> Components:
                 )
             status = gr.Markdown(elem_id="save-status")
         with gr.Column(min_width=280, elem_id="identify-results"):
-            # Each photo whole, its caption whole (CSS `.wl-photos`): no fixed height.
-            shown = labels.make(
-                gr.Gallery,
-                {"label": "identify.gallery"},
-                columns=2,
-                height="auto",
-                object_fit="contain",
-                preview=False,
-                format="jpeg",
-                elem_id="gallery",
-                elem_classes=["wl-photos"],
-            )
+            shown = labels.photos("identify.gallery", preview=False, elem_id="gallery")
             # Items on a table: one row per item, under the photo with their numbered boxes.
             rows = gr.HTML(elem_id="item-rows")
             with labels.make(

@@ -73,6 +73,20 @@ class Labels:
         )
         return self.table(component, columns)
 
+    def photos(self, label: str, **kwargs: Any) -> Any:
+        """A gr.Gallery labelled `label` that shows each photo whole, its caption whole (CSS
+        `.wl-photos`: no fixed height, no square crops), two to a row."""
+        return self.make(
+            gr.Gallery,
+            {"label": label},
+            columns=2,
+            height="auto",
+            object_fit="contain",
+            format="jpeg",
+            elem_classes=["wl-photos"],
+            **kwargs,
+        )
+
     @property
     def components(self) -> list[Any]:
         return [c for c, _ in self._static] + [c for c, _ in self._dynamic]

@@ -532,17 +532,7 @@ def _record(state: AppState, labels: Labels) -> dict[str, Any]:
         with gr.Column(scale=1, min_width=280):
             summary = gr.HTML(elem_id="record")
         with gr.Column(scale=1, min_width=280):
-            # Each photo whole, top to base (CSS `.wl-photos`).
-            photos = labels.make(
-                gr.Gallery,
-                {"label": "review.photos"},
-                columns=2,
-                height="auto",
-                object_fit="contain",
-                format="jpeg",
-                elem_id="record-photos",
-                elem_classes=["wl-photos"],
-            )
+            photos = labels.photos("review.photos", elem_id="record-photos")
     # The whole width: every column of the history, the expert's comment included, in view.
     history = labels.dataframe(
         "review.history",
