@@ -9,7 +9,8 @@ whose background cannot be told from the object are left out, and counted), scal
 never overlapping, on a procedural table (`wildlens.data.tables`: plain with a light gradient,
 wood grain, cloth weave), 2400 x 1600, with a soft shadow, saved as JPEG quality 85 into a
 temporary folder; 1 to 6 items per scene, a tenth with one. Results are saved through
-bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN).
+bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN; "-seedS" added for --seed S
+other than 0).
 
 - find: items found against the laid boxes (recall and precision at IoU 0.5, scenes whose count
   is exact), on the scenes and per texture; with `--rulers S` a share S of the scenes also has
@@ -57,6 +58,7 @@ from wildlens.data.tables import table_surface
 
 SCENE_SIZE = (2400, 1600)
 GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
+SEED = 0  # the scenes' draw (--seed)
 
 
 # --- scenes -----------------------------------------------------------------------------------
@@ -267,7 +269,9 @@ def part_single(test_samples):
 
 
 def gap_name() -> str:
-    return f"gap{round(GAP * 100):03d}"
+    """The scenes' part of a result's name: the gap, and the seed when not 0 (scenes of another
+    draw are a table of their own)."""
+    return f"gap{round(GAP * 100):03d}" + (f"-seed{SEED}" if SEED else "")
 
 
 def command() -> str:
@@ -480,8 +484,8 @@ def main() -> None:
         "--composites", type=int, default=2, help="decide: also a head with item_composites=N"
     )
     args = parser.parse_args()
-    global GAP
-    GAP = args.gap
+    global GAP, SEED
+    GAP, SEED = args.gap, args.seed
     parts = args.parts.split(",")
     found, _ = dataset_splits(args.data)
     test = found["test"]

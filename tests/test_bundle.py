@@ -13,6 +13,7 @@ from wildlens.model.bundle.format import (
     load_bundle,
 )
 from wildlens.model.serving.predictor import Predictor
+from wildlens.model.trust.together import at_least_as_careful
 from wildlens.model.trust.unknown import KNN_FEATURES
 
 
@@ -227,6 +228,6 @@ def test_an_item_is_never_less_careful_than_its_photos(tiny_bundle, tiny_dataset
     )
     scores[KNN_FEATURES] = np.array([rule.familiar_threshold - 1.0, beyond])
     accepted = Decision(IDENTIFIED, (), (0,), 0.5, {})
-    decision, stopped = predictor._at_least_as_careful(accepted, scores, np.ones(2, bool), False, 0)
+    decision, stopped = at_least_as_careful(accepted, scores, np.ones(2, bool), predictor.policy, 0)
     assert decision.decision == "review" and decision.reasons == ("unfamiliar",)
     assert stopped == (1,)

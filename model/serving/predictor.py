@@ -23,16 +23,8 @@ from wildlens.model.network.backends import BackendName, ModelOutputs, Precision
 from wildlens.model.network.device import device_name
 from wildlens.model.serving.preparer import UNPROCESSABLE, UNPROCESSABLE_ERRORS, ImagePreparer
 from wildlens.model.trust.calibration import softmax
-from wildlens.model.trust.routing import (
-    AMBIGUOUS,
-    IDENTIFIED,
-    OUT_OF_CATALOGUE,
-    REVIEW,
-    UNFAMILIAR,
-    UNKNOWN,
-    Decision,
-    decide,
-)
+from wildlens.model.trust.routing import Decision, decide
+from wildlens.model.trust.together import decide_together
 
 if TYPE_CHECKING:
     from wildlens.model.training.policy import Trust
@@ -208,66 +200,21 @@ class Predictor:
     def predict_item(
         self, images: Sequence[Image.Image], suspended: bool = False
     ) -> ItemPrediction:
-        """Combine the photos of one item: the mean calibrated probabilities and unknown scores
-        of its usable photos (poor ones count only when every photo is poor) give one decision.
-
-        The thresholds were calibrated on single photos; averaging several photos of one item
-        makes the combined answer steadier, and it is never less careful than its photos: an
-        item with a photo that alone is `unknown` is `unknown`, and auto-accept needs every
-        photo familiar (`stopped_by` names the photos that decided so). `suspended`: the shift
-        guard withholds auto-accept.
-        """
+        """Combine the photos of one item into one decision (`wildlens.model.trust.together`:
+        the mean of its usable photos, never less careful than any of them; `stopped_by` names
+        the photos that decided so). `suspended`: the shift guard withholds auto-accept."""
         if not images:
             raise ValueError("an item needs at least one photo")
         outputs = self.outputs(images)
         qualities = [self.quality(image) for image in images]
-        photos = self.decide(outputs, qualities, [suspended] * len(images))
+        photos = self.decide(outputs, qualities, [suspended] * len(qualities))
+        poor = [self.policy.quality.is_poor(q) for q in qualities]
         probs = softmax(outputs.logits, self.temperature)
-        scores = self.unknown_scores(outputs)
-        poor = np.array([self.policy.quality.is_poor(q) for q in qualities])
-        usable = ~poor if (~poor).any() else np.ones(len(poor), dtype=bool)
-        mean_probs = probs[usable].mean(axis=0, keepdims=True)
-        mean_scores = {k: v[usable].mean(keepdims=True) for k, v in scores.items()}
-        [decision] = decide(mean_probs, mean_scores, [bool(poor.all())], self.policy, [suspended])
-        decision, stopped_by = self._at_least_as_careful(
-            decision, scores, usable, poor.all(), int(mean_probs[0].argmax())
+        together = decide_together(
+            probs, self.unknown_scores(outputs), poor, self.policy, suspended
         )
-        combined = self._prediction(
-            mean_probs[0], {k: v[0] for k, v in mean_scores.items()}, decision, None
-        )
-        return ItemPrediction(combined, photos, stopped_by)
-
-    def _at_least_as_careful(
-        self,
-        decision: Decision,
-        scores: dict[str, np.ndarray],
-        usable: np.ndarray,
-        all_poor: bool,
-        answer: int,
-    ) -> tuple[Decision, tuple[int, ...]]:
-        """An item is never more sure than its least familiar usable photo: any photo that alone
-        is `unknown` makes the item `unknown`, and auto-accept needs every photo familiar, as a
-        photo of the item's answer (`answer`, a class index): a mean could otherwise outvote a
-        flower photo with an ivory one."""
-        if all_poor:
-            return decision, ()
-        rule = self.policy.unknown
-        unknown = np.flatnonzero(rule.is_unknown(scores) & usable)
-        if len(unknown) and decision.decision != UNKNOWN:
-            signals = {**decision.signals, "unknown": True}
-            careful = Decision(
-                UNKNOWN, (OUT_OF_CATALOGUE,), decision.shortlist, decision.accept_threshold, signals
-            )
-            return careful, tuple(int(i) for i in unknown)
-        answers = np.full(len(usable), answer)
-        unfamiliar = np.flatnonzero(~rule.is_familiar(scores, answers) & usable)
-        if len(unfamiliar) and decision.decision == IDENTIFIED:
-            reasons = (UNFAMILIAR, AMBIGUOUS) if len(decision.shortlist) > 1 else (UNFAMILIAR,)
-            careful = Decision(
-                REVIEW, reasons, decision.shortlist, decision.accept_threshold, decision.signals
-            )
-            return careful, tuple(int(i) for i in unfamiliar)
-        return decision, ()
+        combined = self._prediction(together.probs, together.scores, together.decision, None)
+        return ItemPrediction(combined, photos, together.stopped_by)
 
     def _prediction(
         self,
