@@ -20,7 +20,8 @@ train and validation photos (every labelled photo calibrates); test photos measu
   pool, accuracy at that prevalence and the rare class's recall, `--draws` draws;
 - imbalanced_pair: the same with 3 classes, two of them a look-alike pair and one of the pair
   3% of the pool (an ivory / bone / ceramic catalogue's shape), fast mode with and without class
-  weights against the probe;
+  weights against the probe; and (trust-lookalike-line) the rare class's photos auto-accepted as
+  its look-alike, with the look-alike line off and on (`lookalike_rate`);
 - accept: share of test photos auto-accepted and their precision at targets 0.95 and 0.98, on
   the whole pool, 60 and 30 per class, and workshop size (5 classes drawn at random x 20);
 - noise: 1%, 2% and 5% of the training labels flipped at random, and 2% and 5% of one look-alike
@@ -391,7 +392,7 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
 
     heads = {"fast mode (class weights, shipped)": True, "fast mode, no class weights": False}
     scores: dict[str, list] = {name: [] for name in [*heads, "probe"]}
-    rows = []
+    rows, line_rows = [], []
     for draw in range(draws):
         rng = np.random.default_rng(5000 + draw)
         pair = [f.classes.index(c) for c in LOOKALIKE_PAIRS[draw % len(LOOKALIKE_PAIRS)]]
@@ -413,10 +414,14 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
         score = partial(prevalence_accuracy, truth=truth, is_rare=is_rare, share=share)
         row = [f"{'/'.join(f.classes[c] for c in known)} ({f.classes[rare]} {share:.0%})"]
         for name, balance in heads.items():
-            head, _ = cross_fitted_head(
+            head, inputs = cross_fitted_head(
                 x, y, len(known), fold_of, CrossFitSettings(class_balance=balance)
             )
             scores[name].append(score(outputs(head, photos).logits.argmax(1)))
+            if balance:
+                line_rows.append(
+                    [row[0], *lookalike_line_row(head, inputs, photos, truth, known, pair, rare)]
+                )
         with threadpool_limits(1):
             scaler = StandardScaler().fit(x[:, 0])
             probe = LogisticRegressionCV(
@@ -459,6 +464,61 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
         rows,
         f"accuracy on the test photos at the pool's prevalence ({share:.0%} rare), {draws} draws",
     )
+    values = np.array([r[1:] for r in line_rows], dtype=float)
+    line_rows.append(["mean", *values.mean(0)])
+    line_rows.append(["most", *values.max(0)])
+    publish(
+        "trust-lookalike-line",
+        command,
+        [
+            "catalogue (rare class)",
+            "rare photos auto-accepted as its look-alike: line off",
+            "line on (shipped)",
+            "auto-accepted: off",
+            "on",
+            "accepted precision: off",
+            "on",
+        ],
+        line_rows,
+        f"the same draws and shipped head; the test photos at the pool's prevalence ({share:.0%} "
+        "rare); the rare class has its own 0.98 target; each of the pair names the other as its "
+        "look-alike; line off: lookalike_rate 1",
+    )
+
+
+def lookalike_line_row(head, inputs, photos, truth, known, pair, rare, share: float = 0.03):
+    """The rare class's test photos auto-accepted as its look-alike, the share auto-accepted and
+    its precision (at the pool's prevalence), without and with the look-alike line."""
+    from wildlens.model.trust.calibration import softmax
+    from wildlens.model.trust.routing import IDENTIFIED, decide
+
+    r, c = known.index(rare), known.index(next(k for k in pair if k != rare))
+    entries = [
+        CatalogueEntry(
+            id=f"c{i}",
+            names={"en": str(i)},
+            target_precision=0.98 if i == r else None,
+            lookalikes=(f"c{c}",) if i == r else (f"c{r}",) if i == c else (),
+        )
+        for i in range(len(known))
+    ]
+    out = outputs(head, photos)
+    answers = out.logits.argmax(1)
+    is_rare, right = truth == r, answers == truth
+    measured = []
+    for rate in (1.0, TrustSettings().lookalike_rate):
+        trust = fit_trust(inputs, entries, TrustSettings(lookalike_rate=rate))
+        probs = softmax(out.logits, trust.temperature)
+        accepted = np.array(
+            [d.decision == IDENTIFIED for d in decide(probs, trust.scores(out), None, trust.policy)]
+        )
+        fooled = float((accepted & is_rare & (answers == c)).sum() / is_rare.sum())
+        covered = (1 - share) * accepted[~is_rare].mean() + share * accepted[is_rare].mean()
+        hits = (1 - share) * (accepted & right)[~is_rare].mean()
+        hits += share * (accepted & right)[is_rare].mean()
+        measured.append((fooled, covered, hits / covered if covered else float("nan")))
+    (f0, c0, p0), (f1, c1, p1) = measured
+    return [f0, f1, c0, c1, p0, p1]
 
 
 def part_accept(f: Features, command: str, seeds=range(5)):

@@ -55,6 +55,7 @@ class TrainConfig:
     unknown_keep: float = 0.95
     familiar_keep: float = 0.9
     class_familiar_keep: float = 0.8
+    lookalike_rate: float = 0.01
     unknown_data: str = ""
     shift_tolerance: float = 0.02
     shift_alpha: float = 0.05

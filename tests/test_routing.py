@@ -36,6 +36,7 @@ from wildlens.model.trust.routing import (
     decide,
     fit_class_rules,
     fit_policy,
+    lookalike_lines,
     ltt_threshold,
     smallest_showing_set,
     start_counts,
@@ -286,6 +287,38 @@ def test_pooled_classes_share_one_threshold_and_own_targets_their_own():
         probs[:30], labels[:30], np.ones(30, bool), 0.95, [None] * 3, [False] * 3, 0.1
     )
     assert alone[0].status == INSUFFICIENT_CALIBRATION  # 30 < 45: one class alone cannot
+
+
+def test_a_rare_look_alike_is_not_auto_accepted_as_the_class_it_imitates():
+    # 400 "ivory" photos answered ivory at 0.90-0.999; 40 "bone" photos, 4 of them answered
+    # ivory at 0.93-0.99: well within the pooled target (4 wrong of 404 answers), yet a tenth of
+    # the bone photos would be accepted as ivory.
+    rng = np.random.default_rng(0)
+    ivory = rng.uniform(0.90, 0.999, 400)
+    fooled = np.linspace(0.93, 0.99, 4)
+    confidence = np.r_[ivory, fooled, np.full(36, 0.95)]
+    predicted = np.r_[np.zeros(404, int), np.ones(36, int)]
+    probs = np.zeros((440, 2))
+    probs[np.arange(440), predicted] = confidence
+    probs[np.arange(440), 1 - predicted] = 1 - confidence
+    labels = np.r_[np.zeros(400, int), np.ones(40, int)]
+    familiar = np.ones(440, bool)
+    rules, _, _ = fit_class_rules(probs, labels, familiar, 0.95, [None, 0.98], [False] * 2, 0.1)
+    assert rules[0].threshold <= 0.93  # the pooled target alone accepts the fooled bone photos
+
+    lined = lookalike_lines(probs, labels, familiar, rules, [[1], [0]], 0.01)
+    assert lined[0].threshold > 0.99  # above every bone photo answered ivory (40 < 1 / 0.01)
+    assert lined[1] == rules[1]  # no ivory photo answered bone: bone's rule as it was
+    accepted_bone = (labels == 1) & (probs[:, 0] >= lined[0].threshold)
+    assert not accepted_bone.any()
+    assert (probs[:400, 0] >= lined[0].threshold).sum() > 0  # ivory keeps its surest answers
+
+    # One bone photo in a hundred may pass at rate 0.05 with 40 photos: 2 of them.
+    loose = lookalike_lines(probs, labels, familiar, rules, [[1], [0]], 0.05)
+    assert ((labels == 1) & (probs[:, 0] >= loose[0].threshold)).sum() == 2
+    # Without look-alikes in the catalogue, or with the line off, nothing changes.
+    assert lookalike_lines(probs, labels, familiar, rules, [[], []], 0.01) == rules
+    assert lookalike_lines(probs, labels, familiar, rules, [[1], [0]], 1.0) == rules
 
 
 def test_unfamiliar_photos_are_not_candidates_for_the_threshold():

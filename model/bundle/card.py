@@ -122,6 +122,22 @@ def advice_lines(policy: dict[str, Any], routing: dict[str, Any]) -> list[str]:
             "Add the look-alikes officers will meet as classes of their own, or a class of other "
             "items."
         )
+    return lines + lookalike_advice(policy)
+
+
+def lookalike_advice(policy: dict[str, Any]) -> list[str]:
+    """Each class whose threshold the look-alike line raised, on how many photos of its
+    look-alikes, and what that leaves: a new photo passes all of n about 1 time in n + 1."""
+    lines = []
+    for class_id, rule in policy["classes"].items():
+        photos = rule.get("lookalike_photos") or 0  # absent in bundles from before the line
+        if photos:
+            lines.append(
+                f"{class_id}'s threshold was raised so that its look-alikes' {photos} "
+                f"calibration photos are (almost) never accepted as {class_id}; a new photo of "
+                f"a look-alike may still pass about 1 time in {photos + 1}. More photos of its "
+                "look-alikes lower that."
+            )
     return lines
 
 

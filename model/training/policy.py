@@ -56,6 +56,7 @@ class TrustSettings:
     unknown_keep: float = TrainConfig.unknown_keep
     familiar_keep: float = TrainConfig.familiar_keep
     class_familiar_keep: float = TrainConfig.class_familiar_keep
+    lookalike_rate: float = TrainConfig.lookalike_rate
     accept_floor: float = TrainConfig.accept_floor
     shift_tolerance: float = TrainConfig.shift_tolerance
     shift_alpha: float = TrainConfig.shift_alpha
@@ -72,6 +73,7 @@ class TrustSettings:
             unknown_keep=cfg.unknown_keep,
             familiar_keep=cfg.familiar_keep,
             class_familiar_keep=cfg.class_familiar_keep,
+            lookalike_rate=cfg.lookalike_rate,
             accept_floor=cfg.accept_floor,
             shift_tolerance=cfg.shift_tolerance,
             shift_alpha=cfg.shift_alpha,
@@ -132,6 +134,7 @@ def fit_trust(
     if inputs.calibration_knn is not None:
         scores.update(inputs.calibration_knn)
     scores[ENERGY] = energy_scores(logits, temperature)
+    ids = [e.id for e in entries]
     policy = fit_policy(
         after,
         labels,
@@ -148,6 +151,8 @@ def fit_trust(
         unknown_keep=settings.unknown_keep,
         familiar_keep=settings.familiar_keep,
         class_familiar_keep=settings.class_familiar_keep,
+        lookalikes=[[ids.index(other) for other in e.lookalikes if other in ids] for e in entries],
+        lookalike_rate=settings.lookalike_rate,
         guard_tolerance=settings.shift_tolerance,
         guard_alpha=settings.shift_alpha,
         guard_window=settings.shift_window,

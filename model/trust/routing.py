@@ -138,6 +138,9 @@ class ClassRule:
     target_precision: float | None
     calibration_predictions: int  # calibration photos predicted as this class
     photos_needed: int | None  # more photos of this class that would likely earn auto-accept
+    # Calibration photos of the class's look-alikes behind a threshold the look-alike line
+    # raised (`lookalike_lines`); 0: not raised.
+    lookalike_photos: int = 0
 
 
 @dataclass(frozen=True)
@@ -418,6 +421,39 @@ def _raised(test: Any, floor: Any) -> Any:
     return dataclasses.replace(test, threshold=floor.threshold)
 
 
+def lookalike_lines(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    familiar: np.ndarray,
+    rules: tuple[ClassRule, ...],
+    lookalikes: Sequence[Sequence[int]],
+    rate: float,
+) -> tuple[ClassRule, ...]:
+    """Each class's rule with its threshold raised, where needed, above the confidence at which
+    more than `rate` of its look-alikes' calibration photos (`lookalikes[c]`: the classes its
+    catalogue entry names) would be auto-accepted as it: answered as the class, familiar, at or
+    above the threshold. The pooled and own targets bound the share of wrong answers among a
+    class's accepted answers; a look-alike that is a few percent of the catalogue (bone beside
+    ivory) can have most of its photos accepted as the protected class within them. An
+    empirical line on the calibration photos (out of fold), not part of the guarantee; with
+    fewer than 1/`rate` look-alike photos none may be accepted."""
+    predicted = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    raised = list(rules)
+    for c, others in enumerate(lookalikes):
+        photos = np.isin(labels, [o for o in others if o != c])
+        if not photos.any() or not np.isfinite(rules[c].threshold):
+            continue
+        taken = np.sort(confidence[photos & (predicted == c) & familiar])[::-1]
+        allowed = int(np.floor(rate * photos.sum()))
+        if len(taken) > allowed and taken[allowed] >= rules[c].threshold:
+            line = float(np.nextafter(taken[allowed], np.inf))
+            raised[c] = dataclasses.replace(
+                rules[c], threshold=line, lookalike_photos=int(photos.sum())
+            )
+    return tuple(raised)
+
+
 def fit_policy(
     probs: np.ndarray,
     labels: np.ndarray,
@@ -433,6 +469,8 @@ def fit_policy(
     unknown_keep: float = TrainConfig.unknown_keep,
     familiar_keep: float = TrainConfig.familiar_keep,
     class_familiar_keep: float = 1.0,  # 1: no line per class (TrainConfig's is on)
+    lookalikes: Sequence[Sequence[int]] | None = None,
+    lookalike_rate: float = TrainConfig.lookalike_rate,
     guard_tolerance: float = TrainConfig.shift_tolerance,
     guard_alpha: float = TrainConfig.shift_alpha,
     guard_window: int = TrainConfig.shift_window,
@@ -466,6 +504,8 @@ def fit_policy(
         rules = tuple(_raised(rule, other) for rule, other in zip(rules, alone, strict=True))
         pooled = _raised(pooled, alone_pooled)
         own = {c: _raised(test, alone_own[c]) for c, test in own.items()}
+    if lookalikes is not None and len(labels):
+        rules = lookalike_lines(probs, labels, familiar, rules, lookalikes, lookalike_rate)
     shortlist = fit_shortlist(probs, labels, coverage, class_conditional)
     guard = GuardPolicy(
         means={},
