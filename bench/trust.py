@@ -465,6 +465,10 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
         f"accuracy on the test photos at the pool's prevalence ({share:.0%} rare), {draws} draws",
     )
     values = np.array([r[1:] for r in line_rows], dtype=float)
+    half = len(values) // 2
+    line_rows.append([f"mean, draws 1-{half} (the line's form was chosen on these)",
+                      *values[:half].mean(0)])  # fmt: skip
+    line_rows.append([f"mean, draws {half + 1}-{len(values)}", *values[half:].mean(0)])
     line_rows.append(["mean", *values.mean(0)])
     line_rows.append(["most", *values.max(0)])
     publish(

@@ -40,6 +40,7 @@ from wildlens.model.trust.routing import (
     ltt_threshold,
     smallest_showing_set,
     start_counts,
+    tail_line,
 )
 from wildlens.model.trust.shift import GuardPolicy
 from wildlens.model.trust.unknown import KNN_FEATURES, UnknownRule
@@ -319,6 +320,28 @@ def test_a_rare_look_alike_is_not_auto_accepted_as_the_class_it_imitates():
     # Without look-alikes in the catalogue, or with the line off, nothing changes.
     assert lookalike_lines(probs, labels, familiar, rules, [[], []], 0.01) == rules
     assert lookalike_lines(probs, labels, familiar, rules, [[1], [0]], 1.0) == rules
+
+
+def test_the_look_alike_line_reaches_past_the_photos_it_has_seen():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0.0, 1.0, 20000)
+    line = tail_line(1 / (1 + np.exp(-logits)), 0.01)
+    assert line == pytest.approx(1 / (1 + np.exp(-2.326)), abs=0.01)  # the fitted 99th point
+    assert tail_line(np.full(4, 0.3), 0.01) == 0.0  # too few photos for a spread
+
+    # 400 ivory photos answered ivory at 0.80-0.999; 40 bone photos, none answered ivory, but
+    # spread up to it: the fitted tail puts more than 1% of such photos above the pooled line.
+    ivory = rng.uniform(0.80, 0.999, 400)
+    bone_ivory = 1 / (1 + np.exp(-rng.normal(-2.5, 1.2, 40)))
+    bone_ivory = np.minimum(bone_ivory, 0.49)  # every one answered bone
+    probs = np.c_[np.r_[ivory, bone_ivory], 1 - np.r_[ivory, bone_ivory]]
+    labels = np.r_[np.zeros(400, int), np.ones(40, int)]
+    familiar = np.ones(440, bool)
+    rules, _, _ = fit_class_rules(probs, labels, familiar, 0.95, [None, 0.98], [False] * 2, 0.1)
+    lined = lookalike_lines(probs, labels, familiar, rules, [[1], [0]], 0.01)
+    fitted = tail_line(bone_ivory, 0.01)
+    assert fitted > rules[0].threshold
+    assert lined[0].threshold == fitted and lined[0].lookalike_photos == 40
 
 
 def test_unfamiliar_photos_are_not_candidates_for_the_threshold():

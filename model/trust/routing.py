@@ -86,6 +86,9 @@ THRESHOLD_GRID = np.unique(np.r_[np.linspace(0.0, 1.0, 1001), 1.0 - np.logspace(
 # candidates, keeps a scan going past a few confident mistakes at the top and costs a noise-free
 # pool nothing measurable (docs/benchmarks.md, "Label noise": chosen there among start rules).
 MAX_STARTS = 8
+# The look-alike line's fitted tail needs this many look-alike photos (a spread from fewer is
+# noise); below it, the line is the photos' own (`lookalike_lines`).
+TAIL_MIN_PHOTOS = 5
 
 
 @dataclass(frozen=True)
@@ -429,29 +432,48 @@ def lookalike_lines(
     lookalikes: Sequence[Sequence[int]],
     rate: float,
 ) -> tuple[ClassRule, ...]:
-    """Each class's rule with its threshold raised, where needed, above the confidence at which
-    more than `rate` of its look-alikes' calibration photos (`lookalikes[c]`: the classes its
-    catalogue entry names) would be auto-accepted as it: answered as the class, familiar, at or
-    above the threshold. The pooled and own targets bound the share of wrong answers among a
-    class's accepted answers; a look-alike that is a few percent of the catalogue (bone beside
-    ivory) can have most of its photos accepted as the protected class within them. An
-    empirical line on the calibration photos (out of fold), not part of the guarantee; with
-    fewer than 1/`rate` look-alike photos none may be accepted."""
+    """Each class's rule with its threshold raised, where needed, to its look-alike line: the
+    confidence above which at most `rate` of its look-alikes' photos (`lookalikes[c]`: the
+    classes its catalogue entry names) would be auto-accepted as it.
+
+    The pooled and own targets bound the share of wrong answers among a class's accepted
+    answers; a look-alike that is a few percent of the catalogue (bone beside ivory) can have
+    most of its photos accepted as the protected class within them. The line is the higher of
+    two, on the calibration photos (out of fold): above all but `rate` of the look-alike photos
+    answered as the class and familiar (with fewer than 1/`rate` photos, above every one), and
+    the upper `rate` tail of a normal fitted to the logit of the class's probability over all
+    the look-alike photos (from `TAIL_MIN_PHOTOS`): a new photo passes all of n photos about one
+    time in n + 1, so the sample alone cannot show 1% with a few dozen bone photos. Not part of
+    the guarantee (docs/benchmarks.md, "The look-alike line")."""
     predicted = probs.argmax(axis=1)
     confidence = probs.max(axis=1)
     raised = list(rules)
     for c, others in enumerate(lookalikes):
         photos = np.isin(labels, [o for o in others if o != c])
-        if not photos.any() or not np.isfinite(rules[c].threshold):
+        if not photos.any() or not np.isfinite(rules[c].threshold) or rate >= 1:
             continue
         taken = np.sort(confidence[photos & (predicted == c) & familiar])[::-1]
         allowed = int(np.floor(rate * photos.sum()))
-        if len(taken) > allowed and taken[allowed] >= rules[c].threshold:
-            line = float(np.nextafter(taken[allowed], np.inf))
+        line = float(np.nextafter(taken[allowed], np.inf)) if len(taken) > allowed else 0.0
+        line = max(line, tail_line(probs[photos, c], rate))
+        if line > rules[c].threshold:
             raised[c] = dataclasses.replace(
                 rules[c], threshold=line, lookalike_photos=int(photos.sum())
             )
     return tuple(raised)
+
+
+def tail_line(probs: np.ndarray, rate: float) -> float:
+    """The probability above which a normal fitted to the logits of `probs` puts `rate` of its
+    mass; 0 with fewer than `TAIL_MIN_PHOTOS`."""
+    from scipy.special import ndtri  # fitting only: answering photos never loads scipy
+
+    if len(probs) < TAIL_MIN_PHOTOS:
+        return 0.0
+    p = np.clip(np.asarray(probs, np.float64), 1e-9, 1 - 1e-9)
+    logits = np.log(p / (1 - p))
+    upper = logits.mean() + float(ndtri(1 - rate)) * logits.std(ddof=1)
+    return float(1 / (1 + np.exp(-upper)))
 
 
 def fit_policy(
