@@ -19,9 +19,10 @@ train and validation photos (every labelled photo calibrates); test photos measu
 - imbalanced: fast mode against the same probe when one class drawn at random is 3% of the
   pool, accuracy at that prevalence and the rare class's recall, `--draws` draws;
 - imbalanced_pair: the same with 3 classes, two of them a look-alike pair and one of the pair
-  3% of the pool (an ivory / bone / ceramic catalogue's shape), fast mode with and without class
-  weights against the probe; and (trust-lookalike-line) the rare class's photos auto-accepted as
-  its look-alike, with the look-alike line off and on (`lookalike_rate`);
+  3% of the pool (an ivory / bone / ceramic catalogue's shape), fast mode with (shipped) and
+  without class weights against the probe; and
+  (trust-lookalike-line) the rare class's photos auto-accepted as its look-alike, with the
+  look-alike line off and on (`lookalike_rate`);
 - accept: share of test photos auto-accepted and their precision at targets 0.95 and 0.98, on
   the whole pool, 60 and 30 per class, and workshop size (5 classes drawn at random x 20);
 - noise: 1%, 2% and 5% of the training labels flipped at random, and 2% and 5% of one look-alike
@@ -418,7 +419,7 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
                 x, y, len(known), fold_of, CrossFitSettings(class_balance=balance)
             )
             scores[name].append(score(outputs(head, photos).logits.argmax(1)))
-            if balance:
+            if balance:  # the shipped head
                 line_rows.append(
                     [row[0], *lookalike_line_row(head, inputs, photos, truth, known, pair, rare)]
                 )
@@ -439,21 +440,25 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
         mean += [f"{np.mean([r for _, r in scores[name]]):.3f}"]
     rows.append(mean)
     probe = np.array([a for a, _ in scores["probe"]])
+    half = draws // 2
     for name in heads:
-        difference = np.array([a for a, _ in scores[name]]) - probe
-        error = difference.std(ddof=1) / np.sqrt(len(difference))
-        below = int((difference < 0).sum())
-        rows.append(
-            [
-                f"{name} - probe, mean ± s.e. (draws below)",
-                f"{difference.mean():+.4f} ± {error:.4f} ({below} of {draws})",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
+        differences = np.array([a for a, _ in scores[name]]) - probe
+        # Halves apart: a choice made on draws 1-6 is reported on 7-12.
+        for part, difference in (
+            (f"draws 1-{half}", differences[:half]),
+            (f"draws {half + 1}-{draws}", differences[half:]),
+            ("all draws", differences),
+        ):
+            error = difference.std(ddof=1) / np.sqrt(len(difference))
+            below, far = int((difference < 0).sum()), int((difference < -0.01).sum())
+            rows.append(
+                [
+                    f"{name} - probe, {part}: mean ± s.e. (draws below; more than a point)",
+                    f"{difference.mean():+.4f} ± {error:.4f} ({below}; {far} of "
+                    f"{len(difference)}), worst {difference.min():+.4f}",
+                    *[""] * (2 * len(scores) - 1),
+                ]
+            )
     columns = ["catalogue (rare class)"]
     for name in scores:
         columns += [f"{name}: accuracy", "rare recall"]
