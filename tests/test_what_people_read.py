@@ -245,3 +245,20 @@ def test_the_box_names_the_photo_that_stopped_the_item(language):
     assert text(language, "result.stopped_unfamiliar", photos="1") in html.unescape(shown)
     alone = render.decision_html(review, names, language, photos=1, stopped_by=(0,))
     assert "data-stopped-by" not in alone  # one photo: it is the item
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_trainer_reads_why_a_class_needs_to_be_surer_than_its_look_alikes(language):
+    from dataclasses import asdict
+
+    from wildlens.ui.workshop_tab import class_lines
+
+    raised = asdict(ClassRule(0.993, AUTO, "pooled", 0.95, 120, None, lookalike_photos=84))
+    plain = {**asdict(ClassRule(0.9, AUTO, "pooled", 0.95, 80, None)), "lookalike_photos": 0}
+    old = asdict(ClassRule(0.9, AUTO, "pooled", 0.95, 80, None))
+    del old["lookalike_photos"]  # a bundle from before the look-alike line
+    names = {"ivory": "IVORY", "ceramic": "CERAMIC", "bone": "BONE"}
+    lines = class_lines({"ivory": raised, "ceramic": plain, "bone": old}, names, language)
+    [line] = [line for line in lines if line]
+    assert "IVORY" in line and "84" in line and "CERAMIC" not in line
+    assert line == text(language, "workshop.lookalike_line", name="IVORY", count=84)

@@ -1172,6 +1172,26 @@ STRINGS: dict[str, dict[str, str]] = {
         "lo": "ການຮັບປະກັນ: ສຳລັບຮູບທີ່ຄ້າຍກັບຮູບເຫຼົ່ານີ້, ຄຳຕອບອັດຕະໂນມັດຖືກຕ້ອງຢ່າງໜ້ອຍ "
               "{target} ດ້ວຍຄວາມເປັນໄປໄດ້ {confidence}.",
     },
+    "workshop.lookalike_line": {
+        "en": "{name}: answered automatically only when surer than any of its look-alikes' "
+              "{count} photos was as {name}, so a look-alike is not taken for it; more photos "
+              "of its look-alikes let more answers through.",
+        "zh": "{name}：只有当把握超过其 {count} 张易混淆物照片被认作{name}时的把握，"
+              "才会自动给出答案，以免把易混淆物当成它；增加易混淆物的照片可让更多答案自动给出。",
+        "lo": "{name}: ຈະຕອບອັດຕະໂນມັດສະເພາະເມື່ອໝັ້ນໃຈກວ່າຮູບ {count} ຮູບຂອງສິ່ງທີ່ຄ້າຍຄືກັນ "
+              "ເຄີຍຖືກເຂົ້າໃຈວ່າເປັນ {name}, ເພື່ອບໍ່ໃຫ້ສັບສົນ; ເພີ່ມຮູບຂອງສິ່ງທີ່ຄ້າຍຄືກັນ "
+              "ຈະໃຫ້ຕອບອັດຕະໂນມັດໄດ້ຫຼາຍຂຶ້ນ.",
+    },
+    "workshop.lookalike_line_one": {
+        "en": "{name}: answered automatically only when surer than its look-alikes' {count} "
+              "photo was as {name}, so a look-alike is not taken for it; more photos of its "
+              "look-alikes let more answers through.",
+        "zh": "{name}：只有当把握超过其 {count} 张易混淆物照片被认作{name}时的把握，"
+              "才会自动给出答案，以免把易混淆物当成它；增加易混淆物的照片可让更多答案自动给出。",
+        "lo": "{name}: ຈະຕອບອັດຕະໂນມັດສະເພາະເມື່ອໝັ້ນໃຈກວ່າຮູບ {count} ຮູບຂອງສິ່ງທີ່ຄ້າຍຄືກັນ "
+              "ເຄີຍຖືກເຂົ້າໃຈວ່າເປັນ {name}, ເພື່ອບໍ່ໃຫ້ສັບສົນ; ເພີ່ມຮູບຂອງສິ່ງທີ່ຄ້າຍຄືກັນ "
+              "ຈະໃຫ້ຕອບອັດຕະໂນມັດໄດ້ຫຼາຍຂຶ້ນ.",
+    },
     "workshop.photos_needed": {
         "en": "{name}: every answer goes to an expert; about {count} more photos would let it be "
               "answered automatically.",

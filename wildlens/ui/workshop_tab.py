@@ -215,6 +215,24 @@ def train_model(
     return (*training_results(bundle, language, seconds), out.name)
 
 
+def class_lines(rules: dict[str, Any], names: dict[str, str], language: str) -> list[str]:
+    """What stops a class from being answered automatically: too few photos or too many
+    confident mistakes, or the look-alike line (a class answered automatically only when surer
+    than its look-alikes' photos ever were as it)."""
+    lines = []
+    for class_id, rule in rules.items():
+        if rule["status"] in ("insufficient_calibration", "target_not_shown"):
+            key = "workshop.photos_needed" if rule["photos_needed"] else "workshop.never_automatic"
+            lines += ["", text(language, key, name=names[class_id], count=rule["photos_needed"])]
+        elif rule.get("lookalike_photos"):  # absent in bundles from before the line
+            count = rule["lookalike_photos"]
+            lines += [
+                "",
+                text(language, "workshop.lookalike_line", name=names[class_id], count=count),
+            ]
+    return lines
+
+
 def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any, ...]:
     """What a trainer looks at after training: summary, tables, the worst mistakes."""
     catalogue = bundle.catalogue
@@ -259,10 +277,7 @@ def training_results(bundle: Bundle, language: str, seconds: float) -> tuple[Any
             ),
         ]
     rules = policy["classes"]
-    for class_id, rule in rules.items():
-        if rule["status"] in ("insufficient_calibration", "target_not_shown"):
-            key = "workshop.photos_needed" if rule["photos_needed"] else "workshop.never_automatic"
-            lines += ["", text(language, key, name=names[class_id], count=rule["photos_needed"])]
+    lines += class_lines(rules, names, language)
     if len(rules) <= FEW_CLASSES:
         lines += ["", text(language, "workshop.few_classes", classes=len(rules))]
     lines += ["", text(language, "workshop.folder", folder=str(bundle.path))]
