@@ -374,12 +374,15 @@ LOOKALIKE_PAIRS = (
 )
 
 
+def at_prevalence(flags, is_rare, share):
+    """The share of photos `flags` is true of, with the rare class weighed to `share`."""
+    return (1 - share) * flags[~is_rare].mean() + share * flags[is_rare].mean()
+
+
 def prevalence_accuracy(predicted, truth, is_rare, share):
     """(accuracy with the rare class weighted to `share`, the rare class's recall)."""
     right = predicted == truth
-    return (1 - share) * right[~is_rare].mean() + share * right[is_rare].mean(), right[
-        is_rare
-    ].mean()
+    return at_prevalence(right, is_rare, share), right[is_rare].mean()
 
 
 def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0.03):
@@ -522,9 +525,8 @@ def lookalike_line_row(head, inputs, photos, truth, known, pair, rare, share: fl
             [d.decision == IDENTIFIED for d in decide(probs, trust.scores(out), None, trust.policy)]
         )
         fooled = float((accepted & is_rare & (answers == c)).sum() / is_rare.sum())
-        covered = (1 - share) * accepted[~is_rare].mean() + share * accepted[is_rare].mean()
-        hits = (1 - share) * (accepted & right)[~is_rare].mean()
-        hits += share * (accepted & right)[is_rare].mean()
+        covered = at_prevalence(accepted, is_rare, share)
+        hits = at_prevalence(accepted & right, is_rare, share)
         measured.append((fooled, covered, hits / covered if covered else float("nan")))
     (f0, c0, p0), (f1, c1, p1) = measured
     return [f0, f1, c0, c1, p0, p1]

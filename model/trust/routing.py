@@ -445,12 +445,14 @@ def lookalike_lines(
     the look-alike photos (from `TAIL_MIN_PHOTOS`): a new photo passes all of n photos about one
     time in n + 1, so the sample alone cannot show 1% with a few dozen bone photos. Not part of
     the guarantee (docs/benchmarks.md, "The look-alike line")."""
+    if rate >= 1:
+        return rules  # the line off
     predicted = probs.argmax(axis=1)
     confidence = probs.max(axis=1)
     raised = list(rules)
     for c, others in enumerate(lookalikes):
         photos = np.isin(labels, [o for o in others if o != c])
-        if not photos.any() or not np.isfinite(rules[c].threshold) or rate >= 1:
+        if not photos.any() or not np.isfinite(rules[c].threshold):
             continue
         taken = np.sort(confidence[photos & (predicted == c) & familiar])[::-1]
         allowed = int(np.floor(rate * photos.sum()))
@@ -466,10 +468,10 @@ def lookalike_lines(
 def tail_line(probs: np.ndarray, rate: float) -> float:
     """The probability above which a normal fitted to the logits of `probs` puts `rate` of its
     mass; 0 with fewer than `TAIL_MIN_PHOTOS`."""
-    from scipy.special import ndtri  # fitting only: answering photos never loads scipy
-
     if len(probs) < TAIL_MIN_PHOTOS:
         return 0.0
+    from scipy.special import ndtri  # fitting only: answering photos never loads scipy
+
     p = np.clip(np.asarray(probs, np.float64), 1e-9, 1 - 1e-9)
     logits = np.log(p / (1 - p))
     upper = logits.mean() + float(ndtri(1 - rate)) * logits.std(ddof=1)
