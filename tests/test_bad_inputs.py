@@ -114,6 +114,16 @@ CASES = [
     ("top_k out of range", lambda w: infer(w, "top_k=0"), "top_k"),
     ("batch_size out of range", lambda w: infer(w, "batch_size=-1"), "batch_size"),
     ("train data missing", lambda w: ["train", f"data={w.tmp / 'none'}"], "none"),
+    (
+        "train share out of range",
+        lambda w: ["train", f"data={w.dataset}", f"out={w.tmp / 'b'}", "lookalike_rate=0"],
+        "lookalike_rate",
+    ),
+    (
+        "train delta out of range",
+        lambda w: ["train", f"data={w.dataset}", f"out={w.tmp / 'b'}", "routing_delta=1"],
+        "routing_delta",
+    ),
     ("train weights run code", pickled_code, "evil.pth"),
     ("train weights a list", torch_list, "list.pth"),
     ("train weights garbage", garbage_safetensors, "garbage.safetensors"),

@@ -104,8 +104,31 @@ def train_command(cfg: TrainConfig) -> int:
     from wildlens.model.workflows.train import train
 
     check_out("out", cfg.out)
+    check_shares(cfg)
     train(cfg)
     return 0
+
+
+# The trust layer's shares, checked before any work starts (a wrong one would otherwise stop
+# training at its end, after the slow part): key -> (lowest, highest, highest included).
+SHARES = {
+    "target_precision": (0.0, 1.0, True),
+    "routing_delta": (0.0, 1.0, False),
+    "shortlist_coverage": (0.0, 1.0, False),
+    "unknown_keep": (0.0, 1.0, True),
+    "familiar_keep": (0.0, 1.0, True),
+    "class_familiar_keep": (0.0, 1.0, True),
+    "lookalike_rate": (0.0, 1.0, True),
+}
+
+
+def check_shares(cfg: TrainConfig) -> None:
+    """Refuse a trust share outside its range (each above 0; at most 1, or under 1)."""
+    for key, (low, high, included) in SHARES.items():
+        value = getattr(cfg, key)
+        if not (low < value <= high if included else low < value < high):
+            bound = f"{high} or less" if included else f"under {high}"
+            raise ConfigError(f"train.{key}={value}: must be above {low} and {bound}")
 
 
 def infer_command(cfg: InferConfig) -> int:
