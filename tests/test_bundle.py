@@ -55,6 +55,7 @@ def test_bundle_records_what_design_requires(tiny_bundle):
         "report/confusion_matrix.png",
         "report/reliability.png",
         "report/confidently_wrong.jpg",
+        "report/confidently_wrong.csv",
         "report/predictions.csv",
         "report/risk_coverage.png",
         "unknown.safetensors",

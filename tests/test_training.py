@@ -61,6 +61,7 @@ def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, m
         "report/confusion_matrix.png",
         "report/reliability.png",
         "report/confidently_wrong.jpg",
+        "report/confidently_wrong.csv",
         "report/predictions.csv",
     ):
         assert (bundle.path / name).is_file(), name

@@ -97,8 +97,9 @@ def advice_lines(policy: dict[str, Any], routing: dict[str, Any]) -> list[str]:
             f"most confident calibration answers {pooled['errors']} were wrong, too many to "
             f"show {pooled['target_precision']:.0%}. "
             + _needed(pooled["photos_needed"])
-            + " Check the most confidently wrong photos (report/confidently_wrong.jpg): a "
-            "mislabelled photo or two classes that look alike cost the most."
+            + " Check the most confidently wrong photos (report/confidently_wrong.jpg, their "
+            "files listed in report/confidently_wrong.csv): a mislabelled photo or two classes "
+            "that look alike cost the most; correct a wrong label and train again."
         )
     for class_id, test in policy["own"].items():
         if test["status"] != "auto":

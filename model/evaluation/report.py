@@ -144,14 +144,24 @@ def curves_png(history: Sequence[dict[str, Any]]) -> bytes:
     return _png(figure)
 
 
-def confidently_wrong(
-    evaluation: Evaluation, names: Sequence[str], count: int = WRONG_SHOWN
-) -> bytes:
-    """A JPEG contact sheet of the most confident mistakes (true -> predicted, confidence)."""
+def worst_mistakes(evaluation: Evaluation, count: int = WRONG_SHOWN) -> np.ndarray:
+    """Indices of the `count` most confident wrong answers, most confident first: on a pool
+    answered out of fold, where a mislabelled photo shows up (the model sure of what the photo
+    is, its label saying otherwise)."""
     predicted = evaluation.probs.argmax(axis=1)
     confidence = evaluation.probs.max(axis=1)
     wrong = np.flatnonzero(predicted != evaluation.labels)
-    worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:count]
+    return wrong[np.argsort(-confidence[wrong], kind="stable")][:count]
+
+
+def confidently_wrong(
+    evaluation: Evaluation, names: Sequence[str], count: int = WRONG_SHOWN
+) -> bytes:
+    """A JPEG contact sheet of the most confident mistakes (rank. true -> predicted, confidence),
+    numbered as in `confidently_wrong_csv`."""
+    predicted = evaluation.probs.argmax(axis=1)
+    confidence = evaluation.probs.max(axis=1)
+    worst = worst_mistakes(evaluation, count)
     columns = 4
     rows = max(1, -(-len(worst) // columns))
     cell_h = THUMBNAIL + 34
@@ -167,13 +177,34 @@ def confidently_wrong(
             sheet.paste(thumb, (x + 2, y + 2))
         except ImageError as error:
             draw.text((x + 4, y + 4), error.code, fill="red")
-        draw.text((x + 2, y + THUMBNAIL + 1), f"{names[evaluation.labels[i]]} ->", fill="black")
+        caption = f"{slot + 1}. {names[evaluation.labels[i]]} ->"
+        draw.text((x + 2, y + THUMBNAIL + 1), caption, fill="black")
         draw.text(
             (x + 2, y + THUMBNAIL + 16), f"{names[predicted[i]]} {confidence[i]:.0%}", fill="red"
         )
     buffer = io.BytesIO()
     sheet.save(buffer, format="JPEG", quality=85)
     return buffer.getvalue()
+
+
+def confidently_wrong_csv(evaluation: Evaluation, count: int = WRONG_SHOWN) -> bytes:
+    """The contact sheet's photos as rows (rank, key, label, predicted, confidence): which files
+    to look at first for a wrong label."""
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(["rank", "key", "label", "predicted", "confidence"])
+    for rank, i in enumerate(worst_mistakes(evaluation, count), start=1):
+        row = evaluation.probs[i]
+        writer.writerow(
+            [
+                rank,
+                evaluation.samples[i].key,
+                evaluation.class_ids[evaluation.labels[i]],
+                evaluation.class_ids[int(row.argmax())],
+                f"{row.max():.6f}",
+            ]
+        )
+    return buffer.getvalue().encode()
 
 
 def predictions_csv(evaluation: Evaluation) -> bytes:
@@ -223,6 +254,7 @@ def evaluation_files(
             (before["ece"], after["ece"]),
         ),
         "confidently_wrong.jpg": confidently_wrong(evaluation, names),
+        "confidently_wrong.csv": confidently_wrong_csv(evaluation),
         "predictions.csv": predictions_csv(evaluation),
     }
     if "risk_coverage" in metrics:
