@@ -5,7 +5,8 @@
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
 photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
-whose background cannot be told from the object are left out, and counted), scaled and laid,
+whose background cannot be told from the object, or whose object is in several pieces, are left
+out, and counted), scaled and laid,
 never overlapping, on a procedural table (`wildlens.data.tables`: plain with a light gradient,
 wood grain, cloth weave), 2400 x 1600, with a soft shadow, saved as JPEG quality 85 into a
 temporary folder; 1 to 6 items per scene, a tenth with one. Results are saved through

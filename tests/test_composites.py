@@ -150,3 +150,16 @@ def test_composite_features_come_from_photos_that_cut_and_are_cached(tmp_path):
     assert again.calls == 0
     assert np.array_equal(cached.features, made.features)
     assert cached.photo.tolist() == made.photo.tolist()
+
+
+def test_an_object_in_pieces_is_not_cut_and_a_speck_beside_one_is_dropped():
+    """A pair photographed together (two shoes, two tusk pieces) is two items on a table, and its
+    larger piece alone is not what was photographed: not cut. A speck of dust is no piece."""
+    image = Image.new("RGB", (400, 300), (235, 235, 230))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((60, 80, 180, 220), fill=OBJECT)  # the larger of the pair
+    draw.ellipse((370, 20, 374, 24), fill=(30, 30, 30))  # a speck
+    rgb, _ = cut_out(np.asarray(image))
+    assert abs(rgb.shape[1] - 120) <= 8 and abs(rgb.shape[0] - 140) <= 8  # the item, no speck
+    draw.ellipse((220, 90, 330, 220), fill=OBJECT)  # the other of the pair, a little smaller
+    assert cut_out(np.asarray(image)) is None

@@ -41,8 +41,9 @@ class Composites:
 
 
 def composite_name(seed: int, index: int) -> str:
-    """The cache key's view name of a photo's `index`-th composite (v2: the GrabCut cut)."""
-    return f"table2-{seed}-{index}"
+    """The cache key's view name of a photo's `index`-th composite (v2: the GrabCut cut; v3:
+    objects in several pieces, such as a pair of shoes, left out)."""
+    return f"table3-{seed}-{index}"
 
 
 def composite_features(
