@@ -137,7 +137,9 @@ def lookalike_advice(policy: dict[str, Any]) -> list[str]:
                 f"{class_id}'s threshold was raised so that its look-alikes' {photos} "
                 f"calibration photos are (almost) never accepted as {class_id}; a new photo of "
                 f"a look-alike may still pass about 1 time in {photos + 1}. More photos of its "
-                "look-alikes lower that."
+                f"look-alikes lower that. A photo filed under a look-alike that is in fact "
+                f"{class_id} raises the line as a look-alike would: check the look-alikes' "
+                "photos in report/confidently_wrong.csv."
             )
     return lines
 
