@@ -10,8 +10,8 @@ out, and counted), scaled and laid,
 never overlapping, on a procedural table (`wildlens.data.tables`: plain with a light gradient,
 wood grain, cloth weave), 2400 x 1600, with a soft shadow, saved as JPEG quality 85 into a
 temporary folder; 1 to 6 items per scene, a tenth with one. Results are saved through
-bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN; "-seedS" added for --seed S
-other than 0).
+bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN,
+items-decide-surface-gapNNN; "-seedS" added for --seed S other than 0).
 
 - find: items found against the laid boxes (recall and precision at IoU 0.5, scenes whose count
   is exact), on the scenes and per texture; with `--rulers S` a share S of the scenes also has
@@ -24,7 +24,7 @@ other than 0).
   alone: accuracy, share auto-accepted and its precision, unknown; the counts' agreement. With
   `--composites N` (default 2) the same again for a head also trained on N table composites of
   each train and validation photo that cuts cleanly (fast mode's `item_composites`; never a
-  test photo);
+  test photo); and the same items' accuracy by the surface they lie on;
 - time: one 12-megapixel scene of 6 items through `predict_items` with the ONNX backend of
   bench/batch.py's lite0 bundle at 224 px (2 threads), median of 5; and the scenes per second
   of `infer.py items=true` on the scenes.
@@ -58,6 +58,14 @@ from wildlens.data.tables import TABLE_KINDS as TEXTURES
 from wildlens.data.tables import table_surface
 
 SCENE_SIZE = (2400, 1600)
+SURFACE_COLUMNS = (
+    "head",
+    "surface",
+    "items",
+    "crops of the items found",
+    "the objects' own photos",
+    "points below",
+)
 GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
 SEED = 0  # the scenes' draw (--seed)
 
@@ -219,7 +227,7 @@ def match(truth: list[ItemBox], found: list[ItemBox], threshold=0.5) -> dict[int
     return matched
 
 
-def part_find(scenes, test_samples, digest: str):
+def part_find(scenes, test_samples, digest: str, save: bool = True):
     rows = {kind: {"truth": 0, "found": 0, "hit": 0, "exact": 0, "scenes": 0} for kind in TEXTURES}
     for scene in scenes:
         image = load_image(scene["path"]).image
@@ -250,7 +258,8 @@ def part_find(scenes, test_samples, digest: str):
         exact = sum(len(scene["found"]) == len(scene["boxes"]) for scene in touching)
         notes += (f"; {len(touching)} scenes with two items laid touching: both found in {both},"
                   f" the count exact in {exact}")  # fmt: skip
-    publish(name, command(), columns, table, notes)
+    if save:  # the other parts find the items too, but the table is find's
+        publish(name, command(), columns, table, notes)
 
 
 def part_single(test_samples):
@@ -302,7 +311,7 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         name = f"with item_composites={composites}"
         heads.append((name, fit(f.pool, f.pool_labels, len(f.classes), seed, extra=extra)))
     transform = eval_transforms(f.pre)
-    labels, on_table, laid, alone = [], [], [], []
+    labels, on_table, laid, alone, surfaces = [], [], [], [], []
     margin = margin if margin is not None else ITEM_MARGIN
     for scene in scenes:
         image = load_image(scene["path"]).image
@@ -315,6 +324,7 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
             on_table.append(scene["vectors"][j])
             laid.append(truth_vectors[i])
             alone.append(scene["objects"][i])
+            surfaces.append(scene["texture"])
     y = np.array(labels)
     photos = (
         ("crops of the items found", np.stack(on_table)),
@@ -342,6 +352,22 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         f"crop margin {margin}; scenes with the count exact whose counts per class and decision "
         f"equal those of the objects alone: "
         + ", ".join(f"{n} of {len(exact)} ({h})" for (h, _), n in zip(heads, agree, strict=True))
+    )
+    surface_rows = []
+    for head_name, (head, _) in heads:
+        right_on_table = outputs(head, photos[0][1]).logits.argmax(1) == y
+        right_alone = outputs(head, photos[2][1]).logits.argmax(1) == y
+        for kind in (*TEXTURES, "all"):
+            on = np.ones(len(y), bool) if kind == "all" else np.array(surfaces) == kind
+            table, own = right_on_table[on].mean(), right_alone[on].mean()
+            surface_rows.append([head_name, kind, int(on.sum()), f"{table:.3f}", f"{own:.3f}",
+                                 f"{100 * (own - table):.1f}"])  # fmt: skip
+    publish(
+        f"items-decide-surface-{gap_name()}",
+        command(),
+        SURFACE_COLUMNS,
+        surface_rows,
+        "accuracy of the same items as the table above, by the surface they lie on",
     )
     publish(
         f"items-decide-{gap_name()}",
@@ -500,7 +526,7 @@ def main() -> None:
         print(f"# items on a table: gap {GAP}, {len(scenes)} scenes from {usable} of {len(test)} "
               f"test photos "
               f"that cut out cleanly (scenes digest {digest}, seed {args.seed})")  # fmt: skip
-        part_find(scenes, test, digest)
+        part_find(scenes, test, digest, save="find" in parts)
         if "single" in parts:
             part_single(test)
         if "decide" in parts:

@@ -163,3 +163,13 @@ def test_an_object_in_pieces_is_not_cut_and_a_speck_beside_one_is_dropped():
     assert abs(rgb.shape[1] - 120) <= 8 and abs(rgb.shape[0] - 140) <= 8  # the item, no speck
     draw.ellipse((220, 90, 330, 220), fill=OBJECT)  # the other of the pair, a little smaller
     assert cut_out(np.asarray(image)) is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wood_is_streaks_along_its_planks(seed):
+    """Planked wood, as a table top shows it: the grey level changes across the streaks many
+    times more than along them (a contour-line pattern changes about as much either way)."""
+    grey = table_surface("wood", np.random.default_rng(seed), (1200, 800)).astype(float).mean(2)
+    along_width = np.abs(np.diff(grey, axis=1)).mean()
+    along_height = np.abs(np.diff(grey, axis=0)).mean()
+    assert max(along_width, along_height) > 5 * min(along_width, along_height)

@@ -42,8 +42,8 @@ class Composites:
 
 def composite_name(seed: int, index: int) -> str:
     """The cache key's view name of a photo's `index`-th composite (v2: the GrabCut cut; v3:
-    objects in several pieces, such as a pair of shoes, left out)."""
-    return f"table3-{seed}-{index}"
+    objects in several pieces, such as a pair of shoes, left out; v4: planked wood)."""
+    return f"table4-{seed}-{index}"
 
 
 def composite_features(
