@@ -381,6 +381,27 @@ def test_items_true_gives_one_record_per_item_and_resumes(tiny_bundle, tmp_path)
     assert sorted(again) == sorted(records) and len(again) == len(set(again))
 
 
+def test_items_true_says_when_the_model_never_saw_items_on_a_table(tiny_bundle, tmp_path):
+    from wildlens.common.config_loader import load_config
+    from wildlens.pipeline.batch import items_note, run_batch
+    from wildlens.pipeline.config import InferConfig
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    write_jpeg(lay(table("plain"), THREE, COLOURS), folder / "table.jpg")
+    said = {}
+    for items in ("true", "false"):
+        lines = said[items] = []
+        options = [f"bundle={tiny_bundle}", f"input={folder}", f"out={tmp_path / items / 'o.csv'}",
+                   "progress=false", "workers=0", f"items={items}"]  # fmt: skip
+        run_batch(load_config(InferConfig, options), log=lines.append)
+    assert any("without table composites" in line for line in said["true"])
+    assert not any("table composites" in line for line in said["false"])
+    # A model trained with them (its metrics record how many) is not told so.
+    assert items_note({"item_composites": {"per_photo": 2}}) is None
+    assert "item_composites=2" in items_note({})
+
+
 def test_items_run_only_on_the_local_engine():
     from wildlens.common.config_loader import ConfigError, load_config
     from wildlens.pipeline.config import InferConfig

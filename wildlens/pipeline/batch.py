@@ -112,6 +112,18 @@ ENGINES: dict[str, Callable[..., Iterator[list[dict[str, Any]]]]] = {
 }
 
 
+def items_note(metrics: dict[str, Any]) -> str | None:
+    """What to expect of items=true from a model trained without table composites, and how to
+    train one that knows items on a table; None for a model trained with them."""
+    if "item_composites" in metrics:
+        return None
+    return (
+        "note: this model was trained without table composites, so items on a table are "
+        "answered less accurately than photos of them alone; for such photos train with "
+        "mode=fast item_composites=2 (docs/benchmarks.md, 'Items on a table')"
+    )
+
+
 def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Classify `cfg.input` into `cfg.out` (resuming), then write the CSV, summary and pages.
 
@@ -140,6 +152,8 @@ def run_batch(cfg: InferConfig, log: Callable[[str], None] = print) -> dict[str,
             f"{total} inputs, {len(done)} already recorded in {outputs.records}; "
             f"engine {cfg.engine}, batch {sizing.batch_size}, {sizing.workers} decode workers"
         )
+        if cfg.items and (note := items_note(bundle.meta.metrics)):
+            log(note)
 
         # The shift guard watches photos in the order they are classified: a seeded shuffle,
         # so an archive sorted by class or case is not taken for a shift.
