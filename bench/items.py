@@ -6,10 +6,11 @@
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
 photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
 whose background cannot be told from the object, or whose object is in several pieces, are left
-out, and counted), scaled and laid,
-never overlapping, on a procedural table (`wildlens.data.tables`: plain with a light gradient,
-wood grain, cloth weave), 2400 x 1600, with a soft shadow, saved as JPEG quality 85 into a
-temporary folder; 1 to 6 items per scene, a tenth with one. Results are saved through
+out, and counted), scaled and laid, never overlapping and at least `--gap` of the shorter side
+apart (`--gap 0`: only never overlapping, so boxes may meet and items may reach the scene's
+edge), on a procedural table (`wildlens.data.tables`: plain with a light gradient, wood grain,
+cloth weave), 2400 x 1600, with a soft shadow, saved as JPEG quality 85 into a temporary
+folder; 1 to 6 items per scene, a tenth with one. Results are saved through
 bench/results.py (items-find-gapNNN, items-single, items-decide-gapNNN,
 items-decide-surface-gapNNN; "-seedS" added for --seed S other than 0).
 

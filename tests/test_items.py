@@ -156,6 +156,34 @@ def test_items_laid_apart_inside_the_photo_are_not_taken_for_one():
 
 
 @pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_items_whose_boxes_come_close_but_outlines_do_not_are_two(kind):
+    # An L-shaped item and a round one laid just past the empty corner of the L's box: their
+    # boxes 5 px apart, their outlines about 80.
+    image = Image.fromarray(table(kind))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 200, 170, 450), fill=(90, 60, 40))
+    draw.rectangle((100, 380, 400, 450), fill=(90, 60, 40))
+    draw.ellipse((405, 200, 565, 360), fill=(240, 235, 220))
+    found = find_items(image)
+    assert len(found) == 2
+    assert max(iou(ItemBox(100, 200, 401, 451), box) for box in found) > 0.8
+    assert max(iou(ItemBox(405, 200, 566, 361), box) for box in found) > 0.8
+
+
+def test_a_table_with_an_item_laid_against_its_edge_is_not_a_close_up():
+    # Two items inside the photo and a third as large reaching its bottom edge: a table, not
+    # one item cut by the frame (a close-up's piece at the edge dwarfs the rest: test above).
+    image = lay(table("plain"), THREE[:2], COLOURS[:2])
+    ImageDraw.Draw(image).ellipse((300, 440, 560, 640), fill=(30, 40, 150))
+    found = find_items(image)
+    assert len(found) == 3
+    assert any(box.y1 == 600 and box.x0 < 310 and box.x1 > 550 for box in found)
+    for truth in THREE[:2]:
+        assert max(iou(truth, box) for box in found) > 0.8
+    assert find_items(image, FinderSettings(edge_rival=100.0)) == [ItemBox(0, 0, 900, 600)]
+
+
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
 def test_items_laid_touching_are_found_apart(kind):
     # Two round items, the second laid overlapping the first by a few pixels, and one apart.
     pair = [ItemBox(150, 150, 330, 330), ItemBox(322, 170, 502, 350)]
