@@ -2,6 +2,7 @@
 
     python bench/items.py [DATA] [--scenes 120] [--seed 0] [--gap 0.1] [--composites 2]
                           [--rulers 0.25] [--touching 0.25] [--parts find,single,decide,time]
+    python bench/items.py --parts pooled     # the decide tables of every draw, items pooled
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
 photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
@@ -26,6 +27,10 @@ items-decide-surface-gapNNN; "-seedS" added for --seed S other than 0).
   `--composites N` (default 2) the same again for a head also trained on N table composites of
   each train and validation photo that cuts cleanly (fast mode's `item_composites`; never a
   test photo); and the same items' accuracy by the surface they lie on;
+- pooled: the decide tables published so far (every gap and draw), their items pooled: per-item
+  accuracy on the crops of the items found against the same objects alone, per head, so one
+  draw's easy or hard objects do not decide the comparison (items-decide-pooled; builds no
+  scenes);
 - time: one 12-megapixel scene of 6 items through `predict_items` with the ONNX backend of
   bench/batch.py's lite0 bundle at 224 px (2 threads), median of 5; and the scenes per second
   of `infer.py items=true` on the scenes.
@@ -69,6 +74,7 @@ SURFACE_COLUMNS = (
 )
 GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
 SEED = 0  # the scenes' draw (--seed)
+FOUND, ALONE = "crops of the items found", "the objects' own photos, alone"  # decide's rows
 
 
 # --- scenes -----------------------------------------------------------------------------------
@@ -328,9 +334,9 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
             surfaces.append(scene["texture"])
     y = np.array(labels)
     photos = (
-        ("crops of the items found", np.stack(on_table)),
+        (FOUND, np.stack(on_table)),
         ("crops of the laid boxes (finder set aside)", np.stack(laid)),
-        ("the objects' own photos, alone", f.test[alone]),
+        (ALONE, f.test[alone]),
     )
     everyone = (f"every test photo, alone ({len(f.test)})", f.test, f.test_labels)
     rows = []
@@ -376,6 +382,35 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         ["head", "photos", "items", "accuracy", "auto-accepted", "accepted precision", "unknown"],
         rows,
         notes,
+    )
+
+
+def part_pooled() -> None:
+    """The per-item comparison over every decide table published (items-decide-gapNNN[-seedS]):
+    right answers summed over the draws' items, per head."""
+    from bench.results import load
+
+    tables = {
+        name: table for name, table in sorted(load().items()) if name.startswith("items-decide-gap")
+    }
+    right: dict[tuple[str, str], list[int]] = {}
+    for table in tables.values():
+        for head, photos, items, accuracy, *_ in table["rows"]:
+            if photos in (FOUND, ALONE):
+                total = right.setdefault((head, photos), [0, 0])
+                total[0] += round(float(accuracy) * int(items))
+                total[1] += int(items)
+    rows = []
+    for head in dict.fromkeys(head for head, _ in right):
+        (found, items), (alone, _) = right[(head, FOUND)], right[(head, ALONE)]
+        rows.append([head, len(tables), items, f"{found / items:.3f}", f"{alone / items:.3f}",
+                     f"{100 * (alone - found) / items:.1f}"])  # fmt: skip
+    publish(
+        "items-decide-pooled",
+        command(),
+        ["head", "draws", "items", FOUND, ALONE, "points below"],
+        rows,
+        "pooled over " + ", ".join(name.removeprefix("items-decide-") for name in tables),
     )
 
 
@@ -515,6 +550,9 @@ def main() -> None:
     global GAP, SEED
     GAP, SEED = args.gap, args.seed
     parts = args.parts.split(",")
+    if parts == ["pooled"]:
+        part_pooled()
+        return
     found, _ = dataset_splits(args.data)
     test = found["test"]
     with tempfile.TemporaryDirectory(prefix="wildlens-items-") as scratch:
