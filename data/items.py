@@ -25,7 +25,9 @@ than about half of their convex hulls hold a quarter of the item pixels: an item
 table is a solid region, while the folds, shadows and print marks of a garment filling the
 frame (on a bed or patterned floor the border shows as much garment as floor) are scattered
 fragments of something the surface model cannot tell apart. A piece that is blobs joined by
-narrow necks (items laid touching) is cut at the necks (`split_blobs`). A long thin strip
+narrow necks (items laid touching) is cut at the necks (`split_blobs`), and one that is two
+solid blobs of different colour side by side (items laid edge to edge) between them
+(`split_colours`). A long thin strip
 whose lightness repeats along it (a ruler's ticks) is not an item.
 
 Only numpy and OpenCV: the data layer, importable by decode workers.
@@ -129,6 +131,18 @@ class FinderSettings:
     # neck whose half-width is at most `neck` of each blob's own (the distance transform's
     # peaks); a garment's sleeve or a tusk's tip, as wide where it joins as anywhere, is not.
     neck: float = 0.6
+    # ...and a region with no neck is cut in two where it is two solid blobs of different colour
+    # side by side (two garments laid edge to edge: their union is boxy, shape alone cannot cut
+    # it): the region's colours in two k-means clusters at least `split_colour` Lab units apart
+    # (lightness counted at half, shading varies it within one item), each cluster's largest
+    # blob at least `split_share` of the region, `split_coherent` of its cluster and
+    # `split_solidity` of its hull, the two blobs' boxes (and the halves' boxes) sharing at most
+    # `split_overlap` of the smaller (a print lies inside its garment's box).
+    split_colour: float = 15.0
+    split_share: float = 0.2
+    split_coherent: float = 0.8
+    split_solidity: float = 0.75
+    split_overlap: float = 0.3
     # A ruler laid for scale is not an item: a strip at least `ruler_aspect` times longer than
     # wide whose lightness along it repeats (ticks), at least `ruler_ticks` periods, with
     # `ruler_contrast` grey levels of spread and autocorrelation `ruler_repeat` at the period.
@@ -160,7 +174,7 @@ def find_items(
         [
             part
             for box in boxes
-            for part in (touching(mask, box, settings) if box in alone else [box])
+            for part in (touching(mask, lab, box, settings) if box in alone else [box])
         ]
     )
     return [scale_box(box, scale, (width, height)) for box in boxes]
@@ -365,15 +379,20 @@ def _inside(inner: ItemBox, outer: ItemBox) -> bool:
     )
 
 
-def touching(mask: np.ndarray, box: ItemBox, settings: FinderSettings) -> list[ItemBox]:
+def touching(
+    mask: np.ndarray, lab: np.ndarray, box: ItemBox, settings: FinderSettings
+) -> list[ItemBox]:
     """The boxes of the items in one piece: one box, or one per blob where items laid touching
-    (or overlapping a little) form one region joined by narrow necks (`split_blobs`)."""
+    (or overlapping a little) form one region joined by narrow necks (`split_blobs`), or lie
+    edge to edge in different colours (`split_colours`; `lab`: the working copy's colours)."""
     crop = mask[box.y0 : box.y1, box.x0 : box.x1].astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     if count < 2:
         return [box]
     region = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     parts = split_blobs(region, settings.neck, settings.min_area * mask.size)
+    if len(parts) < 2:
+        parts = split_colours(lab[box.y0 : box.y1, box.x0 : box.x1], region, settings)
     if len(parts) < 2:
         return [box]
     return [
@@ -405,6 +424,63 @@ def split_blobs(region: np.ndarray, neck: float, min_pixels: float) -> list[np.n
     if min(int(part.sum()) for part in parts) < min_pixels:
         return [region]
     return [part[1:-1, 1:-1] for part in parts]
+
+
+def split_colours(
+    lab: np.ndarray, region: np.ndarray, settings: FinderSettings
+) -> list[np.ndarray]:
+    """A region cut in two where it is two solid blobs of different colour side by side (two
+    items laid edge to edge), every pixel given to the nearer blob; the region alone otherwise
+    (one item of two colours: a print, stripes, a sole, does not make two solid blobs apart)."""
+    pixels = lab[region].astype(np.float32) * np.float32([0.5, 1.0, 1.0])
+    if len(pixels) < 2:
+        return [region]
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(0)  # the same photo, the same answer
+    _, cluster, centres = cv2.kmeans(pixels, 2, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    if float(np.linalg.norm(centres[0] - centres[1])) < settings.split_colour:
+        return [region]
+    clusters = np.full(region.shape, -1, np.int32)
+    clusters[region] = cluster.ravel()
+    opening = _disc(max(1, round(0.02 * max(region.shape))))
+    cores = []
+    for k in (0, 1):
+        members = clusters == k
+        opened = cv2.morphologyEx(members.astype(np.uint8), cv2.MORPH_OPEN, opening)
+        count, blobs, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+        if count < 2:
+            return [region]
+        core = blobs == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        size = int(core.sum())
+        if (
+            size < settings.split_share * region.sum()
+            or size < settings.split_coherent * members.sum()
+            or solidity(core) < settings.split_solidity
+        ):
+            return [region]
+        cores.append(core)
+    if _shared(*map(_box_of, cores)) > settings.split_overlap:
+        return [region]
+    seeds = np.where(cores[0] | cores[1], 0, 255).astype(np.uint8)
+    _, nearest = cv2.distanceTransformWithLabels(
+        seeds, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    core_of = np.full(int(nearest.max()) + 1, -1, np.int32)  # each seed pixel's label -> its core
+    core_of[nearest[cores[0]]], core_of[nearest[cores[1]]] = 0, 1
+    parts = [region & (core_of[nearest] == k) for k in (0, 1)]
+    if (
+        not all(part.any() for part in parts)
+        or _shared(*map(_box_of, parts)) > settings.split_overlap
+    ):
+        return [region]
+    return parts
+
+
+def _shared(a: ItemBox, b: ItemBox) -> float:
+    """The share of the smaller box that two boxes have in common."""
+    width = max(0, min(a.x1, b.x1) - max(a.x0, b.x0))
+    height = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    return width * height / max(1, min(a.area, b.area))
 
 
 def reading_order(boxes: list[ItemBox]) -> list[ItemBox]:
@@ -450,10 +526,7 @@ def join_pieces(pieces: Sequence[Piece], ratio: float, overlap: float) -> list[I
         reach = ratio * min(a.x1 - a.x0, a.y1 - a.y0, b.x1 - b.x0, b.y1 - b.y0)
         if box_gap(a, b) > reach:
             continue
-        shared = max(0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(
-            0, min(a.y1, b.y1) - max(a.y0, b.y0)
-        )
-        if shared >= overlap * min(a.area, b.area) or outline_gap(pieces[i], pieces[j]) <= reach:
+        if _shared(a, b) >= overlap or outline_gap(pieces[i], pieces[j]) <= reach:
             group[root(i)] = root(j)
     members: dict[int, list[ItemBox]] = {}
     for i, piece in enumerate(pieces):

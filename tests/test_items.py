@@ -194,6 +194,43 @@ def test_items_laid_touching_are_found_apart(kind):
         assert iou(truth, box) > 0.8
 
 
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_items_laid_edge_to_edge_in_different_colours_are_two(kind):
+    # Two boxy items (garments laid flat) touching along a whole side: their union has no neck
+    # to cut, their colours tell them apart.
+    image = Image.fromarray(table(kind))
+    draw = ImageDraw.Draw(image)
+    left, right = ItemBox(250, 150, 430, 390), ItemBox(430, 170, 610, 380)
+    draw.rectangle((250, 150, 429, 389), fill=(170, 40, 40))
+    draw.rectangle((430, 170, 609, 379), fill=(50, 55, 70))
+    found = find_items(image)
+    assert len(found) == 2
+    for truth in (left, right):
+        assert max(iou(truth, box) for box in found) > 0.8
+    assert len(find_items(image, FinderSettings(split_colour=1000.0))) == 1
+
+
+@pytest.mark.parametrize("kind", ["plain", "cloth"])
+def test_an_item_of_two_colours_is_one(kind):
+    # A shirt with a print inside it, and a striped item: two colours, but not two solid blobs
+    # side by side.
+    image = Image.fromarray(table(kind))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 180, 300, 420), fill=(40, 60, 150))
+    draw.rectangle((150, 240, 270, 360), fill=(230, 200, 60))
+    for k, y in enumerate(range(180, 420, 80)):
+        draw.rectangle((520, y, 720, y + 79), fill=(230, 200, 60) if k % 2 else (120, 30, 60))
+    found = find_items(image)
+    assert len(found) == 2
+    assert max(iou(ItemBox(120, 180, 301, 421), box) for box in found) > 0.8
+    assert max(iou(ItemBox(520, 180, 721, 420), box) for box in found) > 0.8
+    # Neither the print (the shirt round it is a ring, not solid, and holds the print's box) nor
+    # the stripes (one colour in two bands) make two solid blobs side by side; without those
+    # checks both are cut.
+    loose = FinderSettings(split_overlap=1.0, split_coherent=0.0, split_solidity=0.0)
+    assert len(find_items(image, loose)) == 4
+
+
 @pytest.mark.parametrize("kind", ["plain", "cloth"])
 def test_an_item_narrower_in_places_is_not_cut(kind):
     # A shirt's sleeves, and a figure of eight whose waist is most of its lobes' width.
