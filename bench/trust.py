@@ -2,7 +2,7 @@
 look-alikes held out of training, foreign items, and the same classes photographed differently.
 
     python bench/trust.py [DATA] [--parts head,accept,guarantee,shortlist,unknown,shift]
-                          [--resplits 100] [--draws 5] [--seed 0]
+                          [--resplits 100] [--draws 5] [--seed 0] [--noise-pools 60,all]
     (parts: head, imbalanced, imbalanced_pair, accept, noise, report, guarantee, shortlist,
     unknown, few_class, lookalike, shift, knn_bank)
 
@@ -641,9 +641,12 @@ def flip_labels(labels, share, rng, pair=None):
     return labels
 
 
-def part_noise(f: Features, draws: int, command: str, target: float = 0.95):
+def part_noise(f: Features, draws: int, command: str, target: float = 0.95, pools: str = "60,all"):
     """Training labels flipped (they calibrate too, out of fold); measured on clean photos. The
-    same heads decide under the fallback scan (shipped) and one fixed sequence (before)."""
+    same heads decide under the fallback scan (shipped) and one fixed sequence (before).
+    `pools`: photos per class drawn ("60"), the whole pool ("all"), or both; a table of other
+    pools than both is saved under its own name (trust-noise-60: many draws of the small pool
+    alone, where one draw's luck moves the share most)."""
     import wildlens.model.trust.routing as routing
 
     pair = tuple(f.classes.index(c) for c in LOOKALIKE_PAIR)
@@ -655,7 +658,8 @@ def part_noise(f: Features, draws: int, command: str, target: float = 0.95):
     kinds = [("none", 0.0, None)]
     kinds += [(f"{share:.0%} at random", share, None) for share in (0.01, 0.02, 0.05)]
     kinds += [(f"{share:.0%} {'/'.join(LOOKALIKE_PAIR)}", share, pair) for share in (0.02, 0.05)]
-    for per_class in (60, None):
+    sizes = [None if size == "all" else int(size) for size in pools.split(",")]
+    for per_class in sizes:
         for name, share, flipped_pair in kinds:
             results = {"fallback (shipped)": ([], [], 0, 0), "one sequence": ([], [], 0, 0)}
             for seed in range(draws):
@@ -706,7 +710,7 @@ def part_noise(f: Features, draws: int, command: str, target: float = 0.95):
                 )
                 print(" | ".join(rows[-1]), flush=True)
     publish(
-        "trust-noise",
+        "trust-noise" if pools == "60,all" else f"trust-noise-{pools.replace(',', '-')}",
         command,
         [
             "pool",
@@ -1212,6 +1216,9 @@ def main() -> None:
     parser.add_argument("--resplits", type=int, default=100)
     parser.add_argument("--draws", type=int, default=5, help="subsets per size: head, accept")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--noise-pools", default="60,all", help="noise: 60 (per class), all (the pool), or both"
+    )
     args = parser.parse_args()
     parts = args.parts.split(",")
     unknown = [part for part in parts if part not in PARTS + OTHER_PARTS]
@@ -1238,7 +1245,7 @@ def main() -> None:
             elif part == "accept":
                 part_accept(f, command, range(args.draws))
             elif part == "noise":
-                part_noise(f, args.draws, command)
+                part_noise(f, args.draws, command, pools=args.noise_pools)
             elif part == "report":
                 part_report(f, args.draws, command)
             elif part == "guarantee":
