@@ -388,25 +388,66 @@ def prevalence_accuracy(predicted, truth, is_rare, share):
     return at_prevalence(right, is_rare, share), right[is_rare].mean()
 
 
+def pair_catalogue(f: Features, draw: int, rng) -> tuple[list[int], int, list[int]]:
+    """The ivory / bone / ceramic shape of draw `draw`: the look-alike pair (LOOKALIKE_PAIRS in
+    turn), the one of it that is rare, and the three classes (the pair and one drawn at random)."""
+    pair = [f.classes.index(c) for c in LOOKALIKE_PAIRS[draw % len(LOOKALIKE_PAIRS)]]
+    rare = pair[int(rng.integers(2))]
+    third = int(rng.choice([c for c in range(len(f.classes)) if c not in pair]))
+    return pair, rare, sorted([*pair, third])
+
+
+PAIR_HEADS = {"fast mode (class weights, shipped)": True, "fast mode, no class weights": False}
+
+
+def score_pair_heads(x, y, fold_of, photos, truth, known, pair, rare, share):
+    """Fast mode with and without class weights, and the probe, on one pair catalogue: each
+    one's (accuracy at the pool's prevalence, rare recall), and the shipped head's look-alike
+    line row (`lookalike_line_row`)."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    is_rare = truth == known.index(rare)
+    score = partial(prevalence_accuracy, truth=truth, is_rare=is_rare, share=share)
+    scores, line = {}, None
+    for name, balance in PAIR_HEADS.items():
+        head, inputs = cross_fitted_head(
+            x, y, len(known), fold_of, CrossFitSettings(class_balance=balance)
+        )
+        scores[name] = score(outputs(head, photos).logits.argmax(1))
+        if balance:  # the shipped head
+            line = lookalike_line_row(head, inputs, photos, truth, known, pair, rare, share)
+    with threadpool_limits(1):
+        scaler = StandardScaler().fit(x[:, 0])
+        probe = LogisticRegressionCV(
+            Cs=10, max_iter=3000, scoring="accuracy", use_legacy_attributes=False
+        ).fit(scaler.transform(x[:, 0]), y)
+    scores["probe"] = score(probe.predict(scaler.transform(photos)))
+    return scores, line
+
+
+def probe_difference(difference: np.ndarray) -> str:
+    """A head's accuracy minus the probe's over draws, as the pair tables print it."""
+    error = difference.std(ddof=1) / np.sqrt(len(difference))
+    below, far = int((difference < 0).sum()), int((difference < -0.01).sum())
+    return (
+        f"{difference.mean():+.4f} ± {error:.4f} ({below}; {far} of {len(difference)}), "
+        f"worst {difference.min():+.4f}"
+    )
+
+
 def part_imbalanced_held(f: Features, draws: int, command: str, share: float = 0.03):
     """imbalanced_pair's shape measured on many more photos: the common classes train on a
     random 60% of their pool photos and the rare class on as many as make it `share`; every
     other photo of the three classes (the other 40%, the rare class's photos left over, the test
     photos) measures, at the pool's prevalence. On the test photos alone, a class of about 50
     photos puts a point of accuracy on one photo, and single draws swing by several."""
-    from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.preprocessing import StandardScaler
-    from threadpoolctl import threadpool_limits
-
-    heads = {"fast mode (class weights, shipped)": True, "fast mode, no class weights": False}
-    scores: dict[str, list] = {name: [] for name in [*heads, "probe"]}
+    scores: dict[str, list] = {name: [] for name in [*PAIR_HEADS, "probe"]}
     rows, line_rows = [], []
     for draw in range(draws):
         rng = np.random.default_rng(7000 + draw)
-        pair = [f.classes.index(c) for c in LOOKALIKE_PAIRS[draw % len(LOOKALIKE_PAIRS)]]
-        rare = pair[int(rng.integers(2))]
-        third = int(rng.choice([c for c in range(len(f.classes)) if c not in pair]))
-        known = sorted([*pair, third])
+        pair, rare, known = pair_catalogue(f, draw, rng)
         common = np.flatnonzero(np.isin(f.pool_labels, known) & (f.pool_labels != rare))
         trained = rng.choice(common, int(0.6 * len(common)), replace=False)
         rare_photos = rng.permutation(np.flatnonzero(f.pool_labels == rare))
@@ -418,27 +459,14 @@ def part_imbalanced_held(f: Features, draws: int, command: str, share: float = 0
         tested = np.isin(f.test_labels, known)
         photos = np.concatenate([f.pool[measured, 0], f.test[tested]])
         truth = remap(np.concatenate([f.pool_labels[measured], f.test_labels[tested]]), known)
-        is_rare = truth == known.index(rare)
-        score = partial(prevalence_accuracy, truth=truth, is_rare=is_rare, share=share)
+        rare_count = int((truth == known.index(rare)).sum())
+        drawn, line = score_pair_heads(x, y, fold_of, photos, truth, known, pair, rare, share)
         catalogue = f"{'/'.join(f.classes[c] for c in known)} ({f.classes[rare]} {share:.0%})"
-        for name, balance in heads.items():
-            head, inputs = cross_fitted_head(
-                x, y, len(known), fold_of, CrossFitSettings(class_balance=balance)
-            )
-            scores[name].append(score(outputs(head, photos).logits.argmax(1)))
-            if balance:  # the shipped head
-                line = lookalike_line_row(head, inputs, photos, truth, known, pair, rare, share)
-                line_rows.append([catalogue, int(is_rare.sum()), *line])
-        with threadpool_limits(1):
-            scaler = StandardScaler().fit(x[:, 0])
-            probe = LogisticRegressionCV(
-                Cs=10, max_iter=3000, scoring="accuracy", use_legacy_attributes=False
-            ).fit(scaler.transform(x[:, 0]), y)
-        scores["probe"].append(score(probe.predict(scaler.transform(photos))))
-        row = [catalogue, len(truth), int(is_rare.sum())]
+        line_rows.append([catalogue, rare_count, *line])
+        row = [catalogue, len(truth), rare_count]
         for name in scores:
-            accuracy, recall = scores[name][-1]
-            row += [f"{accuracy:.3f}", f"{recall:.3f}"]
+            scores[name].append(drawn[name])
+            row += [f"{drawn[name][0]:.3f}", f"{drawn[name][1]:.3f}"]
         rows.append(row)
         print(" | ".join(map(str, row)), flush=True)
     mean = ["mean", "", ""]
@@ -447,14 +475,10 @@ def part_imbalanced_held(f: Features, draws: int, command: str, share: float = 0
                  f"{np.mean([r for _, r in scores[name]]):.3f}"]  # fmt: skip
     rows.append(mean)
     probe = np.array([a for a, _ in scores["probe"]])
-    for name in heads:
+    for name in PAIR_HEADS:
         difference = np.array([a for a, _ in scores[name]]) - probe
-        error = difference.std(ddof=1) / np.sqrt(len(difference))
-        below, far = int((difference < 0).sum()), int((difference < -0.01).sum())
         rows.append([f"{name} - probe: mean ± s.e. (draws below; more than a point)", "", "",
-                     f"{difference.mean():+.4f} ± {error:.4f} ({below}; {far} of "
-                     f"{len(difference)}), worst {difference.min():+.4f}",
-                     *[""] * (2 * len(scores) - 1)])  # fmt: skip
+                     probe_difference(difference), *[""] * (2 * len(scores) - 1)])  # fmt: skip
     columns = ["catalogue (rare class)", "photos measured", "of the rare class"]
     for name in scores:
         columns += [f"{name}: accuracy", "rare recall"]
@@ -505,19 +529,11 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
     (LOOKALIKE_PAIRS in turn), one of the pair drawn to be `share` of the pool, the third class
     drawn at random. Fast mode as shipped (inverse-frequency class weights), fast mode without
     class weights, and the probe; accuracy on the test photos at the pool's prevalence."""
-    from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.preprocessing import StandardScaler
-    from threadpoolctl import threadpool_limits
-
-    heads = {"fast mode (class weights, shipped)": True, "fast mode, no class weights": False}
-    scores: dict[str, list] = {name: [] for name in [*heads, "probe"]}
+    scores: dict[str, list] = {name: [] for name in [*PAIR_HEADS, "probe"]}
     rows, line_rows = [], []
     for draw in range(draws):
         rng = np.random.default_rng(5000 + draw)
-        pair = [f.classes.index(c) for c in LOOKALIKE_PAIRS[draw % len(LOOKALIKE_PAIRS)]]
-        rare = pair[int(rng.integers(2))]
-        third = int(rng.choice([c for c in range(len(f.classes)) if c not in pair]))
-        known = sorted([*pair, third])
+        pair, rare, known = pair_catalogue(f, draw, rng)
         others = np.flatnonzero(np.isin(f.pool_labels, known) & (f.pool_labels != rare))
         kept = rng.choice(
             np.flatnonzero(f.pool_labels == rare),
@@ -529,27 +545,12 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
         fold_of = assign_folds([str(v) for v in y], [str(i) for i in chosen], 5, draw)
         tested = np.isin(f.test_labels, known)
         photos, truth = f.test[tested], remap(f.test_labels[tested], known)
-        is_rare = truth == known.index(rare)
-        score = partial(prevalence_accuracy, truth=truth, is_rare=is_rare, share=share)
+        drawn, line = score_pair_heads(x, y, fold_of, photos, truth, known, pair, rare, share)
         row = [f"{'/'.join(f.classes[c] for c in known)} ({f.classes[rare]} {share:.0%})"]
-        for name, balance in heads.items():
-            head, inputs = cross_fitted_head(
-                x, y, len(known), fold_of, CrossFitSettings(class_balance=balance)
-            )
-            scores[name].append(score(outputs(head, photos).logits.argmax(1)))
-            if balance:  # the shipped head
-                line_rows.append(
-                    [row[0], *lookalike_line_row(head, inputs, photos, truth, known, pair, rare)]
-                )
-        with threadpool_limits(1):
-            scaler = StandardScaler().fit(x[:, 0])
-            probe = LogisticRegressionCV(
-                Cs=10, max_iter=3000, scoring="accuracy", use_legacy_attributes=False
-            ).fit(scaler.transform(x[:, 0]), y)
-        scores["probe"].append(score(probe.predict(scaler.transform(photos))))
+        line_rows.append([row[0], *line])
         for name in scores:
-            accuracy, recall = scores[name][-1]
-            row += [f"{accuracy:.3f}", f"{recall:.3f}"]
+            scores[name].append(drawn[name])
+            row += [f"{drawn[name][0]:.3f}", f"{drawn[name][1]:.3f}"]
         rows.append(row)
         print(" | ".join(row), flush=True)
     mean = ["mean"]
@@ -559,7 +560,7 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
     rows.append(mean)
     probe = np.array([a for a, _ in scores["probe"]])
     half = draws // 2
-    for name in heads:
+    for name in PAIR_HEADS:
         differences = np.array([a for a, _ in scores[name]]) - probe
         # Halves apart: a choice made on draws 1-6 is reported on 7-12.
         for part, difference in (
@@ -567,13 +568,10 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
             (f"draws {half + 1}-{draws}", differences[half:]),
             ("all draws", differences),
         ):
-            error = difference.std(ddof=1) / np.sqrt(len(difference))
-            below, far = int((difference < 0).sum()), int((difference < -0.01).sum())
             rows.append(
                 [
                     f"{name} - probe, {part}: mean ± s.e. (draws below; more than a point)",
-                    f"{difference.mean():+.4f} ± {error:.4f} ({below}; {far} of "
-                    f"{len(difference)}), worst {difference.min():+.4f}",
+                    probe_difference(difference),
                     *[""] * (2 * len(scores) - 1),
                 ]
             )
