@@ -1335,10 +1335,15 @@ def main() -> None:
     args = parser.parse_args()
     parts = args.parts.split(",")
     unknown = [part for part in parts if part not in PARTS + OTHER_PARTS]
+    pools = args.noise_pools.split(",")
+    problem = None
     if unknown:
-        raise SystemExit(
-            f"error: unknown part {unknown[0]!r}; parts: {','.join(PARTS + OTHER_PARTS)}"
-        )
+        problem = f"unknown part {unknown[0]!r}; parts: {','.join(PARTS + OTHER_PARTS)}"
+    elif not all(pool == "all" or (pool.isdigit() and int(pool) > 0) for pool in pools):
+        problem = f"--noise-pools {args.noise_pools!r}: give photos per class (60), all, or both"
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(2)
     command = "python bench/trust.py " + " ".join(sys.argv[1:])
     start = time.perf_counter()
     f = Features(Path(args.data), args.seed)
