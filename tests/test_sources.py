@@ -233,6 +233,44 @@ def test_in_thread_keeps_order_raises_where_it_failed_and_stops_with_the_consume
     assert threading.active_count() == before  # the thread has ended
 
 
+def test_threaded_map_keeps_order_bounds_calls_in_flight_and_raises_at_its_item():
+    import threading
+    import time
+
+    from wildlens.common.parallel import threaded_map
+
+    started = []
+
+    def slow_square(i: int) -> int:
+        started.append(i)
+        time.sleep(0.02 if i % 3 == 0 else 0.0)  # later items often finish first
+        return i * i
+
+    assert list(threaded_map(slow_square, range(30), workers=3, ahead=2)) == [
+        i * i for i in range(30)
+    ]
+    workers = {t.name for t in threading.enumerate() if t.name.startswith("threaded-map")}
+    assert not workers  # the pool has ended
+
+    started.clear()
+    taken = threaded_map(slow_square, range(1000), workers=2, ahead=2)
+    assert [next(taken) for _ in range(3)] == [0, 1, 4]
+    assert len(started) <= 3 + 2 * 2  # never the whole input ahead of the consumer
+    taken.close()
+
+    def damaged_at_5(i: int) -> int:
+        if i == 5:
+            raise DatasetError("photo 5 is damaged")
+        return i
+
+    got = []
+    with pytest.raises(DatasetError, match="photo 5"):
+        for value in threaded_map(damaged_at_5, range(10), workers=2):
+            got.append(value)
+    assert got == [0, 1, 2, 3, 4]
+    assert list(threaded_map(str, [1, 2], workers=1)) == ["1", "2"]  # in this thread
+
+
 def _pid_and_square(i: int) -> tuple[int, int]:
     import os
 

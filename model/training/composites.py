@@ -14,12 +14,13 @@ so a second training run on the same photos computes none.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from tqdm import tqdm
 
+from wildlens.common.parallel import available_cores, threaded_map
 from wildlens.data.composites import cut_out, table_crop
 from wildlens.data.images import load_image
 from wildlens.data.sources import Sample
@@ -73,23 +74,26 @@ def composite_features(
             found[i] = [v for v in vectors if v.size]
     transform = eval_transforms(pre)
 
-    def made() -> Iterator[tuple[int, list[np.ndarray]]]:
-        for i in missing:
-            cut = cut_out(np.asarray(load_image(samples[i].source).image))
-            arrays = []
-            if cut is not None:
-                for name in names:
-                    key = f"{name}/{sha256s[i]}".encode()
-                    rng = np.random.default_rng(int(hashlib.sha256(key).hexdigest()[:8], 16))
-                    arrays.append(apply(transform, table_crop(*cut, rng)[0]))
-            yield i, arrays
+    def made_one(i: int) -> tuple[int, list[np.ndarray]]:
+        cut = cut_out(np.asarray(load_image(samples[i].source).image))
+        arrays = []
+        if cut is not None:
+            for name in names:
+                key = f"{name}/{sha256s[i]}".encode()
+                rng = np.random.default_rng(int(hashlib.sha256(key).hexdigest()[:8], 16))
+                arrays.append(apply(transform, table_crop(*cut, rng)[0]))
+        return i, arrays
+
+    # The cut (GrabCut) and the tables are most of the time and release the GIL: one thread per
+    # core makes them (each photo's crops are seeded by the photo, so the same in any thread).
+    made = threaded_map(made_one, missing, available_cores())
 
     def keep(i: int, k: int, vector: np.ndarray) -> None:
         cache.put(sha256s[i], names[k], vector)
         found.setdefault(i, []).append(vector)
 
     bar = tqdm(total=len(missing), desc="table composites", disable=not progress, leave=False)
-    embed_stream(made(), embedder, batch_size, keep, bar, on_photo, len(missing))
+    embed_stream(made, embedder, batch_size, keep, bar, on_photo, len(missing))
     for i in missing:
         if i not in found:  # not cut: remembered, so a second run does not try again
             found[i] = []

@@ -1,4 +1,5 @@
-"""Ordered parallel map over worker processes, for decoding many photos.
+"""Ordered parallel maps: over worker processes, for decoding many photos; over threads, for
+OpenCV work on state already in this process (`threaded_map`).
 
 Workers are spawned, not forked: a forked child of a process that has run torch can hang in
 torch's thread pools (seen here with ProcessPoolExecutor). Each worker uses one thread.
@@ -16,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -140,3 +141,29 @@ def in_thread(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()
         thread.join()
+
+
+def threaded_map(
+    function: Callable[[T], R], items: Iterable[T], workers: int, ahead: int = 4
+) -> Iterator[R]:
+    """`map(function, items)` over `workers` threads of this process, in order, at most
+    `workers * ahead` calls in flight. For work that releases the GIL (OpenCV, numpy) and
+    reads state a spawned process would have to rebuild; `workers` <= 1 maps in this thread.
+    An exception in `function` is raised here, at its item; calls not yet started are dropped."""
+    if workers <= 1:
+        yield from map(function, items)
+        return
+    iterator = iter(items)
+    with ThreadPoolExecutor(workers, thread_name_prefix="threaded-map") as pool:
+        pending: deque[Future] = deque(
+            pool.submit(function, item) for item in itertools.islice(iterator, workers * ahead)
+        )
+        try:
+            while pending:
+                result = pending.popleft().result()
+                for item in itertools.islice(iterator, 1):
+                    pending.append(pool.submit(function, item))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
