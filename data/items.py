@@ -143,6 +143,20 @@ class FinderSettings:
     split_coherent: float = 0.8
     split_solidity: float = 0.75
     split_overlap: float = 0.3
+    # ...and a region still whole is cut along the line between two notches of its outline
+    # (convexity defects at least `notch_depth` of the square root of its area deep, the line at
+    # most `notch_line` times the shallower one's depth): where two items laid touching meet,
+    # both outlines turn in. Only when both halves fill `notch_solidity` of their hulls, are at
+    # least `split_share` of the region, their median colours `notch_colour` Lab units apart
+    # (lightness at half) and the colour changes across the line by `notch_seam` (median over
+    # the line, sampled `notch_offset` of the working side either side of it): a seam between two
+    # items, not a fold or a print across one (a shirt's armpits, a dress's embroidered yoke).
+    notch_depth: float = 0.08
+    notch_line: float = 9.0
+    notch_solidity: float = 0.85
+    notch_colour: float = 10.0
+    notch_seam: float = 10.0
+    notch_offset: float = 0.00625
     # A ruler laid for scale is not an item: a strip at least `ruler_aspect` times longer than
     # wide whose lightness along it repeats (ticks), at least `ruler_ticks` periods, with
     # `ruler_contrast` grey levels of spread and autocorrelation `ruler_repeat` at the period.
@@ -383,8 +397,9 @@ def touching(
     mask: np.ndarray, lab: np.ndarray, box: ItemBox, settings: FinderSettings
 ) -> list[ItemBox]:
     """The boxes of the items in one piece: one box, or one per blob where items laid touching
-    (or overlapping a little) form one region joined by narrow necks (`split_blobs`), or lie
-    edge to edge in different colours (`split_colours`; `lab`: the working copy's colours)."""
+    (or overlapping a little) form one region joined by narrow necks (`split_blobs`), lie
+    edge to edge in different colours (`split_colours`; `lab`: the working copy's colours), or
+    meet where both outlines turn in (`split_notches`)."""
     crop = mask[box.y0 : box.y1, box.x0 : box.x1].astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     if count < 2:
@@ -393,6 +408,9 @@ def touching(
     parts = split_blobs(region, settings.neck, settings.min_area * mask.size)
     if len(parts) < 2:
         parts = split_colours(lab[box.y0 : box.y1, box.x0 : box.x1], region, settings)
+    if len(parts) < 2:
+        offset = max(1, round(settings.notch_offset * max(mask.shape)))
+        parts = split_notches(lab[box.y0 : box.y1, box.x0 : box.x1], region, settings, offset)
     if len(parts) < 2:
         return [box]
     return [
@@ -474,6 +492,87 @@ def split_colours(
     ):
         return [region]
     return parts
+
+
+def split_notches(
+    lab: np.ndarray, region: np.ndarray, settings: FinderSettings, offset: int
+) -> list[np.ndarray]:
+    """A region cut in two along the shortest line (against the notches' depth) between two
+    deep notches of its outline that leaves two solid halves of different colour with a seam
+    of colour change along the line (`FinderSettings.notch_*`; `offset`: pixels either side of
+    the line the seam is sampled at); the region alone otherwise. The line's pixels are in
+    neither half."""
+    outline = region.astype(np.uint8)
+    contours, _ = cv2.findContours(outline, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contour = max(contours, key=cv2.contourArea)
+    if len(contour) < 20:
+        return [region]
+    try:
+        defects = cv2.convexityDefects(contour, cv2.convexHull(contour, returnPoints=False))
+    except cv2.error:  # a self-touching outline: no notches to trust
+        return [region]
+    if defects is None:
+        return [region]
+    area = float(region.sum())
+    notches = [
+        (tuple(int(v) for v in contour[far][0]), depth / 256.0)  # OpenCV's depth is fixed-point
+        for _, _, far, depth in defects.reshape(-1, 4)
+        if depth / 256.0 >= settings.notch_depth * np.sqrt(area)
+    ]
+    best: tuple[float, list[np.ndarray]] | None = None
+    for (p, p_depth), (q, q_depth) in itertools.combinations(notches, 2):
+        length = float(np.hypot(q[0] - p[0], q[1] - p[1]))
+        if length > settings.notch_line * min(p_depth, q_depth):
+            continue
+        cut = outline.copy()
+        cv2.line(cut, p, q, 0, thickness=3)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(cut, connectivity=4)
+        if count < 3:
+            continue
+        first, second = 1 + np.argsort(stats[1:, cv2.CC_STAT_AREA])[::-1][:2]
+        sizes = stats[first, cv2.CC_STAT_AREA], stats[second, cv2.CC_STAT_AREA]
+        if sizes[1] < settings.split_share * area or sum(sizes) < 0.95 * area:
+            continue
+        halves = [labels == first, labels == second]
+        if min(solidity(half) for half in halves) < settings.notch_solidity:
+            continue
+        weight = np.array([0.5, 1.0, 1.0])
+        medians = [np.median(lab[half], axis=0) * weight for half in halves]
+        if np.linalg.norm(medians[0] - medians[1]) < settings.notch_colour:
+            continue
+        if _seam(lab, region, p, q, offset, weight) < settings.notch_seam:
+            continue
+        score = length / min(p_depth, q_depth)
+        if best is None or score < best[0]:
+            best = (score, halves)
+    if best is None or _shared(*map(_box_of, best[1])) > settings.split_overlap:
+        return [region]
+    return best[1]
+
+
+def _seam(
+    lab: np.ndarray,
+    region: np.ndarray,
+    p: tuple[int, int],
+    q: tuple[int, int],
+    offset: int,
+    weight: np.ndarray,
+) -> float:
+    """The median colour change across the line p-q (x, y): Lab distance between points
+    `offset` pixels either side of it, at 24 points along its middle 80%, both in `region`."""
+    start, end = np.array(p, float), np.array(q, float)
+    length = max(float(np.linalg.norm(end - start)), 1e-6)
+    normal = np.array([end[1] - start[1], start[0] - end[0]]) / length
+    points = start + np.linspace(0.1, 0.9, 24)[:, None] * (end - start)
+    limit = [region.shape[1] - 1, region.shape[0] - 1]
+    one = np.clip(np.round(points + offset * normal), 0, limit).astype(int)
+    other = np.clip(np.round(points - offset * normal), 0, limit).astype(int)
+    inside = region[one[:, 1], one[:, 0]] & region[other[:, 1], other[:, 0]]
+    if inside.sum() < 6:
+        return 0.0
+    change = lab[one[inside, 1], one[inside, 0]].astype(float)
+    change -= lab[other[inside, 1], other[inside, 0]]
+    return float(np.median(np.linalg.norm(change * weight, axis=1)))
 
 
 def _shared(a: ItemBox, b: ItemBox) -> float:

@@ -210,6 +210,39 @@ def test_items_laid_edge_to_edge_in_different_colours_are_two(kind):
     assert len(find_items(image, FinderSettings(split_colour=1000.0))) == 1
 
 
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_items_meeting_where_both_outlines_turn_in_are_two(kind):
+    # A striped garment and a dark one laid touching, one lower than the other: no neck, and the
+    # colours do not fall in two solid blobs (the stripes), but the outline turns in where they
+    # meet, at the top and at the bottom of the seam.
+    image = Image.fromarray(table(kind))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((250, 150, 429, 389), fill=(170, 40, 40))
+    for y in range(170, 380, 40):
+        draw.rectangle((250, y, 429, y + 15), fill=(235, 230, 220))
+    draw.rectangle((430, 230, 609, 469), fill=(50, 55, 70))
+    found = find_items(image)
+    assert len(found) == 2
+    for truth in (ItemBox(250, 150, 430, 390), ItemBox(430, 230, 610, 470)):
+        assert max(iou(truth, box) for box in found) > 0.8
+    assert len(find_items(image, FinderSettings(notch_colour=1000.0))) == 1
+
+
+@pytest.mark.parametrize("kind", ["plain", "wood", "cloth"])
+def test_one_shaded_item_with_notches_is_not_cut(kind):
+    # The same outline in one fabric, its colour drifting from one end to the other (light
+    # falling across it): its halves differ, but nothing changes across the line between the
+    # notches, so it is one item; without the seam check it is cut.
+    surface = table(kind).astype(float)
+    inside = np.zeros(surface.shape[:2], bool)
+    inside[150:390, 250:430] = inside[230:470, 430:610] = True
+    drift = np.clip((np.arange(surface.shape[1]) - 250) / 360, 0, 1)[None, :, None]
+    fabric = np.array([165, 60, 50]) * (1 - drift) + np.array([135, 68, 75]) * drift
+    image = np.where(inside[..., None], fabric, surface).astype(np.uint8)
+    assert len(find_items(image)) == 1
+    assert len(find_items(image, FinderSettings(notch_seam=0.0))) == 2
+
+
 @pytest.mark.parametrize("kind", ["plain", "cloth"])
 def test_an_item_of_two_colours_is_one(kind):
     # A shirt with a print inside it, and a striped item: two colours, but not two solid blobs
