@@ -17,7 +17,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -73,26 +74,38 @@ def parallel_map(
         return
     context = multiprocessing.get_context("spawn")
     iterator = iter(items)
-    pending: deque[Future] = deque()
-    first = list(itertools.islice(iterator, chunksize))
+    chunks = iter(lambda: list(itertools.islice(iterator, chunksize)), [])
+    first = next(chunks, [])
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
     ) as pool:
-        for _ in range(workers * prefetch):  # the workers start on these meanwhile
-            chunk = list(itertools.islice(iterator, chunksize))
-            if not chunk:
-                break
-            pending.append(pool.submit(_run_chunk, function, chunk))
+        call = partial(_run_chunk, function)
+        pending = _submitted(pool, call, chunks, workers * prefetch)  # workers start on these
         yield from _run_chunk(function, first)
-        while True:
-            while len(pending) < workers * prefetch:
-                chunk = list(itertools.islice(iterator, chunksize))
-                if not chunk:
-                    break
-                pending.append(pool.submit(_run_chunk, function, chunk))
-            if not pending:
-                return
-            yield from pending.popleft().result()
+        for results in _in_order(pool, call, chunks, pending):
+            yield from results
+
+
+def _submitted(pool: Executor, call: Callable[[T], R], items: Iterator[T], window: int) -> deque:
+    """The futures of `call` on the first `window` of `items`, submitted to `pool`."""
+    return deque(pool.submit(call, item) for item in itertools.islice(items, window))
+
+
+def _in_order(
+    pool: Executor, call: Callable[[T], R], items: Iterator[T], pending: deque
+) -> Iterator[R]:
+    """The results of `pending` futures in order, one more of `items` submitted for each taken
+    (as many in flight as were pending); those not started are cancelled when the consumer
+    stops early or a call fails."""
+    try:
+        while pending:
+            result = pending.popleft().result()
+            for item in itertools.islice(items, 1):
+                pending.append(pool.submit(call, item))
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 _DONE = object()
@@ -155,15 +168,6 @@ def threaded_map(
         return
     iterator = iter(items)
     with ThreadPoolExecutor(workers, thread_name_prefix="threaded-map") as pool:
-        pending: deque[Future] = deque(
-            pool.submit(function, item) for item in itertools.islice(iterator, workers * ahead)
+        yield from _in_order(
+            pool, function, iterator, _submitted(pool, function, iterator, workers * ahead)
         )
-        try:
-            while pending:
-                result = pending.popleft().result()
-                for item in itertools.islice(iterator, 1):
-                    pending.append(pool.submit(function, item))
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
