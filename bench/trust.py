@@ -398,6 +398,15 @@ def pair_catalogue(f: Features, draw: int, rng) -> tuple[list[int], int, list[in
 
 
 PAIR_HEADS = {"fast mode (class weights, shipped)": True, "fast mode, no class weights": False}
+# The look-alike line tables' measures (`lookalike_line_row`), line off and on.
+LINE_COLUMNS = (
+    "rare photos auto-accepted as its look-alike: line off",
+    "line on (shipped)",
+    "auto-accepted: off",
+    "on",
+    "accepted precision: off",
+    "on",
+)
 
 
 def score_pair_heads(x, y, fold_of, photos, truth, known, pair, rare, share):
@@ -508,16 +517,7 @@ def part_imbalanced_held(f: Features, draws: int, command: str, share: float = 0
     publish(
         "trust-lookalike-line-held",
         command,
-        [
-            "catalogue (rare class)",
-            "rare photos measured",
-            "rare photos auto-accepted as its look-alike: line off",
-            "line on (shipped)",
-            "auto-accepted: off",
-            "on",
-            "accepted precision: off",
-            "on",
-        ],
+        ["catalogue (rare class)", "rare photos measured", *LINE_COLUMNS],
         line_rows,
         "the shipped head of the table above; the rare class has its own 0.98 target; each of "
         "the pair names the other as its look-alike; line off: lookalike_rate 1",
@@ -595,15 +595,7 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
     publish(
         "trust-lookalike-line",
         command,
-        [
-            "catalogue (rare class)",
-            "rare photos auto-accepted as its look-alike: line off",
-            "line on (shipped)",
-            "auto-accepted: off",
-            "on",
-            "accepted precision: off",
-            "on",
-        ],
+        ["catalogue (rare class)", *LINE_COLUMNS],
         line_rows,
         f"the same draws and shipped head; the test photos at the pool's prevalence ({share:.0%} "
         "rare); the rare class has its own 0.98 target; each of the pair names the other as its "

@@ -444,13 +444,18 @@ def split_blobs(region: np.ndarray, neck: float, min_pixels: float) -> list[np.n
     return [part[1:-1, 1:-1] for part in parts]
 
 
+# Colour differences between an item's parts count lightness at half: shading varies it within
+# one item (split_colours, split_notches).
+_LAB_WEIGHT = np.array([0.5, 1.0, 1.0])
+
+
 def split_colours(
     lab: np.ndarray, region: np.ndarray, settings: FinderSettings
 ) -> list[np.ndarray]:
     """A region cut in two where it is two solid blobs of different colour side by side (two
     items laid edge to edge), every pixel given to the nearer blob; the region alone otherwise
     (one item of two colours: a print, stripes, a sole, does not make two solid blobs apart)."""
-    pixels = lab[region].astype(np.float32) * np.float32([0.5, 1.0, 1.0])
+    pixels = lab[region].astype(np.float32) * _LAB_WEIGHT.astype(np.float32)
     if len(pixels) < 2:
         return [region]
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
@@ -536,11 +541,10 @@ def split_notches(
         halves = [labels == first, labels == second]
         if min(solidity(half) for half in halves) < settings.notch_solidity:
             continue
-        weight = np.array([0.5, 1.0, 1.0])
-        medians = [np.median(lab[half], axis=0) * weight for half in halves]
+        medians = [np.median(lab[half], axis=0) * _LAB_WEIGHT for half in halves]
         if np.linalg.norm(medians[0] - medians[1]) < settings.notch_colour:
             continue
-        if _seam(lab, region, p, q, offset, weight) < settings.notch_seam:
+        if _seam(lab, region, p, q, offset) < settings.notch_seam:
             continue
         score = length / min(p_depth, q_depth)
         if best is None or score < best[0]:
@@ -556,7 +560,6 @@ def _seam(
     p: tuple[int, int],
     q: tuple[int, int],
     offset: int,
-    weight: np.ndarray,
 ) -> float:
     """The median colour change across the line p-q (x, y): Lab distance between points
     `offset` pixels either side of it, at 24 points along its middle 80%, both in `region`."""
@@ -572,7 +575,7 @@ def _seam(
         return 0.0
     change = lab[one[inside, 1], one[inside, 0]].astype(float)
     change -= lab[other[inside, 1], other[inside, 0]]
-    return float(np.median(np.linalg.norm(change * weight, axis=1)))
+    return float(np.median(np.linalg.norm(change * _LAB_WEIGHT, axis=1)))
 
 
 def _shared(a: ItemBox, b: ItemBox) -> float:
