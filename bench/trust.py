@@ -79,6 +79,7 @@ from wildlens.data.sources import dataset_splits
 from wildlens.data.synthetic import write_dataset
 from wildlens.data.transforms import Preprocessing, apply, eval_transforms
 from wildlens.model.bundle.catalogue import CatalogueEntry
+from wildlens.model.evaluation.report import WRONG_SHOWN, most_confident_mistakes
 from wildlens.model.network.backbones import build_model
 from wildlens.model.network.backends import ModelOutputs
 from wildlens.model.training.crossfit import C_GRID, CrossFitSettings, assign_folds
@@ -86,6 +87,7 @@ from wildlens.model.training.features import Embedder, FeatureCache, feature_vie
 from wildlens.model.training.head import head_logits
 from wildlens.model.training.modes import cross_fitted_head
 from wildlens.model.training.policy import TrustSettings, fit_trust, routing_measures
+from wildlens.model.trust.calibration import softmax
 from wildlens.model.trust.shift import ShiftGuard
 from wildlens.model.trust.unknown import NEIGHBOURS, KnnBank, ranks
 
@@ -606,7 +608,6 @@ def part_imbalanced_pair(f: Features, draws: int, command: str, share: float = 0
 def lookalike_line_row(head, inputs, photos, truth, known, pair, rare, share: float = 0.03):
     """The rare class's test photos auto-accepted as its look-alike, the share auto-accepted and
     its precision (at the pool's prevalence), without and with the look-alike line."""
-    from wildlens.model.trust.calibration import softmax
     from wildlens.model.trust.routing import IDENTIFIED, decide
 
     r, c = known.index(rare), known.index(next(k for k in pair if k != rare))
@@ -746,9 +747,18 @@ def flip_labels(labels, share, rng, pair=None):
     return labels
 
 
+def kept(results: dict[str, list], m: dict) -> None:
+    """One draw's routing measures added to a procedure's lists."""
+    results["shares"].append(m["routing"]["coverage"])
+    results["precisions"].append(m["routing"]["accepted_precision"])
+
+
 def part_noise(f: Features, draws: int, command: str, target: float = 0.95, pools: str = "60,all"):
     """Training labels flipped (they calibrate too, out of fold); measured on clean photos. The
-    same heads decide under the fallback scan (shipped) and one fixed sequence (before).
+    same heads decide under the fallback scan (shipped) and one fixed sequence (before); then
+    the user's remedy: the calibration answers the model card lists (the `WRONG_SHOWN` most
+    confident mistakes, report/calibration_wrong.csv) checked by a person, whose wrong labels
+    among them are corrected, and the head trained again.
     `pools`: photos per class drawn ("60"), the whole pool ("all"), or both; a table of other
     pools than both is saved under its own name (trust-noise-60: many draws of the small pool
     alone, where one draw's luck moves the share most)."""
@@ -756,6 +766,8 @@ def part_noise(f: Features, draws: int, command: str, target: float = 0.95, pool
 
     pair = tuple(f.classes.index(c) for c in LOOKALIKE_PAIR)
     shipped = routing.MAX_STARTS
+    checked_name = f"fallback, the {WRONG_SHOWN} listed checked"
+    procedures = ("fallback (shipped)", "one sequence", checked_name)
     print(f"\n## noise: training labels flipped, target {target}, {draws} draws\n")
     rows = []
     everything = np.concatenate([f.pool[:, 0], f.test])
@@ -764,53 +776,70 @@ def part_noise(f: Features, draws: int, command: str, target: float = 0.95, pool
     kinds += [(f"{share:.0%} at random", share, None) for share in (0.01, 0.02, 0.05)]
     kinds += [(f"{share:.0%} {'/'.join(LOOKALIKE_PAIR)}", share, pair) for share in (0.02, 0.05)]
     sizes = [None if size == "all" else int(size) for size in pools.split(",")]
+    entries = [CatalogueEntry(id=f"c{i}", names={"en": str(i)}) for i in range(len(f.classes))]
+
+    def fitted(chosen, labels, seed):
+        fold_of = assign_folds([str(y) for y in labels], [str(i) for i in chosen], 5, seed)
+        return cross_fitted_head(
+            f.pool[chosen], labels, len(f.classes), fold_of, CrossFitSettings()
+        )
+
     for per_class in sizes:
         for name, share, flipped_pair in kinds:
-            results = {"fallback (shipped)": ([], [], 0, 0), "one sequence": ([], [], 0, 0)}
+            results = {
+                procedure: {"shares": [], "precisions": [], "fixed": []} for procedure in procedures
+            }
+
             for seed in range(draws):
                 rng = np.random.default_rng(2000 + seed)
                 chosen = (
                     subset(f.pool_labels, per_class, rng) if per_class else np.arange(len(f.pool))
                 )
-                noisy = flip_labels(f.pool_labels[chosen], share, rng, flipped_pair)
-                fold_of = assign_folds([str(y) for y in noisy], [str(i) for i in chosen], 5, seed)
-                head, inputs = cross_fitted_head(
-                    f.pool[chosen], noisy, len(f.classes), fold_of, CrossFitSettings()
-                )
+                clean = f.pool_labels[chosen]
+                noisy = flip_labels(clean, share, rng, flipped_pair)
+                head, inputs = fitted(chosen, noisy, seed)
                 # Measured on clean labels: the test photos, and (60 per class) every photo
                 # not drawn as well.
                 rest = np.setdiff1d(np.arange(len(everything)), chosen) if per_class else None
                 x, y = (everything[rest], truth[rest]) if per_class else (f.test, f.test_labels)
                 for procedure, starts in (("fallback (shipped)", shipped), ("one sequence", 1)):
                     routing.MAX_STARTS = starts
-                    entries = [
-                        CatalogueEntry(id=f"c{i}", names={"en": str(i)})
-                        for i in range(len(f.classes))
-                    ]
                     trust = fit_trust(inputs, entries, TrustSettings(target_precision=target))
-                    m = measure(head, trust, x, y)
-                    shares, precisions, below, empty = results[procedure]
-                    shares.append(m["routing"]["coverage"])
-                    precision = m["routing"]["accepted_precision"]
-                    precisions.append(precision)
-                    results[procedure] = (
-                        shares,
-                        precisions,
-                        below + (precision is not None and precision < target),
-                        empty + (precision is None),
-                    )
-            routing.MAX_STARTS = shipped
+                    kept(results[procedure], measure(head, trust, x, y))
+                    if starts == shipped:
+                        shipped_trust = trust
+                routing.MAX_STARTS = shipped
+                # The remedy: the listed calibration photos' labels checked and corrected.
+                probs = softmax(inputs.calibration.logits, shipped_trust.temperature)
+                listed = most_confident_mistakes(probs, noisy, WRONG_SHOWN)
+                checked = noisy.copy()
+                checked[listed] = clean[listed]
+                corrected = (int((checked != noisy).sum()), int((noisy != clean).sum()))
+                if corrected[0]:
+                    head, inputs = fitted(chosen, checked, seed)
+                    trust = fit_trust(inputs, entries, TrustSettings(target_precision=target))
+                else:
+                    trust = shipped_trust
+                kept(results[checked_name], measure(head, trust, x, y))
+                results[checked_name]["fixed"].append(corrected)
             pool = f"{per_class} per class" if per_class else f"all ({len(f.pool)})"
-            for procedure, (shares, precisions, below, empty) in results.items():
+            for procedure, got in results.items():
+                precisions, fixed = got["precisions"], got["fixed"]
+                below = sum(p is not None and p < target for p in precisions)
+                empty = sum(p is None for p in precisions)
+                found = (
+                    f"{sum(a for a, _ in fixed)} of {sum(b for _, b in fixed)}" if fixed else "-"
+                )
                 rows.append(
                     [
                         pool,
                         name,
                         procedure,
-                        fmt(shares),
+                        fmt(got["shares"]),
                         fmt(precisions),
                         f"{below} of {draws}",
                         f"{empty} of {draws}",
+                        found,
                     ]
                 )
                 print(" | ".join(rows[-1]), flush=True)
@@ -825,9 +854,12 @@ def part_noise(f: Features, draws: int, command: str, target: float = 0.95, pool
             "accepted precision (clean)",
             "draws below target",
             "draws with nothing accepted",
+            "wrong labels corrected (of flipped, all draws)",
         ],
         rows,
-        f"target {target}, delta 0.1, {draws} draws per row (mean ± s.d.)",
+        f"target {target}, delta 0.1, {draws} draws per row (mean ± s.d.); checked: the "
+        f"{WRONG_SHOWN} calibration answers report/calibration_wrong.csv lists, their wrong "
+        "labels corrected, trained again",
     )
 
 

@@ -56,6 +56,8 @@ def test_bundle_records_what_design_requires(tiny_bundle):
         "report/reliability.png",
         "report/confidently_wrong.jpg",
         "report/confidently_wrong.csv",
+        "report/calibration_wrong.jpg",
+        "report/calibration_wrong.csv",
         "report/predictions.csv",
         "report/risk_coverage.png",
         "unknown.safetensors",

@@ -42,7 +42,7 @@ def test_advice_names_the_classes_the_look_alike_line_raised_and_what_it_leaves(
     [line] = lookalike_advice(data)
     assert line.startswith("c0's threshold was raised") and "84 calibration photos" in line
     assert "1 time in 85" in line
-    assert "in fact c0" in line and "report/confidently_wrong.csv" in line  # a wrong label
+    assert "in fact c0" in line and "report/calibration_wrong.csv" in line  # a wrong label
     assert line in advice_lines(data, {"coverage": 0.9})
     assert lookalike_advice(raised.to_dict()) == []  # nothing raised
     old = raised.to_dict()

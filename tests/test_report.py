@@ -64,12 +64,31 @@ def test_the_report_files_list_the_sheets_photos():
     assert files["report/confidently_wrong.jpg"][:2] == b"\xff\xd8"  # a JPEG
 
 
+def test_the_calibration_answers_mistakes_have_their_own_list():
+    """The test photos' mistakes are one list; the calibration answers' (which decide what can be
+    auto-accepted) another, written only when they are given."""
+    tested = evaluation([[0.2, 0.8], [0.9, 0.1]], [0, 0])
+    calibrated = evaluation([[0.1, 0.9], [0.97, 0.03], [0.3, 0.7]], [0, 1, 1])
+    files = evaluation_files(tested, ["bone", "ivory"], calibration=calibrated)
+    assert [r["key"] for r in rows(files["report/confidently_wrong.csv"])] == ["photos/00.jpg"]
+    listed = rows(files["report/calibration_wrong.csv"])
+    assert [(r["key"], r["label"], r["predicted"]) for r in listed] == [
+        ("photos/01.jpg", "ivory", "bone"),
+        ("photos/00.jpg", "bone", "ivory"),
+    ]
+    assert files["report/calibration_wrong.jpg"][:2] == b"\xff\xd8"
+    assert "report/calibration_wrong.csv" not in evaluation_files(tested, ["bone", "ivory"])
+
+
 @pytest.mark.slow
-def test_a_mislabelled_training_photo_is_listed_first(tmp_path):
+@pytest.mark.parametrize("test_photos", [0, 6])
+def test_a_mislabelled_training_photo_is_listed_first(tmp_path, test_photos):
     """A photo filed under the wrong class: fast mode answers every pool photo out of fold, so
-    the model that judges it never learnt its wrong label, and it heads the list."""
+    the model that judges it never learnt its wrong label, and it heads the calibration list,
+    also when the report measures test photos (whose own list then holds test photos only)."""
     classes = ["bone", "elephant_ivory", "rosewood"]
-    data = write_dataset(tmp_path / "data", {"train": 12}, size=64, seed=3, classes=classes)
+    splits = {"train": 12} | ({"test": test_photos} if test_photos else {})
+    data = write_dataset(tmp_path / "data", splits, size=64, seed=3, classes=classes)
     moved = data / "train" / "elephant_ivory" / "rosewood_0004.jpg"
     shutil.move(data / "train" / "rosewood" / "rosewood_0004.jpg", moved)
     settings = load_config(
@@ -78,6 +97,12 @@ def test_a_mislabelled_training_photo_is_listed_first(tmp_path):
          "workers=0", "mode=fast"],
     )  # fmt: skip
     bundle = train(settings, progress=False, log=lambda *_: None)
-    listed = rows((bundle.path / "report" / "confidently_wrong.csv").read_bytes())
+    report = bundle.path / "report"
+    listed = rows((report / "calibration_wrong.csv").read_bytes())
     assert listed[0]["key"].endswith("elephant_ivory/rosewood_0004.jpg")
     assert (listed[0]["label"], listed[0]["predicted"]) == ("elephant_ivory", "rosewood")
+    evaluated = rows((report / "confidently_wrong.csv").read_bytes())
+    if test_photos:
+        assert all(r["key"].startswith("test/") for r in evaluated)
+    else:  # the report measures the calibration answers themselves: the same list
+        assert evaluated == listed

@@ -62,6 +62,8 @@ def test_one_epoch_in_each_mode_gives_a_working_bundle(tiny_dataset, tmp_path, m
         "report/reliability.png",
         "report/confidently_wrong.jpg",
         "report/confidently_wrong.csv",
+        "report/calibration_wrong.jpg",
+        "report/calibration_wrong.csv",
         "report/predictions.csv",
     ):
         assert (bundle.path / name).is_file(), name

@@ -97,9 +97,10 @@ def advice_lines(policy: dict[str, Any], routing: dict[str, Any]) -> list[str]:
             f"most confident calibration answers {pooled['errors']} were wrong, too many to "
             f"show {pooled['target_precision']:.0%}. "
             + _needed(pooled["photos_needed"])
-            + " Check the most confidently wrong photos (report/confidently_wrong.jpg, their "
-            "files listed in report/confidently_wrong.csv): a mislabelled photo or two classes "
-            "that look alike cost the most; correct a wrong label and train again."
+            + " Check the calibration photos the model was surest were wrong, each answered by "
+            "a model that did not see it (report/calibration_wrong.jpg, their files listed in "
+            "report/calibration_wrong.csv): a mislabelled photo or two classes that look alike "
+            "cost the most; correct a wrong label and train again."
         )
     for class_id, test in policy["own"].items():
         if test["status"] != "auto":
@@ -139,7 +140,7 @@ def lookalike_advice(policy: dict[str, Any]) -> list[str]:
                 f"a look-alike may still pass about 1 time in {photos + 1}. More photos of its "
                 f"look-alikes lower that. A photo filed under a look-alike that is in fact "
                 f"{class_id} raises the line as a look-alike would: check the look-alikes' "
-                "photos in report/confidently_wrong.csv."
+                "photos in report/calibration_wrong.csv."
             )
     return lines
 

@@ -80,9 +80,31 @@ def evaluate_held_out(
     )
     names = [catalogue[c].name() for c in splits.class_ids]
     files = evaluation_files(
-        evaluation, names, fitted.history, {"calibration": trust.calibration, **measures}
+        evaluation,
+        names,
+        fitted.history,
+        {"calibration": trust.calibration, **measures},
+        calibration=calibration_answers(splits, fitted, trust),
     )
     return HeldOut(evaluation, measures, files)
+
+
+def calibration_answers(splits: TrainingSplits, fitted: Fitted, trust: Trust) -> Evaluation | None:
+    """The answers the trust policy was fitted on, as an evaluation: fast mode's training photos
+    each answered out of fold, or full mode's calibration split. Their confident mistakes, not
+    the test photos', are what keeps a target from being shown (a wrong label among them)."""
+    split = "train" if splits.cross_fit else "calibration"
+    logits = fitted.trust_inputs.calibration.logits
+    if not logits.size:
+        return None
+    return Evaluation(
+        split=split,
+        samples=getattr(splits, split),
+        labels=fitted.trust_inputs.labels,
+        probs_uncalibrated=softmax(logits),
+        probs=softmax(logits, trust.temperature),
+        class_ids=splits.class_ids,
+    )
 
 
 def training_summary(held_out: HeldOut, trust: Trust) -> list[str]:

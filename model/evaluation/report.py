@@ -144,14 +144,21 @@ def curves_png(history: Sequence[dict[str, Any]]) -> bytes:
     return _png(figure)
 
 
-def worst_mistakes(evaluation: Evaluation, count: int = WRONG_SHOWN) -> np.ndarray:
-    """Indices of the `count` most confident wrong answers, most confident first: on a pool
-    answered out of fold, where a mislabelled photo shows up (the model sure of what the photo
-    is, its label saying otherwise)."""
-    predicted = evaluation.probs.argmax(axis=1)
-    confidence = evaluation.probs.max(axis=1)
-    wrong = np.flatnonzero(predicted != evaluation.labels)
+def most_confident_mistakes(
+    probs: np.ndarray, labels: np.ndarray, count: int = WRONG_SHOWN
+) -> np.ndarray:
+    """Indices of the `count` most confident wrong answers ((N, C) probabilities against (N,)
+    labels), most confident first: on a pool answered out of fold, where a mislabelled photo
+    shows up (the model sure of what the photo is, its label saying otherwise)."""
+    predicted = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
     return wrong[np.argsort(-confidence[wrong], kind="stable")][:count]
+
+
+def worst_mistakes(evaluation: Evaluation, count: int = WRONG_SHOWN) -> np.ndarray:
+    """`most_confident_mistakes` of an evaluation (calibrated probabilities)."""
+    return most_confident_mistakes(evaluation.probs, evaluation.labels, count)
 
 
 def confidently_wrong(
@@ -241,8 +248,11 @@ def evaluation_files(
     history: Sequence[dict[str, Any]] = (),
     extra_metrics: dict[str, Any] | None = None,
     prefix: str = "report/",
+    calibration: Evaluation | None = None,
 ) -> dict[str, bytes]:
-    """All report files for one evaluated split."""
+    """All report files for one evaluated split; with `calibration` (the answers the trust
+    policy was fitted on) also their most confident mistakes, calibration_wrong.jpg and .csv:
+    the photos that decide how much can be auto-accepted, where a wrong label costs the most."""
     metrics = {**evaluation.metrics(), **(extra_metrics or {})}
     before, after = metrics["uncalibrated"], metrics["calibrated"]
     files = {
@@ -257,6 +267,9 @@ def evaluation_files(
         "confidently_wrong.csv": confidently_wrong_csv(evaluation),
         "predictions.csv": predictions_csv(evaluation),
     }
+    if calibration is not None:
+        files["calibration_wrong.jpg"] = confidently_wrong(calibration, names)
+        files["calibration_wrong.csv"] = confidently_wrong_csv(calibration)
     if "risk_coverage" in metrics:
         routing = metrics.get("routing", {})
         point = None
