@@ -299,7 +299,7 @@ def command() -> str:
 def part_decide(scenes, data: Path, seed: int, margin: float | None, composites: int):
     from bench.trust import Features, fit, outputs
     from wildlens.data.images import read_bytes
-    from wildlens.data.items import ITEM_MARGIN, crops_of
+    from wildlens.data.items import ITEM_MARGIN, crops_of, soften_surround
     from wildlens.data.transforms import apply, eval_transforms
     from wildlens.model.training.composites import composite_features
     from wildlens.model.training.policy import routing_measures
@@ -322,9 +322,10 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
     margin = margin if margin is not None else ITEM_MARGIN
     for scene in scenes:
         image = load_image(scene["path"]).image
-        crops = crops_of(image, scene["found"], margin)
+        # As predict_items gives them to the model: the surround of each crop blurred.
+        crops = [soften_surround(c) for c in crops_of(image, scene["found"], margin)]
         scene["vectors"] = f.embedder(np.stack([apply(transform, c) for c in crops]))
-        truth = crops_of(image, scene["boxes"], margin)
+        truth = [soften_surround(c) for c in crops_of(image, scene["boxes"], margin)]
         truth_vectors = f.embedder(np.stack([apply(transform, c) for c in truth]))
         for i, j in scene["matched"].items():
             labels.append(f.test_labels[scene["objects"][i]])

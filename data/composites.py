@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from wildlens.data.items import ITEM_MARGIN, ItemBox, fill_holes
+from wildlens.data.items import ITEM_MARGIN, ItemBox, border_distance, fill_holes
 from wildlens.data.tables import TABLE_KINDS, table_surface
 
 # A background is plain when the border's mean Lab distance to its median colour is at most this;
@@ -43,13 +43,10 @@ def cut_out(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     border's median colour); None when the border is not plain, the object is in several pieces
     (`PART_SHARE`: a pair of shoes is two items on a table, and its larger piece alone is not the
     object photographed), reaches more than two edges, or covers under 5% or over 90% of it."""
-    lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), 1.5), cv2.COLOR_RGB2LAB).astype(np.float32)
-    edge = np.concatenate([lab[:3].reshape(-1, 3), lab[-3:].reshape(-1, 3),
-                           lab[:, :3].reshape(-1, 3), lab[:, -3:].reshape(-1, 3)])  # fmt: skip
-    background = np.median(edge, axis=0)
-    if np.sqrt(((edge - background) ** 2).sum(1)).mean() > PLAIN_BORDER:
+    distance, edge = border_distance(rgb, 3)
+    if edge.mean() > PLAIN_BORDER:
         return None
-    mask = (np.sqrt(((lab - background) ** 2).sum(2)) > OBJECT_DISTANCE).astype(np.uint8)
+    mask = (distance > OBJECT_DISTANCE).astype(np.uint8)
     mask = refined(rgb, mask)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)

@@ -12,6 +12,7 @@ from wildlens.data.items import (
     crops_of,
     find_items,
     reading_order,
+    soften_surround,
     solidity,
     split_blobs,
 )
@@ -364,6 +365,31 @@ def test_crops_are_squares_with_a_margin_moved_inside_the_photo():
     assert crop.size == (100, 80)  # larger than the photo: the whole photo
 
 
+def test_the_surround_of_an_item_is_blurred_and_the_item_kept():
+    """A crop as the model is given it: the wood grain round the item smoothed away, the item
+    (and the dark band across it) as it was."""
+    image = lay(table("wood", size=(300, 300)), [ItemBox(70, 90, 230, 210)], [(240, 235, 220)])
+    softened = np.asarray(soften_surround(image), np.float32)
+    original = np.asarray(image, np.float32)
+    surround, item = np.s_[5:40, 5:295], np.s_[120:180, 110:190]
+    rows = original[surround].mean(axis=(1, 2))  # the grain runs along the rows
+    smoothed = softened[surround].mean(axis=(1, 2))
+    assert smoothed.std() < 0.25 * rows.std()
+    assert np.abs(softened[item] - original[item]).max() <= 2
+
+
+def test_a_crop_with_nothing_standing_out_is_only_resized():
+    import cv2
+
+    surface = table("plain", size=(1200, 800))
+    softened = soften_surround(Image.fromarray(surface))
+    assert softened.size == (512, 341)
+    resized = cv2.resize(surface, (512, 341), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(np.asarray(softened), resized)
+    tiny = Image.fromarray(table("wood", size=(3, 3)))
+    assert soften_surround(tiny).size == (3, 3)  # too small to blur: no error either
+
+
 def record(decision, label):
     return {"decision": decision, "label": label}
 
@@ -389,7 +415,8 @@ def test_each_item_is_decided_as_its_crop_alone(tiny_bundle):
     image = lay(table("cloth"), THREE, COLOURS)
     answer = predict_items(predictor, image)
     assert [item.index for item in answer.items] == [1, 2, 3]
-    alone = predictor.predict(crops_of(image, [i.box for i in answer.items], 0.08))
+    crops = crops_of(image, [i.box for i in answer.items], 0.08)
+    alone = predictor.predict([soften_surround(crop) for crop in crops])
     for item, single in zip(answer.items, alone, strict=True):
         assert item.prediction.decision == single.decision
         assert item.prediction.probabilities == pytest.approx(single.probabilities, abs=1e-6)
@@ -477,6 +504,28 @@ def test_items_true_gives_one_record_per_item_and_resumes(tiny_bundle, tmp_path)
     run(tiny_bundle, folder, out, "items=true", "workers=0")
     again = [r["key"] for r in records_of(out)]
     assert sorted(again) == sorted(records) and len(again) == len(set(again))
+
+
+def test_a_batch_decides_each_item_as_the_app_does(tiny_bundle, tmp_path):
+    """infer.py items=true and the app's predict_items give the model the same softened crops."""
+    from wildlens.data.images import load_image
+    from wildlens.data.items import ITEMS_DECODE_SIDE
+    from wildlens.model.serving.predictor import Predictor
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    write_jpeg(lay(table("wood"), THREE, COLOURS), folder / "table.jpg")
+    out = tmp_path / "run" / "items.csv"
+    run(tiny_bundle, folder, out, "items=true", "workers=0")
+    records = {r["key"]: r for r in records_of(out)}
+    predictor = Predictor.from_bundle(tiny_bundle, device="cpu")
+    loaded = load_image(folder / "table.jpg", target_size=ITEMS_DECODE_SIDE)
+    answer = predict_items(predictor, loaded.image, loaded.facts.original_size)
+    for item in answer.items:
+        batch = records[f"table.jpg#item{item.index}"]
+        assert batch["item_box"] == item.box.as_list()
+        assert batch["confidence"] == pytest.approx(item.prediction.confidence, abs=1e-5)
+        assert batch["decision"] == item.prediction.decision
 
 
 def test_items_true_says_when_the_model_never_saw_items_on_a_table(tiny_bundle, tmp_path):

@@ -1,7 +1,7 @@
-"""Several items in one photo: each item found (`wildlens.data.items`) is cropped with a margin
-and decided by the same `Predictor.predict` as a photo of it alone (calibration, unknown rule,
-routing unchanged), so nothing is auto-accepted that would not be alone; the photo's answer is
-the list of items and their counts.
+"""Several items in one photo: each item found (`wildlens.data.items`) is cropped with a margin,
+the table round it blurred (`soften_surround`), and decided by the same `Predictor` as a photo of
+it alone (calibration, unknown rule, routing unchanged), so nothing is auto-accepted that would
+not be alone; the photo's answer is the list of items and their counts.
 
     answer = predict_items(predictor, loaded.image)
     answer.items[0].box, answer.items[0].prediction.decision
@@ -25,6 +25,7 @@ from wildlens.data.items import (
     crops_of,
     find_items,
     scale_to,
+    soften_surround,
 )
 from wildlens.model.trust.routing import IDENTIFIED, REVIEW, UNKNOWN
 
@@ -68,7 +69,11 @@ def predict_items(
     """
     boxes = find(image, settings)
     crops = crops_of(image, boxes, ITEM_MARGIN)
-    predictions = predictor.predict(crops, [suspended] * len(crops)) if crops else []
+    predictions = []
+    if crops:  # decided with the table round each item blurred; image quality of the crop itself
+        outputs = predictor.outputs([soften_surround(crop) for crop in crops])
+        qualities = [predictor.quality(crop) for crop in crops]
+        predictions = predictor.decide(outputs, qualities, [suspended] * len(crops))
     size = full_size or image.size
     factor = (size[0] / image.size[0], size[1] / image.size[1])
     return ItemsAnswer(

@@ -24,6 +24,7 @@ from wildlens.data.items import (
     crops_of,
     find_items,
     scale_to,
+    soften_surround,
 )
 from wildlens.data.quality import ImageQuality
 from wildlens.data.sources import Sample, Skipped
@@ -93,7 +94,7 @@ def prepare_items(item: Sample | Skipped, preparer: ImagePreparer) -> list[Prepa
             "items_found": len(boxes),
         }
         try:
-            pixels = preparer.preprocess(crop)
+            pixels = preparer.preprocess(soften_surround(crop))
         except ImageError as error:
             error_fields = (error.code, error.message, facts.sha256)
             prepared.append(Prepared(key, error=error_fields, item=fields))
