@@ -30,9 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from bench.results import publish
-from bench.trust import LOOKALIKE_PAIRS, Features, at_prevalence, outputs, remap
+from bench.trust import (
+    LOOKALIKE_PAIRS,
+    Features,
+    at_prevalence,
+    checked_labels,
+    outputs,
+    remap,
+)
 from wildlens.model.bundle.catalogue import CatalogueEntry
-from wildlens.model.evaluation.report import WRONG_SHOWN, most_confident_mistakes
+from wildlens.model.evaluation.report import WRONG_SHOWN
 from wildlens.model.training.crossfit import CrossFitSettings, assign_folds
 from wildlens.model.training.modes import cross_fitted_head
 from wildlens.model.training.policy import TrustSettings, fit_trust
@@ -84,16 +91,6 @@ def measure(inputs, out, truth, rare: int, rate: float) -> tuple[float, float, f
     right = at_prevalence(accepted & (answers == truth), is_rare, SHARE)
     fooled = float((accepted & is_rare & (answers != rare)).sum() / is_rare.sum())
     return covered, (right / covered if covered else float("nan")), fooled, trust.temperature
-
-
-def checked(labels: np.ndarray, clean: np.ndarray, inputs, temperature: float) -> np.ndarray:
-    """`labels` after a person checks the calibration answers report/calibration_wrong.csv
-    lists and corrects the wrong labels among them."""
-    probs = softmax(inputs.calibration.logits, temperature)
-    listed = most_confident_mistakes(probs, labels, WRONG_SHOWN)
-    fixed = labels.copy()
-    fixed[listed] = clean[listed]
-    return fixed
 
 
 @dataclass(frozen=True)
@@ -155,7 +152,7 @@ def main() -> None:
         draw_of = Draw(draw, chosen, x, photos, truth, rare)
         noisy_labels = flipped(y, args.noise, rng)
         clean_fit, noisy_fit = fitted(draw_of, y), fitted(draw_of, noisy_labels)
-        checked_fit = fitted(draw_of, checked(noisy_labels, y, *noisy_fit[1:]))
+        checked_fit = fitted(draw_of, checked_labels(noisy_labels, y, *noisy_fit[1:]))
         for kind, (values, _, _) in zip(kinds, (clean_fit, noisy_fit, checked_fit), strict=True):
             measured[kind].append(values)
             cells = (values[1], values[4], values[2], values[5], values[3], values[6])

@@ -747,6 +747,17 @@ def flip_labels(labels, share, rng, pair=None):
     return labels
 
 
+def checked_labels(labels: np.ndarray, clean: np.ndarray, inputs, temperature: float) -> np.ndarray:
+    """`labels` after a person checks the calibration answers report/calibration_wrong.csv
+    lists (the `WRONG_SHOWN` most confident mistakes, out of fold) and corrects the wrong labels
+    among them to `clean`."""
+    probs = softmax(inputs.calibration.logits, temperature)
+    listed = most_confident_mistakes(probs, labels, WRONG_SHOWN)
+    fixed = labels.copy()
+    fixed[listed] = clean[listed]
+    return fixed
+
+
 def kept(results: dict[str, list], m: dict) -> None:
     """One draw's routing measures added to a procedure's lists."""
     results["shares"].append(m["routing"]["coverage"])
@@ -810,10 +821,7 @@ def part_noise(f: Features, draws: int, command: str, target: float = 0.95, pool
                         shipped_trust = trust
                 routing.MAX_STARTS = shipped
                 # The remedy: the listed calibration photos' labels checked and corrected.
-                probs = softmax(inputs.calibration.logits, shipped_trust.temperature)
-                listed = most_confident_mistakes(probs, noisy, WRONG_SHOWN)
-                checked = noisy.copy()
-                checked[listed] = clean[listed]
+                checked = checked_labels(noisy, clean, inputs, shipped_trust.temperature)
                 corrected = (int((checked != noisy).sum()), int((noisy != clean).sum()))
                 if corrected[0]:
                     head, inputs = fitted(chosen, checked, seed)

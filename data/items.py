@@ -721,7 +721,6 @@ def soften_surround(crop: Image.Image) -> Image.Image:
     surface round the item blurred (`SURROUND_BLUR`); unchanged but for its size where no item
     stands out from the crop's border."""
     rgb, _ = working_copy(np.asarray(crop.convert("RGB")), SURROUND_SIDE)
-    image = Image.fromarray(rgb)
     shorter = min(rgb.shape[:2])
     distance, _ = border_distance(rgb, max(2, int(0.02 * shorter)))
     mask = (distance > SURROUND_DISTANCE).astype(np.uint8)
@@ -729,7 +728,7 @@ def soften_surround(crop: Image.Image) -> Image.Image:
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     if count < 2:
-        return image
+        return Image.fromarray(rgb)
     item = fill_holes(labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
     item = cv2.dilate(item.astype(np.float32), np.ones((side, side), np.uint8))
     alpha = cv2.GaussianBlur(item, (0, 0), max(1.0, 0.005 * shorter))[..., None]
