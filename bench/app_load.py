@@ -42,6 +42,7 @@ from wildlens.data.synthetic import CLASSES, write_dataset
 from wildlens.model.bundle.format import META_FILE, load_bundle
 from wildlens.model.config import TrainConfig
 from wildlens.ui.config import AppConfig
+from wildlens.ui.warmup import READY_LINE
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs"
@@ -115,8 +116,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(bundle: Path, data_dir: Path) -> tuple[subprocess.Popen, str]:
-    """`app.py` in its own process (as users run it); returns it and its URL once it answers."""
+def start_app(bundle: Path, data_dir: Path, warm: bool = True) -> tuple[subprocess.Popen, str]:
+    """`app.py` in its own process (as users run it); returns it and its URL once it answers
+    and, with `warm`, once its warm-up (`wildlens.ui.warmup`) is done."""
     port = free_port()
     command = [
         sys.executable,
@@ -128,18 +130,35 @@ def start_app(bundle: Path, data_dir: Path) -> tuple[subprocess.Popen, str]:
     ]
     log = open(data_dir / "app.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"app.py exited:\n{(data_dir / 'app.log').read_text()[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    sys.exit("app.py did not start within 180 s")
+    while not answers(port):
+        wait_for(process, data_dir, deadline)
+    if warm:
+        wait_warm(process, data_dir, deadline)
+    return process, f"http://127.0.0.1:{port}/"
+
+
+def answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def wait_warm(process: subprocess.Popen, data_dir: Path, deadline: float) -> None:
+    """Until the app has printed `READY_LINE` in its log."""
+    while READY_LINE not in (data_dir / "app.log").read_text():
+        wait_for(process, data_dir, deadline)
+
+
+def wait_for(process: subprocess.Popen, data_dir: Path, deadline: float) -> None:
+    if process.poll() is not None:
+        sys.exit(f"app.py exited:\n{(data_dir / 'app.log').read_text()[-3000:]}")
+    if time.monotonic() > deadline:
+        process.kill()
+        sys.exit("app.py did not start within 180 s")
+    time.sleep(0.5)
 
 
 def identify_call(client, photo: Path, heat_map: bool) -> None:

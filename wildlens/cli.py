@@ -188,7 +188,7 @@ def export_command(cfg: ExportConfig) -> int:
 def app_command(cfg: AppConfig) -> int:
     from wildlens.model.bundle.signing import trusted_key_ids
     from wildlens.model.serving.predictor import Predictor
-    from wildlens.ui import AppState, build_app, launch
+    from wildlens.ui import AppState, build_app, launch, warmup
     from wildlens.ui.app import check_exposure, credentials
 
     check_exposure(cfg, credentials(cfg))  # before minutes of demo building, not after
@@ -199,7 +199,12 @@ def app_command(cfg: AppConfig) -> int:
     predictor = Predictor.from_bundle(
         path, device=cfg.device, top_k=cfg.top_k, threads=cfg.threads, trusted_keys=trusted
     )
-    launch(build_app(AppState(cfg, predictor, path)), cfg)
+    state = AppState(cfg, predictor, path)
+    demo = build_app(state)
+    # The first answers' imports and buffers, then the Workshop's training stack (it takes
+    # seconds to import: docs/benchmarks.md, "Workshop training"), in the background.
+    warmup.start(state.model, cfg.heat_map, cfg.workshop)
+    launch(demo, cfg)
     return 0
 
 

@@ -23,10 +23,8 @@ per-login downloads). docs/security.md has the threat model.
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -388,16 +386,6 @@ def launch(demo: gr.Blocks, cfg: AppConfig, **kwargs: Any) -> Any:
         )
     for warning in client.missing_fonts():
         log.warning("%s", warning)
-    if cfg.workshop:
-        # The training stack (timm, scikit-learn, albumentations, the report's plots) takes
-        # seconds to import (docs/benchmarks.md, "Workshop training"): loaded now, in the
-        # background, not when a trainer first waits.
-        threading.Thread(
-            target=importlib.import_module,
-            args=("wildlens.model.workflows.train",),
-            daemon=True,
-            name="preload-training",
-        ).start()
     # Gradio's own sign-in page speaks English only: ours (`sign_in`) follows the language. The
     # greeting is for anything that still shows Gradio's.
     greeting = " · ".join(dict.fromkeys(text(lang, "app.login") for lang in LANGUAGES))
