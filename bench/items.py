@@ -1,7 +1,8 @@
 """Items on a table: the item finder and per-item decisions on evidence-table scenes.
 
     python bench/items.py [DATA] [--scenes 120] [--seed 0] [--gap 0.1] [--composites 2]
-                          [--rulers 0.25] [--touching 0.25] [--parts find,single,decide,time]
+                          [--rulers 0.25] [--touching 0.25] [--draws 8]
+                          [--parts find,single,decide,heldout,time]
     python bench/items.py --parts pooled     # the decide tables of every draw, items pooled
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
@@ -27,6 +28,10 @@ items-decide-surface-gapNNN; "-seedS" added for --seed S other than 0).
   `--composites N` (default 2) the same again for a head also trained on N table composites of
   each train and validation photo that cuts cleanly (fast mode's `item_composites`; never a
   test photo); and the same items' accuracy by the surface they lie on;
+- heldout: look-alikes the catalogue lacks, laid on a table: `--draws` random pairs of classes
+  held out of fast mode's head (fitted on the other 8), their items found on the tables against
+  the same objects' photos alone (auto-accepted, unknown), and the catalogue's own items the
+  same way (items-heldout-gapNNN);
 - pooled: the decide tables published so far (every gap and draw), their items pooled: per-item
   accuracy on the crops of the items found against the same objects alone, per head, so one
   draw's easy or hard objects do not decide the comparison (items-decide-pooled; builds no
@@ -41,6 +46,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import os
 import sys
@@ -62,6 +68,7 @@ from wildlens.data.items import ItemBox, find_items
 from wildlens.data.sources import dataset_splits
 from wildlens.data.tables import TABLE_KINDS as TEXTURES
 from wildlens.data.tables import table_surface
+from wildlens.model.trust.routing import IDENTIFIED, UNKNOWN
 
 SCENE_SIZE = (2400, 1600)
 SURFACE_COLUMNS = (
@@ -75,6 +82,19 @@ SURFACE_COLUMNS = (
 GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
 SEED = 0  # the scenes' draw (--seed)
 FOUND, ALONE = "crops of the items found", "the objects' own photos, alone"  # decide's rows
+HELDOUT_COLUMNS = (
+    "classes held out",
+    "their items",
+    "held out, on the tables: auto-accepted",
+    "held out, on the tables: unknown",
+    "held out, alone: auto-accepted",
+    "held out, alone: unknown",
+    "held out: auto-accepted on the tables, not alone",
+    "catalogue's items on the tables: auto-accepted",
+    "on the tables: accepted precision",
+    "catalogue's items alone: auto-accepted",
+    "alone: accepted precision",
+)
 
 
 # --- scenes -----------------------------------------------------------------------------------
@@ -299,11 +319,9 @@ def command() -> str:
 def part_decide(scenes, data: Path, seed: int, margin: float | None, composites: int):
     from bench.trust import Features, fit, outputs
     from wildlens.data.images import read_bytes
-    from wildlens.data.items import ITEM_MARGIN, crops_of, soften_surround
-    from wildlens.data.transforms import apply, eval_transforms
+    from wildlens.data.items import ITEM_MARGIN
     from wildlens.model.training.composites import composite_features
     from wildlens.model.training.policy import routing_measures
-    from wildlens.model.trust.routing import UNKNOWN
 
     f = Features(data, seed)
     heads = [("fast mode's head", fit(f.pool, f.pool_labels, len(f.classes), seed))]
@@ -317,26 +335,11 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         extra = (made.features, made.photo)
         name = f"with item_composites={composites}"
         heads.append((name, fit(f.pool, f.pool_labels, len(f.classes), seed, extra=extra)))
-    transform = eval_transforms(f.pre)
-    labels, on_table, laid, alone, surfaces = [], [], [], [], []
     margin = margin if margin is not None else ITEM_MARGIN
-    for scene in scenes:
-        image = load_image(scene["path"]).image
-        # As predict_items gives them to the model: the surround of each crop blurred.
-        crops = [soften_surround(c) for c in crops_of(image, scene["found"], margin)]
-        scene["vectors"] = f.embedder(np.stack([apply(transform, c) for c in crops]))
-        truth = [soften_surround(c) for c in crops_of(image, scene["boxes"], margin)]
-        truth_vectors = f.embedder(np.stack([apply(transform, c) for c in truth]))
-        for i, j in scene["matched"].items():
-            labels.append(f.test_labels[scene["objects"][i]])
-            on_table.append(scene["vectors"][j])
-            laid.append(truth_vectors[i])
-            alone.append(scene["objects"][i])
-            surfaces.append(scene["texture"])
-    y = np.array(labels)
+    y, on_table, laid, alone, surfaces = item_vectors(scenes, f, margin)
     photos = (
-        (FOUND, np.stack(on_table)),
-        ("crops of the laid boxes (finder set aside)", np.stack(laid)),
+        (FOUND, on_table),
+        ("crops of the laid boxes (finder set aside)", laid),
         (ALONE, f.test[alone]),
     )
     everyone = (f"every test photo, alone ({len(f.test)})", f.test, f.test_labels)
@@ -386,6 +389,89 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
     )
 
 
+def item_vectors(scenes, f, margin: float):
+    """Features of each matched item: (labels, crops of the items found, crops of the laid
+    boxes, the objects' test indices, surfaces); each scene also gets "vectors" (every item
+    found). Crops as predict_items gives them to the model: the surround blurred."""
+    from wildlens.data.items import crops_of, soften_surround
+    from wildlens.data.transforms import apply, eval_transforms
+
+    transform = eval_transforms(f.pre)
+    labels, on_table, laid, alone, surfaces = [], [], [], [], []
+    for scene in scenes:
+        image = load_image(scene["path"]).image
+        crops = [soften_surround(c) for c in crops_of(image, scene["found"], margin)]
+        scene["vectors"] = f.embedder(np.stack([apply(transform, c) for c in crops]))
+        truth = [soften_surround(c) for c in crops_of(image, scene["boxes"], margin)]
+        truth_vectors = f.embedder(np.stack([apply(transform, c) for c in truth]))
+        for i, j in scene["matched"].items():
+            labels.append(f.test_labels[scene["objects"][i]])
+            on_table.append(scene["vectors"][j])
+            laid.append(truth_vectors[i])
+            alone.append(scene["objects"][i])
+            surfaces.append(scene["texture"])
+    return np.array(labels), np.stack(on_table), np.stack(laid), alone, surfaces
+
+
+def part_heldout(scenes, data: Path, seed: int, draws: int) -> None:
+    """Look-alikes the catalogue lacks, laid on a table: for `draws` random pairs of classes
+    held out of training (fast mode's head on the other 8), the held-out items found on the
+    tables against the same objects' photos alone: how many are auto-accepted (as one of the 8),
+    and called unknown; and the catalogue's own items, the same way."""
+    from bench.trust import Features, fit, remap
+    from wildlens.data.items import ITEM_MARGIN
+
+    f = Features(data, seed)
+    y, on_table, _, alone, _ = item_vectors(scenes, f, ITEM_MARGIN)
+    pairs = list(itertools.combinations(range(len(f.classes)), 2))
+    chosen = np.random.default_rng(seed).choice(len(pairs), min(draws, len(pairs)), replace=False)
+    rows = []
+    for held in (list(pairs[int(i)]) for i in chosen):
+        known = [c for c in range(len(f.classes)) if c not in held]
+        mask = np.isin(f.pool_labels, known)
+        head, trust = fit(f.pool[mask], remap(f.pool_labels[mask], known), len(known), seed)
+        foreign = np.isin(y, held)
+        truth = remap(y, known)
+        values, accepted_held = [], []
+        for x in (on_table[foreign], f.test[np.asarray(alone)[foreign]]):
+            decided, _ = decisions(head, trust, x)
+            values += [np.mean(decided == IDENTIFIED), np.mean(decided == UNKNOWN)]
+            accepted_held.append(decided == IDENTIFIED)
+        values.append(np.mean(accepted_held[0] & ~accepted_held[1]))
+        for x in (on_table[~foreign], f.test[np.asarray(alone)[~foreign]]):
+            decided, predicted = decisions(head, trust, x)
+            accepted = decided == IDENTIFIED
+            right = predicted[accepted] == truth[~foreign][accepted]
+            values += [accepted.mean(), right.mean() if accepted.any() else np.nan]
+        rows.append((" / ".join(f.classes[c] for c in held), int(foreign.sum()), values))
+    means = np.nanmean([values for *_, values in rows], axis=0)
+    rows.append(("mean over the draws", sum(count for _, count, _ in rows), means))
+    publish(
+        f"items-heldout-{gap_name()}",
+        command(),
+        HELDOUT_COLUMNS,
+        [[name, str(count), *("-" if np.isnan(v) else f"{v:.3f}" for v in values)]
+         for name, count, values in rows],
+        f"{len(chosen)} of the {len(pairs)} pairs of classes drawn at random (seed {seed}), "
+        "each held out of fast mode's head and trust policy fitted on the other 8 classes' "
+        "train and validation photos; every matched item found on the tables, against the same "
+        "objects' photos alone",
+    )  # fmt: skip
+
+
+def decisions(head, trust, vectors) -> tuple[np.ndarray, np.ndarray]:
+    """The routing decision and top class of items decided from their features, as
+    `Predictor.decide` does."""
+    from bench.trust import outputs
+    from wildlens.model.trust.calibration import softmax
+    from wildlens.model.trust.routing import decide
+
+    out = outputs(head, np.asarray(vectors))
+    probs = softmax(out.logits, trust.temperature)
+    decided = decide(probs, trust.scores(out), None, trust.policy)
+    return np.array([d.decision for d in decided]), probs.argmax(1)
+
+
 def part_pooled() -> None:
     """The per-item comparison over every decide table published (items-decide-gapNNN[-seedS]):
     right answers summed over the draws' items, per head."""
@@ -417,17 +503,11 @@ def part_pooled() -> None:
 
 def counts(head, trust, vectors, classes) -> dict:
     """`item_counts` of items decided from their features, as `Predictor.decide` does."""
-    from bench.trust import outputs
     from wildlens.model.serving.items import item_counts
-    from wildlens.model.trust.calibration import softmax
-    from wildlens.model.trust.routing import decide
 
-    out = outputs(head, np.asarray(vectors))
-    probs = softmax(out.logits, trust.temperature)
-    decisions = decide(probs, trust.scores(out), None, trust.policy)
+    decided, predicted = decisions(head, trust, vectors)
     records = [
-        {"decision": d.decision, "label": classes[k]}
-        for d, k in zip(decisions, probs.argmax(1), strict=True)
+        {"decision": str(d), "label": classes[k]} for d, k in zip(decided, predicted, strict=True)
     ]
     return item_counts(records)
 
@@ -564,6 +644,7 @@ def main() -> None:
     parser.add_argument(
         "--composites", type=int, default=2, help="decide: also a head with item_composites=N"
     )
+    parser.add_argument("--draws", type=int, default=8, help="heldout: pairs of classes held out")
     args = parser.parse_args()
     global GAP, SEED
     GAP, SEED = args.gap, args.seed
@@ -588,6 +669,8 @@ def main() -> None:
             part_single(test)
         if "decide" in parts:
             part_decide(scenes, Path(args.data), args.seed, args.margin, args.composites)
+        if "heldout" in parts:
+            part_heldout(scenes, Path(args.data), args.seed, args.draws)
         if "time" in parts:
             part_time(scenes, test, Path(scratch), args.seed)
 

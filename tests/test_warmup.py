@@ -78,3 +78,16 @@ def test_the_app_command_starts_the_warm_up_on_its_model(tiny_bundle, tmp_path, 
     [(model, heat_map, workshop)] = started
     assert model.path == tiny_bundle.resolve() and (heat_map, workshop) == (True, True)
     assert launched == [cfg]
+
+
+def test_a_training_stack_that_fails_to_load_still_ends_the_warm_up(
+    state, monkeypatch, capsys, caplog, unfrozen
+):
+    def missing(name):
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(warmup.importlib, "import_module", missing)
+    warmup.prepare(state.model, heat_map=False, workshop=True)
+    assert warmup.READY_LINE in capsys.readouterr().out
+    [warning] = caplog.records
+    assert "training stack could not be loaded" in warning.getMessage()

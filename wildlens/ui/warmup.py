@@ -84,7 +84,10 @@ def prepare(model: ActiveModel, heat_map: bool, workshop: bool) -> None:
         log.warning("warm-up failed (%s): the first answers will be slower", error)
     if workshop:
         lower_priority()
-        importlib.import_module(TRAINING_MODULE)
+        try:
+            importlib.import_module(TRAINING_MODULE)
+        except Exception as error:  # the Workshop's Train button then says what is missing
+            log.warning("the training stack could not be loaded (%s)", error)
     gc.collect()
     gc.freeze()
     print(f"{READY_LINE} in {time.perf_counter() - started:.1f} s", flush=True)
