@@ -4,6 +4,7 @@
                           [--rulers 0.25] [--touching 0.25] [--draws 8]
                           [--parts find,single,decide,heldout,time]
     python bench/items.py --parts pooled     # the decide tables of every draw, items pooled
+    python bench/items.py --parts photographed  # the --degrade KIND tables side by side
 
 Scenes are made from DATA's test photos (default ../shared/datasets/clothing-small): each
 photo's object is cut from its plain background (`wildlens.data.composites.cut_out`; photos
@@ -32,6 +33,10 @@ items-decide-surface-gapNNN; "-seedS" added for --seed S other than 0).
   held out of fast mode's head (fitted on the other 8), their items found on the tables against
   the same objects' photos alone (auto-accepted, unknown), and the catalogue's own items the
   same way (items-heldout-gapNNN);
+- photographed: the find and decide tables of the gap 0.1 scenes of seed 0 made with each
+  `--degrade KIND` (blur, cast, lowlight, jpeg8: bench/trust.py's, applied to the whole scene;
+  jpeg8: saved at quality 8), side by side with those as laid (items-photographed; builds no
+  scenes);
 - pooled: the decide tables published so far (every gap and draw), their items pooled: per-item
   accuracy on the crops of the items found against the same objects alone, per head, so one
   draw's easy or hard objects do not decide the comparison (items-decide-pooled; builds no
@@ -81,6 +86,8 @@ SURFACE_COLUMNS = (
 )
 GAP = 0.1  # items lie at least this share of the scene's shorter side apart ("laid apart")
 SEED = 0  # the scenes' draw (--seed)
+DEGRADE = ""  # the scenes photographed differently (--degrade): one of SCENE_DEGRADATIONS
+SCENE_DEGRADATIONS = ("blur", "cast", "lowlight", "jpeg8")  # bench/trust.py's, but for framing
 FOUND, ALONE = "crops of the items found", "the objects' own photos, alone"  # decide's rows
 HELDOUT_COLUMNS = (
     "classes held out",
@@ -157,10 +164,13 @@ def _apart(a: ItemBox, b: ItemBox, gap: int) -> bool:
     return a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0 or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0
 
 
-def make_scene(objects, kind, rng, ruler=None, touch=False) -> tuple[bytes, list[ItemBox]] | None:
+def make_scene(
+    objects, kind, rng, ruler=None, touch=False, degrade_rng=None
+) -> tuple[bytes, list[ItemBox]] | None:
     """A JPEG (quality 85) of the objects laid on a `kind` table, and their boxes; `ruler`
     (an image and mask, as `make_ruler` gives) is laid too, apart from them, and is no item;
-    with `touch` the second object is laid touching the first."""
+    with `touch` the second object is laid touching the first; with `degrade_rng`, the scene
+    photographed as DEGRADE says (`bench.trust.degraded`; jpeg8: saved at quality 8)."""
     n = len(objects)
     longest = rng.uniform(0.17, 0.3 if n > 3 else 0.42) * SCENE_SIZE[1] * (1.25 if n == 1 else 1)
     scaled = [fit(rgb, mask, longest * rng.uniform(0.75, 1.0)) for rgb, mask in objects]
@@ -172,8 +182,16 @@ def make_scene(objects, kind, rng, ruler=None, touch=False) -> tuple[bytes, list
     scene = table_surface(kind, rng, SCENE_SIZE).astype(np.float32)
     for (rgb, mask), box in zip(laid, boxes, strict=True):
         lay(scene, rgb, mask, (box.x0, box.y0))
+    image = Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8))
+    quality = 85
+    if degrade_rng is not None and DEGRADE == "jpeg8":
+        quality = 8
+    elif degrade_rng is not None:
+        from bench.trust import degraded
+
+        image = degraded(image, DEGRADE, degrade_rng)
     buffer = io.BytesIO()
-    Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=85)
+    image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue(), boxes[: len(scaled)]
 
 
@@ -204,6 +222,7 @@ def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0, touchi
     rng = np.random.default_rng(seed)
     ruler_rng = np.random.default_rng(seed + 1)
     touch_rng = np.random.default_rng(seed + 2)
+    degrade_rng = np.random.default_rng(seed + 3) if DEGRADE else None
     cut = {}
     for i, sample in enumerate(samples):
         result = cut_out(sample.source)
@@ -217,7 +236,7 @@ def build_scenes(samples, count, seed, folder: Path, rulers: float = 0.0, touchi
         kind = TEXTURES[len(scenes) % len(TEXTURES)]
         ruler = make_ruler(ruler_rng) if rulers and ruler_rng.random() < rulers else None
         touch = n > 1 and bool(touching) and touch_rng.random() < touching
-        made = make_scene([cut[i] for i in chosen], kind, rng, ruler, touch)
+        made = make_scene([cut[i] for i in chosen], kind, rng, ruler, touch, degrade_rng)
         if made is None:
             continue
         path = folder / f"scene{len(scenes):04d}.jpg"
@@ -306,9 +325,10 @@ def part_single(test_samples):
 
 
 def gap_name() -> str:
-    """The scenes' part of a result's name: the gap, and the seed when not 0 (scenes of another
-    draw are a table of their own)."""
-    return f"gap{round(GAP * 100):03d}" + (f"-seed{SEED}" if SEED else "")
+    """The scenes' part of a result's name: the gap, the seed when not 0 (scenes of another
+    draw are a table of their own), and the degradation if any."""
+    name = f"gap{round(GAP * 100):03d}" + (f"-seed{SEED}" if SEED else "")
+    return name + (f"-{DEGRADE}" if DEGRADE else "")
 
 
 def command() -> str:
@@ -337,12 +357,13 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         heads.append((name, fit(f.pool, f.pool_labels, len(f.classes), seed, extra=extra)))
     margin = margin if margin is not None else ITEM_MARGIN
     y, on_table, laid, alone, surfaces = item_vectors(scenes, f, margin)
+    own = own_photos(f)
     photos = (
         (FOUND, on_table),
         ("crops of the laid boxes (finder set aside)", laid),
-        (ALONE, f.test[alone]),
+        (ALONE, own[alone]),
     )
-    everyone = (f"every test photo, alone ({len(f.test)})", f.test, f.test_labels)
+    everyone = (f"every test photo, alone ({len(own)})", own, f.test_labels)
     rows = []
     for head_name, (head, trust) in heads:
         for name, x, truth in [*((name, x, y) for name, x in photos), everyone]:
@@ -356,7 +377,7 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
     for _, (head, trust) in heads:
         agree.append(sum(
             counts(head, trust, s["vectors"], f.classes)
-            == counts(head, trust, f.test[s["objects"]], f.classes)
+            == counts(head, trust, own[s["objects"]], f.classes)
             for s in exact
         ))  # fmt: skip
     notes = (
@@ -387,6 +408,11 @@ def part_decide(scenes, data: Path, seed: int, margin: float | None, composites:
         rows,
         notes,
     )
+
+
+def own_photos(f) -> np.ndarray:
+    """The test photos' features alone, photographed as the scenes were (--degrade)."""
+    return f.degraded(DEGRADE) if DEGRADE else f.test
 
 
 def item_vectors(scenes, f, margin: float):
@@ -423,6 +449,7 @@ def part_heldout(scenes, data: Path, seed: int, draws: int) -> None:
 
     f = Features(data, seed)
     y, on_table, _, alone, _ = item_vectors(scenes, f, ITEM_MARGIN)
+    own = own_photos(f)
     pairs = list(itertools.combinations(range(len(f.classes)), 2))
     chosen = np.random.default_rng(seed).choice(len(pairs), min(draws, len(pairs)), replace=False)
     rows = []
@@ -433,12 +460,12 @@ def part_heldout(scenes, data: Path, seed: int, draws: int) -> None:
         foreign = np.isin(y, held)
         truth = remap(y, known)
         values, accepted_held = [], []
-        for x in (on_table[foreign], f.test[np.asarray(alone)[foreign]]):
+        for x in (on_table[foreign], own[np.asarray(alone)[foreign]]):
             decided, _ = decisions(head, trust, x)
             values += [np.mean(decided == IDENTIFIED), np.mean(decided == UNKNOWN)]
             accepted_held.append(decided == IDENTIFIED)
         values.append(np.mean(accepted_held[0] & ~accepted_held[1]))
-        for x in (on_table[~foreign], f.test[np.asarray(alone)[~foreign]]):
+        for x in (on_table[~foreign], own[np.asarray(alone)[~foreign]]):
             decided, predicted = decisions(head, trust, x)
             accepted = decided == IDENTIFIED
             right = predicted[accepted] == truth[~foreign][accepted]
@@ -478,7 +505,10 @@ def part_pooled() -> None:
     from bench.results import load
 
     tables = {
-        name: table for name, table in sorted(load().items()) if name.startswith("items-decide-gap")
+        name: table
+        for name, table in sorted(load().items())
+        if name.startswith("items-decide-gap")
+        and not name.endswith(tuple(f"-{kind}" for kind in SCENE_DEGRADATIONS))
     }
     right: dict[tuple[str, str], list[int]] = {}
     for table in tables.values():
@@ -499,6 +529,40 @@ def part_pooled() -> None:
         rows,
         "pooled over " + ", ".join(name.removeprefix("items-decide-") for name in tables),
     )
+
+
+def part_photographed() -> None:
+    """The scenes photographed differently (--degrade) against as laid, from the find and decide
+    tables published for gap 0.1, seed 0 (items-photographed; builds no scenes)."""
+    from bench.results import load
+
+    results = load()
+    rows = []
+    for kind in ("", *SCENE_DEGRADATIONS):
+        suffix = f"-{kind}" if kind else ""
+        find = results.get(f"items-find-gap010{suffix}")
+        decide = results.get(f"items-decide-gap010{suffix}")
+        if find is None or decide is None:
+            continue
+        surfaces = {row[0]: row for row in find["rows"]}
+        *_, recall, precision, exact = surfaces["all"]
+        decided = {(row[0], row[1]): row for row in decide["rows"]}
+        found = decided[("fast mode's head", FOUND)]
+        alone = decided[("fast mode's head", ALONE)]
+        below = 100 * (float(alone[3]) - float(found[3]))
+        rows.append([kind or "as laid (quality 85)", recall, precision, exact,
+                     surfaces["wood"][3], found[3], alone[3], f"{below:.1f}", found[4], alone[4],
+                     found[5], alone[5]])  # fmt: skip
+    publish(
+        "items-photographed",
+        command(),
+        ["scenes", "items found: recall", "precision", "count exact", "recall on wood",
+         "accuracy: crops found", "photos alone", "points below", "auto-accepted: crops found",
+         "photos alone", "accepted precision: crops found", "photos alone"],
+        rows,
+        "gap 0.1, seed 0, fast mode's head; each row from items-find-gap010[-KIND] and "
+        "items-decide-gap010[-KIND]; the photos alone photographed the same way",
+    )  # fmt: skip
 
 
 def counts(head, trust, vectors, classes) -> dict:
@@ -645,12 +709,18 @@ def main() -> None:
         "--composites", type=int, default=2, help="decide: also a head with item_composites=N"
     )
     parser.add_argument("--draws", type=int, default=8, help="heldout: pairs of classes held out")
+    parser.add_argument(
+        "--degrade", choices=SCENE_DEGRADATIONS, default="", help="scenes photographed so"
+    )
     args = parser.parse_args()
-    global GAP, SEED
-    GAP, SEED = args.gap, args.seed
+    global GAP, SEED, DEGRADE
+    GAP, SEED, DEGRADE = args.gap, args.seed, args.degrade
     parts = args.parts.split(",")
     if parts == ["pooled"]:
         part_pooled()
+        return
+    if parts == ["photographed"]:
+        part_photographed()
         return
     found, _ = dataset_splits(args.data)
     test = found["test"]

@@ -160,6 +160,11 @@ def degrade(source, kind: str, pre: Preprocessing) -> Image.Image:
     """The photo as decoded for the model, then photographed differently."""
     image = load_image(source, target_size=pre.resize_size).image
     rng = np.random.default_rng(int(hashlib.sha256(str(source).encode()).hexdigest()[:8], 16))
+    return degraded(image, kind, rng)
+
+
+def degraded(image: Image.Image, kind: str, rng: np.random.Generator) -> Image.Image:
+    """`image` photographed differently: one of DEGRADATIONS."""
     if kind == "blur":  # camera shake at the decoded size (about 400 px)
         return image.filter(ImageFilter.GaussianBlur(3))
     if kind == "rot90":

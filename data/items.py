@@ -108,6 +108,11 @@ class FinderSettings:
     (or of its area), so a phone photo and its thumbnail give the same boxes."""
 
     working_side: int = 640  # the photo is reduced to this longer side first
+    # A photo whose surface (its border strip) has a median grey below this share of white (low
+    # light) is brightened with a gamma until it is at it: in the dark a surface's and the
+    # items' colours crowd into a few levels, under the sensor's noise. The border, not the
+    # whole photo: a dark item filling a photo in good light is no dark photo.
+    dark_median: float = 0.3
     smoothing: float = 0.005  # Gaussian sigma that blurs surface texture away
     border: float = 0.03  # the strip whose colours model the surface
     clusters: int = 3  # surface colours (a grain's light and dark streaks, a shadow)
@@ -185,6 +190,7 @@ def find_items(
     rgb = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image)
     height, width = rgb.shape[:2]
     small, scale = working_copy(rgb, settings.working_side)
+    small = brightened(small, settings.dark_median, settings.border)
     lab = smoothed_lab(small, settings.smoothing)
     colour = item_mask(surface_distance(lab, settings), settings)
     mask = colour | item_mask(texture_distance(small, settings), settings)
@@ -212,6 +218,18 @@ def working_copy(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
         return rgb, 1.0
     size = (max(1, round(width / scale)), max(1, round(height / scale)))
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+
+
+def brightened(rgb: np.ndarray, dark_median: float, border: float) -> np.ndarray:
+    """`rgb` unchanged, or, where the median grey of its `border` strip is below `dark_median`
+    of white, with the gamma that puts that median there."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None]
+    median = float(np.median(border_pixels(grey, border))) / 255
+    if median >= dark_median:
+        return rgb
+    gamma = np.log(dark_median) / np.log(max(median, 1 / 255))
+    levels = 255 * (np.arange(256) / 255) ** gamma
+    return cv2.LUT(rgb, np.clip(np.round(levels), 0, 255).astype(np.uint8))
 
 
 def smoothed_lab(rgb: np.ndarray, smoothing: float) -> np.ndarray:

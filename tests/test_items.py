@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 from wildlens.data.items import (
     FinderSettings,
     ItemBox,
+    brightened,
     crops_of,
     find_items,
     reading_order,
@@ -578,3 +579,27 @@ def test_each_photo_gets_its_items_counts_in_the_summary():
     answers = items_by_photo(records)
     assert list(answers) == ["t.jpg"]
     assert answers["t.jpg"]["summary"] == "1 ivory identified, 1 unknown"
+
+
+def test_a_dark_table_is_brightened_for_finding_until_its_median_is_at_the_line():
+    rng = np.random.default_rng(0)
+    dark = np.clip(rng.normal(30, 12, (120, 160, 3)), 0, 255).astype(np.uint8)
+    light = brightened(dark, 0.3, 0.03)
+    grey = np.median(np.asarray(Image.fromarray(light).convert("L"))) / 255
+    assert abs(grey - 0.3) < 0.02
+    order = np.argsort(dark[..., 0].ravel(), kind="stable")  # darker stays darker
+    assert (np.diff(light[..., 0].ravel()[order].astype(int)) >= 0).all()
+
+
+def test_a_photo_in_ordinary_light_is_found_as_it_is():
+    photo = np.asarray(lay(table("wood"), THREE, COLOURS))
+    assert brightened(photo, 0.3, 0.03) is photo
+    dark = np.asarray(lay(table("wood"), THREE, COLOURS).point(lambda v: v // 4))
+    assert brightened(dark, 0.0, 0.03) is dark  # the line at 0: never brightened
+
+
+def test_a_dark_item_filling_a_photo_in_good_light_is_not_brightened():
+    photo = np.full((300, 400, 3), 235, np.uint8)  # a light backdrop...
+    photo[20:280, 20:380] = (25, 22, 20)  # ...almost filled by a black item
+    assert np.median(photo) < 0.3 * 255
+    assert brightened(photo, 0.3, 0.03) is photo
