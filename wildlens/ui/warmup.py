@@ -4,7 +4,7 @@ The first answers after `app.py` starts used to take seconds: SciPy's statistics
 guard's bounds) were imported by the first photo, the fonts of the overview were loaded by the
 first table, and the workshop's training stack was still being imported in the background while
 the second and third photos were answered, taking the cores they needed (a 12 MP table of 6 items:
-2.6-3.3 s, then 0.7-1.4 s, then 0.4 s; docs/benchmarks.md, "Items on a table").
+2.6-3.3 s, then 0.6-1.4 s twice, then 0.4 s; docs/benchmarks.md, "Items on a table").
 
 `start` runs, in one background thread while Gradio starts:
 1. each answer path once on a made-up photo (a table with two items; one item alone; its heat
@@ -12,7 +12,9 @@ the second and third photos were answered, taking the cores they needed (a 12 MP
 2. the training stack, where the Workshop tab is on, at a lower CPU priority on Linux so that an
    officer's photo answered meanwhile keeps the cores;
 3. `gc.freeze()`: the hundreds of thousands of objects start-up made are never scanned again by
-   the garbage collector, whose full passes otherwise took 0.1-0.3 s inside answers.
+   the garbage collector, whose full passes otherwise took 0.1-0.3 s inside answers. The price:
+   a reference cycle among them is never freed (the start-up model, once the Workshop has
+   switched away from it, may stay in memory).
 
 It prints one line when done (`READY_LINE`), which the benchmarks wait for.
 """
