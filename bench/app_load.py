@@ -150,10 +150,11 @@ def answers(port: int) -> bool:
         return False
 
 
-def wait_warm(process: subprocess.Popen, data_dir: Path, deadline: float) -> None:
-    """Until the app has printed `READY_LINE` in its log."""
-    while READY_LINE not in (data_dir / "app.log").read_text():
+def wait_warm(process: subprocess.Popen, data_dir: Path, deadline: float) -> str:
+    """Until the app has printed `READY_LINE` in its log; the seconds the warm-up said it took."""
+    while READY_LINE not in (log := (data_dir / "app.log").read_text()):
         wait_for(process, data_dir, deadline)
+    return log.split(READY_LINE + " in ", 1)[1].split(" s", 1)[0]
 
 
 def wait_for(process: subprocess.Popen, data_dir: Path, deadline: float) -> None:

@@ -449,7 +449,7 @@ def part_heldout(scenes, data: Path, seed: int, draws: int) -> None:
 
     f = Features(data, seed)
     y, on_table, _, alone, _ = item_vectors(scenes, f, ITEM_MARGIN)
-    own = own_photos(f)
+    alone_photos = own_photos(f)[alone]
     pairs = list(itertools.combinations(range(len(f.classes)), 2))
     chosen = np.random.default_rng(seed).choice(len(pairs), min(draws, len(pairs)), replace=False)
     rows = []
@@ -460,12 +460,12 @@ def part_heldout(scenes, data: Path, seed: int, draws: int) -> None:
         foreign = np.isin(y, held)
         truth = remap(y, known)
         values, accepted_held = [], []
-        for x in (on_table[foreign], own[np.asarray(alone)[foreign]]):
+        for x in (on_table[foreign], alone_photos[foreign]):
             decided, _ = decisions(head, trust, x)
             values += [np.mean(decided == IDENTIFIED), np.mean(decided == UNKNOWN)]
             accepted_held.append(decided == IDENTIFIED)
         values.append(np.mean(accepted_held[0] & ~accepted_held[1]))
-        for x in (on_table[~foreign], own[np.asarray(alone)[~foreign]]):
+        for x in (on_table[~foreign], alone_photos[~foreign]):
             decided, predicted = decisions(head, trust, x)
             accepted = decided == IDENTIFIED
             right = predicted[accepted] == truth[~foreign][accepted]
@@ -592,7 +592,6 @@ def part_time(scenes, samples, folder: Path, seed: int):
     from wildlens.ui import AppState
     from wildlens.ui.config import AppConfig
     from wildlens.ui.identify import identify_items
-    from wildlens.ui.warmup import READY_LINE
 
     rng = np.random.default_rng(seed + 1)
     objects = []
@@ -651,9 +650,7 @@ def part_time(scenes, samples, folder: Path, seed: int):
                 ("round trip, the first photo as soon as app.py answers",
                  summary([first]), len(answer.items))
             )  # fmt: skip
-            wait_warm(process, Path(data_dir), time.monotonic() + 180)
-            log = (Path(data_dir) / "app.log").read_text()
-            warm_s = log.split(READY_LINE + " in ", 1)[1].split(" s", 1)[0]
+            warm_s = wait_warm(process, Path(data_dir), time.monotonic() + 180)
             trip, _ = timed(call)
             rows.append(
                 (
