@@ -39,7 +39,8 @@ train and validation photos (every labelled photo calibrates); test photos measu
 - guarantee: `--resplits` random 60-per-class pools: how often the accepted precision falls
   below the target on every photo not in the pool (about 3,200), against delta = 0.1;
 - shortlist: coverage and size of the expert's shortlist, 10 classes and 2-class catalogues;
-- unknown: near (each of the 45 pairs of classes held out of an 8-class catalogue), far (the
+- unknown: near (each of the 45 pairs of classes held out of an 8-class catalogue; and per class,
+  its photos auto-accepted over the 9 pairs that hold it out, and as which class), far (the
   clothing model given the synthetic photos of `data/synthetic.py`, and a synthetic-photo model
   given clothing photos), few-class (2- and 3-class catalogues given every other class's photos,
   also alone as few_class, with the other classes most often auto-accepted);
@@ -88,6 +89,7 @@ from wildlens.model.training.head import head_logits
 from wildlens.model.training.modes import cross_fitted_head
 from wildlens.model.training.policy import TrustSettings, fit_trust, routing_measures
 from wildlens.model.trust.calibration import softmax
+from wildlens.model.trust.routing import IDENTIFIED
 from wildlens.model.trust.shift import ShiftGuard
 from wildlens.model.trust.unknown import NEIGHBOURS, KnnBank, ranks
 
@@ -1113,7 +1115,7 @@ def part_unknown(f: Features, scratch: Path, command: str):
     # Near: each pair of classes held out of the catalogue; the head's C fixed at the whole
     # pool's choice (the search per pair changes little and costs 5 times the time).
     full, _ = fit(f.pool, f.pool_labels, len(f.classes))
-    rows = []
+    rows, by_class = [], {}
     for pair in itertools.combinations(range(len(f.classes)), 2):
         known = [c for c in range(len(f.classes)) if c not in pair]
         chosen = np.isin(f.pool_labels, known)
@@ -1124,6 +1126,19 @@ def part_unknown(f: Features, scratch: Path, command: str):
         foreign = np.concatenate([f.pool[~chosen, 0], f.test[~keep]])
         m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], known), foreign)
         rows.append((m["unknown"]["auroc"], m["unknown"]["auto_accepted"]))
+        for held in pair:  # each held-out class's photos: auto-accepted, and as which class
+            photos = np.concatenate(
+                [f.pool[f.pool_labels == held, 0], f.test[f.test_labels == held]]
+            )
+            answered = outputs(head, photos)
+            decisions = trust.decide(answered)
+            answers = answered.logits.argmax(1)
+            taken = [
+                known[a]
+                for a, d in zip(answers, decisions, strict=True)
+                if d.decision == IDENTIFIED
+            ]
+            by_class.setdefault(held, []).append((len(taken) / len(photos), taken, len(photos)))
     names = list(rows[0][0].keys())
     publish(
         "trust-unknown-near",
@@ -1141,6 +1156,7 @@ def part_unknown(f: Features, scratch: Path, command: str):
         ],
         "test photos of the 8 classes against every photo of the pair held out",
     )
+    publish_held_out_classes(f, by_class, command)
     synthetic_train, synthetic_labels, synthetic_test, test_labels = f.synthetic(
         scratch / "synthetic", 0
     )
@@ -1195,6 +1211,39 @@ def part_unknown(f: Features, scratch: Path, command: str):
         far_rows,
     )
     part_few_class(f, command)
+
+
+def publish_held_out_classes(f: Features, by_class: dict, command: str) -> None:
+    """Per class, over the 9 pairs that hold it out: its photos auto-accepted (mean, fewest,
+    most) and the classes they were most often accepted as (share of all its photos)."""
+    rows = []
+    for held in sorted(by_class, key=lambda c: np.mean([r[0] for r in by_class[c]])):
+        results = by_class[held]
+        shares = [r[0] for r in results]
+        taken = np.bincount([c for r in results for c in r[1]], minlength=len(f.classes)) / sum(
+            r[2] for r in results
+        )
+        most = [c for c in np.argsort(-taken, kind="stable")[:2] if taken[c] >= 0.005]
+        rows.append(
+            [
+                f.classes[held],
+                f"{np.mean(shares):.3f}",
+                f"{min(shares):.3f} - {max(shares):.3f}",
+                ", ".join(f"{f.classes[c]} {taken[c]:.2f}" for c in most) or "-",
+            ]
+        )
+    publish(
+        "trust-unknown-near-classes",
+        command,
+        [
+            "class held out",
+            "its photos auto-accepted, mean of the 9 pairs",
+            "fewest - most",
+            "accepted most often as (share of its photos)",
+        ],
+        rows,
+        "every photo of the class, each pair's 8-class catalogue as in the table above",
+    )
 
 
 def part_few_class(f: Features, command: str):
