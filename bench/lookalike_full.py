@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -32,6 +33,13 @@ import wildlens  # noqa: F401  (offline defaults)
 from bench.results import publish
 from bench.trust import LOOKALIKE_SIZES, fmt, subset
 from wildlens.data.sources import dataset_splits
+from wildlens.model.config import TrainConfig
+from wildlens.model.network.backends import ModelOutputs
+from wildlens.model.serving.predictor import Predictor
+from wildlens.model.training.policy import routing_measures
+from wildlens.model.trust.calibration import softmax
+from wildlens.model.trust.unknown import unknown_auroc
+from wildlens.model.workflows.train import train
 
 MODES = ("fast", "full")
 
@@ -64,12 +72,6 @@ def link_catalogue(pool, chosen, out: Path) -> Path:
 def evaluate(bundle: Path, photos, truth: np.ndarray, is_lookalike: np.ndarray) -> dict:
     """The bundle's decisions on `photos`, measured as bench/trust.py measures fast mode
     (`routing_measures`): catalogue photos (truth: class ids) and look-alikes (`is_lookalike`)."""
-    from wildlens.model.network.backends import ModelOutputs
-    from wildlens.model.serving.predictor import Predictor
-    from wildlens.model.training.policy import routing_measures
-    from wildlens.model.trust.calibration import softmax
-    from wildlens.model.trust.unknown import unknown_auroc
-
     predictor = Predictor.from_bundle(bundle, device="cpu")
     logits, features = [], []
     for start in range(0, len(photos), 64):
@@ -100,9 +102,6 @@ def evaluate(bundle: Path, photos, truth: np.ndarray, is_lookalike: np.ndarray) 
 
 
 def run_draw(data: Path, draw: int, per_class: int | None, epochs: int, scratch: Path) -> dict:
-    from wildlens.model.config import TrainConfig
-    from wildlens.model.workflows.train import train
-
     found, _ = dataset_splits(data)
     classes = sorted({s.label for s in found["train"]})
     pool = [s for split in found if split != "test" for s in found[split]]
@@ -135,8 +134,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10, help="full mode's epochs")
     args = parser.parse_args()
     per_class = None if args.per_class == "all" else int(args.per_class)
-    first, _, last = args.draws.partition("-")
-    draws = range(int(first), int(last or first) + 1)
+    found = re.fullmatch(r"(\d+)(?:-(\d+))?", args.draws)
+    problem = None
+    if not found or int(found[2] or found[1]) < int(found[1]):
+        problem = f"--draws {args.draws!r}: give FIRST-LAST (4-7) or one draw (4)"
+    elif not (Path(args.data) / "train").is_dir():
+        problem = f"{args.data}: no train/ folder of classes there; give the dataset's folder"
+    elif args.epochs < 1:
+        problem = "--epochs: give 1 or more"
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+    draws = range(int(found[1]), int(found[2] or found[1]) + 1)
     command = "python bench/lookalike_full.py " + " ".join(sys.argv[1:])
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
