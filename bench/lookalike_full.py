@@ -31,7 +31,7 @@ import numpy as np
 
 import wildlens  # noqa: F401  (offline defaults)
 from bench.results import publish
-from bench.trust import LOOKALIKE_SIZES, fmt, subset
+from bench.trust import LOOKALIKE_SIZES, fmt, lookalike_catalogue
 from wildlens.data.sources import dataset_splits
 from wildlens.model.config import TrainConfig
 from wildlens.model.network.backends import ModelOutputs
@@ -49,11 +49,8 @@ def draw_catalogue(pool, classes, per_class: int | None, draw: int) -> tuple[lis
     drawn classes): its classes and photos."""
     known_count = next(k for _, p, k in LOOKALIKE_SIZES if p == per_class)
     labels = np.array([classes.index(s.label) for s in pool])
-    rng = np.random.default_rng(6000 + draw)
-    known = sorted(int(c) for c in rng.choice(len(classes), known_count, replace=False))
-    if per_class is None:
-        return known, np.flatnonzero(np.isin(labels, known))
-    return known, subset(labels, per_class, rng, known)
+    known, chosen = lookalike_catalogue(labels, len(classes), per_class, known_count, draw)
+    return [int(c) for c in known], chosen
 
 
 def link_catalogue(pool, chosen, out: Path) -> Path:

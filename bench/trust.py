@@ -962,6 +962,16 @@ LOOKALIKE_MAX_UNKNOWN = 0.05  # catalogue photos called unknown, at most
 LOOKALIKE_MIN_KEPT = 0.9  # catalogue photos' auto-accepted share kept, relative to the line off
 
 
+def lookalike_catalogue(labels, num_classes, per_class, known_count, draw):
+    """The lookalike part's catalogue `draw` of a size: `known_count` classes drawn at random,
+    their photos (`per_class` of each, None: all); the classes and the photos' indices."""
+    rng = np.random.default_rng(6000 + draw)
+    known = sorted(rng.choice(num_classes, known_count, replace=False))
+    if per_class is None:
+        return known, np.flatnonzero(np.isin(labels, known))
+    return known, subset(labels, per_class, rng, known)
+
+
 def part_lookalike(f: Features, draws: int, command: str):
     """Classes held out of training: random catalogues (7 of the 10 classes; workshop: 5), the
     other classes' photos are the look-alikes the catalogue lacks. Each draw's head is fitted
@@ -972,12 +982,8 @@ def part_lookalike(f: Features, draws: int, command: str):
     results = {}  # (size, draw, keep) -> measures
     for size, per_class, known_count in LOOKALIKE_SIZES:
         for draw in range(draws):
-            rng = np.random.default_rng(6000 + draw)
-            known = sorted(rng.choice(len(f.classes), known_count, replace=False))
-            chosen = (
-                np.flatnonzero(np.isin(f.pool_labels, known))
-                if per_class is None
-                else subset(f.pool_labels, per_class, rng, known)
+            known, chosen = lookalike_catalogue(
+                f.pool_labels, len(f.classes), per_class, known_count, draw
             )
             y = remap(f.pool_labels[chosen], known)
             fold_of = assign_folds([str(v) for v in y], [str(i) for i in chosen], 5, draw)
@@ -1126,19 +1132,15 @@ def part_unknown(f: Features, scratch: Path, command: str):
         foreign = np.concatenate([f.pool[~chosen, 0], f.test[~keep]])
         m = measure(head, trust, f.test[keep], remap(f.test_labels[keep], known), foreign)
         rows.append((m["unknown"]["auroc"], m["unknown"]["auto_accepted"]))
-        for held in pair:  # each held-out class's photos: auto-accepted, and as which class
-            photos = np.concatenate(
-                [f.pool[f.pool_labels == held, 0], f.test[f.test_labels == held]]
-            )
-            answered = outputs(head, photos)
-            decisions = trust.decide(answered)
-            answers = answered.logits.argmax(1)
-            taken = [
-                known[a]
-                for a, d in zip(answers, decisions, strict=True)
-                if d.decision == IDENTIFIED
-            ]
-            by_class.setdefault(held, []).append((len(taken) / len(photos), taken, len(photos)))
+        # Each held-out class's photos: auto-accepted, and as which class.
+        answered = outputs(head, foreign)
+        accepted = np.array([d.decision == IDENTIFIED for d in trust.decide(answered)])
+        answers = np.asarray(known)[answered.logits.argmax(1)]
+        held_labels = np.concatenate([f.pool_labels[~chosen], f.test_labels[~keep]])
+        for held in pair:
+            photos = held_labels == held
+            taken = answers[photos & accepted]
+            by_class.setdefault(held, []).append((len(taken) / photos.sum(), taken, photos.sum()))
     names = list(rows[0][0].keys())
     publish(
         "trust-unknown-near",
